@@ -1,0 +1,112 @@
+//! Command-line arguments (clap derive, all in one place).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Find your Ideal Customer Profile from your own data, by profit, and turn it into a ranked
+/// target list.
+#[derive(Debug, Parser)]
+#[command(name = "northstar", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make the built-in demo company's data and run `build` on it.
+    ///
+    /// Example: northstar demo --out northstar-demo --size small --seed 7
+    Demo(DemoArgs),
+    /// Run the whole pipeline on a data folder and write the outputs.
+    ///
+    /// Example: northstar build ./data --out ./northstar-out
+    Build(BuildArgs),
+    /// Read and validate a data folder, report what was read and rejected, write nothing else.
+    ///
+    /// Example: northstar validate ./data
+    Validate(ValidateArgs),
+}
+
+/// Size of the demo company.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DemoSize {
+    /// About 2,000 accounts.
+    Small,
+    /// About 50,000 accounts.
+    Medium,
+    /// About 1,000,000 accounts and 10 million transactions.
+    Large,
+}
+
+/// Arguments of `demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Folder for the demo: its data go to DIR/data, the build's outputs to DIR.
+    #[arg(long, value_name = "DIR", default_value = "northstar-demo")]
+    pub out: PathBuf,
+    /// How big a company to make.
+    #[arg(long, value_enum, default_value = "small")]
+    pub size: DemoSize,
+    /// Random seed: the same seed gives the same data, byte for byte.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Shared build options.
+    #[command(flatten)]
+    pub build: BuildOptions,
+}
+
+/// Options shared by every command that builds.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BuildOptions {
+    /// Stop with exit code 1 when a table's rejected rows exceed this percentage of its rows.
+    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
+    pub max_rejects: f64,
+    /// The date tenure runs to for active accounts (YYYY-MM-DD); defaults to the last date in the data.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Threads for the engine; defaults to the number of cores.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print machine-readable JSON on stdout instead of the headline text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `build`.
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// Folder of input tables (accounts.csv, transactions.csv, ...), optionally with northstar.toml.
+    pub data: PathBuf,
+    /// Folder for the outputs.
+    #[arg(long, value_name = "OUT", default_value = "northstar-out")]
+    pub out: PathBuf,
+    /// Column mapping to use instead of DATA/northstar.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Shared build options.
+    #[command(flatten)]
+    pub build: BuildOptions,
+}
+
+/// Arguments of `validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Folder of input tables.
+    pub data: PathBuf,
+    /// Column mapping to use instead of DATA/northstar.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also write every rejected row to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Stop with exit code 1 when a table's rejected rows exceed this percentage of its rows.
+    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
+    pub max_rejects: f64,
+    /// Print machine-readable JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}

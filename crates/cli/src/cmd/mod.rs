@@ -1,0 +1,5 @@
+//! One module per subcommand, each with a `run` function.
+
+pub mod build;
+pub mod demo;
+pub mod validate;

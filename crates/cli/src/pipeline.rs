@@ -1,0 +1,282 @@
+//! The build pipeline: ingest → economics → outputs, with timings and the run record.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use northstar_economics::Economics;
+use northstar_engine::Engine;
+use northstar_ingest::{Config, Ingested};
+use northstar_output::OutputDir;
+
+use crate::Failure;
+use crate::cli::BuildOptions;
+use crate::progress::{IngestBars, spinner};
+use crate::tables;
+
+/// What to build.
+pub struct BuildRequest<'a> {
+    /// Folder of input tables.
+    pub data: &'a Path,
+    /// Folder for the outputs.
+    pub out: &'a Path,
+    /// Mapping file instead of `DATA/northstar.toml`.
+    pub config: Option<&'a Path>,
+    /// Shared options.
+    pub options: &'a BuildOptions,
+}
+
+/// A finished build.
+pub struct Built {
+    /// Where the outputs are.
+    pub out: PathBuf,
+    /// The files written, by name.
+    pub files: Vec<String>,
+    /// The economics computed.
+    pub economics: Economics,
+    /// Rejected input rows.
+    pub rejects: usize,
+    /// What was read.
+    pub ingested: Ingested,
+}
+
+/// Starts the engine with `threads` threads (default: one per core).
+pub fn engine(threads: Option<usize>) -> Result<Engine, Failure> {
+    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    Ok(Engine::new(threads)?)
+}
+
+/// The column mapping: `path` if given, else `DATA/northstar.toml` if present.
+pub fn config(data: &Path, path: Option<&Path>) -> Result<Config, Failure> {
+    Ok(match path {
+        Some(path) => Config::read(path)?,
+        None => Config::find(data)?,
+    })
+}
+
+/// Reads the data folder with progress bars, and prints what was read on stderr.
+pub fn ingest(data: &Path, config: &Config, stage: &Path, engine: &Engine) -> Result<Ingested, Failure> {
+    let bars = IngestBars::default();
+    let ingested = northstar_ingest::ingest(data, config, stage, engine, &bars)?;
+    eprint!("{}", ingest_summary(&ingested));
+    Ok(ingested)
+}
+
+/// One line per table read: rows, accepted, rejected, excluded.
+pub fn ingest_summary(ingested: &Ingested) -> String {
+    let mut text = String::new();
+    for t in &ingested.tables {
+        let file = t.file.as_ref().and_then(|f| f.file_name()).map(|f| f.to_string_lossy().into_owned());
+        let mut line = match (&file, &t.note) {
+            (Some(file), _) => format!(
+                "{:<15} {:>10} rows read from `{file}`, {} accepted, {} rejected",
+                t.table,
+                group(t.rows_read),
+                group(t.rows_accepted),
+                group(t.rows_rejected)
+            ),
+            (None, Some(note)) => format!("{:<15} {note}", t.table),
+            (None, None) => format!("{:<15} {} rows", t.table, group(t.rows_accepted)),
+        };
+        if t.rows_excluded > 0 {
+            line.push_str(&format!(", {} left out by `where`", group(t.rows_excluded)));
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    if !ingested.rejects.is_empty() {
+        text.push_str(&format!("{} problems in rejected rows; first: ", group(ingested.rejects.len() as u64)));
+        let r = &ingested.rejects[0];
+        text.push_str(&format!("{}:{}: column `{}`: {}\n", r.file, r.line, r.column, r.reason));
+    }
+    text
+}
+
+/// Fails when a table's rejected rows exceed `max_percent` of its rows.
+pub fn check_reject_limit(ingested: &Ingested, max_percent: f64, rejects_file: Option<&Path>) -> Result<(), Failure> {
+    let over: Vec<String> = ingested
+        .tables
+        .iter()
+        .filter(|t| t.reject_share() * 100.0 > max_percent)
+        .map(|t| {
+            format!(
+                "`{}`: {} of {} rows rejected ({:.1}%)",
+                t.table,
+                group(t.rows_rejected),
+                group(t.rows_read - t.rows_excluded),
+                t.reject_share() * 100.0
+            )
+        })
+        .collect();
+    if over.is_empty() {
+        return Ok(());
+    }
+    let see = rejects_file.map_or_else(
+        || "rerun with --rejects FILE to see them".to_owned(),
+        |p| format!("see `{}`", p.display()),
+    );
+    Err(Failure::user(format!(
+        "too many rejected rows, above the {max_percent}% limit: {}; {see}, fix the data or raise --max-rejects",
+        over.join("; ")
+    )))
+}
+
+/// Runs the whole pipeline and writes every output atomically.
+pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
+    let started = Instant::now();
+    let mut timings = serde_json::Map::new();
+    let mut lap = {
+        let mut last = Instant::now();
+        move |name: &str, timings: &mut serde_json::Map<String, serde_json::Value>| {
+            timings.insert(name.to_owned(), serde_json::json!(last.elapsed().as_millis() as u64));
+            last = Instant::now();
+        }
+    };
+    let options = request.options;
+    if !(0.0..=100.0).contains(&options.max_rejects) {
+        return Err(Failure::user(format!("--max-rejects must be a percentage from 0 to 100, not {}", options.max_rejects)));
+    }
+    if let Some(day) = &options.as_of {
+        northstar_ingest::values::parse_date(day, None).map_err(|e| Failure::user(format!("--as-of: {e}")))?;
+    }
+    let mut out = OutputDir::create(request.out)?;
+    let stage = tempfile::Builder::new()
+        .prefix(".northstar-stage-")
+        .tempdir_in(request.out)
+        .map_err(|e| Failure::user(format!("cannot create a staging folder in `{}`: {e}", request.out.display())))?;
+    let engine = engine(options.threads)?;
+    let config = config(request.data, request.config)?;
+    let ingested = ingest(request.data, &config, stage.path(), &engine)?;
+    lap("ingest", &mut timings);
+    out.write("rejects.csv", |w| tables::write_rejects(w, &ingested.rejects))?;
+    if let Err(failure) = check_reject_limit(&ingested, options.max_rejects, Some(&request.out.join("rejects.csv"))) {
+        out.commit()?;
+        return Err(failure);
+    }
+
+    ingested.register(&engine)?;
+    let bar = spinner("computing account economics");
+    let economics = northstar_economics::compute(&engine, options.as_of.as_deref())?;
+    bar.finish_and_clear();
+    lap("economics", &mut timings);
+
+    out.write("accounts.csv", |w| tables::write_accounts(w, &economics.accounts))?;
+    out.write("whale_curve.csv", |w| tables::write_whale_curve(w, &economics.accounts))?;
+    out.write("cost_to_serve.csv", |w| tables::write_cost_lines(w, &economics.cost_lines))?;
+    out.write_json("summary.json", &economics.summary)?;
+    lap("write", &mut timings);
+    timings.insert("total".into(), serde_json::json!(started.elapsed().as_millis() as u64));
+    let run = run_record(request, &ingested, timings);
+    out.write_json("run.json", &run)?;
+    let files = out.commit()?.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
+    Ok(Built { out: request.out.to_owned(), files, rejects: ingested.rejects.len(), economics, ingested })
+}
+
+/// The record of what ran: versions, inputs with checksums and counts, parameters, timings.
+fn run_record(
+    request: &BuildRequest<'_>,
+    ingested: &Ingested,
+    timings: serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Value {
+    let inputs: Vec<serde_json::Value> = ingested
+        .tables
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "table": t.table,
+                "file": t.file.as_ref().and_then(|f| f.file_name()).map(|f| f.to_string_lossy().into_owned()),
+                "format": t.format,
+                "sha256_checksum": t.sha256,
+                "rows_read": t.rows_read,
+                "rows_accepted": t.rows_accepted,
+                "rows_rejected": t.rows_rejected,
+                "rows_excluded": t.rows_excluded,
+                "custom_attributes": t.extra_columns,
+                "note": t.note,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "schema": "northstar.run/v1",
+        "versions": {"northstar": env!("CARGO_PKG_VERSION"), "engine": "Apache DataFusion 55"},
+        "command": "build",
+        "data": request.data.display().to_string(),
+        "config": request.config.map(|p| p.display().to_string()),
+        "parameters": {
+            "max_rejects_percent": request.options.max_rejects,
+            "as_of": request.options.as_of,
+        },
+        "inputs": inputs,
+        "rejects": ingested.rejects.len(),
+        "timings_ms": timings,
+    })
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn money(x: f64) -> String {
+    let sign = if x < 0.0 { "-" } else { "" };
+    format!("{sign}{}", group(x.abs().round() as u64))
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// The headline figures of a build, for the terminal.
+pub fn headline(built: &Built) -> String {
+    let s = &built.economics.summary;
+    let mut text = format!(
+        "{} customer accounts{}: revenue {}, gross margin {}, cost to serve {}, CAC {}, profit {}\n",
+        group(s.accounts),
+        s.as_of.as_ref().map(|d| format!(" as of {d}")).unwrap_or_default(),
+        money(s.revenue),
+        money(s.gross_margin),
+        money(s.cost_to_serve),
+        money(s.cac),
+        money(s.profit),
+    );
+    if s.profit > 0.0 {
+        text.push_str(&format!(
+            "  {} of accounts ({}) make 80% of profit\n",
+            percent(s.share_of_accounts_for_80pct_profit),
+            group(s.accounts_for_80pct_profit)
+        ));
+        text.push_str(&format!(
+            "  the whale curve peaks at {} of profit, at the top {} of accounts\n",
+            percent(s.whale_peak.share_of_profit),
+            percent(s.whale_peak.share_of_accounts)
+        ));
+    } else {
+        text.push_str("  total profit is not positive: the whale curve has no peak above zero\n");
+    }
+    text.push_str(&format!(
+        "  {} loss-making accounts ({}) destroy {} ({} of profit)\n",
+        group(s.loss_makers.accounts),
+        percent(s.loss_makers.share_of_accounts),
+        money(s.loss_makers.profit_destroyed),
+        percent(s.loss_makers.share_of_profit)
+    ));
+    if let Some(win_rate) = s.deals.win_rate {
+        let cycle = s.deals.median_sales_cycle_days.map(|d| format!(", median sales cycle {d:.0} days")).unwrap_or_default();
+        text.push_str(&format!("  win rate {}{cycle}\n", percent(win_rate)));
+    }
+    if s.unallocated_spend > 0.0 {
+        text.push_str(&format!("  {} of channel spend acquired no account in its month\n", money(s.unallocated_spend)));
+    }
+    text.push_str(&format!("outputs in `{}`: {}\n", built.out.display(), built.files.join(", ")));
+    if built.rejects > 0 {
+        text.push_str(&format!("{} rejected input problems are listed in rejects.csv\n", group(built.rejects as u64)));
+    }
+    text
+}

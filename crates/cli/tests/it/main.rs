@@ -1,0 +1,7 @@
+//! Integration tests of the `northstar` command and its pipeline (one binary, several modules).
+
+mod bad_input;
+mod cli;
+mod economics;
+mod real_data;
+mod support;

@@ -1,0 +1,44 @@
+//! Helpers shared by the integration tests.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use northstar::cli::BuildOptions;
+use northstar::pipeline::{self, BuildRequest, Built};
+
+/// The repository's fixture folder `tests/fixtures/<rel>`.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(rel)
+}
+
+/// Default build options, as the command line gives them.
+pub fn options() -> BuildOptions {
+    BuildOptions { max_rejects: 1.0, as_of: None, threads: Some(2), json: false }
+}
+
+/// Builds `data` into `out` with `options`.
+pub fn build_with(data: &Path, out: &Path, options: &BuildOptions) -> Result<Built, northstar::Failure> {
+    pipeline::build(&BuildRequest { data, out, config: None, options })
+}
+
+/// Reads a CSV file into rows keyed by column name.
+pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).expect("readable csv");
+    let header = reader.headers().expect("header").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            header.iter().zip(r.iter()).map(|(h, v)| (h.to_owned(), v.to_owned())).collect()
+        })
+        .collect()
+}
+
+/// Writes `files` (name, content) into a fresh folder.
+pub fn data_folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, content) in files {
+        fs_err::write(dir.path().join(name), content).expect("write fixture");
+    }
+    dir
+}

@@ -1,0 +1,213 @@
+//! Economics: per-account profitability and the whale curve.
+//!
+//! For every customer account: revenue, direct cost and gross margin from transactions; cost to
+//! serve by activity-based costing (quantity × rate, where a rate is a unit cost or a cost pool
+//! over the activity's total quantity); acquisition cost (per account, or a channel's monthly
+//! spend shared equally by the accounts it acquired that month); profit = gross margin − cost to
+//! serve − CAC. Then rank, the whale curve and its headline figures. Money is rounded to cents
+//! before profit is formed, so the identities hold exactly on the written figures.
+//!
+//! The relational work runs as SQL in the engine ([`sql`]); this crate turns its rows into typed
+//! records and the headline [`Summary`].
+
+pub mod sql;
+mod summary;
+
+use northstar_engine::arrow::array::{Array, BooleanArray, Float64Array, Int64Array, StringArray, UInt64Array};
+use northstar_engine::arrow::compute::cast;
+use northstar_engine::arrow::datatypes::DataType;
+use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_engine::{Engine, EngineError};
+
+pub use summary::{DealFigures, LossMakers, Summary, WhalePeak};
+
+/// An economics step that could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EconomicsError {
+    /// The engine failed on one of the plans.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// A plan returned a column of an unexpected shape (a bug).
+    #[error("internal error: column `{0}` has an unexpected type")]
+    Shape(String),
+}
+
+/// Result of an economics call.
+pub type Result<T, E = EconomicsError> = std::result::Result<T, E>;
+
+/// The economics of one customer account.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AccountEconomics {
+    /// Account id.
+    pub account_id: String,
+    /// Sum of transaction amounts.
+    pub revenue: f64,
+    /// Sum of transaction costs.
+    pub direct_cost: f64,
+    /// Revenue − direct cost.
+    pub gross_margin: f64,
+    /// Activity-based cost to serve.
+    pub cost_to_serve: f64,
+    /// Acquisition cost.
+    pub cac: f64,
+    /// Gross margin − cost to serve − CAC.
+    pub profit: f64,
+    /// 1 for the most profitable account.
+    pub profit_rank: u64,
+    /// Profit of this and every better-ranked account over total profit (the whale curve).
+    pub cumulative_profit_share: f64,
+    /// Months from `customer_since` (or first purchase) to churn (or the as-of date).
+    pub tenure_months: Option<f64>,
+    /// Share of the account's purchase days that were repeat purchases.
+    pub repeat_purchase_rate: Option<f64>,
+    /// Whether the account has churned.
+    pub churned: bool,
+    /// Gross margin − cost to serve earned to date.
+    pub ltv_historical: f64,
+    /// Months of gross margin needed to earn back the CAC (none if it never pays back).
+    pub payback_months: Option<f64>,
+    /// Distinct purchase days.
+    pub orders: u64,
+}
+
+/// Cost to serve of one account for one activity.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CostLine {
+    /// Account id.
+    pub account_id: String,
+    /// Activity name.
+    pub activity: String,
+    /// Total quantity of the activity for the account.
+    pub quantity: f64,
+    /// Cost per unit of the activity.
+    pub rate: f64,
+    /// Quantity × rate.
+    pub cost: f64,
+}
+
+/// Everything the economics stage computes.
+#[derive(Debug, Clone)]
+pub struct Economics {
+    /// One row per customer account, most profitable first.
+    pub accounts: Vec<AccountEconomics>,
+    /// Cost to serve broken down by activity.
+    pub cost_lines: Vec<CostLine>,
+    /// Headline figures.
+    pub summary: Summary,
+}
+
+/// Computes the economics from the contract tables registered in `engine`. `as_of` (an ISO date)
+/// is the date tenure runs to for accounts that have not churned; by default the last date in
+/// the data.
+pub fn compute(engine: &Engine, as_of: Option<&str>) -> Result<Economics> {
+    let as_of = match as_of {
+        Some(day) => Some(day.to_owned()),
+        None => {
+            let rows = engine.query(sql::AS_OF)?;
+            first_date(&rows)?
+        }
+    };
+    let literal = as_of.as_ref().map_or("CAST(NULL AS DATE)".to_owned(), |d| format!("DATE '{d}'"));
+    let accounts = read_accounts(&engine.query(&sql::accounts(&literal))?)?;
+    let cost_lines = read_cost_lines(&engine.query(&sql::cost_to_serve())?)?;
+    let unallocated = single_f64(&engine.query(sql::UNALLOCATED_SPEND)?)?;
+    let deals = DealFigures::read(&engine.query(sql::DEALS)?)?;
+    let summary = Summary::new(&accounts, as_of, unallocated, deals);
+    Ok(Economics { accounts, cost_lines, summary })
+}
+
+fn first_date(batches: &[RecordBatch]) -> Result<Option<String>> {
+    let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else { return Ok(None) };
+    let text = cast(batch.column(0), &DataType::Utf8).map_err(|_| EconomicsError::Shape("as_of".into()))?;
+    let text = text.as_any().downcast_ref::<StringArray>().ok_or_else(|| EconomicsError::Shape("as_of".into()))?;
+    Ok((!text.is_null(0)).then(|| text.value(0).to_owned()))
+}
+
+fn single_f64(batches: &[RecordBatch]) -> Result<f64> {
+    let batch = batches.iter().find(|b| b.num_rows() > 0);
+    Ok(batch.map_or(Ok(0.0), |b| column::<Float64Array>(b, 0).map(|c| c.value(0)))?)
+}
+
+/// Column `index` of `batch` as the array type `A`.
+pub(crate) fn column<A: Array + 'static>(batch: &RecordBatch, index: usize) -> Result<&A> {
+    batch
+        .column(index)
+        .as_any()
+        .downcast_ref::<A>()
+        .ok_or_else(|| EconomicsError::Shape(batch.schema().field(index).name().clone()))
+}
+
+fn named<'a, A: Array + 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a A> {
+    let index = batch.schema().index_of(name).map_err(|_| EconomicsError::Shape(name.to_owned()))?;
+    column(batch, index)
+}
+
+fn option(values: &Float64Array, row: usize) -> Option<f64> {
+    (!values.is_null(row)).then(|| values.value(row))
+}
+
+fn read_accounts(batches: &[RecordBatch]) -> Result<Vec<AccountEconomics>> {
+    let mut out = Vec::new();
+    let total: f64 = batches
+        .iter()
+        .map(|b| named::<Float64Array>(b, "profit").map(|p| p.iter().flatten().sum::<f64>()))
+        .sum::<Result<f64>>()?;
+    for batch in batches {
+        let id = named::<StringArray>(batch, "account_id")?;
+        let money = |name| named::<Float64Array>(batch, name);
+        let (revenue, direct_cost, gross_margin) = (money("revenue")?, money("direct_cost")?, money("gross_margin")?);
+        let (cost_to_serve, cac, profit) = (money("cost_to_serve")?, money("cac")?, money("profit")?);
+        let cumulative = money("cumulative_profit")?;
+        let (tenure, repeat) = (money("tenure_months")?, money("repeat_purchase_rate")?);
+        let (ltv, payback) = (money("ltv_historical")?, money("payback_months")?);
+        let rank = named::<UInt64Array>(batch, "profit_rank")?;
+        let churned = named::<BooleanArray>(batch, "churned")?;
+        let orders = named::<Int64Array>(batch, "orders")?;
+        for row in 0..batch.num_rows() {
+            out.push(AccountEconomics {
+                account_id: id.value(row).to_owned(),
+                revenue: revenue.value(row),
+                direct_cost: direct_cost.value(row),
+                gross_margin: round_cents(gross_margin.value(row)),
+                cost_to_serve: cost_to_serve.value(row),
+                cac: cac.value(row),
+                profit: round_cents(profit.value(row)),
+                profit_rank: rank.value(row),
+                cumulative_profit_share: if total == 0.0 { 0.0 } else { cumulative.value(row) / total },
+                tenure_months: option(tenure, row),
+                repeat_purchase_rate: option(repeat, row),
+                churned: churned.value(row),
+                ltv_historical: round_cents(ltv.value(row)),
+                payback_months: option(payback, row),
+                orders: orders.value(row).max(0) as u64,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn read_cost_lines(batches: &[RecordBatch]) -> Result<Vec<CostLine>> {
+    let mut out = Vec::new();
+    for batch in batches {
+        let id = named::<StringArray>(batch, "account_id")?;
+        let activity = named::<StringArray>(batch, "activity")?;
+        let (quantity, rate, cost) =
+            (named::<Float64Array>(batch, "quantity")?, named::<Float64Array>(batch, "rate")?, named::<Float64Array>(batch, "cost")?);
+        for row in 0..batch.num_rows() {
+            out.push(CostLine {
+                account_id: id.value(row).to_owned(),
+                activity: activity.value(row).to_owned(),
+                quantity: quantity.value(row),
+                rate: rate.value(row),
+                cost: cost.value(row),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Rounds money to cents, removing the binary noise of sums of rounded figures.
+pub fn round_cents(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}

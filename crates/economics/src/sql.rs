@@ -1,0 +1,132 @@
+//! The economics as SQL plans over the contract's tables.
+//!
+//! Written for any DataFusion engine, embedded or distributed: plain SQL over the tables
+//! `accounts`, `transactions`, `activities`, `activity_rates`, `acquisition` and `deals`.
+
+/// The last date any table mentions: the "today" of the data, used when none is configured.
+pub const AS_OF: &str = "
+SELECT max(d) AS as_of FROM (
+    SELECT max(date) AS d FROM transactions
+    UNION ALL SELECT max(date) FROM activities
+    UNION ALL SELECT max(closed) FROM deals
+    UNION ALL SELECT max(created) FROM deals
+    UNION ALL SELECT max(customer_since) FROM accounts
+    UNION ALL SELECT max(churned_at) FROM accounts
+)";
+
+/// Rate per activity: the unit cost, or the cost pool over the activity's total quantity.
+const RATES: &str = "
+rates AS (
+    SELECT r.activity,
+           COALESCE(r.unit_cost, r.pool_cost / NULLIF(q.total_quantity, 0)) AS rate
+    FROM activity_rates r
+    LEFT JOIN (SELECT activity, sum(quantity) AS total_quantity FROM activities GROUP BY activity) q
+        ON q.activity = r.activity
+)";
+
+/// The per-account, per-activity cost to serve.
+pub fn cost_to_serve() -> String {
+    format!(
+        "WITH {RATES}
+        SELECT a.account_id, a.activity, sum(a.quantity) AS quantity, rates.rate,
+               sum(a.quantity) * rates.rate AS cost
+        FROM activities a JOIN rates ON rates.activity = a.activity
+        GROUP BY a.account_id, a.activity, rates.rate
+        ORDER BY a.account_id, a.activity"
+    )
+}
+
+/// One row per customer account with every economics figure, most profitable first.
+/// `as_of` is an SQL date literal or `NULL`.
+pub fn accounts(as_of: &str) -> String {
+    format!(
+        "WITH {RATES},
+        revenue AS (
+            SELECT account_id,
+                   round(sum(amount), 2) AS revenue,
+                   round(sum(COALESCE(cost, 0)), 2) AS direct_cost,
+                   count(DISTINCT date) AS orders,
+                   min(date) AS first_purchase
+            FROM transactions GROUP BY account_id
+        ),
+        serve AS (
+            SELECT a.account_id, round(sum(a.quantity * rates.rate), 2) AS cost_to_serve
+            FROM activities a JOIN rates ON rates.activity = a.activity
+            GROUP BY a.account_id
+        ),
+        acquired AS (
+            SELECT account_id, acquisition_channel AS channel,
+                   CAST(date_trunc('month', customer_since) AS DATE) AS month
+            FROM accounts
+            WHERE acquisition_channel IS NOT NULL AND customer_since IS NOT NULL
+        ),
+        channel_spend AS (
+            SELECT channel, month, sum(spend) AS spend FROM acquisition
+            WHERE channel IS NOT NULL GROUP BY channel, month
+        ),
+        allocated AS (
+            SELECT q.account_id, s.spend / count(*) OVER (PARTITION BY s.channel, s.month) AS cac
+            FROM channel_spend s JOIN acquired q ON q.channel = s.channel AND q.month = s.month
+        ),
+        acquisition_cost AS (
+            SELECT account_id, round(sum(cac), 2) AS cac FROM (
+                SELECT account_id, cac FROM acquisition WHERE account_id IS NOT NULL AND cac IS NOT NULL
+                UNION ALL SELECT account_id, cac FROM allocated
+            ) GROUP BY account_id
+        ),
+        base AS (
+            SELECT a.account_id,
+                   COALESCE(r.revenue, 0.0) AS revenue,
+                   COALESCE(r.direct_cost, 0.0) AS direct_cost,
+                   COALESCE(s.cost_to_serve, 0.0) AS cost_to_serve,
+                   COALESCE(c.cac, 0.0) AS cac,
+                   COALESCE(r.orders, 0) AS orders,
+                   (a.status = 'churned' OR a.churned_at IS NOT NULL) AS churned,
+                   CAST(COALESCE(a.churned_at, {as_of}) AS INT)
+                       - CAST(COALESCE(a.customer_since, r.first_purchase) AS INT) AS tenure_days
+            FROM accounts a
+            LEFT JOIN revenue r ON r.account_id = a.account_id
+            LEFT JOIN serve s ON s.account_id = a.account_id
+            LEFT JOIN acquisition_cost c ON c.account_id = a.account_id
+            WHERE a.status IS NULL OR a.status <> 'prospect'
+        ),
+        figures AS (
+            SELECT *,
+                   revenue - direct_cost AS gross_margin,
+                   revenue - direct_cost - cost_to_serve - cac AS profit,
+                   revenue - direct_cost - cost_to_serve AS ltv_historical,
+                   CASE WHEN tenure_days >= 0 THEN round(tenure_days / 30.436875, 2) END AS tenure_months,
+                   CASE WHEN orders > 0 THEN CAST(orders - 1 AS DOUBLE) / orders END AS repeat_purchase_rate
+            FROM base
+        )
+        SELECT account_id, revenue, direct_cost, gross_margin, cost_to_serve, cac, profit,
+               ROW_NUMBER() OVER (ORDER BY profit DESC, account_id) AS profit_rank,
+               SUM(profit) OVER (ORDER BY profit DESC, account_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                   AS cumulative_profit,
+               tenure_months, repeat_purchase_rate, COALESCE(churned, false) AS churned, ltv_historical,
+               CASE WHEN cac = 0 THEN 0.0
+                    WHEN gross_margin > 0 AND tenure_months > 0 THEN round(cac / (gross_margin / tenure_months), 2)
+               END AS payback_months,
+               orders
+        FROM figures
+        ORDER BY profit_rank"
+    )
+}
+
+/// Channel spend that no account acquired in that channel and month could carry.
+pub const UNALLOCATED_SPEND: &str = "
+SELECT COALESCE(sum(s.spend), 0.0) AS spend FROM acquisition s
+WHERE s.channel IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM accounts a
+    WHERE a.acquisition_channel = s.channel
+      AND CAST(date_trunc('month', a.customer_since) AS DATE) = s.month
+)";
+
+/// Win rate and sales cycle from deals.
+pub const DEALS: &str = "
+SELECT
+    sum(CASE WHEN stage = 'won' THEN 1 ELSE 0 END) AS won,
+    sum(CASE WHEN stage = 'lost' THEN 1 ELSE 0 END) AS lost,
+    sum(CASE WHEN stage = 'open' THEN 1 ELSE 0 END) AS open,
+    median(CASE WHEN stage = 'won' THEN CAST(CAST(closed AS INT) - CAST(created AS INT) AS DOUBLE) END) AS median_cycle_days
+FROM deals";

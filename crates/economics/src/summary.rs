@@ -1,0 +1,151 @@
+//! The headline figures: how concentrated profit is, and who destroys it.
+
+use northstar_engine::arrow::array::{Array, Float64Array, Int64Array};
+use northstar_engine::arrow::record_batch::RecordBatch;
+
+use crate::{AccountEconomics, Result, column, round_cents};
+
+/// Headline figures of the economics stage.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    /// The date tenure runs to for accounts still active.
+    pub as_of: Option<String>,
+    /// Customer accounts.
+    pub accounts: u64,
+    /// Total revenue.
+    pub revenue: f64,
+    /// Total gross margin.
+    pub gross_margin: f64,
+    /// Total cost to serve.
+    pub cost_to_serve: f64,
+    /// Total acquisition cost.
+    pub cac: f64,
+    /// Total profit.
+    pub profit: f64,
+    /// How many accounts, from the most profitable down, it takes to make 80% of total profit.
+    pub accounts_for_80pct_profit: u64,
+    /// That count as a share of all accounts.
+    pub share_of_accounts_for_80pct_profit: f64,
+    /// The top of the whale curve.
+    pub whale_peak: WhalePeak,
+    /// The accounts that lose money.
+    pub loss_makers: LossMakers,
+    /// Share of accounts with two or more purchase days.
+    pub repeat_purchase_rate: f64,
+    /// Share of accounts that churned.
+    pub churn_rate: f64,
+    /// Channel spend that no acquired account could carry.
+    pub unallocated_spend: f64,
+    /// Figures from deals.
+    pub deals: DealFigures,
+}
+
+/// The highest point of the whale curve.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WhalePeak {
+    /// Cumulative profit at the peak over total profit (above 1 when some accounts lose money).
+    pub share_of_profit: f64,
+    /// Accounts up to the peak.
+    pub accounts: u64,
+    /// Those accounts as a share of all accounts.
+    pub share_of_accounts: f64,
+}
+
+/// The accounts whose profit is negative.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LossMakers {
+    /// How many.
+    pub accounts: u64,
+    /// As a share of all accounts.
+    pub share_of_accounts: f64,
+    /// The profit they destroy (a positive amount: minus the sum of their profits).
+    pub profit_destroyed: f64,
+    /// That amount over total profit.
+    pub share_of_profit: f64,
+}
+
+/// Win rate and sales cycle.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DealFigures {
+    /// Deals won.
+    pub won: u64,
+    /// Deals lost.
+    pub lost: u64,
+    /// Deals still open.
+    pub open: u64,
+    /// Won over closed (won + lost), when any closed.
+    pub win_rate: Option<f64>,
+    /// Median days from creation to close of won deals.
+    pub median_sales_cycle_days: Option<f64>,
+}
+
+impl DealFigures {
+    /// Reads the result of [`crate::sql::DEALS`].
+    pub(crate) fn read(batches: &[RecordBatch]) -> Result<Self> {
+        let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else {
+            return Ok(Self { won: 0, lost: 0, open: 0, win_rate: None, median_sales_cycle_days: None });
+        };
+        let count = |i| column::<Int64Array>(batch, i).map(|c| if c.is_null(0) { 0 } else { c.value(0).max(0) as u64 });
+        let (won, lost, open) = (count(0)?, count(1)?, count(2)?);
+        let median = column::<Float64Array>(batch, 3)?;
+        Ok(Self {
+            won,
+            lost,
+            open,
+            win_rate: (won + lost > 0).then(|| won as f64 / (won + lost) as f64),
+            median_sales_cycle_days: (!median.is_null(0)).then(|| median.value(0)),
+        })
+    }
+}
+
+impl Summary {
+    /// The headline figures of `accounts`, which are in profit-rank order.
+    pub fn new(accounts: &[AccountEconomics], as_of: Option<String>, unallocated_spend: f64, deals: DealFigures) -> Self {
+        let n = accounts.len() as u64;
+        let share = |k: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+        let total = |f: fn(&AccountEconomics) -> f64| round_cents(accounts.iter().map(f).sum());
+        let profit = total(|a| a.profit);
+        let mut running = 0.0;
+        let mut for_80 = None;
+        let mut peak = (f64::MIN, 0u64);
+        for (i, account) in accounts.iter().enumerate() {
+            running += account.profit;
+            if for_80.is_none() && profit > 0.0 && running >= 0.8 * profit - 1e-9 {
+                for_80 = Some(i as u64 + 1);
+            }
+            if running > peak.0 {
+                peak = (running, i as u64 + 1);
+            }
+        }
+        let losers: Vec<&AccountEconomics> = accounts.iter().filter(|a| a.profit < 0.0).collect();
+        let destroyed = round_cents(-losers.iter().map(|a| a.profit).sum::<f64>());
+        let of_profit = |x: f64| if profit == 0.0 { 0.0 } else { x / profit };
+        let for_80 = for_80.unwrap_or(n);
+        Self {
+            as_of,
+            accounts: n,
+            revenue: total(|a| a.revenue),
+            gross_margin: total(|a| a.gross_margin),
+            cost_to_serve: total(|a| a.cost_to_serve),
+            cac: total(|a| a.cac),
+            profit,
+            accounts_for_80pct_profit: for_80,
+            share_of_accounts_for_80pct_profit: share(for_80),
+            whale_peak: WhalePeak {
+                share_of_profit: if n == 0 { 0.0 } else { of_profit(peak.0) },
+                accounts: peak.1,
+                share_of_accounts: share(peak.1),
+            },
+            loss_makers: LossMakers {
+                accounts: losers.len() as u64,
+                share_of_accounts: share(losers.len() as u64),
+                profit_destroyed: destroyed,
+                share_of_profit: of_profit(destroyed),
+            },
+            repeat_purchase_rate: share(accounts.iter().filter(|a| a.orders >= 2).count() as u64),
+            churn_rate: share(accounts.iter().filter(|a| a.churned).count() as u64),
+            unallocated_spend: round_cents(unallocated_spend),
+            deals,
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! What can stop a table from being read at all (as opposed to a single rejected row).
+
+use std::path::PathBuf;
+
+/// An input problem that stops ingest: the user must fix the file or the configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// The file could not be opened or read.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The file's contents are not in the format its name says.
+    #[error("cannot read `{path}`: {reason}")]
+    Unreadable {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file has no header row.
+    #[error("`{path}` is empty: it needs at least a header row")]
+    Empty {
+        /// The file concerned.
+        path: PathBuf,
+    },
+    /// A required column is neither in the file nor mapped in the configuration.
+    #[error("`{path}` has no column `{column}` (table `{table}`); found {found}{hint}")]
+    MissingColumn {
+        /// The file concerned.
+        path: PathBuf,
+        /// The table being read.
+        table: String,
+        /// The canonical column that is missing.
+        column: String,
+        /// The columns the file does have, listed.
+        found: String,
+        /// Advice on how to fix it.
+        hint: String,
+    },
+    /// The data folder or configuration names no usable file for a table, or more than one.
+    #[error("{0}")]
+    Layout(String),
+    /// The configuration file is wrong.
+    #[error("invalid configuration `{path}`: {reason}")]
+    Config {
+        /// The configuration file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An SQL expression of a column mapping could not be used.
+    #[error("table `{table}`, column `{column}`: {reason}")]
+    Mapping {
+        /// The table being read.
+        table: String,
+        /// The canonical column (or `where`).
+        column: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The validated rows could not be staged for the engine.
+    #[error("cannot stage table `{table}` in `{path}`: {reason}")]
+    Stage {
+        /// The table concerned.
+        table: String,
+        /// The staging file.
+        path: PathBuf,
+        /// What failed.
+        reason: String,
+    },
+}

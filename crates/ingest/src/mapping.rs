@@ -1,0 +1,301 @@
+//! How the columns of a file become the canonical columns of a table: by name, by a configured
+//! source column, or by an SQL expression over the file's columns, with an optional row filter.
+
+use std::sync::Arc;
+
+use northstar_engine::arrow::array::{Array, ArrayRef, BooleanArray, Float64Builder, Int64Builder, StringArray, StringBuilder};
+use northstar_engine::arrow::compute::cast;
+use northstar_engine::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_engine::{Engine, RowExpr};
+
+use crate::config::TableConfig;
+use crate::contract::TableSpec;
+use crate::error::IngestError;
+
+/// Where one canonical column's value comes from.
+enum Origin {
+    /// Not in the file.
+    Absent,
+    /// The file's column at this index.
+    Column(usize),
+    /// An SQL expression over the file's columns.
+    Expr(RowExpr),
+}
+
+/// The resolved mapping of one file onto one table.
+pub struct ColumnPlan {
+    origins: Vec<Origin>,
+    extra: Vec<(String, usize)>,
+    filter: Option<RowExpr>,
+    source_schema: Option<SchemaRef>,
+}
+
+/// The type a source column is read as inside expressions: the narrowest that fits every value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SourceType {
+    /// Every value is a whole number.
+    Int,
+    /// Every value is a number.
+    Float,
+    /// Anything else.
+    Text,
+}
+
+/// Tracks, for each source column, the narrowest type that fits every value seen.
+#[derive(Debug, Clone)]
+pub struct TypeInference {
+    types: Vec<SourceType>,
+    first_text: Vec<Option<(u64, String)>>,
+}
+
+impl TypeInference {
+    /// Starts with every column as a whole number.
+    pub fn new(width: usize) -> Self {
+        Self { types: vec![SourceType::Int; width], first_text: vec![None; width] }
+    }
+
+    /// Widens the column types to fit one row.
+    pub fn observe(&mut self, line: u64, fields: &[Option<String>]) {
+        for (i, field) in fields.iter().enumerate() {
+            let Some(text) = field else { continue };
+            let fits = |t: SourceType| match t {
+                SourceType::Int => text.parse::<i64>().is_ok(),
+                SourceType::Float => text.parse::<f64>().is_ok_and(f64::is_finite),
+                SourceType::Text => true,
+            };
+            while !fits(self.types[i]) {
+                self.types[i] = match self.types[i] {
+                    SourceType::Int => SourceType::Float,
+                    _ => SourceType::Text,
+                };
+            }
+            if self.types[i] == SourceType::Text && self.first_text[i].is_none() {
+                self.first_text[i] = Some((line, crate::source::shorten(text)));
+            }
+        }
+    }
+}
+
+impl ColumnPlan {
+    /// Whether rows must go through the engine (expressions or a filter).
+    pub fn needs_types(spec: &TableSpec, header: &[String], config: &TableConfig) -> bool {
+        config.filter.is_some()
+            || config.columns.iter().any(|(column, source)| {
+                spec.column(column).is_some() && find_column(header, source).is_none()
+            })
+    }
+
+    /// Resolves the mapping of `header` onto `spec`; `types` is given when [`Self::needs_types`].
+    pub fn resolve(
+        spec: &TableSpec,
+        path: &std::path::Path,
+        header: &[String],
+        config: &TableConfig,
+        types: Option<&TypeInference>,
+        engine: &Engine,
+    ) -> Result<Self, IngestError> {
+        let source_schema = types.map(|t| {
+            let fields: Vec<Field> = header
+                .iter()
+                .zip(&t.types)
+                .map(|(name, ty)| {
+                    let data_type = match ty {
+                        SourceType::Int => DataType::Int64,
+                        SourceType::Float => DataType::Float64,
+                        SourceType::Text => DataType::Utf8,
+                    };
+                    Field::new(name, data_type, true)
+                })
+                .collect();
+            Arc::new(Schema::new(fields))
+        });
+        let compile = |column: &str, sql: &str| -> Result<RowExpr, IngestError> {
+            let schema = source_schema.clone().ok_or_else(|| IngestError::Mapping {
+                table: spec.name.to_owned(),
+                column: column.to_owned(),
+                reason: "an expression needs the file's column types".to_owned(),
+            })?;
+            engine.compile_expr(schema, sql).map_err(|e| IngestError::Mapping {
+                table: spec.name.to_owned(),
+                column: column.to_owned(),
+                reason: format!("{e}{}", text_column_hint(header, types, sql)),
+            })
+        };
+        let mut origins = Vec::with_capacity(spec.columns.len());
+        let mut used = vec![false; header.len()];
+        for column in spec.columns {
+            let origin = match config.columns.get(column.name) {
+                Some(source) => match find_column(header, source) {
+                    Some(i) => Origin::Column(i),
+                    None => Origin::Expr(compile(column.name, source)?),
+                },
+                None => match find_column(header, column.name) {
+                    Some(i) => Origin::Column(i),
+                    None => Origin::Absent,
+                },
+            };
+            if let Origin::Column(i) = origin {
+                used[i] = true;
+            }
+            if column.required && matches!(origin, Origin::Absent) {
+                return Err(missing_column(spec, path, header, column.name));
+            }
+            origins.push(origin);
+        }
+        let extra = if spec.keeps_extra_columns {
+            header
+                .iter()
+                .enumerate()
+                .filter(|(i, name)| !used[*i] && !name.is_empty() && spec.column(name).is_none())
+                .map(|(i, name)| (name.clone(), i))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let filter = config.filter.as_deref().map(|sql| compile("where", sql)).transpose()?;
+        Ok(Self { origins, extra, filter, source_schema })
+    }
+
+    /// Custom attribute columns kept from the file.
+    pub fn extra_columns(&self) -> Vec<String> {
+        self.extra.iter().map(|(name, _)| name.clone()).collect()
+    }
+
+    /// Maps a chunk of rows: for each, `None` if the filter excludes it, else its canonical texts
+    /// followed by its custom attribute texts.
+    pub fn apply(
+        &self,
+        table: &str,
+        rows: &[(u64, Vec<Option<String>>)],
+    ) -> Result<Vec<Option<Vec<Option<String>>>>, IngestError> {
+        let mapping_error = |column: &str, reason: String| IngestError::Mapping {
+            table: table.to_owned(),
+            column: column.to_owned(),
+            reason,
+        };
+        let batch = match &self.source_schema {
+            Some(schema) => Some(typed_batch(schema, rows).map_err(|e| mapping_error("", e))?),
+            None => None,
+        };
+        let mut evaluated: Vec<Option<StringArray>> = Vec::with_capacity(self.origins.len());
+        for origin in &self.origins {
+            evaluated.push(match (origin, &batch) {
+                (Origin::Expr(expr), Some(batch)) => {
+                    let values = expr.evaluate(batch).map_err(|e| mapping_error("", e.to_string()))?;
+                    Some(as_text(&values).map_err(|e| mapping_error("", e))?)
+                }
+                _ => None,
+            });
+        }
+        let keep: Option<BooleanArray> = match (&self.filter, &batch) {
+            (Some(filter), Some(batch)) => {
+                let mask = filter.evaluate(batch).map_err(|e| mapping_error("where", e.to_string()))?;
+                let mask = mask
+                    .as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .ok_or_else(|| mapping_error("where", "the condition must be true or false".to_owned()))?;
+                Some(mask.clone())
+            }
+            _ => None,
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for (r, (_, fields)) in rows.iter().enumerate() {
+            if keep.as_ref().is_some_and(|k| k.is_null(r) || !k.value(r)) {
+                out.push(None);
+                continue;
+            }
+            let mut texts = Vec::with_capacity(self.origins.len() + self.extra.len());
+            for (origin, values) in self.origins.iter().zip(&evaluated) {
+                texts.push(match (origin, values) {
+                    (Origin::Column(i), _) => fields[*i].clone(),
+                    (Origin::Expr(_), Some(values)) if !values.is_null(r) => {
+                        Some(values.value(r).trim().to_owned()).filter(|s| !s.is_empty())
+                    }
+                    _ => None,
+                });
+            }
+            texts.extend(self.extra.iter().map(|(_, i)| fields[*i].clone()));
+            out.push(Some(texts));
+        }
+        Ok(out)
+    }
+}
+
+/// The index of the header column called `name`: exact match first, then ignoring case.
+fn find_column(header: &[String], name: &str) -> Option<usize> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .or_else(|| header.iter().position(|h| h.eq_ignore_ascii_case(name.trim())))
+}
+
+fn missing_column(spec: &TableSpec, path: &std::path::Path, header: &[String], column: &str) -> IngestError {
+    let found = if header.len() == 1 {
+        format!("one column `{}`", crate::source::shorten(&header[0]))
+    } else {
+        format!("columns {}", header.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "))
+    };
+    let hint = match header {
+        [only] if only.contains(';') => "; the file looks `;`-delimited: set delimiter = \";\" in northstar.toml".to_owned(),
+        [only] if only.contains('\t') => "; the file looks tab-delimited: name it .tsv or set delimiter = \"\\t\"".to_owned(),
+        [only] if only.contains('|') => "; the file looks `|`-delimited: set delimiter = \"|\" in northstar.toml".to_owned(),
+        _ => format!("; map it in northstar.toml, e.g. [{}] {column} = \"Your column\"", spec.name),
+    };
+    IngestError::MissingColumn {
+        path: path.to_owned(),
+        table: spec.name.to_owned(),
+        column: column.to_owned(),
+        found,
+        hint,
+    }
+}
+
+/// Advice when an expression fails because a column it names holds text.
+fn text_column_hint(header: &[String], types: Option<&TypeInference>, sql: &str) -> String {
+    let Some(types) = types else { return String::new() };
+    header
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| sql.contains(name.as_str()))
+        .find_map(|(i, name)| {
+            types.first_text[i].as_ref().map(|(line, value)| {
+                format!(
+                    "; column `{name}` is read as text because line {line} holds `{value}`: \
+                     use TRY_CAST({name} AS DOUBLE) to reject such rows instead"
+                )
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// The rows' fields as typed Arrow columns (all values fit: the types were inferred from them).
+fn typed_batch(schema: &SchemaRef, rows: &[(u64, Vec<Option<String>>)]) -> Result<RecordBatch, String> {
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    for (i, field) in schema.fields().iter().enumerate() {
+        let cells = rows.iter().map(|(_, f)| f[i].as_deref());
+        arrays.push(match field.data_type() {
+            DataType::Int64 => {
+                let mut b = Int64Builder::with_capacity(rows.len());
+                cells.for_each(|c| b.append_option(c.and_then(|t| t.parse().ok())));
+                Arc::new(b.finish())
+            }
+            DataType::Float64 => {
+                let mut b = Float64Builder::with_capacity(rows.len());
+                cells.for_each(|c| b.append_option(c.and_then(|t| t.parse().ok())));
+                Arc::new(b.finish())
+            }
+            _ => {
+                let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 8);
+                cells.for_each(|c| b.append_option(c));
+                Arc::new(b.finish())
+            }
+        });
+    }
+    RecordBatch::try_new(schema.clone(), arrays).map_err(|e| e.to_string())
+}
+
+fn as_text(values: &ArrayRef) -> Result<StringArray, String> {
+    let text = cast(values, &DataType::Utf8).map_err(|e| e.to_string())?;
+    text.as_any().downcast_ref::<StringArray>().cloned().ok_or_else(|| "expression result is not text".to_owned())
+}

@@ -1,0 +1,326 @@
+//! Validation of one row against its table's contract, and the typed columns it is appended to.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use northstar_engine::arrow::array::{
+    ArrayBuilder, ArrayRef, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
+};
+use northstar_engine::arrow::datatypes::{DataType, SchemaRef};
+use northstar_engine::arrow::error::ArrowError;
+use northstar_engine::arrow::record_batch::RecordBatch;
+
+use crate::config::TableConfig;
+use crate::contract::{ColumnSpec, Kind, RowRule, TableSpec};
+use crate::values::{days_since_epoch, parse_date, parse_integer, parse_month, parse_number};
+
+/// A validated value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// No value.
+    Null,
+    /// Text.
+    Text(String),
+    /// A whole number.
+    Int(i64),
+    /// A real number.
+    Num(f64),
+    /// Days since 1970-01-01.
+    Date(i32),
+}
+
+/// A problem with one field of a row: the canonical column, the value and the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldProblem {
+    /// Canonical (or custom) column name.
+    pub column: String,
+    /// The value as read.
+    pub value: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// The keys accepted so far by tables that others refer to.
+#[derive(Debug, Default)]
+pub struct KeySets {
+    sets: HashMap<&'static str, HashSet<String>>,
+}
+
+impl KeySets {
+    /// Records that `table` holds `key`.
+    pub fn insert(&mut self, table: &'static str, key: String) {
+        self.sets.entry(table).or_default().insert(key);
+    }
+
+    /// Whether any of `tables` is loaded.
+    pub fn any_loaded(&self, tables: &[&str]) -> bool {
+        tables.iter().any(|t| self.sets.contains_key(t))
+    }
+
+    /// Whether any of `tables` holds `key`.
+    pub fn contains(&self, tables: &[&str], key: &str) -> bool {
+        tables.iter().any(|t| self.sets.get(t).is_some_and(|s| s.contains(key)))
+    }
+
+    /// Marks `table` as loaded even when it holds no key.
+    pub fn mark_loaded(&mut self, table: &'static str) {
+        self.sets.entry(table).or_default();
+    }
+}
+
+/// Checks rows of one table and keeps what each accepted row's key was first seen at.
+pub struct RowValidator<'a> {
+    spec: &'static TableSpec,
+    config: &'a TableConfig,
+    seen_keys: HashMap<String, u64>,
+    key_index: Option<usize>,
+}
+
+impl<'a> RowValidator<'a> {
+    /// A validator for `spec` read with `config`.
+    pub fn new(spec: &'static TableSpec, config: &'a TableConfig) -> Self {
+        let key_index = spec.key.and_then(|k| spec.columns.iter().position(|c| c.name == k));
+        Self { spec, config, seen_keys: HashMap::new(), key_index }
+    }
+
+    /// Validates one row: canonical texts in contract order, then custom attribute texts. Returns
+    /// the typed values, or every problem found.
+    pub fn check(
+        &mut self,
+        line: u64,
+        texts: Vec<Option<String>>,
+        keys: &KeySets,
+    ) -> Result<Vec<Value>, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let mut values = Vec::with_capacity(texts.len());
+        for (i, text) in texts.into_iter().enumerate() {
+            match self.spec.columns.get(i) {
+                Some(column) => match self.parse(column, text) {
+                    Ok(value) => values.push(value),
+                    Err(problem) => {
+                        problems.push(problem);
+                        values.push(Value::Null);
+                    }
+                },
+                None => values.push(text.map_or(Value::Null, Value::Text)),
+            }
+        }
+        if problems.is_empty() {
+            self.check_rules(&values, &mut problems);
+            self.check_references(&values, keys, &mut problems);
+        }
+        let key = self.key_index.and_then(|i| match &values[i] {
+            Value::Text(k) => Some(k.clone()),
+            _ => None,
+        });
+        if let (Some(key), Some(column)) = (&key, self.spec.key) {
+            if let Some(first) = self.seen_keys.get(key) {
+                problems.push(FieldProblem {
+                    column: column.to_owned(),
+                    value: key.clone(),
+                    reason: format!("duplicate {column} `{key}` (first on line {first})"),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        if let Some(key) = key {
+            self.seen_keys.insert(key, line);
+        }
+        Ok(values)
+    }
+
+    fn parse(&self, column: &ColumnSpec, text: Option<String>) -> Result<Value, FieldProblem> {
+        let problem = |value: &str, reason: String| FieldProblem {
+            column: column.name.to_owned(),
+            value: crate::source::shorten(value),
+            reason,
+        };
+        let Some(text) = text else {
+            return if column.required {
+                Err(problem("", "required value is missing".to_owned()))
+            } else {
+                Ok(Value::Null)
+            };
+        };
+        let format = self.config.number_format;
+        let date_format = self.config.date_format.as_deref();
+        let value = match column.kind {
+            Kind::Text | Kind::List => return Ok(Value::Text(text)),
+            Kind::OneOf(words) => {
+                return match words.iter().find(|w| w.eq_ignore_ascii_case(&text)) {
+                    Some(word) => Ok(Value::Text((*word).to_owned())),
+                    None => Err(problem(&text, format!("`{text}` is not one of {}", words.join(", ")))),
+                };
+            }
+            Kind::Integer => Value::Int(parse_integer(&text, format).map_err(|r| problem(&text, r))?),
+            Kind::Number | Kind::Money => Value::Num(parse_number(&text, format).map_err(|r| problem(&text, r))?),
+            Kind::Date => Value::Date(days_since_epoch(parse_date(&text, date_format).map_err(|r| problem(&text, r))?)),
+            Kind::Month => {
+                Value::Date(days_since_epoch(parse_month(&text, date_format).map_err(|r| problem(&text, r))?))
+            }
+        };
+        if let Some((min, max)) = column.range {
+            let number = match value {
+                Value::Int(i) => i as f64,
+                Value::Num(x) => x,
+                _ => return Ok(value),
+            };
+            if number < min {
+                let reason = if min == 0.0 {
+                    format!("{} must not be negative", column.name)
+                } else {
+                    format!("{} must be between {min} and {max}", column.name)
+                };
+                return Err(problem(&text, reason));
+            }
+            if number > max {
+                return Err(problem(&text, format!("{} must be between {min} and {max}", column.name)));
+            }
+        }
+        Ok(value)
+    }
+
+    fn value(&self, values: &[Value], name: &str) -> Value {
+        self.spec.columns.iter().position(|c| c.name == name).map_or(Value::Null, |i| values[i].clone())
+    }
+
+    fn check_rules(&self, values: &[Value], problems: &mut Vec<FieldProblem>) {
+        let present = |name: &str| self.value(values, name) != Value::Null;
+        for rule in self.spec.rules {
+            match *rule {
+                RowRule::ExactlyOne(names) => {
+                    let given = names.iter().filter(|n| present(n)).count();
+                    if given != 1 {
+                        problems.push(FieldProblem {
+                            column: names.join("|"),
+                            value: String::new(),
+                            reason: format!("give exactly one of {} (this row has {given})", names.join(", ")),
+                        });
+                    }
+                }
+                RowRule::EitherGroup(first, second) => {
+                    let complete = |group: &[&str]| group.iter().all(|n| present(n));
+                    if !complete(first) && !complete(second) {
+                        problems.push(FieldProblem {
+                            column: String::new(),
+                            value: String::new(),
+                            reason: format!(
+                                "give either all of {} or all of {}",
+                                first.join(", "),
+                                second.join(", ")
+                            ),
+                        });
+                    }
+                }
+                RowRule::NotBefore(later, earlier) => {
+                    if let (Value::Date(a), Value::Date(b)) = (self.value(values, later), self.value(values, earlier)) {
+                        if a < b {
+                            problems.push(FieldProblem {
+                                column: later.to_owned(),
+                                value: crate::values::format_days(a),
+                                reason: format!("{later} is before {earlier} ({})", crate::values::format_days(b)),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_references(&self, values: &[Value], keys: &KeySets, problems: &mut Vec<FieldProblem>) {
+        for reference in self.spec.references {
+            if reference.tables.contains(&self.spec.name) || !keys.any_loaded(reference.tables) {
+                continue;
+            }
+            if let Value::Text(key) = self.value(values, reference.column) {
+                if !keys.contains(reference.tables, &key) {
+                    problems.push(FieldProblem {
+                        column: reference.column.to_owned(),
+                        value: key.clone(),
+                        reason: format!("{} `{key}` is not in {}", reference.column, reference.tables.join(" or ")),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Typed column builders for a table's accepted rows.
+pub struct TableBuilder {
+    schema: SchemaRef,
+    columns: Vec<ColumnBuilder>,
+}
+
+enum ColumnBuilder {
+    Text(StringBuilder),
+    Int(Int64Builder),
+    Num(Float64Builder),
+    Date(Date32Builder),
+}
+
+impl TableBuilder {
+    /// Builders for `schema`.
+    pub fn new(schema: SchemaRef) -> Self {
+        let columns = schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Int64 => ColumnBuilder::Int(Int64Builder::new()),
+                DataType::Float64 => ColumnBuilder::Num(Float64Builder::new()),
+                DataType::Date32 => ColumnBuilder::Date(Date32Builder::new()),
+                _ => ColumnBuilder::Text(StringBuilder::new()),
+            })
+            .collect();
+        Self { schema, columns }
+    }
+
+    /// Appends one validated row.
+    pub fn push(&mut self, values: Vec<Value>) {
+        for (builder, value) in self.columns.iter_mut().zip(values) {
+            match (builder, value) {
+                (ColumnBuilder::Text(b), Value::Text(s)) => b.append_value(s),
+                (ColumnBuilder::Int(b), Value::Int(i)) => b.append_value(i),
+                (ColumnBuilder::Num(b), Value::Num(x)) => b.append_value(x),
+                (ColumnBuilder::Date(b), Value::Date(d)) => b.append_value(d),
+                (ColumnBuilder::Text(b), _) => b.append_null(),
+                (ColumnBuilder::Int(b), _) => b.append_null(),
+                (ColumnBuilder::Num(b), _) => b.append_null(),
+                (ColumnBuilder::Date(b), _) => b.append_null(),
+            }
+        }
+    }
+
+    /// Rows appended since the last batch.
+    pub fn len(&self) -> usize {
+        self.columns.first().map_or(0, |c| match c {
+            ColumnBuilder::Text(b) => b.len(),
+            ColumnBuilder::Int(b) => b.len(),
+            ColumnBuilder::Num(b) => b.len(),
+            ColumnBuilder::Date(b) => b.len(),
+        })
+    }
+
+    /// Whether no row is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rows appended so far as one batch; the builders start empty again.
+    pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        let arrays: Vec<ArrayRef> = self
+            .columns
+            .iter_mut()
+            .map(|c| -> ArrayRef {
+                match c {
+                    ColumnBuilder::Text(b) => Arc::new(b.finish()),
+                    ColumnBuilder::Int(b) => Arc::new(b.finish()),
+                    ColumnBuilder::Num(b) => Arc::new(b.finish()),
+                    ColumnBuilder::Date(b) => Arc::new(b.finish()),
+                }
+            })
+            .collect();
+        RecordBatch::try_new(self.schema.clone(), arrays)
+    }
+}

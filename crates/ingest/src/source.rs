@@ -1,0 +1,476 @@
+//! Input files of every supported format, read as text records with their line numbers.
+//!
+//! A source yields the file's header and then one [`Record`] per row: either the row's fields as
+//! text, or the reason the row could not even be split into fields (ragged, not UTF-8, an
+//! over-long field). Typing and validation happen later, the same way for every format.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use calamine::{Data, Reader};
+use northstar_engine::arrow::array::{Array, StringArray};
+use northstar_engine::arrow::compute::cast;
+use northstar_engine::arrow::datatypes::DataType;
+use northstar_engine::parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+
+use crate::error::IngestError;
+
+/// The longest field accepted, in bytes; longer ones are rejected (often an unclosed quote).
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// The file formats northstar reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Comma-separated values (optionally gzip-compressed).
+    Csv,
+    /// Tab-separated values (optionally gzip-compressed).
+    Tsv,
+    /// JSON Lines: one object per line (optionally gzip-compressed).
+    Jsonl,
+    /// Apache Parquet.
+    Parquet,
+    /// Excel workbook; the first sheet unless one is configured.
+    Xlsx,
+}
+
+impl Format {
+    /// The format and compression of a file, from its name.
+    pub fn of(path: &Path) -> Option<(Format, bool)> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let (stem, gz) = match name.strip_suffix(".gz") {
+            Some(stem) => (stem.to_owned(), true),
+            None => (name, false),
+        };
+        let format = match stem.rsplit('.').next()? {
+            "csv" | "txt" => Format::Csv,
+            "tsv" | "tab" => Format::Tsv,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            "parquet" if !gz => Format::Parquet,
+            "xlsx" | "xlsm" | "xls" | "ods" if !gz => Format::Xlsx,
+            _ => return None,
+        };
+        Some((format, gz))
+    }
+
+    /// File name endings searched for in a data folder, most specific first.
+    pub const EXTENSIONS: &'static [&'static str] =
+        &["csv", "csv.gz", "tsv", "tsv.gz", "jsonl", "jsonl.gz", "ndjson", "parquet", "xlsx"];
+}
+
+/// One row of a source file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// The row's fields, trimmed, one per header column; `None` for an empty field.
+    Fields {
+        /// Line (or sheet row, or row number for Parquet) where the row starts; the header is line 1
+        /// for text formats with a header.
+        line: u64,
+        /// One value per header column.
+        fields: Vec<Option<String>>,
+    },
+    /// A row that could not be split into fields.
+    Broken(Problem),
+}
+
+/// Why one row or field could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Line where the row starts.
+    pub line: u64,
+    /// The source column concerned, or empty for the whole row.
+    pub column: String,
+    /// The offending value, possibly shortened.
+    pub value: String,
+    /// What is wrong, in words.
+    pub reason: String,
+}
+
+/// Options that change how a file is read.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Field delimiter for delimited text; defaults from the format.
+    pub delimiter: Option<u8>,
+    /// Worksheet to read from a workbook; defaults to the first.
+    pub sheet: Option<String>,
+}
+
+/// A file opened for reading records.
+pub struct Source {
+    path: PathBuf,
+    header: Vec<String>,
+    rows: Rows,
+    bytes_read: Arc<AtomicU64>,
+}
+
+enum Rows {
+    Delimited(csv::Reader<Box<dyn Read + Send>>),
+    Jsonl { lines: Box<dyn BufRead + Send>, line: u64 },
+    Parquet { batches: ParquetRecordBatchReader, pending: std::vec::IntoIter<Record>, row: u64 },
+    Sheet(std::vec::IntoIter<Record>),
+}
+
+impl Source {
+    /// Opens `path` in `format`; `gz` says whether it is gzip-compressed.
+    pub fn open(path: &Path, format: Format, gz: bool, options: &ReadOptions) -> Result<Self, IngestError> {
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let io = |source| IngestError::Io { path: path.to_owned(), source };
+        let (header, rows) = match format {
+            Format::Csv | Format::Tsv => {
+                let default = if format == Format::Tsv { b'\t' } else { b',' };
+                let raw = text_reader(path, gz, &bytes_read)?;
+                let mut reader = csv::ReaderBuilder::new()
+                    .delimiter(options.delimiter.unwrap_or(default))
+                    .flexible(true)
+                    .has_headers(true)
+                    .from_reader(raw);
+                let header = reader.byte_headers().map_err(|e| csv_error(path, e))?.clone();
+                let header = header
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| header_name(path, i, h))
+                    .collect::<Result<Vec<_>, _>>()?;
+                (header, Rows::Delimited(reader))
+            }
+            Format::Jsonl => {
+                let header = jsonl_header(path, gz)?;
+                let lines: Box<dyn BufRead + Send> = Box::new(BufReader::new(text_reader(path, gz, &bytes_read)?));
+                (header, Rows::Jsonl { lines, line: 0 })
+            }
+            Format::Parquet => {
+                let file = fs_err::File::open(path).map_err(io)?;
+                let size = file.metadata().map_err(io)?.len();
+                bytes_read.store(size, Ordering::Relaxed);
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)
+                    .map_err(|e| IngestError::Unreadable { path: path.to_owned(), reason: e.to_string() })?;
+                let header = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
+                let batches = builder
+                    .with_batch_size(8192)
+                    .build()
+                    .map_err(|e| IngestError::Unreadable { path: path.to_owned(), reason: e.to_string() })?;
+                (header, Rows::Parquet { batches, pending: Vec::new().into_iter(), row: 0 })
+            }
+            Format::Xlsx => {
+                let (header, records) = read_sheet(path, options.sheet.as_deref())?;
+                (header, Rows::Sheet(records.into_iter()))
+            }
+        };
+        if header.is_empty() || header.iter().all(String::is_empty) {
+            return Err(IngestError::Empty { path: path.to_owned() });
+        }
+        Ok(Self { path: path.to_owned(), header, rows, bytes_read })
+    }
+
+    /// The column names of the file, as written (trimmed, without a byte-order mark).
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// A counter of the bytes read so far (compressed bytes for gzip files), for progress bars.
+    pub fn bytes_read(&self) -> Arc<AtomicU64> {
+        self.bytes_read.clone()
+    }
+
+    /// The next row, or `None` at the end of the file.
+    pub fn next_record(&mut self) -> Result<Option<Record>, IngestError> {
+        let width = self.header.len();
+        match &mut self.rows {
+            Rows::Delimited(reader) => {
+                let mut record = csv::ByteRecord::new();
+                match reader.read_byte_record(&mut record) {
+                    Ok(false) => Ok(None),
+                    Ok(true) => {
+                        let line = record.position().map_or(0, |p| p.line());
+                        Ok(Some(split_fields(line, &self.header, record.iter())))
+                    }
+                    Err(e) => Err(csv_error(&self.path, e)),
+                }
+            }
+            Rows::Jsonl { lines, line } => loop {
+                let mut text = Vec::new();
+                let n = lines
+                    .read_until(b'\n', &mut text)
+                    .map_err(|source| IngestError::Io { path: self.path.clone(), source })?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                *line += 1;
+                if text.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                return Ok(Some(jsonl_record(*line, &self.header, &text)));
+            },
+            Rows::Parquet { batches, pending, row } => loop {
+                if let Some(record) = pending.next() {
+                    return Ok(Some(record));
+                }
+                let Some(batch) = batches.next() else { return Ok(None) };
+                let batch = batch
+                    .map_err(|e| IngestError::Unreadable { path: self.path.clone(), reason: e.to_string() })?;
+                *pending = parquet_records(&self.path, &batch, row, width)?.into_iter();
+            },
+            Rows::Sheet(records) => Ok(records.next()),
+        }
+    }
+}
+
+/// A reader of the file's bytes, decompressed when `gz`, counting what it reads.
+fn text_reader(path: &Path, gz: bool, counter: &Arc<AtomicU64>) -> Result<Box<dyn Read + Send>, IngestError> {
+    let file = fs_err::File::open(path).map_err(|source| IngestError::Io { path: path.to_owned(), source })?;
+    let counted = Counted { inner: BufReader::with_capacity(1 << 16, file), counter: counter.clone() };
+    Ok(if gz { Box::new(flate2::read::MultiGzDecoder::new(counted)) } else { Box::new(counted) })
+}
+
+struct Counted<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+fn csv_error(path: &Path, error: csv::Error) -> IngestError {
+    let line = error.position().map(|p| p.line());
+    match error.into_kind() {
+        csv::ErrorKind::Io(source) => IngestError::Io { path: path.to_owned(), source },
+        other => IngestError::Unreadable {
+            path: path.to_owned(),
+            reason: match line {
+                Some(line) => format!("line {line}: {other:?}"),
+                None => format!("{other:?}"),
+            },
+        },
+    }
+}
+
+fn header_name(path: &Path, index: usize, raw: &[u8]) -> Result<String, IngestError> {
+    let text = std::str::from_utf8(raw).map_err(|_| IngestError::Unreadable {
+        path: path.to_owned(),
+        reason: format!("header column {} is not valid UTF-8; save the file as UTF-8", index + 1),
+    })?;
+    Ok(text.trim_start_matches('\u{feff}').trim().to_owned())
+}
+
+/// Turns raw fields into a record, or a broken row when they do not fit the header.
+fn split_fields<'a>(line: u64, header: &[String], raw: impl ExactSizeIterator<Item = &'a [u8]>) -> Record {
+    if raw.len() != header.len() {
+        let reason = format!("row has {} fields but the header has {}", raw.len(), header.len());
+        return Record::Broken(Problem { line, column: String::new(), value: String::new(), reason });
+    }
+    let mut fields = Vec::with_capacity(header.len());
+    for (bytes, name) in raw.zip(header) {
+        if bytes.len() > MAX_FIELD_BYTES {
+            let reason = format!(
+                "field is {} bytes long; the limit is {MAX_FIELD_BYTES} (is a quote left open?)",
+                bytes.len()
+            );
+            let value = shorten(&String::from_utf8_lossy(bytes));
+            return Record::Broken(Problem { line, column: name.clone(), value, reason });
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => fields.push(non_empty(text)),
+            Err(_) => {
+                let value = shorten(&String::from_utf8_lossy(bytes));
+                let reason = "not valid UTF-8 (save the file as UTF-8)".to_owned();
+                return Record::Broken(Problem { line, column: name.clone(), value, reason });
+            }
+        }
+    }
+    Record::Fields { line, fields }
+}
+
+/// A trimmed field, or `None` when it is empty.
+fn non_empty(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// A value cut to a length that fits in a rejects file.
+pub fn shorten(text: &str) -> String {
+    const KEEP: usize = 200;
+    match text.char_indices().nth(KEEP) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
+/// The keys of the first object of a JSON Lines file, which serve as its header.
+fn jsonl_header(path: &Path, gz: bool) -> Result<Vec<String>, IngestError> {
+    let mut lines = BufReader::new(text_reader(path, gz, &Arc::new(AtomicU64::new(0)))?);
+    let mut text = String::new();
+    let mut line = 0;
+    loop {
+        text.clear();
+        let n = lines.read_line(&mut text).map_err(|e| IngestError::Unreadable {
+            path: path.to_owned(),
+            reason: format!("line {}: {e}", line + 1),
+        })?;
+        if n == 0 {
+            return Err(IngestError::Empty { path: path.to_owned() });
+        }
+        line += 1;
+        if !text.trim().is_empty() {
+            break;
+        }
+    }
+    match serde_json::from_str(&text) {
+        Ok(serde_json::Value::Object(object)) => Ok(object.keys().cloned().collect()),
+        _ => Err(IngestError::Unreadable {
+            path: path.to_owned(),
+            reason: format!("line {line}: expected a JSON object, one per line"),
+        }),
+    }
+}
+
+/// One line of a JSON Lines file as a record whose fields follow `header`.
+fn jsonl_record(line: u64, header: &[String], text: &[u8]) -> Record {
+    let broken = |column: &str, value: String, reason: String| {
+        Record::Broken(Problem { line, column: column.to_owned(), value, reason })
+    };
+    let object = match serde_json::from_slice::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(object)) => object,
+        Ok(_) => return broken("", shorten(&String::from_utf8_lossy(text)), "not a JSON object".into()),
+        Err(e) => return broken("", shorten(&String::from_utf8_lossy(text)), format!("not valid JSON: {e}")),
+    };
+    if let Some(key) = object.keys().find(|k| !header.contains(k)) {
+        return broken(key, String::new(), format!("key `{key}` is not among the first line's keys"));
+    }
+    let mut fields = Vec::with_capacity(header.len());
+    for name in header {
+        let text = match object.get(name) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => non_empty(s),
+            Some(serde_json::Value::Array(items)) => {
+                let parts: Option<Vec<&str>> = items.iter().map(serde_json::Value::as_str).collect();
+                match parts {
+                    Some(parts) => non_empty(&parts.join(";")),
+                    None => return broken(name, shorten(&serde_json::Value::Array(items.clone()).to_string()),
+                        "a list must hold only strings".into()),
+                }
+            }
+            Some(serde_json::Value::Object(_)) => {
+                return broken(name, String::new(), "nested objects are not supported".into());
+            }
+            Some(other) => Some(other.to_string()),
+        };
+        if text.as_ref().is_some_and(|t| t.len() > MAX_FIELD_BYTES) {
+            return broken(name, String::new(), format!("field is longer than {MAX_FIELD_BYTES} bytes"));
+        }
+        fields.push(text);
+    }
+    Record::Fields { line, fields }
+}
+
+/// The rows of one Parquet batch as text records, numbered from `next_row` + 1.
+fn parquet_records(
+    path: &Path,
+    batch: &northstar_engine::arrow::record_batch::RecordBatch,
+    next_row: &mut u64,
+    width: usize,
+) -> Result<Vec<Record>, IngestError> {
+    let unreadable = |reason: String| IngestError::Unreadable { path: path.to_owned(), reason };
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|c| cast(c, &DataType::Utf8).map_err(|e| unreadable(format!("cannot read a column as text: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let columns: Vec<&StringArray> = columns
+        .iter()
+        .map(|c| c.as_any().downcast_ref::<StringArray>().ok_or_else(|| unreadable("text cast".into())))
+        .collect::<Result<_, _>>()?;
+    let mut records = Vec::with_capacity(batch.num_rows());
+    for row in 0..batch.num_rows() {
+        *next_row += 1;
+        let fields = (0..width)
+            .map(|c| if columns[c].is_null(row) { None } else { non_empty(columns[c].value(row)) })
+            .collect();
+        records.push(Record::Fields { line: *next_row, fields });
+    }
+    Ok(records)
+}
+
+/// Every row of a worksheet: the header and one record per row below it.
+fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<(Vec<String>, Vec<Record>), IngestError> {
+    let unreadable = |reason: String| IngestError::Unreadable { path: path.to_owned(), reason };
+    let mut book = calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
+    let name = match sheet {
+        Some(name) => name.to_owned(),
+        None => book.sheet_names().first().cloned().ok_or_else(|| unreadable("the workbook has no sheet".into()))?,
+    };
+    let range = book.worksheet_range(&name).map_err(|e| unreadable(format!("sheet `{name}`: {e}")))?;
+    let first_row = range.start().map_or(0, |(row, _)| u64::from(row));
+    let mut rows = range.rows();
+    let header: Vec<String> = match rows.next() {
+        Some(cells) => cells.iter().map(|c| cell_text(c).unwrap_or_default()).collect(),
+        None => return Err(IngestError::Empty { path: path.to_owned() }),
+    };
+    let mut records = Vec::new();
+    for (i, cells) in rows.enumerate() {
+        let line = first_row + i as u64 + 2;
+        if cells.iter().all(|c| matches!(c, Data::Empty)) {
+            let reason = "blank row".to_owned();
+            records.push(Record::Broken(Problem { line, column: String::new(), value: String::new(), reason }));
+            continue;
+        }
+        if let Some((at, Data::Error(e))) = cells.iter().enumerate().find(|(_, c)| matches!(c, Data::Error(_))) {
+            let column = header.get(at).cloned().unwrap_or_default();
+            let reason = "the cell holds a spreadsheet error".to_owned();
+            records.push(Record::Broken(Problem { line, column, value: format!("{e}"), reason }));
+            continue;
+        }
+        let fields = cells.iter().map(cell_text).collect();
+        records.push(Record::Fields { line, fields });
+    }
+    Ok((header, records))
+}
+
+/// A cell as text: numbers without a needless `.0`, dates in ISO 8601.
+fn cell_text(cell: &Data) -> Option<String> {
+    match cell {
+        Data::Empty | Data::Error(_) => None,
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => non_empty(s),
+        Data::Int(i) => Some(i.to_string()),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{f:.0}")),
+        Data::Float(f) => Some(f.to_string()),
+        Data::Bool(b) => Some(b.to_string()),
+        Data::DateTime(d) => d.as_datetime().map(|t| {
+            if t.time() == chrono::NaiveTime::MIN {
+                t.format("%Y-%m-%d").to_string()
+            } else {
+                t.format("%Y-%m-%dT%H:%M:%S").to_string()
+            }
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_follow_the_file_name() {
+        assert_eq!(Format::of(Path::new("a/accounts.csv")), Some((Format::Csv, false)));
+        assert_eq!(Format::of(Path::new("Online.CSV.GZ")), Some((Format::Csv, true)));
+        assert_eq!(Format::of(Path::new("t.tsv")), Some((Format::Tsv, false)));
+        assert_eq!(Format::of(Path::new("t.jsonl.gz")), Some((Format::Jsonl, true)));
+        assert_eq!(Format::of(Path::new("t.parquet")), Some((Format::Parquet, false)));
+        assert_eq!(Format::of(Path::new("t.xlsx")), Some((Format::Xlsx, false)));
+        assert_eq!(Format::of(Path::new("t.parquet.gz")), None);
+        assert_eq!(Format::of(Path::new("t.doc")), None);
+    }
+
+    #[test]
+    fn long_values_are_shortened_on_a_character_boundary() {
+        let long = "é".repeat(300);
+        let short = shorten(&long);
+        assert_eq!(short.chars().count(), 201);
+        assert!(short.ends_with('…'));
+    }
+}

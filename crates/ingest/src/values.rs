@@ -1,0 +1,205 @@
+//! Parsing of one text value into a typed value, with a reason a person can act on when it fails.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+/// How money and numbers are written in a table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NumberFormat {
+    /// `1234.5`: digits, an optional `.` decimal point and exponent; nothing else.
+    #[default]
+    Plain,
+    /// `$1,234.50`: currency symbols and `,` thousands separators allowed; `(12)` is negative.
+    Us,
+    /// `1.234,50 €`: currency symbols, `.` or space thousands separators, `,` decimal comma.
+    Eu,
+}
+
+const CURRENCY: &[char] = &['$', '€', '£', '¥', '₹', '₩'];
+
+/// Days from 1970-01-01, the storage of a date.
+pub fn days_since_epoch(date: NaiveDate) -> i32 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    (date - epoch).num_days() as i32
+}
+
+/// A finite number written in `format`.
+pub fn parse_number(text: &str, format: NumberFormat) -> Result<f64, String> {
+    let cleaned = match format {
+        NumberFormat::Plain => text.to_owned(),
+        NumberFormat::Us => clean_number(text, ',', '.'),
+        NumberFormat::Eu => clean_number(text, '.', ',').replace(' ', ""),
+    };
+    let (negative, digits) = match cleaned.strip_prefix('(').and_then(|s| s.strip_suffix(')')) {
+        Some(inner) if format != NumberFormat::Plain => (true, inner.to_owned()),
+        _ => (false, cleaned),
+    };
+    if !is_plain_number(&digits) {
+        let hint = if format == NumberFormat::Plain && text.contains(|c: char| CURRENCY.contains(&c) || c == ',') {
+            "; set number_format = \"us\" (or \"eu\") for this table to accept currency symbols and separators"
+        } else {
+            ""
+        };
+        return Err(format!("`{text}` is not a number{hint}"));
+    }
+    let value: f64 = digits.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if !value.is_finite() {
+        return Err(format!("`{text}` is too large"));
+    }
+    Ok(if negative { -value } else { value })
+}
+
+/// Removes currency symbols and thousands separators, and makes the decimal mark a point.
+fn clean_number(text: &str, thousands: char, decimal: char) -> String {
+    let stripped: String = text.chars().filter(|c| !CURRENCY.contains(c) && *c != thousands).collect();
+    let stripped = stripped.trim().to_owned();
+    if decimal == '.' { stripped } else { stripped.replace(decimal, ".") }
+}
+
+/// Digits with an optional sign, decimal point and exponent: what `f64` parsing should accept.
+fn is_plain_number(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match body.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (body, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = !(whole.is_empty() && fraction.is_empty()) && digits(whole) && digits(fraction);
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// A whole number written in `format`.
+pub fn parse_integer(text: &str, format: NumberFormat) -> Result<i64, String> {
+    if format == NumberFormat::Plain {
+        let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+        if !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()) {
+            return text.parse().map_err(|_| format!("`{text}` is too large"));
+        }
+    }
+    let value = parse_number(text, format)?;
+    if value.fract() != 0.0 || value.abs() > 9.0e15 {
+        return Err(format!("`{text}` is not a whole number"));
+    }
+    Ok(value as i64)
+}
+
+/// A date: ISO 8601 (`2024-03-31`, optionally with a time and offset, which are ignored), or the
+/// configured `format` (chrono `strftime` syntax, date or date and time).
+pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String> {
+    if let Some(format) = format {
+        return NaiveDate::parse_from_str(text, format)
+            .or_else(|_| NaiveDateTime::parse_from_str(text, format).map(|t| t.date()))
+            .or_else(|_| parse_date(text, None))
+            .map_err(|_| format!("`{text}` matches neither the date format `{format}` nor ISO 8601"));
+    }
+    let iso_error = || format!("`{text}` is not an ISO 8601 date (YYYY-MM-DD); set date_format for this table");
+    let (day, time) = if text.len() > 10 && text.is_char_boundary(10) { text.split_at(10) } else { (text, "") };
+    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| iso_error())?;
+    if !time.is_empty() {
+        let time = time.strip_prefix(['T', ' ']).ok_or_else(iso_error)?;
+        if !is_iso_time(time) {
+            return Err(iso_error());
+        }
+    }
+    Ok(date)
+}
+
+/// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff`, optionally followed by `Z` or an offset `±HH:MM`.
+fn is_iso_time(text: &str) -> bool {
+    let clock = text.strip_suffix('Z').unwrap_or(text);
+    let clock = match clock.rfind(['+', '-']) {
+        Some(at) if at >= 5 => {
+            let offset = &clock[at + 1..];
+            let ok = matches!(offset.len(), 2 | 4 | 5) && offset.bytes().filter(|b| *b != b':').all(|b| b.is_ascii_digit());
+            if !ok {
+                return false;
+            }
+            &clock[..at]
+        }
+        _ => clock,
+    };
+    ["%H:%M", "%H:%M:%S", "%H:%M:%S%.f"].iter().any(|f| NaiveTime::parse_from_str(clock, f).is_ok())
+}
+
+/// A month: `YYYY-MM`, or any date (ISO or configured format), taken as the first of its month.
+pub fn parse_month(text: &str, format: Option<&str>) -> Result<NaiveDate, String> {
+    if let Ok(month) = NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d") {
+        return Ok(month);
+    }
+    parse_date(text, format)
+        .map(|d| d.with_day0(0).unwrap_or(d))
+        .map_err(|_| format!("`{text}` is not a month (YYYY-MM) or a date"))
+}
+
+use chrono::Datelike;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_numbers_reject_currency_and_separators_with_a_hint() {
+        assert_eq!(parse_number("1200", NumberFormat::Plain), Ok(1200.0));
+        assert_eq!(parse_number("-12.5", NumberFormat::Plain), Ok(-12.5));
+        assert_eq!(parse_number("1e3", NumberFormat::Plain), Ok(1000.0));
+        assert_eq!(parse_number(".5", NumberFormat::Plain), Ok(0.5));
+        for bad in ["$1,200", "1,200", "12abc", "inf", "NaN", "", "-", "1e", "0x10", "1.2.3"] {
+            assert!(parse_number(bad, NumberFormat::Plain).is_err(), "{bad}");
+        }
+        let err = parse_number("$1,200", NumberFormat::Plain).unwrap_err();
+        assert!(err.contains("number_format"), "{err}");
+        assert!(parse_number("1e999", NumberFormat::Plain).unwrap_err().contains("too large"));
+    }
+
+    #[test]
+    fn configured_money_formats() {
+        assert_eq!(parse_number("$1,200.50", NumberFormat::Us), Ok(1200.5));
+        assert_eq!(parse_number("($12)", NumberFormat::Us), Ok(-12.0));
+        assert_eq!(parse_number("1.234,50 €", NumberFormat::Eu), Ok(1234.5));
+        assert!(parse_number("abc", NumberFormat::Us).is_err());
+    }
+
+    #[test]
+    fn integers_must_be_whole() {
+        assert_eq!(parse_integer("42", NumberFormat::Plain), Ok(42));
+        assert_eq!(parse_integer("-7", NumberFormat::Plain), Ok(-7));
+        assert!(parse_integer("4.5", NumberFormat::Plain).is_err());
+        assert_eq!(parse_integer("1,200", NumberFormat::Us), Ok(1200));
+    }
+
+    #[test]
+    fn iso_dates_with_and_without_times() {
+        let d = NaiveDate::from_ymd_opt(2011, 12, 9).expect("date");
+        for ok in ["2011-12-09", "2011-12-09 12:50", "2011-12-09T12:50:00", "2011-12-09T12:50:00.123Z",
+            "2011-12-09T12:50:00+01:00", "2011-12-09 12:50:00-0500"] {
+            assert_eq!(parse_date(ok, None), Ok(d), "{ok}");
+        }
+        for bad in ["09/12/2011", "2011-13-01", "2011-02-30", "2011-12-09X", "2011-12-09 25:00", "yesterday", "20111209"] {
+            assert!(parse_date(bad, None).is_err(), "{bad}");
+        }
+        assert_eq!(parse_date("12/9/2011 08:26", Some("%m/%d/%Y %H:%M")), Ok(d));
+        assert_eq!(parse_date("09.12.2011", Some("%d.%m.%Y")), Ok(d));
+        assert_eq!(parse_date("2011-12-09", Some("%d.%m.%Y")), Ok(d), "ISO is always understood");
+        assert!(parse_date("9 Dec 2011", Some("%d.%m.%Y")).is_err());
+    }
+
+    #[test]
+    fn months() {
+        let m = NaiveDate::from_ymd_opt(2024, 3, 1).expect("date");
+        assert_eq!(parse_month("2024-03", None), Ok(m));
+        assert_eq!(parse_month("2024-03-17", None), Ok(m));
+        assert!(parse_month("2024-13", None).is_err());
+        assert_eq!(days_since_epoch(NaiveDate::from_ymd_opt(1970, 1, 2).expect("date")), 1);
+    }
+}
+
+/// A stored date (days since 1970-01-01) in ISO 8601.
+pub fn format_days(days: i32) -> String {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    (epoch + chrono::Duration::days(i64::from(days))).format("%Y-%m-%d").to_string()
+}

@@ -93,8 +93,17 @@ fn northstar(path: &Path, format: &str, threads: usize) -> Result<(f64, (f64, f6
     let check = engine.query(&CHECK.replace("{QUERY}", QUERY))?;
     let batch = check.first().context("check query returned nothing")?;
     let accounts = northstar_engine::arrow::compute::cast(batch.column(0), &DataType::Float64)?;
-    let accounts = accounts.as_any().downcast_ref::<Float64Array>().context("count")?.value(0);
-    let revenue = batch.column(1).as_any().downcast_ref::<Float64Array>().context("sum")?.value(0);
+    let accounts = accounts
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .context("count")?
+        .value(0);
+    let revenue = batch
+        .column(1)
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .context("sum")?
+        .value(0);
     Ok((best, (accounts, revenue)))
 }
 
@@ -125,7 +134,11 @@ for _ in range(3):
 print(json.dumps({{"seconds": best, "accounts": check[0], "revenue": check[1]}}))
 "#
     );
-    let output = Command::new(python).arg("-c").arg(&script).output().context("cannot run python")?;
+    let output = Command::new(python)
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .context("cannot run python")?;
     if !output.status.success() {
         bail!("duckdb failed: {}", String::from_utf8_lossy(&output.stderr));
     }

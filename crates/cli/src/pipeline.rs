@@ -65,7 +65,11 @@ pub fn ingest(data: &Path, config: &Config, stage: &Path, engine: &Engine) -> Re
 pub fn ingest_summary(ingested: &Ingested) -> String {
     let mut text = String::new();
     for t in &ingested.tables {
-        let file = t.file.as_ref().and_then(|f| f.file_name()).map(|f| f.to_string_lossy().into_owned());
+        let file = t
+            .file
+            .as_ref()
+            .and_then(|f| f.file_name())
+            .map(|f| f.to_string_lossy().into_owned());
         let mut line = match (&file, &t.note) {
             (Some(file), _) => format!(
                 "{:<15} {:>10} rows read from `{file}`, {} accepted, {} rejected",
@@ -84,15 +88,25 @@ pub fn ingest_summary(ingested: &Ingested) -> String {
         text.push('\n');
     }
     if !ingested.rejects.is_empty() {
-        text.push_str(&format!("{} problems in rejected rows; first: ", group(ingested.rejects.len() as u64)));
+        text.push_str(&format!(
+            "{} problems in rejected rows; first: ",
+            group(ingested.rejects.len() as u64)
+        ));
         let r = &ingested.rejects[0];
-        text.push_str(&format!("{}:{}: column `{}`: {}\n", r.file, r.line, r.column, r.reason));
+        text.push_str(&format!(
+            "{}:{}: column `{}`: {}\n",
+            r.file, r.line, r.column, r.reason
+        ));
     }
     text
 }
 
 /// Fails when a table's rejected rows exceed `max_percent` of its rows.
-pub fn check_reject_limit(ingested: &Ingested, max_percent: f64, rejects_file: Option<&Path>) -> Result<(), Failure> {
+pub fn check_reject_limit(
+    ingested: &Ingested,
+    max_percent: f64,
+    rejects_file: Option<&Path>,
+) -> Result<(), Failure> {
     let over: Vec<String> = ingested
         .tables
         .iter()
@@ -127,28 +141,50 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     let mut lap = {
         let mut last = Instant::now();
         move |name: &str, timings: &mut serde_json::Map<String, serde_json::Value>| {
-            timings.insert(name.to_owned(), serde_json::json!(last.elapsed().as_millis() as u64));
+            timings.insert(
+                name.to_owned(),
+                serde_json::json!(last.elapsed().as_millis() as u64),
+            );
             last = Instant::now();
         }
     };
     let options = request.options;
     if !(0.0..=100.0).contains(&options.max_rejects) {
-        return Err(Failure::user(format!("--max-rejects must be a percentage from 0 to 100, not {}", options.max_rejects)));
+        return Err(Failure::user(format!(
+            "--max-rejects must be a percentage from 0 to 100, not {}",
+            options.max_rejects
+        )));
     }
     if let Some(day) = &options.as_of {
-        northstar_ingest::values::parse_date(day, None).map_err(|e| Failure::user(format!("--as-of: {e}")))?;
+        northstar_ingest::values::parse_date(day, None)
+            .map_err(|e| Failure::user(format!("--as-of: {e}")))?;
+    }
+    if !request.data.is_dir() {
+        return Err(Failure::user(format!(
+            "`{}` is not a folder of input tables",
+            request.data.display()
+        )));
     }
     let mut out = OutputDir::create(request.out)?;
     let stage = tempfile::Builder::new()
         .prefix(".northstar-stage-")
         .tempdir_in(request.out)
-        .map_err(|e| Failure::user(format!("cannot create a staging folder in `{}`: {e}", request.out.display())))?;
+        .map_err(|e| {
+            Failure::user(format!(
+                "cannot create a staging folder in `{}`: {e}",
+                request.out.display()
+            ))
+        })?;
     let engine = engine(options.threads)?;
     let config = config(request.data, request.config)?;
     let ingested = ingest(request.data, &config, stage.path(), &engine)?;
     lap("ingest", &mut timings);
     out.write("rejects.csv", |w| tables::write_rejects(w, &ingested.rejects))?;
-    if let Err(failure) = check_reject_limit(&ingested, options.max_rejects, Some(&request.out.join("rejects.csv"))) {
+    if let Err(failure) = check_reject_limit(
+        &ingested,
+        options.max_rejects,
+        Some(&request.out.join("rejects.csv")),
+    ) {
         out.commit()?;
         return Err(failure);
     }
@@ -160,15 +196,33 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     lap("economics", &mut timings);
 
     out.write("accounts.csv", |w| tables::write_accounts(w, &economics.accounts))?;
-    out.write("whale_curve.csv", |w| tables::write_whale_curve(w, &economics.accounts))?;
-    out.write("cost_to_serve.csv", |w| tables::write_cost_lines(w, &economics.cost_lines))?;
+    out.write("whale_curve.csv", |w| {
+        tables::write_whale_curve(w, &economics.accounts)
+    })?;
+    out.write("cost_to_serve.csv", |w| {
+        tables::write_cost_lines(w, &economics.cost_lines)
+    })?;
     out.write_json("summary.json", &economics.summary)?;
     lap("write", &mut timings);
-    timings.insert("total".into(), serde_json::json!(started.elapsed().as_millis() as u64));
+    timings.insert(
+        "total".into(),
+        serde_json::json!(started.elapsed().as_millis() as u64),
+    );
     let run = run_record(request, &ingested, timings);
     out.write_json("run.json", &run)?;
-    let files = out.commit()?.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
-    Ok(Built { out: request.out.to_owned(), files, rejects: ingested.rejects.len(), economics, ingested })
+    let files = out
+        .commit()?
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    Ok(Built {
+        out: request.out.to_owned(),
+        files,
+        rejects: ingested.rejects.len(),
+        economics,
+        ingested,
+    })
 }
 
 /// The record of what ran: versions, inputs with checksums and counts, parameters, timings.
@@ -216,7 +270,7 @@ pub fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -239,7 +293,10 @@ pub fn headline(built: &Built) -> String {
     let mut text = format!(
         "{} customer accounts{}: revenue {}, gross margin {}, cost to serve {}, CAC {}, profit {}\n",
         group(s.accounts),
-        s.as_of.as_ref().map(|d| format!(" as of {d}")).unwrap_or_default(),
+        s.as_of
+            .as_ref()
+            .map(|d| format!(" as of {d}"))
+            .unwrap_or_default(),
         money(s.revenue),
         money(s.gross_margin),
         money(s.cost_to_serve),
@@ -268,15 +325,29 @@ pub fn headline(built: &Built) -> String {
         percent(s.loss_makers.share_of_profit)
     ));
     if let Some(win_rate) = s.deals.win_rate {
-        let cycle = s.deals.median_sales_cycle_days.map(|d| format!(", median sales cycle {d:.0} days")).unwrap_or_default();
+        let cycle = s
+            .deals
+            .median_sales_cycle_days
+            .map(|d| format!(", median sales cycle {d:.0} days"))
+            .unwrap_or_default();
         text.push_str(&format!("  win rate {}{cycle}\n", percent(win_rate)));
     }
     if s.unallocated_spend > 0.0 {
-        text.push_str(&format!("  {} of channel spend acquired no account in its month\n", money(s.unallocated_spend)));
+        text.push_str(&format!(
+            "  {} of channel spend acquired no account in its month\n",
+            money(s.unallocated_spend)
+        ));
     }
-    text.push_str(&format!("outputs in `{}`: {}\n", built.out.display(), built.files.join(", ")));
+    text.push_str(&format!(
+        "outputs in `{}`: {}\n",
+        built.out.display(),
+        built.files.join(", ")
+    ));
     if built.rejects > 0 {
-        text.push_str(&format!("{} rejected input problems are listed in rejects.csv\n", group(built.rejects as u64)));
+        text.push_str(&format!(
+            "{} rejected input problems are listed in rejects.csv\n",
+            group(built.rejects as u64)
+        ));
     }
     text
 }

@@ -9,13 +9,20 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 fn target() -> ProgressDrawTarget {
-    if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() }
+    if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    }
 }
 
 /// A spinner with a message, for a step of unknown length.
 pub fn spinner(message: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(None, target());
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.set_message(message.to_owned());
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
@@ -56,11 +63,11 @@ impl northstar_ingest::Progress for IngestBars {
 
 impl IngestBars {
     fn stop(&self) {
-        if let Ok(mut current) = self.current.lock() {
-            if let Some((bar, done)) = current.take() {
-                done.store(true, Ordering::Relaxed);
-                bar.finish_and_clear();
-            }
+        if let Ok(mut current) = self.current.lock()
+            && let Some((bar, done)) = current.take()
+        {
+            done.store(true, Ordering::Relaxed);
+            bar.finish_and_clear();
         }
     }
 }

@@ -7,9 +7,28 @@ use northstar_ingest::Reject;
 
 /// The columns of `accounts.csv` (SPEC §4), then payback_months and orders.
 pub const ACCOUNT_COLUMNS: &[&str] = &[
-    "account_id", "revenue", "direct_cost", "gross_margin", "cost_to_serve", "cac", "profit", "profit_rank",
-    "cumulative_profit_share", "tenure_months", "repeat_purchase_rate", "churned", "ltv_historical",
-    "ltv_predicted", "p_alive", "cohort", "segment", "in_sam", "fit_score", "tier", "payback_months", "orders",
+    "account_id",
+    "revenue",
+    "direct_cost",
+    "gross_margin",
+    "cost_to_serve",
+    "cac",
+    "profit",
+    "profit_rank",
+    "cumulative_profit_share",
+    "tenure_months",
+    "repeat_purchase_rate",
+    "churned",
+    "ltv_historical",
+    "ltv_predicted",
+    "p_alive",
+    "cohort",
+    "segment",
+    "in_sam",
+    "fit_score",
+    "tier",
+    "payback_months",
+    "orders",
 ];
 
 fn csv_error(e: csv::Error) -> io::Error {
@@ -19,7 +38,7 @@ fn csv_error(e: csv::Error) -> io::Error {
 /// A number as written in outputs: shortest round-trip form, empty when absent.
 fn number(x: Option<f64>) -> String {
     match x {
-        Some(x) if x == 0.0 => "0".to_owned(),
+        Some(0.0) => "0".to_owned(), // also -0.0
         Some(x) => format!("{x}"),
         None => String::new(),
     }
@@ -67,8 +86,14 @@ pub fn write_accounts(out: &mut dyn Write, accounts: &[AccountEconomics]) -> io:
 /// Writes `whale_curve.csv`: the cumulative profit by account rank.
 pub fn write_whale_curve(out: &mut dyn Write, accounts: &[AccountEconomics]) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["profit_rank", "account_id", "profit", "account_share", "cumulative_profit_share"])
-        .map_err(csv_error)?;
+    w.write_record([
+        "profit_rank",
+        "account_id",
+        "profit",
+        "account_share",
+        "cumulative_profit_share",
+    ])
+    .map_err(csv_error)?;
     let n = accounts.len() as f64;
     for a in accounts {
         let row = [
@@ -86,12 +111,19 @@ pub fn write_whale_curve(out: &mut dyn Write, accounts: &[AccountEconomics]) -> 
 /// Writes `cost_to_serve.csv`: cost to serve per account and activity.
 pub fn write_cost_lines(out: &mut dyn Write, lines: &[CostLine]) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["account_id", "activity", "quantity", "rate", "cost"]).map_err(csv_error)?;
+    w.write_record(["account_id", "activity", "quantity", "rate", "cost"])
+        .map_err(csv_error)?;
     for l in lines {
         let rate = (l.rate * 1e6).round() / 1e6;
         let cost = (l.cost * 1e4).round() / 1e4;
-        w.write_record([l.account_id.clone(), l.activity.clone(), number(Some(l.quantity)), number(Some(rate)), number(Some(cost))])
-            .map_err(csv_error)?;
+        w.write_record([
+            l.account_id.clone(),
+            l.activity.clone(),
+            number(Some(l.quantity)),
+            number(Some(rate)),
+            number(Some(cost)),
+        ])
+        .map_err(csv_error)?;
     }
     w.flush()
 }
@@ -99,9 +131,18 @@ pub fn write_cost_lines(out: &mut dyn Write, lines: &[CostLine]) -> io::Result<(
 /// Writes `rejects.csv`: one line per problem of every rejected row.
 pub fn write_rejects(out: &mut dyn Write, rejects: &[Reject]) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["table", "file", "line", "column", "value", "reason"]).map_err(csv_error)?;
+    w.write_record(["table", "file", "line", "column", "value", "reason"])
+        .map_err(csv_error)?;
     for r in rejects {
-        w.write_record([&r.table, &r.file, &r.line.to_string(), &r.column, &r.value, &r.reason]).map_err(csv_error)?;
+        w.write_record([
+            &r.table,
+            &r.file,
+            &r.line.to_string(),
+            &r.column,
+            &r.value,
+            &r.reason,
+        ])
+        .map_err(csv_error)?;
     }
     w.flush()
 }

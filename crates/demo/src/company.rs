@@ -158,13 +158,30 @@ pub struct Company {
     pub prospects: Vec<Account>,
 }
 
-const COUNTRIES: &[(&str, f64)] =
-    &[("US", 0.45), ("UK", 0.15), ("DE", 0.12), ("CA", 0.08), ("FR", 0.08), ("NL", 0.06), ("AU", 0.06)];
-const MID_INDUSTRIES: &[&str] = &["Manufacturing", "Healthcare", "Education", "Media", "Construction", "Retail"];
-const FIRST: &[&str] =
-    &["Blue", "North", "Iron", "Swift", "Silver", "Harbor", "Summit", "Cedar", "Atlas", "Bright", "Red", "Granite"];
-const SECOND: &[&str] =
-    &["River", "Peak", "Bridge", "Field", "Stone", "Gate", "Wave", "Line", "Point", "Works", "Star", "Ridge"];
+const COUNTRIES: &[(&str, f64)] = &[
+    ("US", 0.45),
+    ("UK", 0.15),
+    ("DE", 0.12),
+    ("CA", 0.08),
+    ("FR", 0.08),
+    ("NL", 0.06),
+    ("AU", 0.06),
+];
+const MID_INDUSTRIES: &[&str] = &[
+    "Manufacturing",
+    "Healthcare",
+    "Education",
+    "Media",
+    "Construction",
+    "Retail",
+];
+const FIRST: &[&str] = &[
+    "Blue", "North", "Iron", "Swift", "Silver", "Harbor", "Summit", "Cedar", "Atlas", "Bright", "Red",
+    "Granite",
+];
+const SECOND: &[&str] = &[
+    "River", "Peak", "Bridge", "Field", "Stone", "Gate", "Wave", "Line", "Point", "Works", "Star", "Ridge",
+];
 
 impl Company {
     /// Generates `customers` customers (and half as many prospects) from `seed`.
@@ -190,7 +207,10 @@ impl Company {
                 account.channel = "outbound";
             }
             if segment == Segment::Core && account.churned_at.is_none() && rng.random_bool(0.05) {
-                account.case_study_url = Some(format!("https://routewise.example/customers/{}", account.id.to_lowercase()));
+                account.case_study_url = Some(format!(
+                    "https://routewise.example/customers/{}",
+                    account.id.to_lowercase()
+                ));
             }
             list.push(account);
         }
@@ -200,7 +220,10 @@ impl Company {
                 company(&mut rng, format!("P{:07}", i + 1), segment, end_date())
             })
             .collect();
-        Self { customers: list, prospects }
+        Self {
+            customers: list,
+            prospects,
+        }
     }
 }
 
@@ -230,10 +253,20 @@ fn weighted(rng: &mut ChaCha8Rng, items: &[(&'static str, f64)]) -> &'static str
 
 fn pick_channel(rng: &mut ChaCha8Rng, segment: Segment) -> &'static str {
     let weights: &[(&str, f64)] = match segment {
-        Segment::Core => &[("referral", 0.45), ("partner", 0.15), ("outbound", 0.25), ("events", 0.15)],
+        Segment::Core => &[
+            ("referral", 0.45),
+            ("partner", 0.15),
+            ("outbound", 0.25),
+            ("events", 0.15),
+        ],
         Segment::Enterprise => &[("outbound", 0.8), ("events", 0.2)],
         Segment::Small => &[("paid_search", 0.75), ("referral", 0.1), ("partner", 0.15)],
-        Segment::Mid => &[("outbound", 0.35), ("paid_search", 0.25), ("events", 0.2), ("referral", 0.2)],
+        Segment::Mid => &[
+            ("outbound", 0.35),
+            ("paid_search", 0.25),
+            ("events", 0.2),
+            ("referral", 0.2),
+        ],
     };
     weighted(rng, weights)
 }
@@ -250,26 +283,56 @@ fn referrer(rng: &mut ChaCha8Rng, earlier: &[Account]) -> String {
 }
 
 fn log_uniform(rng: &mut ChaCha8Rng, low: f64, high: f64) -> u64 {
-    (low.ln() + rng.random::<f64>() * (high.ln() - low.ln())).exp().round() as u64
+    (low.ln() + rng.random::<f64>() * (high.ln() - low.ln()))
+        .exp()
+        .round() as u64
 }
 
 fn company(rng: &mut ChaCha8Rng, id: String, segment: Segment, since: NaiveDate) -> Account {
     let (industry, employees) = match segment {
-        Segment::Core => (*pick(rng, &["Logistics", "Logistics", "Wholesale"]), log_uniform(rng, 200.0, 5000.0)),
-        Segment::Enterprise => (*pick(rng, &["Retail", "Financial Services"]), log_uniform(rng, 5001.0, 60000.0)),
+        Segment::Core => (
+            *pick(rng, &["Logistics", "Logistics", "Wholesale"]),
+            log_uniform(rng, 200.0, 5000.0),
+        ),
+        Segment::Enterprise => (
+            *pick(rng, &["Retail", "Financial Services"]),
+            log_uniform(rng, 5001.0, 60000.0),
+        ),
         Segment::Small => {
-            let industries = ["Logistics", "Wholesale", "Retail", "Manufacturing", "Media", "Education"];
+            let industries = [
+                "Logistics",
+                "Wholesale",
+                "Retail",
+                "Manufacturing",
+                "Media",
+                "Education",
+            ];
             (*pick(rng, &industries), log_uniform(rng, 3.0, 49.0))
         }
         Segment::Mid => (*pick(rng, MID_INDUSTRIES), log_uniform(rng, 50.0, 4000.0)),
     };
     let stack: &[(&str, f64)] = match segment {
-        Segment::Core => &[("Kubernetes", 0.8), ("AWS", 0.6), ("Snowflake", 0.3), ("Salesforce", 0.3)],
+        Segment::Core => &[
+            ("Kubernetes", 0.8),
+            ("AWS", 0.6),
+            ("Snowflake", 0.3),
+            ("Salesforce", 0.3),
+        ],
         Segment::Enterprise => &[("SAP", 0.8), ("Oracle", 0.6), ("Azure", 0.5), ("Salesforce", 0.4)],
         Segment::Small => &[("Shopify", 0.5), ("HubSpot", 0.5), ("Google Workspace", 0.6)],
-        Segment::Mid => &[("AWS", 0.4), ("Azure", 0.3), ("HubSpot", 0.3), ("Kubernetes", 0.15), ("SAP", 0.15)],
+        Segment::Mid => &[
+            ("AWS", 0.4),
+            ("Azure", 0.3),
+            ("HubSpot", 0.3),
+            ("Kubernetes", 0.15),
+            ("SAP", 0.15),
+        ],
     };
-    let technologies = stack.iter().filter(|(_, p)| rng.random_bool(*p)).map(|(t, _)| *t).collect();
+    let technologies = stack
+        .iter()
+        .filter(|(_, p)| rng.random_bool(*p))
+        .map(|(t, _)| *t)
+        .collect();
     let suffix = match industry {
         "Logistics" => "Freight",
         "Wholesale" => "Supply",

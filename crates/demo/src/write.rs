@@ -32,7 +32,8 @@ struct Table {
 
 impl Table {
     fn create(dir: &Path, name: &str, header: &str) -> Result<Self, DemoError> {
-        let mut out = BufWriter::with_capacity(1 << 20, fs_err::File::create(dir.join(format!("{name}.csv")))?);
+        let mut out =
+            BufWriter::with_capacity(1 << 20, fs_err::File::create(dir.join(format!("{name}.csv")))?);
         writeln!(out, "{header}")?;
         Ok(Self { out, rows: 0 })
     }
@@ -60,7 +61,9 @@ fn cents(x: f64) -> f64 {
 
 /// A random generator for one account and one table, independent of every other.
 fn rng_for(seed: u64, index: usize, table: u64) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ table.rotate_left(48))
+    ChaCha8Rng::seed_from_u64(
+        seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ table.rotate_left(48),
+    )
 }
 
 fn noise(rng: &mut ChaCha8Rng, spread: f64) -> f64 {
@@ -78,13 +81,24 @@ fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
 pub fn write_all(dir: &Path, company: &Company, seed: u64) -> Result<DemoStats, DemoError> {
     fs_err::create_dir_all(dir)?;
     let mut stats = DemoStats::default();
-    stats.rows.insert("accounts", write_companies(dir, "accounts", &company.customers)?);
-    stats.rows.insert("prospects", write_companies(dir, "prospects", &company.prospects)?);
-    stats.rows.insert("transactions", write_transactions(dir, company, seed)?);
+    stats
+        .rows
+        .insert("accounts", write_companies(dir, "accounts", &company.customers)?);
+    stats.rows.insert(
+        "prospects",
+        write_companies(dir, "prospects", &company.prospects)?,
+    );
+    stats
+        .rows
+        .insert("transactions", write_transactions(dir, company, seed)?);
     let (activities, management_hours) = write_activities(dir, company, seed)?;
     stats.rows.insert("activities", activities);
-    stats.rows.insert("activity_rates", write_rates(dir, management_hours)?);
-    stats.rows.insert("acquisition", write_acquisition(dir, company, seed)?);
+    stats
+        .rows
+        .insert("activity_rates", write_rates(dir, management_hours)?);
+    stats
+        .rows
+        .insert("acquisition", write_acquisition(dir, company, seed)?);
     stats.rows.insert("deals", write_deals(dir, company, seed)?);
     stats.rows.insert("nps", write_nps(dir, company, seed)?);
     stats.rows.insert("contacts", write_contacts(dir, company, seed)?);
@@ -94,13 +108,28 @@ pub fn write_all(dir: &Path, company: &Company, seed: u64) -> Result<DemoStats, 
 
 fn write_companies(dir: &Path, name: &str, list: &[Account]) -> Result<u64, DemoError> {
     let customers = name == "accounts";
-    let mut out = csv::Writer::from_writer(BufWriter::new(fs_err::File::create(dir.join(format!("{name}.csv")))?));
+    let mut out = csv::Writer::from_writer(BufWriter::new(fs_err::File::create(
+        dir.join(format!("{name}.csv")),
+    )?));
     let mut header = vec![
-        "account_id", "name", "industry", "employees", "annual_revenue", "country", "founded_year", "business_model",
+        "account_id",
+        "name",
+        "industry",
+        "employees",
+        "annual_revenue",
+        "country",
+        "founded_year",
+        "business_model",
         "technologies",
     ];
     if customers {
-        header.extend(["status", "customer_since", "churned_at", "acquisition_channel", "referred_by"]);
+        header.extend([
+            "status",
+            "customer_since",
+            "churned_at",
+            "acquisition_channel",
+            "referred_by",
+        ]);
     }
     header.extend(["case_study_url", "fleet_size"]);
     out.write_record(&header)?;
@@ -118,7 +147,12 @@ fn write_companies(dir: &Path, name: &str, list: &[Account]) -> Result<u64, Demo
         ];
         if customers {
             row.extend([
-                if a.churned_at.is_some() { "churned" } else { "customer" }.to_owned(),
+                if a.churned_at.is_some() {
+                    "churned"
+                } else {
+                    "customer"
+                }
+                .to_owned(),
                 day(a.customer_since),
                 a.churned_at.map(day).unwrap_or_default(),
                 a.channel.to_owned(),
@@ -153,18 +187,29 @@ fn write_transactions(dir: &Path, company: &Company, seed: u64) -> Result<u64, D
         let mut first = true;
         while date < last_day(a) {
             let years = (date - a.customer_since).num_days() as f64 / 365.25;
-            let amount = cents(a.annual_value() * months as f64 / 12.0 * 1.03f64.powf(years) * noise(&mut rng, 0.03));
+            let amount =
+                cents(a.annual_value() * months as f64 / 12.0 * 1.03f64.powf(years) * noise(&mut rng, 0.03));
             let cost = cents(amount * economics.cost_ratio * noise(&mut rng, 0.1));
             let kind = if first { "new" } else { "renewal" };
-            t.row(format_args!("{},{},{amount},{cost},{kind},{product}", a.id, day(date)))?;
+            t.row(format_args!(
+                "{},{},{amount},{cost},{kind},{product}",
+                a.id,
+                day(date)
+            ))?;
             if !first && rng.random_bool(0.04) {
                 let extra = cents(a.annual_value() * 0.2 * noise(&mut rng, 0.5));
                 let extra_cost = cents(extra * economics.cost_ratio);
-                let on = date + Duration::days(rng.random_range(1..28));
-                t.row(format_args!("{},{},{extra},{extra_cost},expansion,Add-ons", a.id, day(on)))?;
+                let on = (date + Duration::days(rng.random_range(1..28))).min(last_day(a));
+                t.row(format_args!(
+                    "{},{},{extra},{extra_cost},expansion,Add-ons",
+                    a.id,
+                    day(on)
+                ))?;
             }
             first = false;
-            date = date.checked_add_months(chrono::Months::new(months)).unwrap_or(end_date());
+            date = date
+                .checked_add_months(chrono::Months::new(months))
+                .unwrap_or(end_date());
         }
     }
     t.finish()
@@ -177,11 +222,21 @@ fn write_activities(dir: &Path, company: &Company, seed: u64) -> Result<(u64, f6
     for (i, a) in company.customers.iter().enumerate() {
         let mut rng = rng_for(seed, i, 2);
         let e = a.segment.economics();
-        let scale = if a.segment == Segment::Enterprise { a.employees as f64 / 10_000.0 } else { 1.0 };
+        let scale = if a.segment == Segment::Enterprise {
+            a.employees as f64 / 10_000.0
+        } else {
+            1.0
+        };
         let onboarding = (e.onboarding_hours * scale * noise(&mut rng, 0.3)).round();
-        t.row(format_args!("{},onboarding_hour,{onboarding},{}", a.id, day(a.customer_since)))?;
+        t.row(format_args!(
+            "{},onboarding_hour,{onboarding},{}",
+            a.id,
+            day(a.customer_since)
+        ))?;
         for year in a.customer_since.year()..=last_day(a).year() {
-            let from = a.customer_since.max(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default());
+            let from = a
+                .customer_since
+                .max(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default());
             let to = last_day(a).min(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default());
             let share = ((to - from).num_days() as f64 / 365.25).max(0.0);
             if share == 0.0 {
@@ -194,11 +249,19 @@ fn write_activities(dir: &Path, company: &Company, seed: u64) -> Result<(u64, f6
             if e.management_hours_per_year > 0.0 {
                 let hours = (e.management_hours_per_year * scale * share * noise(&mut rng, 0.3)).round();
                 management_hours += hours;
-                t.row(format_args!("{},account_management_hour,{hours},{}", a.id, day(to)))?;
+                t.row(format_args!(
+                    "{},account_management_hour,{hours},{}",
+                    a.id,
+                    day(to)
+                ))?;
             }
             let integrations = poisson(&mut rng, e.integrations_per_year * scale.sqrt() * share);
             if integrations > 0 {
-                t.row(format_args!("{},custom_integration,{integrations},{}", a.id, day(to)))?;
+                t.row(format_args!(
+                    "{},custom_integration,{integrations},{}",
+                    a.id,
+                    day(to)
+                ))?;
             }
         }
     }
@@ -211,7 +274,10 @@ fn write_rates(dir: &Path, management_hours: f64) -> Result<u64, DemoError> {
     t.row(format_args!("onboarding_hour,{ONBOARDING_HOUR_COST},"))?;
     t.row(format_args!("custom_integration,{INTEGRATION_COST},"))?;
     // The account-management team is a cost pool, shared by the hours each account used.
-    t.row(format_args!("account_management_hour,,{}", cents(management_hours * MANAGEMENT_HOUR_COST)))?;
+    t.row(format_args!(
+        "account_management_hour,,{}",
+        cents(management_hours * MANAGEMENT_HOUR_COST)
+    ))?;
     t.finish()
 }
 
@@ -254,21 +320,39 @@ fn write_deals(dir: &Path, company: &Company, seed: u64) -> Result<u64, DemoErro
         let cycle = rng.random_range(e.sales_cycle_days.0..=e.sales_cycle_days.1);
         let created = a.customer_since - Duration::days(cycle);
         let amount = cents(a.annual_value());
-        t.row(format_args!("{},{},{},{},won,{amount}", id(), a.id, day(created), day(a.customer_since)))?;
+        t.row(format_args!(
+            "{},{},{},{},won,{amount}",
+            id(),
+            a.id,
+            day(created),
+            day(a.customer_since)
+        ))?;
         for _ in 0..poisson(&mut rng, (1.0 - e.win_rate) / e.win_rate) {
             let prospect = &company.prospects[rng.random_range(0..company.prospects.len().max(1))];
             let cycle = rng.random_range(e.sales_cycle_days.0..=e.sales_cycle_days.1) + 15;
             let closed = a.customer_since + Duration::days(rng.random_range(-60..60));
             let created = closed - Duration::days(cycle);
             let lost = cents(prospect.annual_value());
-            t.row(format_args!("{},{},{},{},lost,{lost}", id(), prospect.id, day(created), day(closed.min(end_date()))))?;
+            t.row(format_args!(
+                "{},{},{},{},lost,{lost}",
+                id(),
+                prospect.id,
+                day(created),
+                day(closed.min(end_date()))
+            ))?;
         }
     }
     for (i, p) in company.prospects.iter().enumerate() {
         let mut rng = rng_for(seed, i, 5);
         if rng.random_bool(0.1) {
             let created = end_date() - Duration::days(rng.random_range(1..90));
-            t.row(format_args!("{},{},{},,open,{}", id(), p.id, day(created), cents(p.annual_value())))?;
+            t.row(format_args!(
+                "{},{},{},,open,{}",
+                id(),
+                p.id,
+                day(created),
+                cents(p.annual_value())
+            ))?;
         }
     }
     t.finish()
@@ -283,7 +367,9 @@ fn write_nps(dir: &Path, company: &Company, seed: u64) -> Result<u64, DemoError>
             continue;
         }
         let bonus = if a.channel == "referral" { 1.0 } else { 0.0 };
-        let draw = Normal::new(a.segment.economics().nps + bonus, 1.5).map(|n| n.sample(&mut rng)).unwrap_or(7.0);
+        let draw = Normal::new(a.segment.economics().nps + bonus, 1.5)
+            .map(|n| n.sample(&mut rng))
+            .unwrap_or(7.0);
         let score = draw.round().clamp(0.0, 10.0);
         t.row(format_args!("{},{score},{}", a.id, day(asked)))?;
     }
@@ -291,25 +377,66 @@ fn write_nps(dir: &Path, company: &Company, seed: u64) -> Result<u64, DemoError>
 }
 
 fn write_contacts(dir: &Path, company: &Company, seed: u64) -> Result<u64, DemoError> {
-    let mut t = Table::create(dir, "contacts", "account_id,contact_id,title,role,department,seniority,person_key")?;
+    let mut t = Table::create(
+        dir,
+        "contacts",
+        "account_id,contact_id,title,role,department,seniority,person_key",
+    )?;
     for (i, a) in company.customers.iter().enumerate() {
         let mut rng = rng_for(seed, i, 7);
         let (decider, payer, user) = match a.segment {
-            Segment::Core => (("VP Operations", "Operations"), ("CFO", "Finance"), ("Dispatcher", "Operations")),
-            Segment::Enterprise => (("CIO", "IT"), ("VP Procurement", "Procurement"), ("Store Manager", "Operations")),
-            Segment::Small => (("Founder", "Executive"), ("Founder", "Executive"), ("Office Manager", "Operations")),
-            Segment::Mid => (("Director of IT", "IT"), ("Finance Director", "Finance"), ("Analyst", "Operations")),
+            Segment::Core => (
+                ("VP Operations", "Operations"),
+                ("CFO", "Finance"),
+                ("Dispatcher", "Operations"),
+            ),
+            Segment::Enterprise => (
+                ("CIO", "IT"),
+                ("VP Procurement", "Procurement"),
+                ("Store Manager", "Operations"),
+            ),
+            Segment::Small => (
+                ("Founder", "Executive"),
+                ("Founder", "Executive"),
+                ("Office Manager", "Operations"),
+            ),
+            Segment::Mid => (
+                ("Director of IT", "IT"),
+                ("Finance Director", "Finance"),
+                ("Analyst", "Operations"),
+            ),
         };
         let partner = a.segment == Segment::Core && a.channel == "referral" && rng.random_bool(0.3);
-        let decider_key =
-            if partner { format!("K-ADVISOR-{:02}", rng.random_range(1..=12)) } else { format!("K-{}-1", a.id) };
-        t.row(format_args!("{},{}-1,{},decider,{},executive,{decider_key}", a.id, a.id, decider.0, decider.1))?;
-        t.row(format_args!("{},{}-2,{},payer,{},executive,K-{}-2", a.id, a.id, payer.0, payer.1, a.id))?;
+        let decider_key = if partner {
+            format!("K-ADVISOR-{:02}", rng.random_range(1..=12))
+        } else {
+            format!("K-{}-1", a.id)
+        };
+        t.row(format_args!(
+            "{},{}-1,{},decider,{},executive,{decider_key}",
+            a.id, a.id, decider.0, decider.1
+        ))?;
+        t.row(format_args!(
+            "{},{}-2,{},payer,{},executive,K-{}-2",
+            a.id, a.id, payer.0, payer.1, a.id
+        ))?;
         for n in 0..rng.random_range(1..=2) {
-            t.row(format_args!("{},{}-{},{},user,{},staff,K-{}-{}", a.id, a.id, n + 3, user.0, user.1, a.id, n + 3))?;
+            t.row(format_args!(
+                "{},{}-{},{},user,{},staff,K-{}-{}",
+                a.id,
+                a.id,
+                n + 3,
+                user.0,
+                user.1,
+                a.id,
+                n + 3
+            ))?;
         }
         if rng.random_bool(0.4) {
-            t.row(format_args!("{},{}-9,IT Manager,influencer,IT,manager,K-{}-9", a.id, a.id, a.id))?;
+            t.row(format_args!(
+                "{},{}-9,IT Manager,influencer,IT,manager,K-{}-9",
+                a.id, a.id, a.id
+            ))?;
         }
     }
     t.finish()

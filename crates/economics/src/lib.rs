@@ -13,7 +13,9 @@
 pub mod sql;
 mod summary;
 
-use northstar_engine::arrow::array::{Array, BooleanArray, Float64Array, Int64Array, StringArray, UInt64Array};
+use northstar_engine::arrow::array::{
+    Array, BooleanArray, Float64Array, Int64Array, StringArray, UInt64Array,
+};
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::record_batch::RecordBatch;
@@ -29,7 +31,7 @@ pub enum EconomicsError {
     #[error(transparent)]
     Engine(#[from] EngineError),
     /// A plan returned a column of an unexpected shape (a bug).
-    #[error("internal error: column `{0}` has an unexpected type")]
+    #[error("column `{0}` of an economics plan has an unexpected type")]
     Shape(String),
 }
 
@@ -108,25 +110,36 @@ pub fn compute(engine: &Engine, as_of: Option<&str>) -> Result<Economics> {
             first_date(&rows)?
         }
     };
-    let literal = as_of.as_ref().map_or("CAST(NULL AS DATE)".to_owned(), |d| format!("DATE '{d}'"));
+    let literal = as_of
+        .as_ref()
+        .map_or("CAST(NULL AS DATE)".to_owned(), |d| format!("DATE '{d}'"));
     let accounts = read_accounts(&engine.query(&sql::accounts(&literal))?)?;
     let cost_lines = read_cost_lines(&engine.query(&sql::cost_to_serve())?)?;
     let unallocated = single_f64(&engine.query(sql::UNALLOCATED_SPEND)?)?;
     let deals = DealFigures::read(&engine.query(sql::DEALS)?)?;
     let summary = Summary::new(&accounts, as_of, unallocated, deals);
-    Ok(Economics { accounts, cost_lines, summary })
+    Ok(Economics {
+        accounts,
+        cost_lines,
+        summary,
+    })
 }
 
 fn first_date(batches: &[RecordBatch]) -> Result<Option<String>> {
-    let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else { return Ok(None) };
+    let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(None);
+    };
     let text = cast(batch.column(0), &DataType::Utf8).map_err(|_| EconomicsError::Shape("as_of".into()))?;
-    let text = text.as_any().downcast_ref::<StringArray>().ok_or_else(|| EconomicsError::Shape("as_of".into()))?;
+    let text = text
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .ok_or_else(|| EconomicsError::Shape("as_of".into()))?;
     Ok((!text.is_null(0)).then(|| text.value(0).to_owned()))
 }
 
 fn single_f64(batches: &[RecordBatch]) -> Result<f64> {
     let batch = batches.iter().find(|b| b.num_rows() > 0);
-    Ok(batch.map_or(Ok(0.0), |b| column::<Float64Array>(b, 0).map(|c| c.value(0)))?)
+    batch.map_or(Ok(0.0), |b| column::<Float64Array>(b, 0).map(|c| c.value(0)))
 }
 
 /// Column `index` of `batch` as the array type `A`.
@@ -139,7 +152,10 @@ pub(crate) fn column<A: Array + 'static>(batch: &RecordBatch, index: usize) -> R
 }
 
 fn named<'a, A: Array + 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a A> {
-    let index = batch.schema().index_of(name).map_err(|_| EconomicsError::Shape(name.to_owned()))?;
+    let index = batch
+        .schema()
+        .index_of(name)
+        .map_err(|_| EconomicsError::Shape(name.to_owned()))?;
     column(batch, index)
 }
 
@@ -156,7 +172,8 @@ fn read_accounts(batches: &[RecordBatch]) -> Result<Vec<AccountEconomics>> {
     for batch in batches {
         let id = named::<StringArray>(batch, "account_id")?;
         let money = |name| named::<Float64Array>(batch, name);
-        let (revenue, direct_cost, gross_margin) = (money("revenue")?, money("direct_cost")?, money("gross_margin")?);
+        let (revenue, direct_cost, gross_margin) =
+            (money("revenue")?, money("direct_cost")?, money("gross_margin")?);
         let (cost_to_serve, cac, profit) = (money("cost_to_serve")?, money("cac")?, money("profit")?);
         let cumulative = money("cumulative_profit")?;
         let (tenure, repeat) = (money("tenure_months")?, money("repeat_purchase_rate")?);
@@ -174,7 +191,11 @@ fn read_accounts(batches: &[RecordBatch]) -> Result<Vec<AccountEconomics>> {
                 cac: cac.value(row),
                 profit: round_cents(profit.value(row)),
                 profit_rank: rank.value(row),
-                cumulative_profit_share: if total == 0.0 { 0.0 } else { cumulative.value(row) / total },
+                cumulative_profit_share: if total == 0.0 {
+                    0.0
+                } else {
+                    cumulative.value(row) / total
+                },
                 tenure_months: option(tenure, row),
                 repeat_purchase_rate: option(repeat, row),
                 churned: churned.value(row),
@@ -192,8 +213,11 @@ fn read_cost_lines(batches: &[RecordBatch]) -> Result<Vec<CostLine>> {
     for batch in batches {
         let id = named::<StringArray>(batch, "account_id")?;
         let activity = named::<StringArray>(batch, "activity")?;
-        let (quantity, rate, cost) =
-            (named::<Float64Array>(batch, "quantity")?, named::<Float64Array>(batch, "rate")?, named::<Float64Array>(batch, "cost")?);
+        let (quantity, rate, cost) = (
+            named::<Float64Array>(batch, "quantity")?,
+            named::<Float64Array>(batch, "rate")?,
+            named::<Float64Array>(batch, "cost")?,
+        );
         for row in 0..batch.num_rows() {
             out.push(CostLine {
                 account_id: id.value(row).to_owned(),

@@ -83,9 +83,17 @@ impl DealFigures {
     /// Reads the result of [`crate::sql::DEALS`].
     pub(crate) fn read(batches: &[RecordBatch]) -> Result<Self> {
         let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else {
-            return Ok(Self { won: 0, lost: 0, open: 0, win_rate: None, median_sales_cycle_days: None });
+            return Ok(Self {
+                won: 0,
+                lost: 0,
+                open: 0,
+                win_rate: None,
+                median_sales_cycle_days: None,
+            });
         };
-        let count = |i| column::<Int64Array>(batch, i).map(|c| if c.is_null(0) { 0 } else { c.value(0).max(0) as u64 });
+        let count = |i| {
+            column::<Int64Array>(batch, i).map(|c| if c.is_null(0) { 0 } else { c.value(0).max(0) as u64 })
+        };
         let (won, lost, open) = (count(0)?, count(1)?, count(2)?);
         let median = column::<Float64Array>(batch, 3)?;
         Ok(Self {
@@ -100,7 +108,12 @@ impl DealFigures {
 
 impl Summary {
     /// The headline figures of `accounts`, which are in profit-rank order.
-    pub fn new(accounts: &[AccountEconomics], as_of: Option<String>, unallocated_spend: f64, deals: DealFigures) -> Self {
+    pub fn new(
+        accounts: &[AccountEconomics],
+        as_of: Option<String>,
+        unallocated_spend: f64,
+        deals: DealFigures,
+    ) -> Self {
         let n = accounts.len() as u64;
         let share = |k: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
         let total = |f: fn(&AccountEconomics) -> f64| round_cents(accounts.iter().map(f).sum());

@@ -60,15 +60,24 @@ impl Engine {
             .build()?;
         let config = SessionConfig::new()
             .with_target_partitions(threads)
-            .with_information_schema(false);
-        Ok(Self { ctx: SessionContext::new_with_config(config), runtime })
+            .with_information_schema(false)
+            // Plain UTF-8 columns rather than string views, so results have one string type.
+            .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
+            // Column names are matched as written (`Quantity`, not `quantity`), as users expect of a mapping.
+            .set_bool("datafusion.sql_parser.enable_ident_normalization", false);
+        Ok(Self {
+            ctx: SessionContext::new_with_config(config),
+            runtime,
+        })
     }
 
     /// Makes the Parquet file (or folder of files) at `path` queryable as `name`.
     pub fn register_parquet(&self, name: &str, path: &Path) -> Result<()> {
         let path = path.to_string_lossy().into_owned();
-        self.runtime
-            .block_on(self.ctx.register_parquet(name, &path, ParquetReadOptions::default()))?;
+        self.runtime.block_on(
+            self.ctx
+                .register_parquet(name, &path, ParquetReadOptions::default()),
+        )?;
         Ok(())
     }
 
@@ -76,7 +85,8 @@ impl Engine {
     pub fn register_csv(&self, name: &str, path: &Path, schema: &SchemaRef) -> Result<()> {
         let path = path.to_string_lossy().into_owned();
         let options = CsvReadOptions::new().has_header(true).schema(schema);
-        self.runtime.block_on(self.ctx.register_csv(name, &path, options))?;
+        self.runtime
+            .block_on(self.ctx.register_csv(name, &path, options))?;
         Ok(())
     }
 
@@ -90,26 +100,32 @@ impl Engine {
     /// Runs one SQL statement and returns all its rows.
     pub fn query(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         self.runtime.block_on(async {
-            let frame = self
-                .ctx
-                .sql(sql)
-                .await
-                .map_err(|source| EngineError::Plan { sql: sql.to_owned(), source })?;
+            let frame = self.ctx.sql(sql).await.map_err(|source| EngineError::Plan {
+                sql: sql.to_owned(),
+                source,
+            })?;
             Ok(frame.collect().await?)
         })
     }
 
     /// Compiles an SQL expression over the columns of `schema`, for evaluation row by row.
     pub fn compile_expr(&self, schema: SchemaRef, sql: &str) -> Result<RowExpr> {
-        let plan_error = |source| EngineError::Plan { sql: sql.to_owned(), source };
+        let plan_error = |source| EngineError::Plan {
+            sql: sql.to_owned(),
+            source,
+        };
         let df_schema = DFSchema::try_from(schema).map_err(plan_error)?;
         let expr = self.ctx.parse_sql_expr(sql, &df_schema).map_err(plan_error)?;
-        let physical = self.ctx.create_physical_expr(expr, &df_schema).map_err(plan_error)?;
+        let physical = self
+            .ctx
+            .create_physical_expr(expr, &df_schema)
+            .map_err(plan_error)?;
         Ok(RowExpr { physical })
     }
 }
 
 /// A compiled SQL expression that gives one value per row of a batch.
+#[derive(Debug)]
 pub struct RowExpr {
     physical: Arc<dyn PhysicalExpr>,
 }
@@ -155,17 +171,25 @@ mod tests {
         assert_eq!(out.value(0), 3.0);
         assert_eq!(out.value(1), -2.0);
         assert!(out.is_null(2));
-        let keep = engine.compile_expr(schema, "s NOT LIKE 'C%' AND q IS NOT NULL").expect("compile");
+        let keep = engine
+            .compile_expr(schema, "s NOT LIKE 'C%' AND q IS NOT NULL")
+            .expect("compile");
         let keep = keep.evaluate(&batch).expect("evaluate");
-        let keep = keep.as_any().downcast_ref::<datafusion::arrow::array::BooleanArray>().expect("bool");
-        assert_eq!((keep.value(0), keep.value(1), keep.value(2)), (true, false, false));
+        let keep = keep
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::BooleanArray>()
+            .expect("bool");
+        assert_eq!(
+            (keep.value(0), keep.value(1), keep.value(2)),
+            (true, false, false)
+        );
     }
 
     #[test]
     fn bad_sql_is_a_plan_error_naming_the_text() {
         let engine = Engine::new(1).expect("engine");
         let (schema, _) = sample();
-        let err = engine.compile_expr(schema, "nosuch + 1").err().expect("must fail");
+        let err = engine.compile_expr(schema, "nosuch + 1").expect_err("must fail");
         assert!(err.to_string().contains("nosuch + 1"), "{err}");
     }
 
@@ -173,9 +197,15 @@ mod tests {
     fn sql_over_registered_batches() {
         let engine = Engine::new(2).expect("engine");
         let (schema, batch) = sample();
-        engine.register_batches("t", schema, vec![batch]).expect("register");
+        engine
+            .register_batches("t", schema, vec![batch])
+            .expect("register");
         let rows = engine.query("SELECT sum(p) AS total FROM t").expect("query");
-        let total = rows[0].column(0).as_any().downcast_ref::<Float64Array>().expect("f64");
+        let total = rows[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .expect("f64");
         assert_eq!(total.value(0), 6.5);
     }
 }

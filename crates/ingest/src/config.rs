@@ -60,13 +60,27 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("salesforce", include_str!("presets/salesforce.toml")),
 ];
 
-const OPTION_KEYS: &[&str] = &["file", "preset", "where", "date_format", "number_format", "delimiter", "sheet"];
+const OPTION_KEYS: &[&str] = &[
+    "file",
+    "preset",
+    "where",
+    "date_format",
+    "number_format",
+    "delimiter",
+    "sheet",
+];
 
 impl Config {
     /// Reads `path`.
     pub fn read(path: &Path) -> Result<Self, IngestError> {
-        let text = fs_err::read_to_string(path).map_err(|source| IngestError::Io { path: path.to_owned(), source })?;
-        let mut config = Self::parse(&text).map_err(|reason| IngestError::Config { path: path.to_owned(), reason })?;
+        let text = fs_err::read_to_string(path).map_err(|source| IngestError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config = Self::parse(&text).map_err(|reason| IngestError::Config {
+            path: path.to_owned(),
+            reason,
+        })?;
         config.path = Some(path.to_owned());
         Ok(config)
     }
@@ -74,7 +88,11 @@ impl Config {
     /// Reads `northstar.toml` from `dir` if it is there.
     pub fn find(dir: &Path) -> Result<Self, IngestError> {
         let path = dir.join(FILE_NAME);
-        if path.is_file() { Self::read(&path) } else { Ok(Self::default()) }
+        if path.is_file() {
+            Self::read(&path)
+        } else {
+            Ok(Self::default())
+        }
     }
 
     /// Parses configuration text.
@@ -86,7 +104,9 @@ impl Config {
                 let known: Vec<&str> = contract::TABLES.iter().map(|t| t.name).collect();
                 format!("unknown table `[{name}]`; the tables are {}", known.join(", "))
             })?;
-            let section = value.as_table().ok_or_else(|| format!("`{name}` must be a section `[{name}]`"))?;
+            let section = value
+                .as_table()
+                .ok_or_else(|| format!("`{name}` must be a section `[{name}]`"))?;
             tables.insert(name.clone(), table_config(spec, section)?);
         }
         Ok(Self { path: None, tables })
@@ -109,7 +129,10 @@ fn table_config(spec: &TableSpec, section: &toml::Table) -> Result<TableConfig, 
     };
     for (key, value) in section {
         let text = || {
-            value.as_str().map(str::to_owned).ok_or_else(|| format!("`{}.{key}` must be a string", spec.name))
+            value
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("`{}.{key}` must be a string", spec.name))
         };
         match key.as_str() {
             "preset" => {}
@@ -118,10 +141,12 @@ fn table_config(spec: &TableSpec, section: &toml::Table) -> Result<TableConfig, 
             "date_format" => config.date_format = Some(text()?),
             "sheet" => config.sheet = Some(text()?),
             "number_format" => {
-                config.number_format = value
-                    .clone()
-                    .try_into()
-                    .map_err(|_| format!("`{}.number_format` must be \"plain\", \"us\" or \"eu\"", spec.name))?;
+                config.number_format = value.clone().try_into().map_err(|_| {
+                    format!(
+                        "`{}.number_format` must be \"plain\", \"us\" or \"eu\"",
+                        spec.name
+                    )
+                })?;
             }
             "delimiter" => {
                 let d = text()?;
@@ -184,7 +209,10 @@ mod tests {
         let t = config.table("transactions");
         assert_eq!(t.file.as_deref(), Some("online_retail.csv.gz"));
         assert_eq!(t.columns["amount"], "Quantity * UnitPrice");
-        assert_eq!(t.filter.as_deref(), Some("CustomerID IS NOT NULL AND InvoiceNo NOT LIKE 'C%'"));
+        assert_eq!(
+            t.filter.as_deref(),
+            Some("CustomerID IS NOT NULL AND InvoiceNo NOT LIKE 'C%'")
+        );
         assert_eq!(config.table("accounts"), TableConfig::default());
     }
 
@@ -207,11 +235,13 @@ mod tests {
         for (name, text) in PRESETS {
             let root: toml::Table = toml::from_str(text).expect("preset parses");
             for table in root.keys() {
-                let config = Config::parse(&format!("[{table}]\npreset = \"{name}\"")).expect("preset applies");
+                let config =
+                    Config::parse(&format!("[{table}]\npreset = \"{name}\"")).expect("preset applies");
                 assert!(!config.table(table).columns.is_empty(), "{name}/{table}");
             }
         }
-        let config = Config::parse("[accounts]\npreset = \"hubspot\"\nindustry = \"Sector\"").expect("parses");
+        let config =
+            Config::parse("[accounts]\npreset = \"hubspot\"\nindustry = \"Sector\"").expect("parses");
         assert_eq!(config.table("accounts").columns["industry"], "Sector");
         assert_eq!(config.table("accounts").columns["account_id"], "Record ID");
     }

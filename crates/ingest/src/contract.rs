@@ -51,11 +51,21 @@ pub struct ColumnSpec {
 }
 
 const fn col(name: &'static str, kind: Kind) -> ColumnSpec {
-    ColumnSpec { name, kind, required: false, range: None }
+    ColumnSpec {
+        name,
+        kind,
+        required: false,
+        range: None,
+    }
 }
 
 const fn req(name: &'static str, kind: Kind) -> ColumnSpec {
-    ColumnSpec { name, kind, required: true, range: None }
+    ColumnSpec {
+        name,
+        kind,
+        required: true,
+        range: None,
+    }
 }
 
 const fn non_negative(mut spec: ColumnSpec) -> ColumnSpec {
@@ -114,8 +124,11 @@ impl TableSpec {
     /// The Arrow schema of the validated table, with `extra` custom attribute columns (text) after
     /// the canonical ones.
     pub fn schema(&self, extra: &[String]) -> SchemaRef {
-        let mut fields: Vec<Field> =
-            self.columns.iter().map(|c| Field::new(c.name, c.kind.data_type(), !c.required)).collect();
+        let mut fields: Vec<Field> = self
+            .columns
+            .iter()
+            .map(|c| Field::new(c.name, c.kind.data_type(), !c.required))
+            .collect();
         fields.extend(extra.iter().map(|name| Field::new(name, DataType::Utf8, true)));
         Arc::new(Schema::new(fields))
     }
@@ -158,7 +171,10 @@ pub const ACCOUNTS: TableSpec = TableSpec {
         col("case_study_url", Kind::Text)
     ),
     key: Some("account_id"),
-    references: &[Reference { column: "referred_by", tables: ACCOUNT_TABLES }],
+    references: &[Reference {
+        column: "referred_by",
+        tables: ACCOUNT_TABLES,
+    }],
     rules: &[RowRule::NotBefore("churned_at", "customer_since")],
     keeps_extra_columns: true,
 };
@@ -175,7 +191,10 @@ pub const TRANSACTIONS: TableSpec = TableSpec {
         col("product", Kind::Text),
     ],
     key: None,
-    references: &[Reference { column: "account_id", tables: ACCOUNT_TABLES }],
+    references: &[Reference {
+        column: "account_id",
+        tables: ACCOUNT_TABLES,
+    }],
     rules: &[],
     keeps_extra_columns: false,
 };
@@ -191,8 +210,14 @@ pub const ACTIVITIES: TableSpec = TableSpec {
     ],
     key: None,
     references: &[
-        Reference { column: "account_id", tables: ACCOUNT_TABLES },
-        Reference { column: "activity", tables: &["activity_rates"] },
+        Reference {
+            column: "account_id",
+            tables: ACCOUNT_TABLES,
+        },
+        Reference {
+            column: "activity",
+            tables: &["activity_rates"],
+        },
     ],
     rules: &[],
     keeps_extra_columns: false,
@@ -223,8 +248,14 @@ pub const ACQUISITION: TableSpec = TableSpec {
         non_negative(col("spend", Kind::Money)),
     ],
     key: None,
-    references: &[Reference { column: "account_id", tables: ACCOUNT_TABLES }],
-    rules: &[RowRule::EitherGroup(&["account_id", "cac"], &["channel", "month", "spend"])],
+    references: &[Reference {
+        column: "account_id",
+        tables: ACCOUNT_TABLES,
+    }],
+    rules: &[RowRule::EitherGroup(
+        &["account_id", "cac"],
+        &["channel", "month", "spend"],
+    )],
     keeps_extra_columns: false,
 };
 
@@ -240,7 +271,10 @@ pub const DEALS: TableSpec = TableSpec {
         non_negative(col("amount", Kind::Money)),
     ],
     key: Some("deal_id"),
-    references: &[Reference { column: "account_id", tables: &["accounts", "prospects"] }],
+    references: &[Reference {
+        column: "account_id",
+        tables: &["accounts", "prospects"],
+    }],
     rules: &[RowRule::NotBefore("closed", "created")],
     keeps_extra_columns: false,
 };
@@ -248,9 +282,16 @@ pub const DEALS: TableSpec = TableSpec {
 /// Net Promoter Score answers.
 pub const NPS: TableSpec = TableSpec {
     name: "nps",
-    columns: &[req("account_id", Kind::Text), within(req("score", Kind::Integer), 0.0, 10.0), col("date", Kind::Date)],
+    columns: &[
+        req("account_id", Kind::Text),
+        within(req("score", Kind::Integer), 0.0, 10.0),
+        col("date", Kind::Date),
+    ],
     key: None,
-    references: &[Reference { column: "account_id", tables: ACCOUNT_TABLES }],
+    references: &[Reference {
+        column: "account_id",
+        tables: ACCOUNT_TABLES,
+    }],
     rules: &[],
     keeps_extra_columns: false,
 };
@@ -268,7 +309,10 @@ pub const CONTACTS: TableSpec = TableSpec {
         col("person_key", Kind::Text),
     ],
     key: Some("contact_id"),
-    references: &[Reference { column: "account_id", tables: &["accounts", "prospects"] }],
+    references: &[Reference {
+        column: "account_id",
+        tables: &["accounts", "prospects"],
+    }],
     rules: &[],
     keeps_extra_columns: false,
 };
@@ -283,7 +327,10 @@ pub const SIGNALS: TableSpec = TableSpec {
         col("date", Kind::Date),
     ],
     key: None,
-    references: &[Reference { column: "account_id", tables: &["accounts", "prospects"] }],
+    references: &[Reference {
+        column: "account_id",
+        tables: &["accounts", "prospects"],
+    }],
     rules: &[],
     keeps_extra_columns: false,
 };
@@ -299,8 +346,18 @@ pub const PROSPECTS: TableSpec = TableSpec {
 };
 
 /// Every table, in the order they are read (a table comes after the tables it references).
-pub const TABLES: &[&TableSpec] =
-    &[&ACTIVITY_RATES, &ACCOUNTS, &PROSPECTS, &TRANSACTIONS, &ACTIVITIES, &ACQUISITION, &DEALS, &NPS, &CONTACTS, &SIGNALS];
+pub const TABLES: &[&TableSpec] = &[
+    &ACTIVITY_RATES,
+    &ACCOUNTS,
+    &PROSPECTS,
+    &TRANSACTIONS,
+    &ACTIVITIES,
+    &ACQUISITION,
+    &DEALS,
+    &NPS,
+    &CONTACTS,
+    &SIGNALS,
+];
 
 /// The table called `name`.
 pub fn table(name: &str) -> Option<&'static TableSpec> {
@@ -316,8 +373,16 @@ mod tests {
         for (i, spec) in TABLES.iter().enumerate() {
             for reference in spec.references {
                 for target in reference.tables {
-                    let at = TABLES.iter().position(|t| t.name == *target).expect("known table");
-                    assert!(at < i || *target == spec.name, "{} reads before {}", spec.name, target);
+                    let at = TABLES
+                        .iter()
+                        .position(|t| t.name == *target)
+                        .expect("known table");
+                    assert!(
+                        at < i || *target == spec.name,
+                        "{} reads before {}",
+                        spec.name,
+                        target
+                    );
                 }
             }
         }
@@ -326,7 +391,11 @@ mod tests {
     #[test]
     fn keys_and_rules_name_real_columns() {
         for spec in TABLES {
-            let names: Vec<&str> = spec.key.into_iter().chain(spec.references.iter().map(|r| r.column)).collect();
+            let names: Vec<&str> = spec
+                .key
+                .into_iter()
+                .chain(spec.references.iter().map(|r| r.column))
+                .collect();
             for name in names {
                 assert!(spec.column(name).is_some(), "{}.{name}", spec.name);
             }

@@ -4,16 +4,16 @@
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
+use northstar_engine::Engine;
 use northstar_engine::arrow::array::{BooleanArray, StringArray};
 use northstar_engine::arrow::compute::filter_record_batch;
 use northstar_engine::arrow::datatypes::SchemaRef;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::parquet::arrow::ArrowWriter;
 use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use northstar_engine::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, TableConfig};
@@ -80,7 +80,11 @@ impl LoadedTable {
     /// Share of the file's rows that were rejected.
     pub fn reject_share(&self) -> f64 {
         let considered = self.rows_read - self.rows_excluded;
-        if considered == 0 { 0.0 } else { self.rows_rejected as f64 / considered as f64 }
+        if considered == 0 {
+            0.0
+        } else {
+            self.rows_rejected as f64 / considered as f64
+        }
     }
 }
 
@@ -137,7 +141,10 @@ pub fn ingest(
     progress: &dyn Progress,
 ) -> Result<Ingested, IngestError> {
     let files = locate(dir, config)?;
-    if !files.iter().any(|(t, _)| t.name == "accounts" || t.name == "transactions") {
+    if !files
+        .iter()
+        .any(|(t, _)| t.name == "accounts" || t.name == "transactions")
+    {
         return Err(IngestError::Layout(format!(
             "no `accounts` table in `{}`: expected accounts.csv (or .tsv, .jsonl, .parquet, .xlsx), \
              or a [accounts] file in northstar.toml",
@@ -155,25 +162,38 @@ pub fn ingest(
         let referrer_column = spec.columns.iter().position(|c| c.name == "referred_by");
         let mut accepted = 0usize;
         let mut on_accept = |line: u64, values: &[Value]| {
-            if derive_accounts && spec.name == "transactions" {
-                if let Some(Value::Text(id)) = values.first() {
-                    derived_ids.insert(id.clone());
-                }
+            if derive_accounts
+                && spec.name == "transactions"
+                && let Some(Value::Text(id)) = values.first()
+            {
+                derived_ids.insert(id.clone());
             }
-            if spec.name == "accounts" {
-                if let Some(Value::Text(referrer)) = referrer_column.map(|i| &values[i]) {
-                    referrals.push((accepted, line, referrer.clone()));
-                }
+            if spec.name == "accounts"
+                && let Some(Value::Text(referrer)) = referrer_column.map(|i| &values[i])
+            {
+                referrals.push((accepted, line, referrer.clone()));
             }
             accepted += 1;
         };
-        let mut loaded =
-            load_table(spec, path, &table_config, &keys, engine, stage, progress, &mut rejects, &mut on_accept)?;
+        let mut loaded = load_table(
+            spec,
+            path,
+            &table_config,
+            &keys,
+            engine,
+            stage,
+            progress,
+            &mut rejects,
+            &mut on_accept,
+        )?;
         progress.finish(spec.name);
         if spec.name == "accounts" {
             drop_unknown_referrers(&mut loaded, &referrals, &mut rejects)?;
         }
-        if let Some(key) = spec.key.filter(|_| matches!(spec.name, "accounts" | "prospects" | "activity_rates")) {
+        if let Some(key) = spec
+            .key
+            .filter(|_| matches!(spec.name, "accounts" | "prospects" | "activity_rates"))
+        {
             keys.mark_loaded(spec.name);
             for id in staged_texts(&loaded, key)? {
                 keys.insert(spec.name, id);
@@ -190,7 +210,10 @@ pub fn ingest(
 /// The file for each table present, in reading order.
 fn locate(dir: &Path, config: &Config) -> Result<Vec<(&'static TableSpec, PathBuf)>, IngestError> {
     if !dir.is_dir() {
-        return Err(IngestError::Layout(format!("`{}` is not a folder of input tables", dir.display())));
+        return Err(IngestError::Layout(format!(
+            "`{}` is not a folder of input tables",
+            dir.display()
+        )));
     }
     let mut found = Vec::new();
     for spec in contract::TABLES {
@@ -247,11 +270,15 @@ fn load_table(
             path.display()
         ))
     })?;
-    let options = ReadOptions { delimiter: config.delimiter, sheet: config.sheet.clone() };
-    let file_name = config
-        .file
-        .clone()
-        .unwrap_or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    let options = ReadOptions {
+        delimiter: config.delimiter,
+        sheet: config.sheet.clone(),
+    };
+    let file_name = config.file.clone().unwrap_or_else(|| {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
     let mut source = Source::open(path, format, gz, &options)?;
     let header = source.header().to_vec();
     let types = if ColumnPlan::needs_types(spec, &header, config) {
@@ -263,17 +290,33 @@ fn load_table(
     let extra = plan.extra_columns();
     let schema = spec.schema(&extra);
     let staged = stage.join(format!("{}.parquet", spec.name));
-    let stage_error = |reason: String| IngestError::Stage { table: spec.name.to_owned(), path: staged.clone(), reason };
+    let stage_error = |reason: String| IngestError::Stage {
+        table: spec.name.to_owned(),
+        path: staged.clone(),
+        reason,
+    };
     let file = fs_err::File::create(&staged).map_err(|e| stage_error(e.to_string()))?;
-    let mut writer = ArrowWriter::try_new(file.into_parts().0, schema.clone(), None).map_err(|e| stage_error(e.to_string()))?;
-    progress.start(spec.name, fs_err::metadata(path).map(|m| m.len()).unwrap_or(0), source.bytes_read());
+    let mut writer = ArrowWriter::try_new(file.into_parts().0, schema.clone(), None)
+        .map_err(|e| stage_error(e.to_string()))?;
+    progress.start(
+        spec.name,
+        fs_err::metadata(path).map(|m| m.len()).unwrap_or(0),
+        source.bytes_read(),
+    );
 
     let mut validator = RowValidator::new(spec, config);
     let mut builder = TableBuilder::new(schema.clone());
     let mut counts = Counts::default();
     let mut chunk = Vec::with_capacity(CHUNK_ROWS);
     let reject = |rejects: &mut Vec<Reject>, line, column: String, value: String, reason: String| {
-        rejects.push(Reject { table: spec.name.to_owned(), file: file_name.clone(), line, column, value, reason });
+        rejects.push(Reject {
+            table: spec.name.to_owned(),
+            file: file_name.clone(),
+            line,
+            column,
+            value,
+            reason,
+        });
     };
     loop {
         let record = source.next_record()?;
@@ -352,7 +395,12 @@ fn write_batch(writer: &mut ArrowWriter<std::fs::File>, builder: &mut TableBuild
 }
 
 /// A first pass over a file that finds the type each column is read as inside expressions.
-fn infer_types(path: &Path, format: Format, gz: bool, options: &ReadOptions) -> Result<TypeInference, IngestError> {
+fn infer_types(
+    path: &Path,
+    format: Format,
+    gz: bool,
+    options: &ReadOptions,
+) -> Result<TypeInference, IngestError> {
     let mut source = Source::open(path, format, gz, options)?;
     let mut types = TypeInference::new(source.header().len());
     while let Some(record) = source.next_record()? {
@@ -365,7 +413,10 @@ fn infer_types(path: &Path, format: Format, gz: bool, options: &ReadOptions) -> 
 
 /// SHA-256 of a file, in hex.
 fn sha256(path: &Path) -> Result<String, IngestError> {
-    let io = |source| IngestError::Io { path: path.to_owned(), source };
+    let io = |source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let mut file = fs_err::File::open(path).map_err(io)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 1 << 16];
@@ -381,20 +432,28 @@ fn sha256(path: &Path) -> Result<String, IngestError> {
 
 /// Reads the staged batches of a table.
 fn staged_batches(table: &LoadedTable) -> Result<Vec<RecordBatch>, IngestError> {
-    let stage_error =
-        |reason: String| IngestError::Stage { table: table.table.to_owned(), path: table.staged.clone(), reason };
+    let stage_error = |reason: String| IngestError::Stage {
+        table: table.table.to_owned(),
+        path: table.staged.clone(),
+        reason,
+    };
     let file = fs_err::File::open(&table.staged).map_err(|e| stage_error(e.to_string()))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)
         .and_then(|b| b.build())
         .map_err(|e| stage_error(e.to_string()))?;
-    reader.collect::<Result<Vec<_>, _>>().map_err(|e| stage_error(e.to_string()))
+    reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| stage_error(e.to_string()))
 }
 
 /// The non-null values of a staged text column.
 fn staged_texts(table: &LoadedTable, column: &str) -> Result<Vec<String>, IngestError> {
     let mut out = Vec::new();
     for batch in staged_batches(table)? {
-        if let Some(values) = batch.column_by_name(column).and_then(|c| c.as_any().downcast_ref::<StringArray>()) {
+        if let Some(values) = batch
+            .column_by_name(column)
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        {
             out.extend(values.iter().flatten().map(str::to_owned));
         }
     }
@@ -415,7 +474,11 @@ fn drop_unknown_referrers(
     if unknown.is_empty() {
         return Ok(());
     }
-    let file = accounts.file.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+    let file = accounts
+        .file
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned());
     let drop: std::collections::HashSet<usize> = unknown.iter().map(|(i, _, _)| *i).collect();
     for (_, line, referrer) in &unknown {
         rejects.push(Reject {
@@ -429,15 +492,20 @@ fn drop_unknown_referrers(
     }
     accounts.rows_accepted -= unknown.len() as u64;
     accounts.rows_rejected += unknown.len() as u64;
-    let stage_error =
-        |reason: String| IngestError::Stage { table: "accounts".into(), path: accounts.staged.clone(), reason };
+    let stage_error = |reason: String| IngestError::Stage {
+        table: "accounts".into(),
+        path: accounts.staged.clone(),
+        reason,
+    };
     let batches = staged_batches(accounts)?;
     let file = fs_err::File::create(&accounts.staged).map_err(|e| stage_error(e.to_string()))?;
     let mut writer = ArrowWriter::try_new(file.into_parts().0, accounts.schema.clone(), None)
         .map_err(|e| stage_error(e.to_string()))?;
     let mut offset = 0;
     for batch in &batches {
-        let mask: BooleanArray = (0..batch.num_rows()).map(|i| Some(!drop.contains(&(offset + i)))).collect();
+        let mask: BooleanArray = (0..batch.num_rows())
+            .map(|i| Some(!drop.contains(&(offset + i))))
+            .collect();
         offset += batch.num_rows();
         let kept = filter_record_batch(batch, &mask).map_err(|e| stage_error(e.to_string()))?;
         writer.write(&kept).map_err(|e| stage_error(e.to_string()))?;
@@ -450,7 +518,11 @@ fn drop_unknown_referrers(
 fn derived_accounts(stage: &Path, ids: &BTreeSet<String>) -> Result<LoadedTable, IngestError> {
     let schema = contract::ACCOUNTS.schema(&[]);
     let staged = stage.join("accounts.parquet");
-    let stage_error = |reason: String| IngestError::Stage { table: "accounts".into(), path: staged.clone(), reason };
+    let stage_error = |reason: String| IngestError::Stage {
+        table: "accounts".into(),
+        path: staged.clone(),
+        reason,
+    };
     let mut builder = TableBuilder::new(schema.clone());
     for id in ids {
         let mut values = vec![Value::Null; schema.fields().len()];
@@ -458,8 +530,8 @@ fn derived_accounts(stage: &Path, ids: &BTreeSet<String>) -> Result<LoadedTable,
         builder.push(values);
     }
     let file = fs_err::File::create(&staged).map_err(|e| stage_error(e.to_string()))?;
-    let mut writer =
-        ArrowWriter::try_new(file.into_parts().0, schema.clone(), None).map_err(|e| stage_error(e.to_string()))?;
+    let mut writer = ArrowWriter::try_new(file.into_parts().0, schema.clone(), None)
+        .map_err(|e| stage_error(e.to_string()))?;
     write_batch(&mut writer, &mut builder).map_err(stage_error)?;
     writer.close().map_err(|e| stage_error(e.to_string()))?;
     Ok(LoadedTable {
@@ -474,6 +546,9 @@ fn derived_accounts(stage: &Path, ids: &BTreeSet<String>) -> Result<LoadedTable,
         extra_columns: Vec::new(),
         staged,
         schema,
-        note: Some(format!("no accounts file: {} accounts taken from the transactions", ids.len())),
+        note: Some(format!(
+            "no accounts file: {} accounts taken from the transactions",
+            ids.len()
+        )),
     })
 }

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use northstar_engine::arrow::array::{Array, ArrayRef, BooleanArray, Float64Builder, Int64Builder, StringArray, StringBuilder};
+use northstar_engine::arrow::array::{
+    Array, ArrayRef, BooleanArray, Float64Builder, Int64Builder, StringArray, StringBuilder,
+};
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use northstar_engine::arrow::record_batch::RecordBatch;
@@ -52,7 +54,10 @@ pub struct TypeInference {
 impl TypeInference {
     /// Starts with every column as a whole number.
     pub fn new(width: usize) -> Self {
-        Self { types: vec![SourceType::Int; width], first_text: vec![None; width] }
+        Self {
+            types: vec![SourceType::Int; width],
+            first_text: vec![None; width],
+        }
     }
 
     /// Widens the column types to fit one row.
@@ -116,11 +121,13 @@ impl ColumnPlan {
                 column: column.to_owned(),
                 reason: "an expression needs the file's column types".to_owned(),
             })?;
-            engine.compile_expr(schema, sql).map_err(|e| IngestError::Mapping {
-                table: spec.name.to_owned(),
-                column: column.to_owned(),
-                reason: format!("{e}{}", text_column_hint(header, types, sql)),
-            })
+            engine
+                .compile_expr(schema, sql)
+                .map_err(|e| IngestError::Mapping {
+                    table: spec.name.to_owned(),
+                    column: column.to_owned(),
+                    reason: format!("{e}{}", text_column_hint(header, types, sql)),
+                })
         };
         let mut origins = Vec::with_capacity(spec.columns.len());
         let mut used = vec![false; header.len()];
@@ -153,8 +160,17 @@ impl ColumnPlan {
         } else {
             Vec::new()
         };
-        let filter = config.filter.as_deref().map(|sql| compile("where", sql)).transpose()?;
-        Ok(Self { origins, extra, filter, source_schema })
+        let filter = config
+            .filter
+            .as_deref()
+            .map(|sql| compile("where", sql))
+            .transpose()?;
+        Ok(Self {
+            origins,
+            extra,
+            filter,
+            source_schema,
+        })
     }
 
     /// Custom attribute columns kept from the file.
@@ -182,7 +198,9 @@ impl ColumnPlan {
         for origin in &self.origins {
             evaluated.push(match (origin, &batch) {
                 (Origin::Expr(expr), Some(batch)) => {
-                    let values = expr.evaluate(batch).map_err(|e| mapping_error("", e.to_string()))?;
+                    let values = expr
+                        .evaluate(batch)
+                        .map_err(|e| mapping_error("", e.to_string()))?;
                     Some(as_text(&values).map_err(|e| mapping_error("", e))?)
                 }
                 _ => None,
@@ -190,11 +208,12 @@ impl ColumnPlan {
         }
         let keep: Option<BooleanArray> = match (&self.filter, &batch) {
             (Some(filter), Some(batch)) => {
-                let mask = filter.evaluate(batch).map_err(|e| mapping_error("where", e.to_string()))?;
-                let mask = mask
-                    .as_any()
-                    .downcast_ref::<BooleanArray>()
-                    .ok_or_else(|| mapping_error("where", "the condition must be true or false".to_owned()))?;
+                let mask = filter
+                    .evaluate(batch)
+                    .map_err(|e| mapping_error("where", e.to_string()))?;
+                let mask = mask.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| {
+                    mapping_error("where", "the condition must be true or false".to_owned())
+                })?;
                 Some(mask.clone())
             }
             _ => None,
@@ -234,13 +253,29 @@ fn missing_column(spec: &TableSpec, path: &std::path::Path, header: &[String], c
     let found = if header.len() == 1 {
         format!("one column `{}`", crate::source::shorten(&header[0]))
     } else {
-        format!("columns {}", header.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "))
+        format!(
+            "columns {}",
+            header
+                .iter()
+                .map(|h| format!("`{h}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     };
     let hint = match header {
-        [only] if only.contains(';') => "; the file looks `;`-delimited: set delimiter = \";\" in northstar.toml".to_owned(),
-        [only] if only.contains('\t') => "; the file looks tab-delimited: name it .tsv or set delimiter = \"\\t\"".to_owned(),
-        [only] if only.contains('|') => "; the file looks `|`-delimited: set delimiter = \"|\" in northstar.toml".to_owned(),
-        _ => format!("; map it in northstar.toml, e.g. [{}] {column} = \"Your column\"", spec.name),
+        [only] if only.contains(';') => {
+            "; the file looks `;`-delimited: set delimiter = \";\" in northstar.toml".to_owned()
+        }
+        [only] if only.contains('\t') => {
+            "; the file looks tab-delimited: name it .tsv or set delimiter = \"\\t\"".to_owned()
+        }
+        [only] if only.contains('|') => {
+            "; the file looks `|`-delimited: set delimiter = \"|\" in northstar.toml".to_owned()
+        }
+        _ => format!(
+            "; map it in northstar.toml, e.g. [{}] {column} = \"Your column\"",
+            spec.name
+        ),
     };
     IngestError::MissingColumn {
         path: path.to_owned(),
@@ -297,5 +332,8 @@ fn typed_batch(schema: &SchemaRef, rows: &[(u64, Vec<Option<String>>)]) -> Resul
 
 fn as_text(values: &ArrayRef) -> Result<StringArray, String> {
     let text = cast(values, &DataType::Utf8).map_err(|e| e.to_string())?;
-    text.as_any().downcast_ref::<StringArray>().cloned().ok_or_else(|| "expression result is not text".to_owned())
+    text.as_any()
+        .downcast_ref::<StringArray>()
+        .cloned()
+        .ok_or_else(|| "expression result is not text".to_owned())
 }

@@ -59,7 +59,9 @@ impl KeySets {
 
     /// Whether any of `tables` holds `key`.
     pub fn contains(&self, tables: &[&str], key: &str) -> bool {
-        tables.iter().any(|t| self.sets.get(t).is_some_and(|s| s.contains(key)))
+        tables
+            .iter()
+            .any(|t| self.sets.get(t).is_some_and(|s| s.contains(key)))
     }
 
     /// Marks `table` as loaded even when it holds no key.
@@ -79,8 +81,15 @@ pub struct RowValidator<'a> {
 impl<'a> RowValidator<'a> {
     /// A validator for `spec` read with `config`.
     pub fn new(spec: &'static TableSpec, config: &'a TableConfig) -> Self {
-        let key_index = spec.key.and_then(|k| spec.columns.iter().position(|c| c.name == k));
-        Self { spec, config, seen_keys: HashMap::new(), key_index }
+        let key_index = spec
+            .key
+            .and_then(|k| spec.columns.iter().position(|c| c.name == k));
+        Self {
+            spec,
+            config,
+            seen_keys: HashMap::new(),
+            key_index,
+        }
     }
 
     /// Validates one row: canonical texts in contract order, then custom attribute texts. Returns
@@ -113,14 +122,14 @@ impl<'a> RowValidator<'a> {
             Value::Text(k) => Some(k.clone()),
             _ => None,
         });
-        if let (Some(key), Some(column)) = (&key, self.spec.key) {
-            if let Some(first) = self.seen_keys.get(key) {
-                problems.push(FieldProblem {
-                    column: column.to_owned(),
-                    value: key.clone(),
-                    reason: format!("duplicate {column} `{key}` (first on line {first})"),
-                });
-            }
+        if let (Some(key), Some(column)) = (&key, self.spec.key)
+            && let Some(first) = self.seen_keys.get(key)
+        {
+            problems.push(FieldProblem {
+                column: column.to_owned(),
+                value: key.clone(),
+                reason: format!("duplicate {column} `{key}` (first on line {first})"),
+            });
         }
         if !problems.is_empty() {
             return Err(problems);
@@ -151,15 +160,22 @@ impl<'a> RowValidator<'a> {
             Kind::OneOf(words) => {
                 return match words.iter().find(|w| w.eq_ignore_ascii_case(&text)) {
                     Some(word) => Ok(Value::Text((*word).to_owned())),
-                    None => Err(problem(&text, format!("`{text}` is not one of {}", words.join(", ")))),
+                    None => Err(problem(
+                        &text,
+                        format!("`{text}` is not one of {}", words.join(", ")),
+                    )),
                 };
             }
             Kind::Integer => Value::Int(parse_integer(&text, format).map_err(|r| problem(&text, r))?),
-            Kind::Number | Kind::Money => Value::Num(parse_number(&text, format).map_err(|r| problem(&text, r))?),
-            Kind::Date => Value::Date(days_since_epoch(parse_date(&text, date_format).map_err(|r| problem(&text, r))?)),
-            Kind::Month => {
-                Value::Date(days_since_epoch(parse_month(&text, date_format).map_err(|r| problem(&text, r))?))
+            Kind::Number | Kind::Money => {
+                Value::Num(parse_number(&text, format).map_err(|r| problem(&text, r))?)
             }
+            Kind::Date => Value::Date(days_since_epoch(
+                parse_date(&text, date_format).map_err(|r| problem(&text, r))?,
+            )),
+            Kind::Month => Value::Date(days_since_epoch(
+                parse_month(&text, date_format).map_err(|r| problem(&text, r))?,
+            )),
         };
         if let Some((min, max)) = column.range {
             let number = match value {
@@ -176,14 +192,21 @@ impl<'a> RowValidator<'a> {
                 return Err(problem(&text, reason));
             }
             if number > max {
-                return Err(problem(&text, format!("{} must be between {min} and {max}", column.name)));
+                return Err(problem(
+                    &text,
+                    format!("{} must be between {min} and {max}", column.name),
+                ));
             }
         }
         Ok(value)
     }
 
     fn value(&self, values: &[Value], name: &str) -> Value {
-        self.spec.columns.iter().position(|c| c.name == name).map_or(Value::Null, |i| values[i].clone())
+        self.spec
+            .columns
+            .iter()
+            .position(|c| c.name == name)
+            .map_or(Value::Null, |i| values[i].clone())
     }
 
     fn check_rules(&self, values: &[Value], problems: &mut Vec<FieldProblem>) {
@@ -196,7 +219,10 @@ impl<'a> RowValidator<'a> {
                         problems.push(FieldProblem {
                             column: names.join("|"),
                             value: String::new(),
-                            reason: format!("give exactly one of {} (this row has {given})", names.join(", ")),
+                            reason: format!(
+                                "give exactly one of {} (this row has {given})",
+                                names.join(", ")
+                            ),
                         });
                     }
                 }
@@ -215,14 +241,18 @@ impl<'a> RowValidator<'a> {
                     }
                 }
                 RowRule::NotBefore(later, earlier) => {
-                    if let (Value::Date(a), Value::Date(b)) = (self.value(values, later), self.value(values, earlier)) {
-                        if a < b {
-                            problems.push(FieldProblem {
-                                column: later.to_owned(),
-                                value: crate::values::format_days(a),
-                                reason: format!("{later} is before {earlier} ({})", crate::values::format_days(b)),
-                            });
-                        }
+                    if let (Value::Date(a), Value::Date(b)) =
+                        (self.value(values, later), self.value(values, earlier))
+                        && a < b
+                    {
+                        problems.push(FieldProblem {
+                            column: later.to_owned(),
+                            value: crate::values::format_days(a),
+                            reason: format!(
+                                "{later} is before {earlier} ({})",
+                                crate::values::format_days(b)
+                            ),
+                        });
                     }
                 }
             }
@@ -234,14 +264,18 @@ impl<'a> RowValidator<'a> {
             if reference.tables.contains(&self.spec.name) || !keys.any_loaded(reference.tables) {
                 continue;
             }
-            if let Value::Text(key) = self.value(values, reference.column) {
-                if !keys.contains(reference.tables, &key) {
-                    problems.push(FieldProblem {
-                        column: reference.column.to_owned(),
-                        value: key.clone(),
-                        reason: format!("{} `{key}` is not in {}", reference.column, reference.tables.join(" or ")),
-                    });
-                }
+            if let Value::Text(key) = self.value(values, reference.column)
+                && !keys.contains(reference.tables, &key)
+            {
+                problems.push(FieldProblem {
+                    column: reference.column.to_owned(),
+                    value: key.clone(),
+                    reason: format!(
+                        "{} `{key}` is not in {}",
+                        reference.column,
+                        reference.tables.join(" or ")
+                    ),
+                });
             }
         }
     }

@@ -13,7 +13,9 @@ use calamine::{Data, Reader};
 use northstar_engine::arrow::array::{Array, StringArray};
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::DataType;
-use northstar_engine::parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use northstar_engine::parquet::arrow::arrow_reader::{
+    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 
 use crate::error::IngestError;
 
@@ -56,8 +58,9 @@ impl Format {
     }
 
     /// File name endings searched for in a data folder, most specific first.
-    pub const EXTENSIONS: &'static [&'static str] =
-        &["csv", "csv.gz", "tsv", "tsv.gz", "jsonl", "jsonl.gz", "ndjson", "parquet", "xlsx"];
+    pub const EXTENSIONS: &'static [&'static str] = &[
+        "csv", "csv.gz", "tsv", "tsv.gz", "jsonl", "jsonl.gz", "ndjson", "parquet", "xlsx",
+    ];
 }
 
 /// One row of a source file.
@@ -107,8 +110,15 @@ pub struct Source {
 
 enum Rows {
     Delimited(csv::Reader<Box<dyn Read + Send>>),
-    Jsonl { lines: Box<dyn BufRead + Send>, line: u64 },
-    Parquet { batches: ParquetRecordBatchReader, pending: std::vec::IntoIter<Record>, row: u64 },
+    Jsonl {
+        lines: Box<dyn BufRead + Send>,
+        line: u64,
+    },
+    Parquet {
+        batches: ParquetRecordBatchReader,
+        pending: std::vec::IntoIter<Record>,
+        row: u64,
+    },
     Sheet(std::vec::IntoIter<Record>),
 }
 
@@ -116,7 +126,10 @@ impl Source {
     /// Opens `path` in `format`; `gz` says whether it is gzip-compressed.
     pub fn open(path: &Path, format: Format, gz: bool, options: &ReadOptions) -> Result<Self, IngestError> {
         let bytes_read = Arc::new(AtomicU64::new(0));
-        let io = |source| IngestError::Io { path: path.to_owned(), source };
+        let io = |source| IngestError::Io {
+            path: path.to_owned(),
+            source,
+        };
         let (header, rows) = match format {
             Format::Csv | Format::Tsv => {
                 let default = if format == Format::Tsv { b'\t' } else { b',' };
@@ -136,21 +149,41 @@ impl Source {
             }
             Format::Jsonl => {
                 let header = jsonl_header(path, gz)?;
-                let lines: Box<dyn BufRead + Send> = Box::new(BufReader::new(text_reader(path, gz, &bytes_read)?));
+                let lines: Box<dyn BufRead + Send> =
+                    Box::new(BufReader::new(text_reader(path, gz, &bytes_read)?));
                 (header, Rows::Jsonl { lines, line: 0 })
             }
             Format::Parquet => {
                 let file = fs_err::File::open(path).map_err(io)?;
                 let size = file.metadata().map_err(io)?.len();
                 bytes_read.store(size, Ordering::Relaxed);
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)
-                    .map_err(|e| IngestError::Unreadable { path: path.to_owned(), reason: e.to_string() })?;
-                let header = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0).map_err(|e| {
+                    IngestError::Unreadable {
+                        path: path.to_owned(),
+                        reason: e.to_string(),
+                    }
+                })?;
+                let header = builder
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect();
                 let batches = builder
                     .with_batch_size(8192)
                     .build()
-                    .map_err(|e| IngestError::Unreadable { path: path.to_owned(), reason: e.to_string() })?;
-                (header, Rows::Parquet { batches, pending: Vec::new().into_iter(), row: 0 })
+                    .map_err(|e| IngestError::Unreadable {
+                        path: path.to_owned(),
+                        reason: e.to_string(),
+                    })?;
+                (
+                    header,
+                    Rows::Parquet {
+                        batches,
+                        pending: Vec::new().into_iter(),
+                        row: 0,
+                    },
+                )
             }
             Format::Xlsx => {
                 let (header, records) = read_sheet(path, options.sheet.as_deref())?;
@@ -158,9 +191,16 @@ impl Source {
             }
         };
         if header.is_empty() || header.iter().all(String::is_empty) {
-            return Err(IngestError::Empty { path: path.to_owned() });
+            return Err(IngestError::Empty {
+                path: path.to_owned(),
+            });
         }
-        Ok(Self { path: path.to_owned(), header, rows, bytes_read })
+        Ok(Self {
+            path: path.to_owned(),
+            header,
+            rows,
+            bytes_read,
+        })
     }
 
     /// The column names of the file, as written (trimmed, without a byte-order mark).
@@ -192,7 +232,10 @@ impl Source {
                 let mut text = Vec::new();
                 let n = lines
                     .read_until(b'\n', &mut text)
-                    .map_err(|source| IngestError::Io { path: self.path.clone(), source })?;
+                    .map_err(|source| IngestError::Io {
+                        path: self.path.clone(),
+                        source,
+                    })?;
                 if n == 0 {
                     return Ok(None);
                 }
@@ -202,13 +245,21 @@ impl Source {
                 }
                 return Ok(Some(jsonl_record(*line, &self.header, &text)));
             },
-            Rows::Parquet { batches, pending, row } => loop {
+            Rows::Parquet {
+                batches,
+                pending,
+                row,
+            } => loop {
                 if let Some(record) = pending.next() {
                     return Ok(Some(record));
                 }
-                let Some(batch) = batches.next() else { return Ok(None) };
-                let batch = batch
-                    .map_err(|e| IngestError::Unreadable { path: self.path.clone(), reason: e.to_string() })?;
+                let Some(batch) = batches.next() else {
+                    return Ok(None);
+                };
+                let batch = batch.map_err(|e| IngestError::Unreadable {
+                    path: self.path.clone(),
+                    reason: e.to_string(),
+                })?;
                 *pending = parquet_records(&self.path, &batch, row, width)?.into_iter();
             },
             Rows::Sheet(records) => Ok(records.next()),
@@ -218,9 +269,19 @@ impl Source {
 
 /// A reader of the file's bytes, decompressed when `gz`, counting what it reads.
 fn text_reader(path: &Path, gz: bool, counter: &Arc<AtomicU64>) -> Result<Box<dyn Read + Send>, IngestError> {
-    let file = fs_err::File::open(path).map_err(|source| IngestError::Io { path: path.to_owned(), source })?;
-    let counted = Counted { inner: BufReader::with_capacity(1 << 16, file), counter: counter.clone() };
-    Ok(if gz { Box::new(flate2::read::MultiGzDecoder::new(counted)) } else { Box::new(counted) })
+    let file = fs_err::File::open(path).map_err(|source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let counted = Counted {
+        inner: BufReader::with_capacity(1 << 16, file),
+        counter: counter.clone(),
+    };
+    Ok(if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(counted))
+    } else {
+        Box::new(counted)
+    })
 }
 
 struct Counted<R> {
@@ -239,7 +300,10 @@ impl<R: Read> Read for Counted<R> {
 fn csv_error(path: &Path, error: csv::Error) -> IngestError {
     let line = error.position().map(|p| p.line());
     match error.into_kind() {
-        csv::ErrorKind::Io(source) => IngestError::Io { path: path.to_owned(), source },
+        csv::ErrorKind::Io(source) => IngestError::Io {
+            path: path.to_owned(),
+            source,
+        },
         other => IngestError::Unreadable {
             path: path.to_owned(),
             reason: match line {
@@ -253,7 +317,10 @@ fn csv_error(path: &Path, error: csv::Error) -> IngestError {
 fn header_name(path: &Path, index: usize, raw: &[u8]) -> Result<String, IngestError> {
     let text = std::str::from_utf8(raw).map_err(|_| IngestError::Unreadable {
         path: path.to_owned(),
-        reason: format!("header column {} is not valid UTF-8; save the file as UTF-8", index + 1),
+        reason: format!(
+            "header column {} is not valid UTF-8; save the file as UTF-8",
+            index + 1
+        ),
     })?;
     Ok(text.trim_start_matches('\u{feff}').trim().to_owned())
 }
@@ -262,7 +329,12 @@ fn header_name(path: &Path, index: usize, raw: &[u8]) -> Result<String, IngestEr
 fn split_fields<'a>(line: u64, header: &[String], raw: impl ExactSizeIterator<Item = &'a [u8]>) -> Record {
     if raw.len() != header.len() {
         let reason = format!("row has {} fields but the header has {}", raw.len(), header.len());
-        return Record::Broken(Problem { line, column: String::new(), value: String::new(), reason });
+        return Record::Broken(Problem {
+            line,
+            column: String::new(),
+            value: String::new(),
+            reason,
+        });
     }
     let mut fields = Vec::with_capacity(header.len());
     for (bytes, name) in raw.zip(header) {
@@ -272,14 +344,24 @@ fn split_fields<'a>(line: u64, header: &[String], raw: impl ExactSizeIterator<It
                 bytes.len()
             );
             let value = shorten(&String::from_utf8_lossy(bytes));
-            return Record::Broken(Problem { line, column: name.clone(), value, reason });
+            return Record::Broken(Problem {
+                line,
+                column: name.clone(),
+                value,
+                reason,
+            });
         }
         match std::str::from_utf8(bytes) {
             Ok(text) => fields.push(non_empty(text)),
             Err(_) => {
                 let value = shorten(&String::from_utf8_lossy(bytes));
                 let reason = "not valid UTF-8 (save the file as UTF-8)".to_owned();
-                return Record::Broken(Problem { line, column: name.clone(), value, reason });
+                return Record::Broken(Problem {
+                    line,
+                    column: name.clone(),
+                    value,
+                    reason,
+                });
             }
         }
     }
@@ -313,7 +395,9 @@ fn jsonl_header(path: &Path, gz: bool) -> Result<Vec<String>, IngestError> {
             reason: format!("line {}: {e}", line + 1),
         })?;
         if n == 0 {
-            return Err(IngestError::Empty { path: path.to_owned() });
+            return Err(IngestError::Empty {
+                path: path.to_owned(),
+            });
         }
         line += 1;
         if !text.trim().is_empty() {
@@ -332,15 +416,36 @@ fn jsonl_header(path: &Path, gz: bool) -> Result<Vec<String>, IngestError> {
 /// One line of a JSON Lines file as a record whose fields follow `header`.
 fn jsonl_record(line: u64, header: &[String], text: &[u8]) -> Record {
     let broken = |column: &str, value: String, reason: String| {
-        Record::Broken(Problem { line, column: column.to_owned(), value, reason })
+        Record::Broken(Problem {
+            line,
+            column: column.to_owned(),
+            value,
+            reason,
+        })
     };
     let object = match serde_json::from_slice::<serde_json::Value>(text) {
         Ok(serde_json::Value::Object(object)) => object,
-        Ok(_) => return broken("", shorten(&String::from_utf8_lossy(text)), "not a JSON object".into()),
-        Err(e) => return broken("", shorten(&String::from_utf8_lossy(text)), format!("not valid JSON: {e}")),
+        Ok(_) => {
+            return broken(
+                "",
+                shorten(&String::from_utf8_lossy(text)),
+                "not a JSON object".into(),
+            );
+        }
+        Err(e) => {
+            return broken(
+                "",
+                shorten(&String::from_utf8_lossy(text)),
+                format!("not valid JSON: {e}"),
+            );
+        }
     };
     if let Some(key) = object.keys().find(|k| !header.contains(k)) {
-        return broken(key, String::new(), format!("key `{key}` is not among the first line's keys"));
+        return broken(
+            key,
+            String::new(),
+            format!("key `{key}` is not among the first line's keys"),
+        );
     }
     let mut fields = Vec::with_capacity(header.len());
     for name in header {
@@ -351,8 +456,13 @@ fn jsonl_record(line: u64, header: &[String], text: &[u8]) -> Record {
                 let parts: Option<Vec<&str>> = items.iter().map(serde_json::Value::as_str).collect();
                 match parts {
                     Some(parts) => non_empty(&parts.join(";")),
-                    None => return broken(name, shorten(&serde_json::Value::Array(items.clone()).to_string()),
-                        "a list must hold only strings".into()),
+                    None => {
+                        return broken(
+                            name,
+                            shorten(&serde_json::Value::Array(items.clone()).to_string()),
+                            "a list must hold only strings".into(),
+                        );
+                    }
                 }
             }
             Some(serde_json::Value::Object(_)) => {
@@ -361,7 +471,11 @@ fn jsonl_record(line: u64, header: &[String], text: &[u8]) -> Record {
             Some(other) => Some(other.to_string()),
         };
         if text.as_ref().is_some_and(|t| t.len() > MAX_FIELD_BYTES) {
-            return broken(name, String::new(), format!("field is longer than {MAX_FIELD_BYTES} bytes"));
+            return broken(
+                name,
+                String::new(),
+                format!("field is longer than {MAX_FIELD_BYTES} bytes"),
+            );
         }
         fields.push(text);
     }
@@ -375,54 +489,99 @@ fn parquet_records(
     next_row: &mut u64,
     width: usize,
 ) -> Result<Vec<Record>, IngestError> {
-    let unreadable = |reason: String| IngestError::Unreadable { path: path.to_owned(), reason };
+    let unreadable = |reason: String| IngestError::Unreadable {
+        path: path.to_owned(),
+        reason,
+    };
     let columns = batch
         .columns()
         .iter()
-        .map(|c| cast(c, &DataType::Utf8).map_err(|e| unreadable(format!("cannot read a column as text: {e}"))))
+        .map(|c| {
+            cast(c, &DataType::Utf8).map_err(|e| unreadable(format!("cannot read a column as text: {e}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let columns: Vec<&StringArray> = columns
         .iter()
-        .map(|c| c.as_any().downcast_ref::<StringArray>().ok_or_else(|| unreadable("text cast".into())))
+        .map(|c| {
+            c.as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| unreadable("text cast".into()))
+        })
         .collect::<Result<_, _>>()?;
     let mut records = Vec::with_capacity(batch.num_rows());
     for row in 0..batch.num_rows() {
         *next_row += 1;
         let fields = (0..width)
-            .map(|c| if columns[c].is_null(row) { None } else { non_empty(columns[c].value(row)) })
+            .map(|c| {
+                if columns[c].is_null(row) {
+                    None
+                } else {
+                    non_empty(columns[c].value(row))
+                }
+            })
             .collect();
-        records.push(Record::Fields { line: *next_row, fields });
+        records.push(Record::Fields {
+            line: *next_row,
+            fields,
+        });
     }
     Ok(records)
 }
 
 /// Every row of a worksheet: the header and one record per row below it.
 fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<(Vec<String>, Vec<Record>), IngestError> {
-    let unreadable = |reason: String| IngestError::Unreadable { path: path.to_owned(), reason };
+    let unreadable = |reason: String| IngestError::Unreadable {
+        path: path.to_owned(),
+        reason,
+    };
     let mut book = calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
     let name = match sheet {
         Some(name) => name.to_owned(),
-        None => book.sheet_names().first().cloned().ok_or_else(|| unreadable("the workbook has no sheet".into()))?,
+        None => book
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| unreadable("the workbook has no sheet".into()))?,
     };
-    let range = book.worksheet_range(&name).map_err(|e| unreadable(format!("sheet `{name}`: {e}")))?;
+    let range = book
+        .worksheet_range(&name)
+        .map_err(|e| unreadable(format!("sheet `{name}`: {e}")))?;
     let first_row = range.start().map_or(0, |(row, _)| u64::from(row));
     let mut rows = range.rows();
     let header: Vec<String> = match rows.next() {
         Some(cells) => cells.iter().map(|c| cell_text(c).unwrap_or_default()).collect(),
-        None => return Err(IngestError::Empty { path: path.to_owned() }),
+        None => {
+            return Err(IngestError::Empty {
+                path: path.to_owned(),
+            });
+        }
     };
     let mut records = Vec::new();
     for (i, cells) in rows.enumerate() {
         let line = first_row + i as u64 + 2;
         if cells.iter().all(|c| matches!(c, Data::Empty)) {
             let reason = "blank row".to_owned();
-            records.push(Record::Broken(Problem { line, column: String::new(), value: String::new(), reason }));
+            records.push(Record::Broken(Problem {
+                line,
+                column: String::new(),
+                value: String::new(),
+                reason,
+            }));
             continue;
         }
-        if let Some((at, Data::Error(e))) = cells.iter().enumerate().find(|(_, c)| matches!(c, Data::Error(_))) {
+        if let Some((at, Data::Error(e))) = cells
+            .iter()
+            .enumerate()
+            .find(|(_, c)| matches!(c, Data::Error(_)))
+        {
             let column = header.get(at).cloned().unwrap_or_default();
             let reason = "the cell holds a spreadsheet error".to_owned();
-            records.push(Record::Broken(Problem { line, column, value: format!("{e}"), reason }));
+            records.push(Record::Broken(Problem {
+                line,
+                column,
+                value: format!("{e}"),
+                reason,
+            }));
             continue;
         }
         let fields = cells.iter().map(cell_text).collect();
@@ -456,7 +615,10 @@ mod tests {
 
     #[test]
     fn formats_follow_the_file_name() {
-        assert_eq!(Format::of(Path::new("a/accounts.csv")), Some((Format::Csv, false)));
+        assert_eq!(
+            Format::of(Path::new("a/accounts.csv")),
+            Some((Format::Csv, false))
+        );
         assert_eq!(Format::of(Path::new("Online.CSV.GZ")), Some((Format::Csv, true)));
         assert_eq!(Format::of(Path::new("t.tsv")), Some((Format::Tsv, false)));
         assert_eq!(Format::of(Path::new("t.jsonl.gz")), Some((Format::Jsonl, true)));

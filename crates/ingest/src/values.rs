@@ -35,7 +35,9 @@ pub fn parse_number(text: &str, format: NumberFormat) -> Result<f64, String> {
         _ => (false, cleaned),
     };
     if !is_plain_number(&digits) {
-        let hint = if format == NumberFormat::Plain && text.contains(|c: char| CURRENCY.contains(&c) || c == ',') {
+        let hint = if format == NumberFormat::Plain
+            && text.contains(|c: char| CURRENCY.contains(&c) || c == ',')
+        {
             "; set number_format = \"us\" (or \"eu\") for this table to accept currency symbols and separators"
         } else {
             ""
@@ -51,9 +53,16 @@ pub fn parse_number(text: &str, format: NumberFormat) -> Result<f64, String> {
 
 /// Removes currency symbols and thousands separators, and makes the decimal mark a point.
 fn clean_number(text: &str, thousands: char, decimal: char) -> String {
-    let stripped: String = text.chars().filter(|c| !CURRENCY.contains(c) && *c != thousands).collect();
+    let stripped: String = text
+        .chars()
+        .filter(|c| !CURRENCY.contains(c) && *c != thousands)
+        .collect();
     let stripped = stripped.trim().to_owned();
-    if decimal == '.' { stripped } else { stripped.replace(decimal, ".") }
+    if decimal == '.' {
+        stripped
+    } else {
+        stripped.replace(decimal, ".")
+    }
 }
 
 /// Digits with an optional sign, decimal point and exponent: what `f64` parsing should accept.
@@ -97,8 +106,13 @@ pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String>
             .or_else(|_| parse_date(text, None))
             .map_err(|_| format!("`{text}` matches neither the date format `{format}` nor ISO 8601"));
     }
-    let iso_error = || format!("`{text}` is not an ISO 8601 date (YYYY-MM-DD); set date_format for this table");
-    let (day, time) = if text.len() > 10 && text.is_char_boundary(10) { text.split_at(10) } else { (text, "") };
+    let iso_error =
+        || format!("`{text}` is not an ISO 8601 date (YYYY-MM-DD); set date_format for this table");
+    let (day, time) = if text.len() > 10 && text.is_char_boundary(10) {
+        text.split_at(10)
+    } else {
+        (text, "")
+    };
     let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| iso_error())?;
     if !time.is_empty() {
         let time = time.strip_prefix(['T', ' ']).ok_or_else(iso_error)?;
@@ -115,7 +129,8 @@ fn is_iso_time(text: &str) -> bool {
     let clock = match clock.rfind(['+', '-']) {
         Some(at) if at >= 5 => {
             let offset = &clock[at + 1..];
-            let ok = matches!(offset.len(), 2 | 4 | 5) && offset.bytes().filter(|b| *b != b':').all(|b| b.is_ascii_digit());
+            let ok = matches!(offset.len(), 2 | 4 | 5)
+                && offset.bytes().filter(|b| *b != b':').all(|b| b.is_ascii_digit());
             if !ok {
                 return false;
             }
@@ -123,7 +138,9 @@ fn is_iso_time(text: &str) -> bool {
         }
         _ => clock,
     };
-    ["%H:%M", "%H:%M:%S", "%H:%M:%S%.f"].iter().any(|f| NaiveTime::parse_from_str(clock, f).is_ok())
+    ["%H:%M", "%H:%M:%S", "%H:%M:%S%.f"]
+        .iter()
+        .any(|f| NaiveTime::parse_from_str(clock, f).is_ok())
 }
 
 /// A month: `YYYY-MM`, or any date (ISO or configured format), taken as the first of its month.
@@ -134,6 +151,14 @@ pub fn parse_month(text: &str, format: Option<&str>) -> Result<NaiveDate, String
     parse_date(text, format)
         .map(|d| d.with_day0(0).unwrap_or(d))
         .map_err(|_| format!("`{text}` is not a month (YYYY-MM) or a date"))
+}
+
+/// A stored date (days since 1970-01-01) in ISO 8601.
+pub fn format_days(days: i32) -> String {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    (epoch + chrono::Duration::days(i64::from(days)))
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 use chrono::Datelike;
@@ -148,12 +173,18 @@ mod tests {
         assert_eq!(parse_number("-12.5", NumberFormat::Plain), Ok(-12.5));
         assert_eq!(parse_number("1e3", NumberFormat::Plain), Ok(1000.0));
         assert_eq!(parse_number(".5", NumberFormat::Plain), Ok(0.5));
-        for bad in ["$1,200", "1,200", "12abc", "inf", "NaN", "", "-", "1e", "0x10", "1.2.3"] {
+        for bad in [
+            "$1,200", "1,200", "12abc", "inf", "NaN", "", "-", "1e", "0x10", "1.2.3",
+        ] {
             assert!(parse_number(bad, NumberFormat::Plain).is_err(), "{bad}");
         }
         let err = parse_number("$1,200", NumberFormat::Plain).unwrap_err();
         assert!(err.contains("number_format"), "{err}");
-        assert!(parse_number("1e999", NumberFormat::Plain).unwrap_err().contains("too large"));
+        assert!(
+            parse_number("1e999", NumberFormat::Plain)
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 
     #[test]
@@ -175,16 +206,34 @@ mod tests {
     #[test]
     fn iso_dates_with_and_without_times() {
         let d = NaiveDate::from_ymd_opt(2011, 12, 9).expect("date");
-        for ok in ["2011-12-09", "2011-12-09 12:50", "2011-12-09T12:50:00", "2011-12-09T12:50:00.123Z",
-            "2011-12-09T12:50:00+01:00", "2011-12-09 12:50:00-0500"] {
+        for ok in [
+            "2011-12-09",
+            "2011-12-09 12:50",
+            "2011-12-09T12:50:00",
+            "2011-12-09T12:50:00.123Z",
+            "2011-12-09T12:50:00+01:00",
+            "2011-12-09 12:50:00-0500",
+        ] {
             assert_eq!(parse_date(ok, None), Ok(d), "{ok}");
         }
-        for bad in ["09/12/2011", "2011-13-01", "2011-02-30", "2011-12-09X", "2011-12-09 25:00", "yesterday", "20111209"] {
+        for bad in [
+            "09/12/2011",
+            "2011-13-01",
+            "2011-02-30",
+            "2011-12-09X",
+            "2011-12-09 25:00",
+            "yesterday",
+            "20111209",
+        ] {
             assert!(parse_date(bad, None).is_err(), "{bad}");
         }
         assert_eq!(parse_date("12/9/2011 08:26", Some("%m/%d/%Y %H:%M")), Ok(d));
         assert_eq!(parse_date("09.12.2011", Some("%d.%m.%Y")), Ok(d));
-        assert_eq!(parse_date("2011-12-09", Some("%d.%m.%Y")), Ok(d), "ISO is always understood");
+        assert_eq!(
+            parse_date("2011-12-09", Some("%d.%m.%Y")),
+            Ok(d),
+            "ISO is always understood"
+        );
         assert!(parse_date("9 Dec 2011", Some("%d.%m.%Y")).is_err());
     }
 
@@ -194,12 +243,9 @@ mod tests {
         assert_eq!(parse_month("2024-03", None), Ok(m));
         assert_eq!(parse_month("2024-03-17", None), Ok(m));
         assert!(parse_month("2024-13", None).is_err());
-        assert_eq!(days_since_epoch(NaiveDate::from_ymd_opt(1970, 1, 2).expect("date")), 1);
+        assert_eq!(
+            days_since_epoch(NaiveDate::from_ymd_opt(1970, 1, 2).expect("date")),
+            1
+        );
     }
-}
-
-/// A stored date (days since 1970-01-01) in ISO 8601.
-pub fn format_days(days: i32) -> String {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    (epoch + chrono::Duration::days(i64::from(days))).format("%Y-%m-%d").to_string()
 }

@@ -44,8 +44,14 @@ pub struct OutputDir {
 impl OutputDir {
     /// Prepares `dir` (created if missing) to receive a new set of outputs.
     pub fn create(dir: &Path) -> Result<Self> {
-        fs_err::create_dir_all(dir).map_err(|source| OutputError::Io { path: dir.to_owned(), source })?;
-        Ok(Self { dir: dir.to_owned(), pending: Vec::new() })
+        fs_err::create_dir_all(dir).map_err(|source| OutputError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            pending: Vec::new(),
+        })
     }
 
     /// The folder the outputs go to.
@@ -56,7 +62,10 @@ impl OutputDir {
     /// Writes the file `name` with `fill`, to a synced temporary file until the commit.
     pub fn write(&mut self, name: &str, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
         let target = self.dir.join(name);
-        let io_error = |source| OutputError::Io { path: target.clone(), source };
+        let io_error = |source| OutputError::Io {
+            path: target.clone(),
+            source,
+        };
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".tmp")
@@ -75,8 +84,10 @@ impl OutputDir {
 
     /// Writes `value` as pretty JSON, with a final newline.
     pub fn write_json<T: serde::Serialize>(&mut self, name: &str, value: &T) -> Result<()> {
-        let mut text = serde_json::to_vec_pretty(value)
-            .map_err(|source| OutputError::Json { path: self.dir.join(name), source })?;
+        let mut text = serde_json::to_vec_pretty(value).map_err(|source| OutputError::Json {
+            path: self.dir.join(name),
+            source,
+        })?;
         text.push(b'\n');
         self.write(name, |w| w.write_all(&text))
     }
@@ -85,8 +96,10 @@ impl OutputDir {
     pub fn commit(self) -> Result<Vec<PathBuf>> {
         let mut done = Vec::with_capacity(self.pending.len());
         for (temp, target) in self.pending {
-            temp.persist(&target)
-                .map_err(|e| OutputError::Io { path: target.clone(), source: e.error })?;
+            temp.persist(&target).map_err(|e| OutputError::Io {
+                path: target.clone(),
+                source: e.error,
+            })?;
             done.push(target);
         }
         sync_dir(&self.dir)?;
@@ -98,8 +111,14 @@ impl OutputDir {
 fn sync_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]
     {
-        let io_error = |source| OutputError::Io { path: dir.to_owned(), source };
-        fs_err::File::open(dir).map_err(io_error)?.sync_all().map_err(io_error)?;
+        let io_error = |source| OutputError::Io {
+            path: dir.to_owned(),
+            source,
+        };
+        fs_err::File::open(dir)
+            .map_err(io_error)?
+            .sync_all()
+            .map_err(io_error)?;
     }
     #[cfg(not(unix))]
     let _ = dir;
@@ -124,22 +143,31 @@ mod tests {
         drop(out);
         assert_eq!(fs_err::read_to_string(&path).expect("read"), "old\n");
         let leftovers = fs_err::read_dir(dir.path()).expect("ls").count();
-        assert_eq!(leftovers, 1, "temporary files are removed when a run is abandoned");
+        assert_eq!(
+            leftovers, 1,
+            "temporary files are removed when a run is abandoned"
+        );
 
         let mut out = OutputDir::create(dir.path()).expect("create");
         out.write("a.csv", |w| w.write_all(b"new\n")).expect("write");
-        out.write_json("run.json", &serde_json::json!({"ok": true})).expect("json");
+        out.write_json("run.json", &serde_json::json!({"ok": true}))
+            .expect("json");
         let written = out.commit().expect("commit");
         assert_eq!(written.len(), 2);
         assert_eq!(fs_err::read_to_string(&path).expect("read"), "new\n");
-        assert_eq!(fs_err::read_to_string(dir.path().join("run.json")).expect("read"), "{\n  \"ok\": true\n}\n");
+        assert_eq!(
+            fs_err::read_to_string(dir.path().join("run.json")).expect("read"),
+            "{\n  \"ok\": true\n}\n"
+        );
     }
 
     #[test]
     fn a_failing_writer_names_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut out = OutputDir::create(dir.path()).expect("create");
-        let err = out.write("x.csv", |_| Err(io::Error::other("disk full"))).err().expect("fails");
+        let err = out
+            .write("x.csv", |_| Err(io::Error::other("disk full")))
+            .expect_err("fails");
         assert!(err.to_string().contains("x.csv"), "{err}");
     }
 }

@@ -8,8 +8,12 @@ use crate::pipeline::{self, BuildRequest, Built};
 
 /// Builds `args.data` into `args.out` and prints the headline figures.
 pub fn run(args: &BuildArgs) -> Result<(), Failure> {
-    let request =
-        BuildRequest { data: &args.data, out: &args.out, config: args.config.as_deref(), options: &args.build };
+    let request = BuildRequest {
+        data: &args.data,
+        out: &args.out,
+        config: args.config.as_deref(),
+        options: &args.build,
+    };
     let built = pipeline::build(&request)?;
     report(&built, &args.build)
 }
@@ -27,5 +31,7 @@ pub fn report(built: &Built, options: &BuildOptions) -> Result<(), Failure> {
     } else {
         pipeline::headline(built)
     };
-    std::io::stdout().write_all(text.as_bytes()).map_err(|e| Failure::user(format!("cannot write to stdout: {e}")))
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| Failure::user(format!("cannot write to stdout: {e}")))
 }

@@ -12,10 +12,16 @@ pub fn run(args: &DemoArgs) -> Result<(), Failure> {
         DemoSize::Large => northstar_demo::Size::Large,
     };
     let data = args.out.join("data");
-    let spinner = crate::progress::spinner(&format!("making the demo company ({} accounts)", size.accounts()));
+    let spinner =
+        crate::progress::spinner(&format!("making the demo company ({} accounts)", size.accounts()));
     northstar_demo::write_demo(&data, size, args.seed)?;
     spinner.finish_and_clear();
-    let request = BuildRequest { data: &data, out: &args.out, config: None, options: &args.build };
+    let request = BuildRequest {
+        data: &data,
+        out: &args.out,
+        config: None,
+        options: &args.build,
+    };
     let built = pipeline::build(&request)?;
     crate::cmd::build::report(&built, &args.build)
 }

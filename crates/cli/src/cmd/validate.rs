@@ -8,13 +8,20 @@ use crate::pipeline;
 
 /// Reads and checks `args.data`; writes the rejects when asked.
 pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
-    let stage = tempfile::tempdir().map_err(|e| Failure::user(format!("cannot create a temporary folder: {e}")))?;
+    let stage =
+        tempfile::tempdir().map_err(|e| Failure::user(format!("cannot create a temporary folder: {e}")))?;
     let engine = pipeline::engine(None)?;
     let config = pipeline::config(&args.data, args.config.as_deref())?;
     let ingested = pipeline::ingest(&args.data, &config, stage.path(), &engine)?;
     if let Some(path) = &args.rejects {
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "rejects.csv".into());
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "rejects.csv".into());
         let mut out = northstar_output::OutputDir::create(dir)?;
         out.write(&name, |w| crate::tables::write_rejects(w, &ingested.rejects))?;
         out.commit()?;
@@ -25,6 +32,8 @@ pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
     } else {
         pipeline::ingest_summary(&ingested)
     };
-    std::io::stdout().write_all(text.as_bytes()).map_err(|e| Failure::user(format!("cannot write to stdout: {e}")))?;
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| Failure::user(format!("cannot write to stdout: {e}")))?;
     pipeline::check_reject_limit(&ingested, args.max_rejects, None)
 }

@@ -7,7 +7,10 @@ use crate::support::fixture;
 
 /// Runs northstar and renders its transcript, with temporary paths replaced by `[OUT]`.
 fn transcript(args: &[&str], out: Option<&Path>) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_northstar")).args(args).output().expect("northstar runs");
+    let output = Command::new(env!("CARGO_BIN_EXE_northstar"))
+        .args(args)
+        .output()
+        .expect("northstar runs");
     let mut text = format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         output.status.code().unwrap_or(-1),
@@ -24,7 +27,12 @@ fn transcript(args: &[&str], out: Option<&Path>) -> String {
 fn build_prints_the_headline_figures() {
     let out = tempfile::tempdir().expect("tempdir");
     let data = fixture("economics/hand_world");
-    let args = ["build", data.to_str().expect("utf-8 path"), "--out", out.path().to_str().expect("utf-8 path")];
+    let args = [
+        "build",
+        data.to_str().expect("utf-8 path"),
+        "--out",
+        out.path().to_str().expect("utf-8 path"),
+    ];
     insta::assert_snapshot!(transcript(&args, Some(out.path())));
 }
 
@@ -32,8 +40,17 @@ fn build_prints_the_headline_figures() {
 fn build_json_is_machine_readable() {
     let out = tempfile::tempdir().expect("tempdir");
     let data = fixture("economics/hand_world");
-    let args = ["build", data.to_str().expect("utf-8 path"), "--out", out.path().to_str().expect("utf-8 path"), "--json"];
-    let output = Command::new(env!("CARGO_BIN_EXE_northstar")).args(args).output().expect("runs");
+    let args = [
+        "build",
+        data.to_str().expect("utf-8 path"),
+        "--out",
+        out.path().to_str().expect("utf-8 path"),
+        "--json",
+    ];
+    let output = Command::new(env!("CARGO_BIN_EXE_northstar"))
+        .args(args)
+        .output()
+        .expect("runs");
     assert!(output.status.success());
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
     insta::assert_json_snapshot!(value["summary"]);
@@ -41,24 +58,44 @@ fn build_json_is_machine_readable() {
 
 #[test]
 fn a_missing_data_folder_is_a_user_error() {
-    insta::assert_snapshot!(transcript(&["build", "/nonexistent/northstar-data", "--out", "/tmp/northstar-never"], None));
+    insta::assert_snapshot!(transcript(
+        &[
+            "build",
+            "/nonexistent/northstar-data",
+            "--out",
+            "/tmp/northstar-never"
+        ],
+        None
+    ));
 }
 
 #[test]
 fn help_gives_examples() {
     let text = transcript(&["build", "--help"], None);
-    assert!(text.contains("Example: northstar build ./data --out ./northstar-out"), "{text}");
+    assert!(
+        text.contains("Example: northstar build ./data --out ./northstar-out"),
+        "{text}"
+    );
     assert!(text.starts_with("exit: 0"), "{text}");
 }
 
 #[test]
 fn the_same_input_gives_the_same_bytes() {
     let data = fixture("economics/hand_world");
-    let (a, b) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
+    let (a, b) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
     for out in [a.path(), b.path()] {
         crate::support::build_with(&data, out, &crate::support::options()).expect("build");
     }
-    for name in ["accounts.csv", "whale_curve.csv", "cost_to_serve.csv", "summary.json", "rejects.csv"] {
+    for name in [
+        "accounts.csv",
+        "whale_curve.csv",
+        "cost_to_serve.csv",
+        "summary.json",
+        "rejects.csv",
+    ] {
         let left = fs_err::read(a.path().join(name)).expect("read");
         let right = fs_err::read(b.path().join(name)).expect("read");
         assert!(left == right, "{name} differs between two runs");

@@ -36,14 +36,56 @@ struct Expected {
 }
 
 const EXPECTED: &[Expected] = &[
-    Expected { id: "A", money: [3000.0, 300.0, 2700.0, 100.0, 500.0, 2100.0], rank: 1, share: 0.625, tenure: 11.96, repeat: 2.0 / 3.0, churned: false, ltv: 2600.0, payback: 2.21 },
-    Expected { id: "D", money: [1600.0, 80.0, 1520.0, 250.0, 100.0, 1170.0], rank: 2, share: 3270.0 / 3360.0, tenure: 7.0, repeat: 0.5, churned: false, ltv: 1270.0, payback: 0.46 },
-    Expected { id: "B", money: [5500.0, 3200.0, 2300.0, 1350.0, 480.0, 470.0], rank: 3, share: 3740.0 / 3360.0, tenure: 10.02, repeat: 0.0, churned: false, ltv: 950.0, payback: 2.09 },
-    Expected { id: "C", money: [400.0, 100.0, 300.0, 200.0, 480.0, -380.0], rank: 4, share: 1.0, tenure: 6.05, repeat: 0.5, churned: true, ltv: 100.0, payback: 9.68 },
+    Expected {
+        id: "A",
+        money: [3000.0, 300.0, 2700.0, 100.0, 500.0, 2100.0],
+        rank: 1,
+        share: 0.625,
+        tenure: 11.96,
+        repeat: 2.0 / 3.0,
+        churned: false,
+        ltv: 2600.0,
+        payback: 2.21,
+    },
+    Expected {
+        id: "D",
+        money: [1600.0, 80.0, 1520.0, 250.0, 100.0, 1170.0],
+        rank: 2,
+        share: 3270.0 / 3360.0,
+        tenure: 7.0,
+        repeat: 0.5,
+        churned: false,
+        ltv: 1270.0,
+        payback: 0.46,
+    },
+    Expected {
+        id: "B",
+        money: [5500.0, 3200.0, 2300.0, 1350.0, 480.0, 470.0],
+        rank: 3,
+        share: 3740.0 / 3360.0,
+        tenure: 10.02,
+        repeat: 0.0,
+        churned: false,
+        ltv: 950.0,
+        payback: 2.09,
+    },
+    Expected {
+        id: "C",
+        money: [400.0, 100.0, 300.0, 200.0, 480.0, -380.0],
+        rank: 4,
+        share: 1.0,
+        tenure: 6.05,
+        repeat: 0.5,
+        churned: true,
+        ltv: 100.0,
+        payback: 9.68,
+    },
 ];
 
 fn num(row: &std::collections::BTreeMap<String, String>, column: &str) -> f64 {
-    row[column].parse().unwrap_or_else(|_| panic!("{column} = `{}` is a number", row[column]))
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = `{}` is a number", row[column]))
 }
 
 #[test]
@@ -54,14 +96,29 @@ fn every_economics_column_matches_the_hand_computation() {
     assert_eq!(rows.len(), EXPECTED.len(), "prospect E is not a customer account");
     for (row, want) in rows.iter().zip(EXPECTED) {
         assert_eq!(row["account_id"], want.id, "rows are in profit-rank order");
-        let columns = ["revenue", "direct_cost", "gross_margin", "cost_to_serve", "cac", "profit"];
+        let columns = [
+            "revenue",
+            "direct_cost",
+            "gross_margin",
+            "cost_to_serve",
+            "cac",
+            "profit",
+        ];
         for (column, value) in columns.iter().zip(want.money) {
             assert_eq!(num(row, column), value, "{} {column}", want.id);
         }
         assert_eq!(num(row, "profit_rank") as u64, want.rank, "{} rank", want.id);
-        assert!((num(row, "cumulative_profit_share") - want.share).abs() < 1e-9, "{} share", want.id);
+        assert!(
+            (num(row, "cumulative_profit_share") - want.share).abs() < 1e-9,
+            "{} share",
+            want.id
+        );
         assert_eq!(num(row, "tenure_months"), want.tenure, "{} tenure", want.id);
-        assert!((num(row, "repeat_purchase_rate") - want.repeat).abs() < 1e-9, "{} repeat", want.id);
+        assert!(
+            (num(row, "repeat_purchase_rate") - want.repeat).abs() < 1e-9,
+            "{} repeat",
+            want.id
+        );
         assert_eq!(row["churned"], want.churned.to_string(), "{} churned", want.id);
         assert_eq!(num(row, "ltv_historical"), want.ltv, "{} ltv", want.id);
         assert_eq!(num(row, "payback_months"), want.payback, "{} payback", want.id);
@@ -75,19 +132,37 @@ fn every_economics_column_matches_the_hand_computation() {
     assert_eq!(s.share_of_accounts_for_80pct_profit, 0.5);
     assert!((s.whale_peak.share_of_profit - 3740.0 / 3360.0).abs() < 1e-12);
     assert_eq!((s.whale_peak.accounts, s.whale_peak.share_of_accounts), (3, 0.75));
-    assert_eq!((s.loss_makers.accounts, s.loss_makers.profit_destroyed), (1, 380.0));
+    assert_eq!(
+        (s.loss_makers.accounts, s.loss_makers.profit_destroyed),
+        (1, 380.0)
+    );
     assert!((s.loss_makers.share_of_profit - 380.0 / 3360.0).abs() < 1e-12);
     assert_eq!((s.repeat_purchase_rate, s.churn_rate), (0.75, 0.25));
     assert_eq!(s.unallocated_spend, 300.0);
     assert_eq!((s.deals.won, s.deals.lost, s.deals.open), (2, 1, 1));
     assert_eq!(s.deals.win_rate, Some(2.0 / 3.0));
-    assert_eq!(s.deals.median_sales_cycle_days, Some(75.5), "median of 31 and 120 days");
+    assert_eq!(
+        s.deals.median_sales_cycle_days,
+        Some(75.5),
+        "median of 31 and 120 days"
+    );
 
     let lines = read_csv(&out.path().join("cost_to_serve.csv"));
-    let got: Vec<(String, String, f64)> =
-        lines.iter().map(|l| (l["account_id"].clone(), l["activity"].clone(), num(l, "cost"))).collect();
-    let want = [("A", "ticket", 100.0), ("B", "onboarding", 750.0), ("B", "ticket", 600.0), ("C", "ticket", 200.0), ("D", "onboarding", 250.0)];
-    let want: Vec<(String, String, f64)> = want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), *c)).collect();
+    let got: Vec<(String, String, f64)> = lines
+        .iter()
+        .map(|l| (l["account_id"].clone(), l["activity"].clone(), num(l, "cost")))
+        .collect();
+    let want = [
+        ("A", "ticket", 100.0),
+        ("B", "onboarding", 750.0),
+        ("B", "ticket", 600.0),
+        ("C", "ticket", 200.0),
+        ("D", "onboarding", 250.0),
+    ];
+    let want: Vec<(String, String, f64)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+        .collect();
     assert_eq!(got, want);
 }
 
@@ -95,8 +170,13 @@ fn every_economics_column_matches_the_hand_computation() {
 fn the_output_passes_the_contract_check() {
     let out = tempfile::tempdir().expect("tempdir");
     build_with(&fixture("economics/hand_world"), out.path(), &options()).expect("build");
-    let contract = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/checks/contract.py");
-    let result = std::process::Command::new("python3").arg(&contract).arg(out.path()).output().expect("python3 runs");
+    let contract =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/checks/contract.py");
+    let result = std::process::Command::new("python3")
+        .arg(&contract)
+        .arg(out.path())
+        .output()
+        .expect("python3 runs");
     let stdout = String::from_utf8_lossy(&result.stdout);
     assert!(result.status.success(), "{stdout}");
     assert!(stdout.contains(" 0 failed"), "{stdout}");

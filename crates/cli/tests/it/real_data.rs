@@ -7,7 +7,9 @@ use crate::support::{build_with, options, read_csv};
 #[test]
 fn online_retail_builds_with_a_few_lines_of_mapping() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/online_retail.csv.gz");
-    let file = file.canonicalize().expect("the shared Online Retail file is present");
+    let file = file
+        .canonicalize()
+        .expect("the shared Online Retail file is present");
     let config = format!(
         "[transactions]\nfile = \"{}\"\naccount_id = \"CustomerID\"\ndate = \"InvoiceDate\"\n\
          amount = \"Quantity * UnitPrice\"\nwhere = \"CustomerID IS NOT NULL AND InvoiceNo NOT LIKE 'C%'\"\n",
@@ -23,11 +25,18 @@ fn online_retail_builds_with_a_few_lines_of_mapping() {
     assert_eq!(tx.rows_accepted, 397_924);
     assert_eq!(tx.rows_excluded, 541_909 - 397_924);
     assert_eq!(tx.rows_rejected, 0);
-    assert_eq!(built.economics.summary.accounts, 4_339, "customers with a non-cancelled invoice");
+    assert_eq!(
+        built.economics.summary.accounts, 4_339,
+        "customers with a non-cancelled invoice"
+    );
     assert_eq!(built.economics.summary.as_of.as_deref(), Some("2011-12-09"));
 
     // Revenue is the sum of Quantity × UnitPrice over the kept lines: 8,911,407.904 in the file.
-    assert!((built.economics.summary.revenue - 8_911_407.90).abs() < 0.05, "{}", built.economics.summary.revenue);
+    assert!(
+        (built.economics.summary.revenue - 8_911_407.90).abs() < 0.05,
+        "{}",
+        built.economics.summary.revenue
+    );
     let rows = read_csv(&out.path().join("accounts.csv"));
     assert_eq!(rows.len(), 4_339);
     let top = &rows[0];

@@ -8,17 +8,29 @@ use northstar::pipeline::{self, BuildRequest, Built};
 
 /// The repository's fixture folder `tests/fixtures/<rel>`.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(rel)
 }
 
 /// Default build options, as the command line gives them.
 pub fn options() -> BuildOptions {
-    BuildOptions { max_rejects: 1.0, as_of: None, threads: Some(2), json: false }
+    BuildOptions {
+        max_rejects: 1.0,
+        as_of: None,
+        threads: Some(2),
+        json: false,
+    }
 }
 
 /// Builds `data` into `out` with `options`.
 pub fn build_with(data: &Path, out: &Path, options: &BuildOptions) -> Result<Built, northstar::Failure> {
-    pipeline::build(&BuildRequest { data, out, config: None, options })
+    pipeline::build(&BuildRequest {
+        data,
+        out,
+        config: None,
+        options,
+    })
 }
 
 /// Reads a CSV file into rows keyed by column name.
@@ -29,7 +41,11 @@ pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
         .records()
         .map(|r| {
             let r = r.expect("record");
-            header.iter().zip(r.iter()).map(|(h, v)| (h.to_owned(), v.to_owned())).collect()
+            header
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_owned(), v.to_owned()))
+                .collect()
         })
         .collect()
 }

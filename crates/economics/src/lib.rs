@@ -159,6 +159,20 @@ fn named<'a, A: Array + 'static>(batch: &'a RecordBatch, name: &str) -> Result<&
     column(batch, index)
 }
 
+/// A text column as plain UTF-8, whatever string layout the engine chose.
+fn texts(batch: &RecordBatch, name: &str) -> Result<StringArray> {
+    let index = batch
+        .schema()
+        .index_of(name)
+        .map_err(|_| EconomicsError::Shape(name.to_owned()))?;
+    let text =
+        cast(batch.column(index), &DataType::Utf8).map_err(|_| EconomicsError::Shape(name.to_owned()))?;
+    text.as_any()
+        .downcast_ref::<StringArray>()
+        .cloned()
+        .ok_or_else(|| EconomicsError::Shape(name.to_owned()))
+}
+
 fn option(values: &Float64Array, row: usize) -> Option<f64> {
     (!values.is_null(row)).then(|| values.value(row))
 }
@@ -170,7 +184,7 @@ fn read_accounts(batches: &[RecordBatch]) -> Result<Vec<AccountEconomics>> {
         .map(|b| named::<Float64Array>(b, "profit").map(|p| p.iter().flatten().sum::<f64>()))
         .sum::<Result<f64>>()?;
     for batch in batches {
-        let id = named::<StringArray>(batch, "account_id")?;
+        let id = texts(batch, "account_id")?;
         let money = |name| named::<Float64Array>(batch, name);
         let (revenue, direct_cost, gross_margin) =
             (money("revenue")?, money("direct_cost")?, money("gross_margin")?);
@@ -211,8 +225,8 @@ fn read_accounts(batches: &[RecordBatch]) -> Result<Vec<AccountEconomics>> {
 fn read_cost_lines(batches: &[RecordBatch]) -> Result<Vec<CostLine>> {
     let mut out = Vec::new();
     for batch in batches {
-        let id = named::<StringArray>(batch, "account_id")?;
-        let activity = named::<StringArray>(batch, "activity")?;
+        let id = texts(batch, "account_id")?;
+        let activity = texts(batch, "activity")?;
         let (quantity, rate, cost) = (
             named::<Float64Array>(batch, "quantity")?,
             named::<Float64Array>(batch, "rate")?,

@@ -1,0 +1,114 @@
+//! The demo company: deterministic, contract-clean, and with its planted profit structure.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::support::{build_with, options, read_csv};
+
+fn make(dir: &Path, seed: u64) {
+    northstar_demo::write_demo(&dir.join("data"), northstar_demo::Size::Small, seed).expect("demo data");
+    build_with(&dir.join("data"), dir, &options()).expect("demo builds");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
+    let (a, b, c) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    make(a.path(), 7);
+    make(b.path(), 7);
+    make(c.path(), 8);
+    for name in [
+        "data/accounts.csv",
+        "data/transactions.csv",
+        "data/deals.csv",
+        "accounts.csv",
+        "whale_curve.csv",
+        "summary.json",
+    ] {
+        let read = |dir: &Path| fs_err::read(dir.join(name)).expect("read");
+        assert!(
+            read(a.path()) == read(b.path()),
+            "{name} differs for the same seed"
+        );
+        assert!(
+            read(a.path()) != read(c.path()),
+            "{name} is the same for another seed"
+        );
+    }
+}
+
+#[test]
+fn the_demo_output_passes_the_contract_check() {
+    let dir = tempfile::tempdir().expect("dir");
+    make(dir.path(), 42);
+    let contract = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/checks/contract.py");
+    let result = std::process::Command::new("python3")
+        .arg(&contract)
+        .arg(dir.path())
+        .args([
+            "--require",
+            "accounts.csv,rejects.csv,run.json,summary.json,whale_curve.csv",
+        ])
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    assert!(
+        result.status.success() && stdout.contains(" 0 failed"),
+        "{stdout}"
+    );
+    assert!(
+        read_csv(&dir.path().join("rejects.csv")).is_empty(),
+        "the demo data are clean"
+    );
+}
+
+#[test]
+fn the_planted_profit_structure_shows_in_the_economics() {
+    let dir = tempfile::tempdir().expect("dir");
+    make(dir.path(), 42);
+    let attributes: BTreeMap<String, BTreeMap<String, String>> =
+        read_csv(&dir.path().join("data/accounts.csv"))
+            .into_iter()
+            .map(|r| (r["account_id"].clone(), r))
+            .collect();
+    // The planted segments, from the attributes alone (the generator's definitions).
+    let segment = |a: &BTreeMap<String, String>| {
+        let employees: u64 = a["employees"].parse().expect("employees");
+        match (employees, a["industry"].as_str()) {
+            (e, _) if e < 50 => "small",
+            (e, _) if e > 5000 => "enterprise",
+            (_, "Logistics" | "Wholesale") => "core",
+            _ => "mid",
+        }
+    };
+    let mut totals: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    for row in read_csv(&dir.path().join("accounts.csv")) {
+        let entry = totals
+            .entry(segment(&attributes[&row["account_id"]]))
+            .or_default();
+        entry.0 += row["revenue"].parse::<f64>().expect("revenue");
+        entry.1 += row["profit"].parse::<f64>().expect("profit");
+    }
+    let (core, enterprise, small, mid) = (
+        totals["core"],
+        totals["enterprise"],
+        totals["small"],
+        totals["mid"],
+    );
+    assert!(
+        core.1 > 0.0 && mid.1 > 0.0,
+        "core and mid segments make money: {totals:?}"
+    );
+    assert!(
+        enterprise.1 < 0.0 && small.1 < 0.0,
+        "enterprise and small accounts lose money: {totals:?}"
+    );
+    assert!(
+        enterprise.0 > core.0 && enterprise.0 > mid.0 && enterprise.0 > small.0,
+        "enterprise has the most revenue"
+    );
+    assert!(core.1 > mid.1, "the core is the most profitable segment");
+}

@@ -1,0 +1,139 @@
+//! Properties of the economics on random worlds: the components add up, ranks run 1..N, the whale
+//! curve ends at 100% of profit, and the per-activity lines add up to each account's cost to serve.
+
+use northstar_engine::Engine;
+use proptest::prelude::*;
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE accounts (account_id VARCHAR, status VARCHAR, customer_since DATE, churned_at DATE, acquisition_channel VARCHAR)",
+    "CREATE TABLE transactions (account_id VARCHAR, date DATE, amount DOUBLE, cost DOUBLE)",
+    "CREATE TABLE activities (account_id VARCHAR, activity VARCHAR, quantity DOUBLE, date DATE)",
+    "CREATE TABLE activity_rates (activity VARCHAR, unit_cost DOUBLE, pool_cost DOUBLE)",
+    "CREATE TABLE acquisition (account_id VARCHAR, cac DOUBLE, channel VARCHAR, month DATE, spend DOUBLE)",
+    "CREATE TABLE deals (deal_id VARCHAR, stage VARCHAR, created DATE, closed DATE)",
+];
+
+#[derive(Debug, Clone)]
+struct World {
+    accounts: usize,
+    transactions: Vec<(usize, u32, i64, u32)>,
+    activities: Vec<(usize, usize, u32)>,
+    cac: Vec<(usize, u32)>,
+    spend: u32,
+}
+
+fn world() -> impl Strategy<Value = World> {
+    (1usize..12).prop_flat_map(|n| {
+        (
+            Just(n),
+            prop::collection::vec((0..n, 0u32..300, -50_000i64..200_000, 0u32..50_000), 0..40),
+            prop::collection::vec((0..n, 0usize..2, 0u32..40), 0..20),
+            prop::collection::vec((0..n, 0u32..100_000), 0..8),
+            0u32..100_000,
+        )
+            .prop_map(|(accounts, transactions, activities, cac, spend)| World {
+                accounts,
+                transactions,
+                activities,
+                cac,
+                spend,
+            })
+    })
+}
+
+fn load(world: &World) -> Engine {
+    let engine = Engine::new(2).expect("engine");
+    for statement in SCHEMA {
+        engine.query(statement).expect("create");
+    }
+    let insert = |table: &str, rows: Vec<String>| {
+        if !rows.is_empty() {
+            engine
+                .query(&format!("INSERT INTO {table} VALUES {}", rows.join(", ")))
+                .expect("insert");
+        }
+    };
+    let day = |d: u32| format!("DATE '2024-01-01' + INTERVAL '{d} days'");
+    insert(
+        "accounts",
+        (0..world.accounts)
+            .map(|i| {
+                format!(
+                    "('A{i}', 'customer', DATE '2024-01-{:02}', NULL, '{}')",
+                    1 + i % 28,
+                    if i % 2 == 0 { "ads" } else { "events" }
+                )
+            })
+            .collect(),
+    );
+    insert(
+        "transactions",
+        world
+            .transactions
+            .iter()
+            .map(|(a, d, cents, cost)| {
+                format!(
+                    "('A{a}', {}, {}, {})",
+                    day(*d),
+                    *cents as f64 / 100.0,
+                    *cost as f64 / 100.0
+                )
+            })
+            .collect(),
+    );
+    insert(
+        "activity_rates",
+        vec!["('ticket', 12.5, NULL)".into(), "('visit', NULL, 999.99)".into()],
+    );
+    insert(
+        "activities",
+        world
+            .activities
+            .iter()
+            .map(|(a, k, q)| format!("('A{a}', '{}', {q}, NULL)", ["ticket", "visit"][*k]))
+            .collect(),
+    );
+    let mut acquisition: Vec<String> = world
+        .cac
+        .iter()
+        .map(|(a, c)| format!("('A{a}', {}, NULL, NULL, NULL)", *c as f64 / 100.0))
+        .collect();
+    acquisition.push(format!(
+        "(NULL, NULL, 'ads', DATE '2024-01-01', {})",
+        world.spend as f64 / 100.0
+    ));
+    insert("acquisition", acquisition);
+    engine
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn components_add_up_and_the_whale_curve_ends_at_one(world in world()) {
+        let engine = load(&world);
+        let economics = northstar_economics::compute(&engine, Some("2024-12-31")).expect("economics");
+        let accounts = &economics.accounts;
+        prop_assert_eq!(accounts.len(), world.accounts);
+        let mut total = 0.0;
+        for (i, a) in accounts.iter().enumerate() {
+            prop_assert_eq!(a.profit_rank, i as u64 + 1);
+            prop_assert!((a.gross_margin - (a.revenue - a.direct_cost)).abs() < 1e-6);
+            prop_assert!((a.profit - (a.gross_margin - a.cost_to_serve - a.cac)).abs() < 1e-6);
+            prop_assert!(i == 0 || accounts[i - 1].profit >= a.profit);
+            let lines: f64 = economics.cost_lines.iter().filter(|l| l.account_id == a.account_id).map(|l| l.cost).sum();
+            prop_assert!((lines - a.cost_to_serve).abs() <= 0.005 + 1e-9, "{} vs {}", lines, a.cost_to_serve);
+            total += a.profit;
+        }
+        let revenue: f64 = world.transactions.iter().map(|t| t.2 as f64 / 100.0).sum();
+        prop_assert!((accounts.iter().map(|a| a.revenue).sum::<f64>() - revenue).abs() < 0.01 * world.accounts as f64);
+        if total.abs() > 1e-6 {
+            let last = accounts.last().map_or(0.0, |a| a.cumulative_profit_share);
+            prop_assert!((last - 1.0).abs() < 1e-9, "whale curve ends at {}", last);
+        }
+        let allocated: f64 = accounts.iter().map(|a| a.cac).sum::<f64>() - world.cac.iter().map(|c| c.1 as f64 / 100.0).sum::<f64>();
+        let acquired_in_january = world.accounts.div_ceil(2) > 0;
+        prop_assert!(!acquired_in_january || (allocated - world.spend as f64 / 100.0).abs() < 0.01 * world.accounts as f64,
+            "channel spend is shared out in full: {} vs {}", allocated, world.spend);
+    }
+}

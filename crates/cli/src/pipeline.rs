@@ -159,12 +159,8 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         northstar_ingest::values::parse_date(day, None)
             .map_err(|e| Failure::user(format!("--as-of: {e}")))?;
     }
-    if !request.data.is_dir() {
-        return Err(Failure::user(format!(
-            "`{}` is not a folder of input tables",
-            request.data.display()
-        )));
-    }
+    // Checked before the output folder is made, so that a mistyped path leaves nothing behind.
+    northstar_ingest::check_folder(request.data)?;
     let mut out = OutputDir::create(request.out)?;
     let stage = tempfile::Builder::new()
         .prefix(".northstar-stage-")

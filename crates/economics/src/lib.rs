@@ -151,26 +151,26 @@ pub(crate) fn column<A: Array + 'static>(batch: &RecordBatch, index: usize) -> R
         .ok_or_else(|| EconomicsError::Shape(batch.schema().field(index).name().clone()))
 }
 
-fn named<'a, A: Array + 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a A> {
-    let index = batch
+/// The index of the column called `name`.
+fn position(batch: &RecordBatch, name: &str) -> Result<usize> {
+    batch
         .schema()
         .index_of(name)
-        .map_err(|_| EconomicsError::Shape(name.to_owned()))?;
-    column(batch, index)
+        .map_err(|_| EconomicsError::Shape(name.to_owned()))
+}
+
+fn named<'a, A: Array + 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a A> {
+    column(batch, position(batch, name)?)
 }
 
 /// A text column as plain UTF-8, whatever string layout the engine chose.
 fn texts(batch: &RecordBatch, name: &str) -> Result<StringArray> {
-    let index = batch
-        .schema()
-        .index_of(name)
-        .map_err(|_| EconomicsError::Shape(name.to_owned()))?;
-    let text =
-        cast(batch.column(index), &DataType::Utf8).map_err(|_| EconomicsError::Shape(name.to_owned()))?;
+    let shape = || EconomicsError::Shape(name.to_owned());
+    let text = cast(batch.column(position(batch, name)?), &DataType::Utf8).map_err(|_| shape())?;
     text.as_any()
         .downcast_ref::<StringArray>()
         .cloned()
-        .ok_or_else(|| EconomicsError::Shape(name.to_owned()))
+        .ok_or_else(shape)
 }
 
 fn option(values: &Float64Array, row: usize) -> Option<f64> {

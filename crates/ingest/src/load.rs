@@ -1,14 +1,14 @@
 //! Reading a whole data folder: every table found, mapped, validated and staged as Parquet for
 //! the engine, with every rejected row kept.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use northstar_engine::Engine;
-use northstar_engine::arrow::array::{BooleanArray, StringArray};
+use northstar_engine::arrow::array::BooleanArray;
 use northstar_engine::arrow::compute::filter_record_batch;
 use northstar_engine::arrow::datatypes::SchemaRef;
 use northstar_engine::arrow::record_batch::RecordBatch;
@@ -158,8 +158,14 @@ pub fn ingest(
     let mut derived_ids = BTreeSet::new();
     for (spec, path) in &files {
         let table_config = config.table(spec.name);
+        let file_name = display_name(path, &table_config);
         let mut referrals: Vec<Referral> = Vec::new();
         let referrer_column = spec.columns.iter().position(|c| c.name == "referred_by");
+        let key_column = spec
+            .key
+            .filter(|_| matches!(spec.name, "accounts" | "prospects" | "activity_rates"))
+            .and_then(|key| spec.columns.iter().position(|c| c.name == key));
+        let mut accepted_keys: Vec<String> = Vec::new();
         let mut accepted = 0usize;
         let mut on_accept = |line: u64, values: &[Value]| {
             if derive_accounts
@@ -173,11 +179,15 @@ pub fn ingest(
             {
                 referrals.push((accepted, line, referrer.clone()));
             }
+            if let Some(Value::Text(key)) = key_column.map(|i| &values[i]) {
+                accepted_keys.push(key.clone());
+            }
             accepted += 1;
         };
         let mut loaded = load_table(
             spec,
             path,
+            &file_name,
             &table_config,
             &keys,
             engine,
@@ -187,16 +197,17 @@ pub fn ingest(
             &mut on_accept,
         )?;
         progress.finish(spec.name);
-        if spec.name == "accounts" {
-            drop_unknown_referrers(&mut loaded, &referrals, &mut rejects)?;
-        }
-        if let Some(key) = spec
-            .key
-            .filter(|_| matches!(spec.name, "accounts" | "prospects" | "activity_rates"))
-        {
+        let dropped = if spec.name == "accounts" {
+            drop_unknown_referrers(&mut loaded, &file_name, &accepted_keys, &referrals, &mut rejects)?
+        } else {
+            HashSet::new()
+        };
+        if key_column.is_some() {
             keys.mark_loaded(spec.name);
-            for id in staged_texts(&loaded, key)? {
-                keys.insert(spec.name, id);
+            for (i, key) in accepted_keys.into_iter().enumerate() {
+                if !dropped.contains(&i) {
+                    keys.insert(spec.name, key);
+                }
             }
         }
         tables.push(loaded);
@@ -207,14 +218,21 @@ pub fn ingest(
     Ok(Ingested { tables, rejects })
 }
 
-/// The file for each table present, in reading order.
-fn locate(dir: &Path, config: &Config) -> Result<Vec<(&'static TableSpec, PathBuf)>, IngestError> {
-    if !dir.is_dir() {
-        return Err(IngestError::Layout(format!(
+/// Fails unless `dir` is a folder, the first thing asked of a data folder.
+pub fn check_folder(dir: &Path) -> Result<(), IngestError> {
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(IngestError::Layout(format!(
             "`{}` is not a folder of input tables",
             dir.display()
-        )));
+        )))
     }
+}
+
+/// The file for each table present, in reading order.
+fn locate(dir: &Path, config: &Config) -> Result<Vec<(&'static TableSpec, PathBuf)>, IngestError> {
+    check_folder(dir)?;
     let mut found = Vec::new();
     for spec in contract::TABLES {
         if let Some(file) = config.table(spec.name).file {
@@ -256,6 +274,7 @@ fn locate(dir: &Path, config: &Config) -> Result<Vec<(&'static TableSpec, PathBu
 fn load_table(
     spec: &'static TableSpec,
     path: &Path,
+    file_name: &str,
     config: &TableConfig,
     keys: &KeySets,
     engine: &Engine,
@@ -274,11 +293,6 @@ fn load_table(
         delimiter: config.delimiter,
         sheet: config.sheet.clone(),
     };
-    let file_name = config.file.clone().unwrap_or_else(|| {
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    });
     let mut source = Source::open(path, format, gz, &options)?;
     let header = source.header().to_vec();
     let types = if ColumnPlan::needs_types(spec, &header, config) {
@@ -290,14 +304,7 @@ fn load_table(
     let extra = plan.extra_columns();
     let schema = spec.schema(&extra);
     let staged = stage.join(format!("{}.parquet", spec.name));
-    let stage_error = |reason: String| IngestError::Stage {
-        table: spec.name.to_owned(),
-        path: staged.clone(),
-        reason,
-    };
-    let file = fs_err::File::create(&staged).map_err(|e| stage_error(e.to_string()))?;
-    let mut writer = ArrowWriter::try_new(file.into_parts().0, schema.clone(), None)
-        .map_err(|e| stage_error(e.to_string()))?;
+    let mut writer = StagedWriter::create(spec.name, &staged, &schema)?;
     progress.start(
         spec.name,
         fs_err::metadata(path).map(|m| m.len()).unwrap_or(0),
@@ -311,7 +318,7 @@ fn load_table(
     let reject = |rejects: &mut Vec<Reject>, line, column: String, value: String, reason: String| {
         rejects.push(Reject {
             table: spec.name.to_owned(),
-            file: file_name.clone(),
+            file: file_name.to_owned(),
             line,
             column,
             value,
@@ -353,15 +360,15 @@ fn load_table(
                 }
             }
             if builder.len() >= BATCH_ROWS {
-                write_batch(&mut writer, &mut builder).map_err(stage_error)?;
+                writer.write_rows(&mut builder)?;
             }
         }
         if done {
             break;
         }
     }
-    write_batch(&mut writer, &mut builder).map_err(stage_error)?;
-    writer.close().map_err(|e| stage_error(e.to_string()))?;
+    writer.write_rows(&mut builder)?;
+    writer.close()?;
     Ok(LoadedTable {
         table: spec.name,
         file: Some(path.to_owned()),
@@ -386,12 +393,67 @@ struct Counts {
     excluded: u64,
 }
 
-fn write_batch(writer: &mut ArrowWriter<std::fs::File>, builder: &mut TableBuilder) -> Result<(), String> {
-    if builder.is_empty() {
-        return Ok(());
+/// A Parquet file of validated rows being written for the engine; errors name the table and file.
+struct StagedWriter {
+    table: String,
+    path: PathBuf,
+    writer: ArrowWriter<std::fs::File>,
+}
+
+impl StagedWriter {
+    fn create(table: &str, path: &Path, schema: &SchemaRef) -> Result<Self, IngestError> {
+        let file = fs_err::File::create(path).map_err(|e| stage_error(table, path, e))?;
+        let writer = ArrowWriter::try_new(file.into_parts().0, schema.clone(), None)
+            .map_err(|e| stage_error(table, path, e))?;
+        Ok(Self {
+            table: table.to_owned(),
+            path: path.to_owned(),
+            writer,
+        })
     }
-    let batch = builder.finish().map_err(|e| e.to_string())?;
-    writer.write(&batch).map_err(|e| e.to_string())
+
+    fn error(&self, reason: impl ToString) -> IngestError {
+        stage_error(&self.table, &self.path, reason)
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), IngestError> {
+        self.writer.write(batch).map_err(|e| self.error(e))
+    }
+
+    /// Writes the rows waiting in `builder`, if any, and empties it.
+    fn write_rows(&mut self, builder: &mut TableBuilder) -> Result<(), IngestError> {
+        if builder.is_empty() {
+            return Ok(());
+        }
+        let batch = builder.finish().map_err(|e| self.error(e))?;
+        self.write(&batch)
+    }
+
+    fn close(self) -> Result<(), IngestError> {
+        let Self { table, path, writer } = self;
+        writer
+            .close()
+            .map(drop)
+            .map_err(|e| stage_error(&table, &path, e))
+    }
+}
+
+/// A staging failure of `table` at `path`.
+fn stage_error(table: &str, path: &Path, reason: impl ToString) -> IngestError {
+    IngestError::Stage {
+        table: table.to_owned(),
+        path: path.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+/// The file name rejects give for a table: as configured, or the file's own name.
+fn display_name(path: &Path, config: &TableConfig) -> String {
+    config.file.clone().unwrap_or_else(|| {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    })
 }
 
 /// A first pass over a file that finds the type each column is read as inside expressions.
@@ -432,108 +494,77 @@ fn sha256(path: &Path) -> Result<String, IngestError> {
 
 /// Reads the staged batches of a table.
 fn staged_batches(table: &LoadedTable) -> Result<Vec<RecordBatch>, IngestError> {
-    let stage_error = |reason: String| IngestError::Stage {
-        table: table.table.to_owned(),
-        path: table.staged.clone(),
-        reason,
-    };
-    let file = fs_err::File::open(&table.staged).map_err(|e| stage_error(e.to_string()))?;
+    let error = |e: String| stage_error(table.table, &table.staged, e);
+    let file = fs_err::File::open(&table.staged).map_err(|e| error(e.to_string()))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)
         .and_then(|b| b.build())
-        .map_err(|e| stage_error(e.to_string()))?;
+        .map_err(|e| error(e.to_string()))?;
     reader
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| stage_error(e.to_string()))
-}
-
-/// The non-null values of a staged text column.
-fn staged_texts(table: &LoadedTable, column: &str) -> Result<Vec<String>, IngestError> {
-    let mut out = Vec::new();
-    for batch in staged_batches(table)? {
-        if let Some(values) = batch
-            .column_by_name(column)
-            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
-        {
-            out.extend(values.iter().flatten().map(str::to_owned));
-        }
-    }
-    Ok(out)
+        .map_err(|e| error(e.to_string()))
 }
 
 /// An accepted account that names a referrer: its position among accepted rows, line and referrer.
 type Referral = (usize, u64, String);
 
-/// Rejects accounts whose `referred_by` names no account, once all accounts are known.
+/// Rejects accounts whose `referred_by` names no account, once all accounts are known. `ids` are
+/// the accepted account ids in order; returns the positions of the accounts rejected.
 fn drop_unknown_referrers(
     accounts: &mut LoadedTable,
+    file_name: &str,
+    ids: &[String],
     referrals: &[Referral],
     rejects: &mut Vec<Reject>,
-) -> Result<(), IngestError> {
-    let ids: std::collections::HashSet<String> = staged_texts(accounts, "account_id")?.into_iter().collect();
-    let unknown: Vec<&Referral> = referrals.iter().filter(|(_, _, r)| !ids.contains(r)).collect();
-    if unknown.is_empty() {
-        return Ok(());
+) -> Result<HashSet<usize>, IngestError> {
+    let known: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let unknown: Vec<&Referral> = referrals
+        .iter()
+        .filter(|(_, _, r)| !known.contains(r.as_str()))
+        .collect();
+    let drop: HashSet<usize> = unknown.iter().map(|(i, _, _)| *i).collect();
+    if drop.is_empty() {
+        return Ok(drop);
     }
-    let file = accounts
-        .file
-        .as_ref()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned());
-    let drop: std::collections::HashSet<usize> = unknown.iter().map(|(i, _, _)| *i).collect();
     for (_, line, referrer) in &unknown {
         rejects.push(Reject {
             table: "accounts".into(),
-            file: file.clone().unwrap_or_default(),
+            file: file_name.to_owned(),
             line: *line,
             column: "referred_by".into(),
             value: referrer.clone(),
             reason: format!("referred_by `{referrer}` is not in accounts"),
         });
     }
-    accounts.rows_accepted -= unknown.len() as u64;
-    accounts.rows_rejected += unknown.len() as u64;
-    let stage_error = |reason: String| IngestError::Stage {
-        table: "accounts".into(),
-        path: accounts.staged.clone(),
-        reason,
-    };
+    accounts.rows_accepted -= drop.len() as u64;
+    accounts.rows_rejected += drop.len() as u64;
     let batches = staged_batches(accounts)?;
-    let file = fs_err::File::create(&accounts.staged).map_err(|e| stage_error(e.to_string()))?;
-    let mut writer = ArrowWriter::try_new(file.into_parts().0, accounts.schema.clone(), None)
-        .map_err(|e| stage_error(e.to_string()))?;
+    let mut writer = StagedWriter::create("accounts", &accounts.staged, &accounts.schema)?;
     let mut offset = 0;
     for batch in &batches {
         let mask: BooleanArray = (0..batch.num_rows())
             .map(|i| Some(!drop.contains(&(offset + i))))
             .collect();
         offset += batch.num_rows();
-        let kept = filter_record_batch(batch, &mask).map_err(|e| stage_error(e.to_string()))?;
-        writer.write(&kept).map_err(|e| stage_error(e.to_string()))?;
+        let kept = filter_record_batch(batch, &mask).map_err(|e| writer.error(e))?;
+        writer.write(&kept)?;
     }
-    writer.close().map_err(|e| stage_error(e.to_string()))?;
-    Ok(())
+    writer.close()?;
+    Ok(drop)
 }
 
 /// An `accounts` table made of the distinct account ids of the transactions, when none is given.
 fn derived_accounts(stage: &Path, ids: &BTreeSet<String>) -> Result<LoadedTable, IngestError> {
     let schema = contract::ACCOUNTS.schema(&[]);
     let staged = stage.join("accounts.parquet");
-    let stage_error = |reason: String| IngestError::Stage {
-        table: "accounts".into(),
-        path: staged.clone(),
-        reason,
-    };
     let mut builder = TableBuilder::new(schema.clone());
     for id in ids {
         let mut values = vec![Value::Null; schema.fields().len()];
         values[0] = Value::Text(id.clone());
         builder.push(values);
     }
-    let file = fs_err::File::create(&staged).map_err(|e| stage_error(e.to_string()))?;
-    let mut writer = ArrowWriter::try_new(file.into_parts().0, schema.clone(), None)
-        .map_err(|e| stage_error(e.to_string()))?;
-    write_batch(&mut writer, &mut builder).map_err(stage_error)?;
-    writer.close().map_err(|e| stage_error(e.to_string()))?;
+    let mut writer = StagedWriter::create("accounts", &staged, &schema)?;
+    writer.write_rows(&mut builder)?;
+    writer.close()?;
     Ok(LoadedTable {
         table: "accounts",
         file: None,

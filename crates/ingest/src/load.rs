@@ -338,7 +338,7 @@ fn load_table(
             None => {}
         }
         if chunk.len() == CHUNK_ROWS || (done && !chunk.is_empty()) {
-            let mapped = plan.apply(spec.name, &chunk)?;
+            let mapped = plan.apply(spec.name, &mut chunk)?;
             for ((line, _), texts) in chunk.drain(..).zip(mapped) {
                 counts.read += 1;
                 let Some(texts) = texts else {

@@ -28,6 +28,8 @@ enum Origin {
 /// The resolved mapping of one file onto one table.
 pub struct ColumnPlan {
     origins: Vec<Origin>,
+    /// Per source column: whether more than one output takes it (then it is copied, else moved).
+    shared: Vec<bool>,
     extra: Vec<(String, usize)>,
     filter: Option<RowExpr>,
     source_schema: Option<SchemaRef>,
@@ -165,8 +167,17 @@ impl ColumnPlan {
             .as_deref()
             .map(|sql| compile("where", sql))
             .transpose()?;
+        let mut uses = vec![0usize; header.len()];
+        let direct = origins.iter().filter_map(|o| match o {
+            Origin::Column(i) => Some(*i),
+            _ => None,
+        });
+        for i in direct.chain(extra.iter().map(|(_, i)| *i)) {
+            uses[i] += 1;
+        }
         Ok(Self {
             origins,
+            shared: uses.into_iter().map(|n| n > 1).collect(),
             extra,
             filter,
             source_schema,
@@ -179,11 +190,11 @@ impl ColumnPlan {
     }
 
     /// Maps a chunk of rows: for each, `None` if the filter excludes it, else its canonical texts
-    /// followed by its custom attribute texts.
+    /// followed by its custom attribute texts. Fields are moved out of `rows`, not copied.
     pub fn apply(
         &self,
         table: &str,
-        rows: &[(u64, Vec<Option<String>>)],
+        rows: &mut [(u64, Vec<Option<String>>)],
     ) -> Result<Vec<Option<Vec<Option<String>>>>, IngestError> {
         let mapping_error = |column: &str, reason: String| IngestError::Mapping {
             table: table.to_owned(),
@@ -219,7 +230,7 @@ impl ColumnPlan {
             _ => None,
         };
         let mut out = Vec::with_capacity(rows.len());
-        for (r, (_, fields)) in rows.iter().enumerate() {
+        for (r, (_, fields)) in rows.iter_mut().enumerate() {
             if keep.as_ref().is_some_and(|k| k.is_null(r) || !k.value(r)) {
                 out.push(None);
                 continue;
@@ -227,17 +238,28 @@ impl ColumnPlan {
             let mut texts = Vec::with_capacity(self.origins.len() + self.extra.len());
             for (origin, values) in self.origins.iter().zip(&evaluated) {
                 texts.push(match (origin, values) {
-                    (Origin::Column(i), _) => fields[*i].clone(),
+                    (Origin::Column(i), _) => self.field(fields, *i),
                     (Origin::Expr(_), Some(values)) if !values.is_null(r) => {
                         Some(values.value(r).trim().to_owned()).filter(|s| !s.is_empty())
                     }
                     _ => None,
                 });
             }
-            texts.extend(self.extra.iter().map(|(_, i)| fields[*i].clone()));
+            texts.extend(self.extra.iter().map(|(_, i)| self.field(fields, *i)));
             out.push(Some(texts));
         }
         Ok(out)
+    }
+}
+
+impl ColumnPlan {
+    /// Source field `i` of a row: moved out when only one output takes it.
+    fn field(&self, fields: &mut [Option<String>], i: usize) -> Option<String> {
+        if self.shared[i] {
+            fields[i].clone()
+        } else {
+            fields[i].take()
+        }
     }
 }
 

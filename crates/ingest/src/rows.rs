@@ -201,16 +201,16 @@ impl<'a> RowValidator<'a> {
         Ok(value)
     }
 
-    fn value(&self, values: &[Value], name: &str) -> Value {
+    fn value<'v>(&self, values: &'v [Value], name: &str) -> &'v Value {
         self.spec
             .columns
             .iter()
             .position(|c| c.name == name)
-            .map_or(Value::Null, |i| values[i].clone())
+            .map_or(&Value::Null, |i| &values[i])
     }
 
     fn check_rules(&self, values: &[Value], problems: &mut Vec<FieldProblem>) {
-        let present = |name: &str| self.value(values, name) != Value::Null;
+        let present = |name: &str| *self.value(values, name) != Value::Null;
         for rule in self.spec.rules {
             match *rule {
                 RowRule::ExactlyOne(names) => {
@@ -247,10 +247,10 @@ impl<'a> RowValidator<'a> {
                     {
                         problems.push(FieldProblem {
                             column: later.to_owned(),
-                            value: crate::values::format_days(a),
+                            value: crate::values::format_days(*a),
                             reason: format!(
                                 "{later} is before {earlier} ({})",
-                                crate::values::format_days(b)
+                                crate::values::format_days(*b)
                             ),
                         });
                     }
@@ -265,7 +265,7 @@ impl<'a> RowValidator<'a> {
                 continue;
             }
             if let Value::Text(key) = self.value(values, reference.column)
-                && !keys.contains(reference.tables, &key)
+                && !keys.contains(reference.tables, key)
             {
                 problems.push(FieldProblem {
                     column: reference.column.to_owned(),

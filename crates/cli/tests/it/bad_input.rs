@@ -455,3 +455,33 @@ fn file_level_errors_stop_with_exit_1_and_say_what_to_do() {
         assert!(outcome.stderr.starts_with("error: "), "{}", outcome.stderr);
     }
 }
+
+#[test]
+fn one_source_column_may_feed_two_columns() {
+    let tx = "account_id,date,Amt\nA1,2024-01-01,12.5\nA2,2024-01-02,7\n";
+    let config = "[transactions]\namount = \"Amt\"\ncost = \"Amt\"\n";
+    let dir = data_folder(&[
+        ("accounts.csv", ACCOUNTS),
+        ("transactions.csv", tx),
+        ("northstar.toml", config),
+    ]);
+    let out = tempfile::tempdir().expect("tempdir");
+    crate::support::build_with(dir.path(), out.path(), &crate::support::options()).expect("build");
+    let rows = read_csv(&out.path().join("accounts.csv"));
+    let costs: Vec<(String, String, String)> = rows
+        .into_iter()
+        .map(|r| {
+            (
+                r["account_id"].clone(),
+                r["revenue"].clone(),
+                r["direct_cost"].clone(),
+            )
+        })
+        .collect();
+    let want = [("A1", "12.5", "12.5"), ("A2", "7", "7"), ("A3", "0", "0")];
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(costs, want, "amount and cost both take `Amt`");
+}

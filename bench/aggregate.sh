@@ -8,7 +8,9 @@ if [ ! -x bench/.venv/bin/python ]; then
     python3 -m venv bench/.venv
     bench/.venv/bin/pip install --quiet duckdb
 fi
-cargo build --release -p northstar -p northstar-bench
+# Built one package at a time: together, cargo unifies features differently and rebuilds DataFusion.
+cargo build --release
+cargo build --release -p northstar-bench
 if [ ! -f bench/data/transactions.csv ]; then
     "${CARGO_TARGET_DIR:-target}/release/northstar" demo --size large --out bench/demo-large
     mkdir -p bench/data && cp bench/demo-large/data/transactions.csv bench/data/

@@ -126,6 +126,7 @@ best = float("inf")
 for _ in range(3):
     con = duckdb.connect()
     con.execute("SET threads TO {threads}")
+    con.execute("SET enable_progress_bar = false")
     start = time.perf_counter()
     con.execute("CREATE TEMP TABLE result AS " + query)
     best = min(best, time.perf_counter() - start)
@@ -142,7 +143,13 @@ print(json.dumps({{"seconds": best, "accounts": check[0], "revenue": check[1]}})
     if !output.status.success() {
         bail!("duckdb failed: {}", String::from_utf8_lossy(&output.stderr));
     }
-    let value: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .context("duckdb printed nothing")?;
+    let value: serde_json::Value = serde_json::from_str(last)?;
     let number = |k: &str| value[k].as_f64().context("duckdb output");
     Ok((number("seconds")?, (number("accounts")?, number("revenue")?)))
 }

@@ -4,6 +4,29 @@ use std::collections::BTreeMap;
 
 use crate::ClvError;
 
+/// The unit model time is measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeUnit {
+    /// One day.
+    Day,
+    /// Seven days.
+    Week,
+    /// An average Gregorian month, 365.25 / 12 days.
+    Month,
+}
+
+impl TimeUnit {
+    /// Length of the unit in days.
+    pub fn days(self) -> f64 {
+        match self {
+            TimeUnit::Day => 1.0,
+            TimeUnit::Week => 7.0,
+            TimeUnit::Month => 365.25 / 12.0,
+        }
+    }
+}
+
 /// One customer's calibration-period history, in model time units.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Customer {

@@ -17,7 +17,7 @@ mod special;
 mod spend;
 
 pub use bgnbd::{BetaGeo, Variant};
-pub use data::{Customer, RepeatData};
+pub use data::{Customer, RepeatData, TimeUnit};
 pub use fit::{Diagnostics, Fit};
 pub use pareto::ParetoNbd;
 pub use retention::ShiftedBetaGeometric;

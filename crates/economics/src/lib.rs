@@ -10,6 +10,7 @@
 //! The relational work runs as SQL in the engine ([`sql`]); this crate turns its rows into typed
 //! records and the headline [`Summary`].
 
+mod repeat;
 pub mod sql;
 mod summary;
 
@@ -21,6 +22,7 @@ use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::{Engine, EngineError};
 
+pub use repeat::{RepeatHistory, RepeatSummary, repeat_summary};
 pub use summary::{DealFigures, LossMakers, Summary, WhalePeak};
 
 /// An economics step that could not run.
@@ -33,6 +35,9 @@ pub enum EconomicsError {
     /// A plan returned a column of an unexpected shape (a bug).
     #[error("column `{0}` of an economics plan has an unexpected type")]
     Shape(String),
+    /// There are no transactions to summarise.
+    #[error("there are no transactions: repeat purchases cannot be summarised")]
+    NoTransactions,
 }
 
 /// Result of an economics call.

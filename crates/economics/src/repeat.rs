@@ -1,0 +1,121 @@
+//! Per-account repeat-purchase summaries, the input of the CLV models, with the conventions of
+//! the literature (and of the `lifetimes` package): purchases on one day are one transaction, the
+//! first purchase is left out of frequency and mean spend, time runs from the first purchase.
+//! A day is a purchase when at least one of its transactions is not a refund (amount ≥ 0; a
+//! free order counts); its value is the day's net amount.
+
+use northstar_clv::{Customer, TimeUnit};
+use northstar_engine::Engine;
+use northstar_engine::arrow::array::{Float64Array, Int64Array};
+
+use crate::{EconomicsError, Result, column, first_date, texts};
+
+/// One account's history, split at the calibration end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatHistory {
+    /// The account.
+    pub account_id: String,
+    /// Calibration-period repeat purchases, recency and age, in the chosen time unit.
+    pub customer: Customer,
+    /// Mean value of the calibration-period repeat purchases (0 without any).
+    pub mean_spend: f64,
+    /// Purchase days after the calibration end, up to the holdout end.
+    pub holdout_purchases: u32,
+}
+
+/// Every purchasing account's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatSummary {
+    /// Accounts whose first purchase is on or before the calibration end, by account id.
+    pub histories: Vec<RepeatHistory>,
+    /// The last day of calibration (ISO date).
+    pub calibration_end: String,
+    /// The last day of the holdout period, when there is one (ISO date).
+    pub holdout_end: Option<String>,
+    /// Length of the holdout period in the time unit (0 without one).
+    pub holdout_length: f64,
+}
+
+/// Summarises the `transactions` table in `engine`. Calibration ends on `calibration_end` (an ISO
+/// date) or, by default, on the last transaction's day; the transactions after it, to the last
+/// one, form the holdout period.
+pub fn repeat_summary(
+    engine: &Engine,
+    unit: TimeUnit,
+    calibration_end: Option<&str>,
+) -> Result<RepeatSummary> {
+    let Some(last) = first_date(&engine.query("SELECT max(date) FROM transactions")?)? else {
+        return Err(EconomicsError::NoTransactions);
+    };
+    let end = calibration_end.unwrap_or(&last).to_owned();
+    let sql = format!(
+        "WITH days AS (
+            SELECT account_id, CAST(date AS INT) AS day, sum(amount) AS amount
+            FROM transactions GROUP BY account_id, CAST(date AS INT)
+            HAVING max(amount) >= 0
+        ),
+        firsts AS (SELECT account_id, min(day) AS first FROM days GROUP BY account_id),
+        bounds AS (SELECT CAST(DATE '{end}' AS INT) AS cal_end, CAST(DATE '{last}' AS INT) AS last)
+        SELECT d.account_id,
+               CAST(sum(CASE WHEN d.day <= b.cal_end THEN 1 ELSE 0 END) - 1 AS BIGINT) AS frequency,
+               CAST(max(CASE WHEN d.day <= b.cal_end THEN d.day END) - f.first AS DOUBLE) AS recency_days,
+               CAST(b.cal_end - f.first AS DOUBLE) AS age_days,
+               CAST(COALESCE(sum(CASE WHEN d.day > f.first AND d.day <= b.cal_end THEN d.amount END), 0)
+                   AS DOUBLE) AS repeat_spend,
+               CAST(sum(CASE WHEN d.day > b.cal_end AND d.day <= b.last THEN 1 ELSE 0 END) AS BIGINT)
+                   AS holdout_purchases
+        FROM days d JOIN firsts f ON f.account_id = d.account_id CROSS JOIN bounds b
+        WHERE f.first <= b.cal_end
+        GROUP BY d.account_id, f.first, b.cal_end
+        ORDER BY d.account_id"
+    );
+    let days = unit.days();
+    let mut histories = Vec::new();
+    for batch in engine.query(&sql)? {
+        let id = texts(&batch, "account_id")?;
+        let frequency = column::<Int64Array>(&batch, 1)?;
+        let (recency, age, spend) = (
+            column::<Float64Array>(&batch, 2)?,
+            column::<Float64Array>(&batch, 3)?,
+            column::<Float64Array>(&batch, 4)?,
+        );
+        let holdout = column::<Int64Array>(&batch, 5)?;
+        for row in 0..batch.num_rows() {
+            let x = frequency.value(row).max(0) as u32;
+            histories.push(RepeatHistory {
+                account_id: id.value(row).to_owned(),
+                customer: Customer {
+                    frequency: x,
+                    recency: recency.value(row) / days,
+                    age: age.value(row) / days,
+                },
+                mean_spend: if x > 0 {
+                    spend.value(row) / f64::from(x)
+                } else {
+                    0.0
+                },
+                holdout_purchases: holdout.value(row).max(0) as u32,
+            });
+        }
+    }
+    let holdout_days = single_days(
+        engine,
+        &format!("CAST(DATE '{last}' AS INT) - CAST(DATE '{end}' AS INT)"),
+    )?;
+    let has_holdout = holdout_days > 0.0;
+    Ok(RepeatSummary {
+        histories,
+        calibration_end: end,
+        holdout_end: has_holdout.then_some(last),
+        holdout_length: if has_holdout { holdout_days / days } else { 0.0 },
+    })
+}
+
+/// Evaluates an integer day-count expression.
+fn single_days(engine: &Engine, expression: &str) -> Result<f64> {
+    let batches = engine.query(&format!("SELECT CAST({expression} AS DOUBLE)"))?;
+    let batch = batches
+        .first()
+        .ok_or_else(|| EconomicsError::Shape("days".into()))?;
+    Ok(column::<Float64Array>(batch, 0)?.value(0))
+}

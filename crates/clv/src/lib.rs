@@ -9,6 +9,7 @@
 mod bgnbd;
 mod data;
 mod fit;
+mod forecast;
 pub mod holdout;
 mod pareto;
 mod retention;
@@ -19,8 +20,9 @@ mod spend;
 pub use bgnbd::{BetaGeo, Variant};
 pub use data::{Customer, RepeatData, TimeUnit};
 pub use fit::{Diagnostics, Fit};
+pub use forecast::{Forecast, Horizon, Model, Prediction, SpendFit, fit_purchases, forecast};
 pub use pareto::ParetoNbd;
-pub use retention::ShiftedBetaGeometric;
+pub use retention::{ShiftedBetaGeometric, Tenure, Tenures};
 pub use spend::{GammaGamma, SpendData};
 
 /// Why a model could not be fitted or evaluated.
@@ -96,22 +98,25 @@ pub trait PurchaseModel: Sync {
         self.expected_purchases(t, &newcomer)
     }
 
-    /// Discounted value over `horizon` time units: Σᵢ (E[X(i)] − E[X(i−1)]) · spend / (1+discount)ⁱ,
-    /// with `discount` the rate per time unit.
-    fn discounted_value(
+    /// Expected purchases in each of `steps` periods of `step` time units, discounted at
+    /// `discount` per period: Σᵢ (E[X(i·step)] − E[X((i−1)·step)]) / (1+discount)ⁱ. Times the
+    /// expected spend, it is the customer's discounted value.
+    fn discounted_purchases(
         &self,
         c: &Customer,
-        spend: f64,
-        horizon: u32,
+        step: f64,
+        steps: u32,
         discount: f64,
     ) -> Result<f64, ClvError> {
-        let mut value = 0.0;
+        let mut total = 0.0;
         let mut before = 0.0;
-        for i in 1..=horizon {
-            let upto = self.expected_purchases(f64::from(i), c)?;
-            value += (upto - before) * spend / (1.0 + discount).powi(i as i32);
+        let mut factor = 1.0;
+        for i in 1..=steps {
+            let upto = self.expected_purchases(f64::from(i) * step, c)?;
+            factor /= 1.0 + discount;
+            total += (upto - before) * factor;
             before = upto;
         }
-        Ok(value)
+        Ok(total)
     }
 }

@@ -19,8 +19,25 @@ impl ShiftedBetaGeometric {
     /// still active after period t.
     pub fn fit(active: &[f64]) -> Result<(Self, Fit), ClvError> {
         check_survivors(active)?;
+        let last = active.len() - 1;
+        let mut tenures = Tenures::default();
+        for t in 1..=last {
+            tenures.add(Tenure::Churned(t as u32), active[t - 1] - active[t]);
+        }
+        tenures.add(Tenure::Active(last as u32), active[last]);
+        Self::fit_tenures(&tenures)
+    }
+
+    /// Fits the model to customers who joined at different times: each churned after some
+    /// periods, or is still active after the periods observed so far (right-censored).
+    pub fn fit_tenures(tenures: &Tenures) -> Result<(Self, Fit), ClvError> {
+        if tenures.lost.iter().sum::<f64>() <= 0.0 {
+            return Err(ClvError::InvalidSurvival(
+                "no customer was lost: churn cannot be estimated".to_owned(),
+            ));
+        }
         let starts = [vec![1.0, 1.0], vec![0.5, 3.0], vec![3.0, 0.5]];
-        let fit = fit::maximise(&Objective { active }, "sbg", &starts)?;
+        let fit = fit::maximise(&Objective { tenures }, "sbg", &starts)?;
         Ok((
             ShiftedBetaGeometric {
                 alpha: fit.params[0],
@@ -39,6 +56,56 @@ impl ShiftedBetaGeometric {
     pub fn retention(&self, t: u32) -> f64 {
         let t = f64::from(t);
         (self.beta + t - 1.0) / (self.alpha + self.beta + t - 1.0)
+    }
+
+    /// Expected discounted number of further periods, up to `horizon`, of a customer active after
+    /// `survived` periods: Σₖ₌₁..ₕ S(n+k)/S(n) / (1+d)ᵏ with d = `discount` per period.
+    pub fn discounted_periods(&self, survived: u32, horizon: u32, discount: f64) -> f64 {
+        let mut still = 1.0;
+        let mut total = 0.0;
+        for k in 1..=horizon {
+            still *= self.retention(survived + k) / (1.0 + discount);
+            total += still;
+        }
+        total
+    }
+}
+
+/// How long one contractual customer has been observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tenure {
+    /// Churned in period t (t ≥ 1): paid for t periods and did not renew.
+    Churned(u32),
+    /// Still active after t periods, the last observed.
+    Active(u32),
+}
+
+/// Tenures counted by length, the data of [`ShiftedBetaGeometric::fit_tenures`].
+#[derive(Debug, Clone, Default)]
+pub struct Tenures {
+    /// `lost[t]`: customers who churned in period t.
+    lost: Vec<f64>,
+    /// `censored[t]`: customers still active after t periods.
+    censored: Vec<f64>,
+}
+
+impl Tenures {
+    /// Counts `weight` customers with this tenure; a churn in period 0 is not possible and counts
+    /// as a churn in period 1.
+    pub fn add(&mut self, tenure: Tenure, weight: f64) {
+        let (counts, t) = match tenure {
+            Tenure::Churned(t) => (&mut self.lost, t.max(1) as usize),
+            Tenure::Active(t) => (&mut self.censored, t as usize),
+        };
+        if counts.len() <= t {
+            counts.resize(t + 1, 0.0);
+        }
+        counts[t] += weight;
+    }
+
+    /// Customers counted.
+    pub fn customers(&self) -> f64 {
+        self.lost.iter().chain(&self.censored).sum()
     }
 }
 
@@ -71,7 +138,7 @@ fn check_survivors(active: &[f64]) -> Result<(), ClvError> {
 }
 
 struct Objective<'a> {
-    active: &'a [f64],
+    tenures: &'a Tenures,
 }
 
 impl Likelihood for Objective<'_> {
@@ -80,7 +147,7 @@ impl Likelihood for Objective<'_> {
     }
 
     fn observations(&self) -> f64 {
-        self.active[0]
+        self.tenures.customers()
     }
 
     fn evaluate(&self, p: &[f64], grad: &mut [f64]) -> Option<f64> {
@@ -90,22 +157,28 @@ impl Likelihood for Objective<'_> {
         let (d_b0_a, d_b0_b) = (psi_a - psi_ab, psi_b - psi_ab);
         let mut ll = 0.0;
         grad.fill(0.0);
-        for t in 1..self.active.len() {
+        for (t, &lost) in self.tenures.lost.iter().enumerate().filter(|(_, n)| **n > 0.0) {
             let tf = t as f64;
-            let lost = self.active[t - 1] - self.active[t];
             let psi_end = digamma(a + b + tf);
             // P(T = t) = B(α+1, β+t−1) / B(α, β)
             ll += lost * (ln_beta(a + 1.0, b + tf - 1.0) - ln_b0);
             grad[0] += lost * (digamma(a + 1.0) - psi_end - d_b0_a);
             grad[1] += lost * (digamma(b + tf - 1.0) - psi_end - d_b0_b);
         }
-        let last = self.active.len() - 1;
-        let (tf, survivors) = (last as f64, self.active[last]);
-        // S(t) = B(α, β+t) / B(α, β)
-        let psi_end = digamma(a + b + tf);
-        ll += survivors * (ln_beta(a, b + tf) - ln_b0);
-        grad[0] += survivors * (psi_a - psi_end - d_b0_a);
-        grad[1] += survivors * (digamma(b + tf) - psi_end - d_b0_b);
+        for (t, &active) in self
+            .tenures
+            .censored
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0.0)
+        {
+            let tf = t as f64;
+            // S(t) = B(α, β+t) / B(α, β)
+            let psi_end = digamma(a + b + tf);
+            ll += active * (ln_beta(a, b + tf) - ln_b0);
+            grad[0] += active * (psi_a - psi_end - d_b0_a);
+            grad[1] += active * (digamma(b + tf) - psi_end - d_b0_b);
+        }
         ll.is_finite().then_some(ll)
     }
 }
@@ -117,9 +190,17 @@ mod tests {
 
     #[test]
     fn gradients_match_finite_differences() {
-        let active = [1000.0, 631.0, 468.0, 382.0, 326.0];
-        assert_gradient(&Objective { active: &active }, &[0.7, 1.2]);
-        assert_gradient(&Objective { active: &active }, &[4.0, 0.3]);
+        let mut tenures = Tenures::default();
+        for (tenure, n) in [
+            (Tenure::Churned(1), 369.0),
+            (Tenure::Churned(3), 86.0),
+            (Tenure::Active(2), 40.0),
+        ] {
+            tenures.add(tenure, n);
+        }
+        tenures.add(Tenure::Active(5), 326.0);
+        assert_gradient(&Objective { tenures: &tenures }, &[0.7, 1.2]);
+        assert_gradient(&Objective { tenures: &tenures }, &[4.0, 0.3]);
     }
 
     #[test]
@@ -134,6 +215,27 @@ mod tests {
         for t in 2..10 {
             assert!((model.survival(t) - model.survival(t - 1) * model.retention(t)).abs() < 1e-12);
         }
+    }
+
+    #[test]
+    fn discounted_periods_sum_to_the_hypergeometric_closed_form() {
+        let model = ShiftedBetaGeometric {
+            alpha: 0.7,
+            beta: 1.2,
+        };
+        // Σₖ≥₀ (β+n)ₖ/(α+β+n)ₖ xᵏ = ₂F₁(1, β+n; α+β+n; x), x = 1/(1+d).
+        for (n, d) in [(0u32, 0.1), (4, 0.01), (12, 0.25)] {
+            let x = 1.0 / (1.0 + d);
+            let closed =
+                crate::special::hyp2f1(1.0, 1.2 + f64::from(n), 1.9 + f64::from(n), x).unwrap() - 1.0;
+            let summed = model.discounted_periods(n, 5000, d);
+            assert!(
+                (summed - closed).abs() < 1e-9 * closed,
+                "n {n} d {d}: {summed} vs {closed}"
+            );
+        }
+        // One period ahead: the chance to renew once, discounted.
+        assert!((model.discounted_periods(3, 1, 0.1) - model.retention(4) / 1.1).abs() < 1e-15);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 
-use crate::{BetaGeo, Customer, GammaGamma, ParetoNbd, ShiftedBetaGeometric, Variant};
+use crate::{BetaGeo, Customer, GammaGamma, ParetoNbd, ShiftedBetaGeometric, Tenure, Variant};
 
 /// A purchasing process to simulate.
 #[derive(Debug, Clone, Copy)]
@@ -70,22 +70,31 @@ pub fn spend(model: &GammaGamma, count: usize, rng: &mut impl Rng) -> Vec<f64> {
     (0..count).map(|_| value.sample(rng)).collect()
 }
 
-/// Customers of a cohort of `size` still active after each of `periods` periods under sBG,
-/// starting with `size`.
+/// Survivors of a cohort of `size` customers over `periods` periods: `active[0]` = size,
+/// `active[t]` still active after period t.
 pub fn survivors(model: &ShiftedBetaGeometric, size: usize, periods: u32, rng: &mut impl Rng) -> Vec<f64> {
-    let churn = Beta::new(model.alpha, model.beta).expect("beta shapes are positive");
     let mut active = vec![0.0; periods as usize + 1];
     for _ in 0..size {
-        let theta = churn.sample(rng);
-        active[0] += 1.0;
-        for slot in active.iter_mut().skip(1) {
-            if rng.random::<f64>() < theta {
-                break;
-            }
-            *slot += 1.0;
-        }
+        let paid = match tenure(model, periods, rng) {
+            Tenure::Churned(t) => t as usize,
+            Tenure::Active(t) => t as usize + 1,
+        };
+        active[..paid].iter_mut().for_each(|a| *a += 1.0);
     }
     active
+}
+
+/// One contractual customer's tenure, observed for `observed` periods.
+pub fn tenure(model: &ShiftedBetaGeometric, observed: u32, rng: &mut impl Rng) -> Tenure {
+    let theta = Beta::new(model.alpha, model.beta)
+        .expect("beta shapes are positive")
+        .sample(rng);
+    for t in 1..=observed {
+        if rng.random::<f64>() < theta {
+            return Tenure::Churned(t);
+        }
+    }
+    Tenure::Active(observed)
 }
 
 /// Gamma with shape `shape` and rate `rate`.

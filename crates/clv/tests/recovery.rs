@@ -3,7 +3,7 @@
 use northstar_clv::simulate::{self, Process};
 use northstar_clv::{
     BetaGeo, Customer, Fit, GammaGamma, ParetoNbd, PurchaseModel, RepeatData, ShiftedBetaGeometric,
-    SpendData, Variant,
+    SpendData, Tenures, Variant,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -93,6 +93,24 @@ fn sbg_recovers_planted_parameters() {
     let active = simulate::survivors(&planted, 20_000, 8, &mut rng);
     let (_, fit) = ShiftedBetaGeometric::fit(&active).unwrap();
     assert_recovered(&fit, &[1.5, 4.0]);
+}
+
+/// Customers who joined at different times, each observed for 1 to 24 periods, as a subscription
+/// business sees them.
+#[test]
+fn sbg_recovers_planted_parameters_from_censored_tenures() {
+    let planted = ShiftedBetaGeometric {
+        alpha: 0.8,
+        beta: 2.5,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    let mut tenures = Tenures::default();
+    for _ in 0..20_000 {
+        let observed = rng.random_range(1..=24);
+        tenures.add(simulate::tenure(&planted, observed, &mut rng), 1.0);
+    }
+    let (_, fit) = ShiftedBetaGeometric::fit_tenures(&tenures).unwrap();
+    assert_recovered(&fit, &[0.8, 2.5]);
 }
 
 /// E[X(t)] of each model against the mean count of many simulated newcomers, within 4 standard errors.

@@ -18,4 +18,4 @@ pub mod values;
 
 pub use config::{Config, TableConfig};
 pub use error::IngestError;
-pub use load::{Ingested, LoadedTable, NoProgress, Progress, Reject, check_folder, ingest};
+pub use load::{Ingested, LoadedTable, NoProgress, Progress, Reject, check_folder, ingest, ingest_file};

@@ -151,12 +151,42 @@ pub fn ingest(
             dir.display()
         )));
     }
+    load_files(&files, config, stage, engine, progress)
+}
+
+/// Reads one file as the contract table `table` (named as in SPEC §3), with the same mapping,
+/// validation and rejects as in a data folder; accounts are derived when `table` is
+/// `transactions`.
+pub fn ingest_file(
+    table: &str,
+    path: &Path,
+    config: &Config,
+    stage: &Path,
+    engine: &Engine,
+    progress: &dyn Progress,
+) -> Result<Ingested, IngestError> {
+    let spec = contract::table(table)
+        .ok_or_else(|| IngestError::Layout(format!("there is no input table called `{table}`")))?;
+    if !path.is_file() {
+        return Err(IngestError::Layout(format!("`{}` is not a file", path.display())));
+    }
+    load_files(&[(spec, path.to_owned())], config, stage, engine, progress)
+}
+
+/// Loads `files` in order; derives accounts from transactions when no accounts file is among them.
+fn load_files(
+    files: &[(&'static TableSpec, PathBuf)],
+    config: &Config,
+    stage: &Path,
+    engine: &Engine,
+    progress: &dyn Progress,
+) -> Result<Ingested, IngestError> {
     let mut keys = KeySets::default();
     let mut tables = Vec::new();
     let mut rejects = Vec::new();
     let derive_accounts = !files.iter().any(|(t, _)| t.name == "accounts");
     let mut derived_ids = BTreeSet::new();
-    for (spec, path) in &files {
+    for (spec, path) in files {
         let table_config = config.table(spec.name);
         let file_name = display_name(path, &table_config);
         let mut referrals: Vec<Referral> = Vec::new();

@@ -29,6 +29,10 @@ pub enum Command {
     ///
     /// Example: northstar validate ./data
     Validate(ValidateArgs),
+    /// Fit a lifetime-value model to a transactions file and predict every customer.
+    ///
+    /// Example: northstar clv transactions.csv --model bgnbd --time-unit week --calibration-end 1997-09-30
+    Clv(ClvArgs),
 }
 
 /// Size of the demo company.
@@ -106,6 +110,72 @@ pub struct ValidateArgs {
     /// Stop with exit code 1 when a table's rejected rows exceed this percentage of its rows.
     #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
     pub max_rejects: f64,
+    /// Print machine-readable JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The models `clv` can fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClvModel {
+    /// BG/NBD (Fader, Hardie & Lee 2005).
+    Bgnbd,
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007).
+    Mbgnbd,
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
+    Pareto,
+    /// Shifted-beta-geometric retention of contracts (Fader & Hardie 2007), from a survival table.
+    Sbg,
+}
+
+/// The unit purchase histories are measured in.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ClvTimeUnit {
+    /// Days.
+    Day,
+    /// Weeks of 7 days.
+    Week,
+    /// Months of 365.25/12 days.
+    Month,
+}
+
+/// Arguments of `clv`.
+#[derive(Debug, clap::Args)]
+pub struct ClvArgs {
+    /// A transactions file (account_id, date, amount; any input format), or with `--model sbg` a
+    /// survival table with columns period, active and optionally cohort.
+    pub input: PathBuf,
+    /// The model to fit.
+    #[arg(long, value_enum, default_value = "bgnbd")]
+    pub model: ClvModel,
+    /// The unit recency, age and the model's rates are measured in.
+    #[arg(long, value_enum, default_value = "week")]
+    pub time_unit: ClvTimeUnit,
+    /// Last day of the calibration period (YYYY-MM-DD); later transactions are the holdout
+    /// period the model is checked against. Defaults to the last transaction's day.
+    #[arg(long, value_name = "DATE")]
+    pub calibration_end: Option<String>,
+    /// Months ahead to predict purchases and value over.
+    #[arg(long, value_name = "MONTHS", default_value_t = 12)]
+    pub horizon: u32,
+    /// Yearly discount rate for the value of future purchases (0.1 = 10% a year).
+    #[arg(long, value_name = "RATE", default_value_t = 0.1)]
+    pub discount: f64,
+    /// Write every customer's summary and predictions to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Column mapping for the file (its `[transactions]` section), e.g. for a raw order export.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also write every rejected row to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Stop with exit code 1 when rejected rows exceed this percentage of the file's rows.
+    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
+    pub max_rejects: f64,
+    /// Threads; defaults to the number of cores.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Print machine-readable JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -56,7 +56,11 @@ impl From<northstar_demo::DemoError> for Failure {
 
 impl From<northstar_economics::EconomicsError> for Failure {
     fn from(e: northstar_economics::EconomicsError) -> Self {
-        Failure::Internal(e.into())
+        match e {
+            northstar_economics::EconomicsError::Clv(_)
+            | northstar_economics::EconomicsError::NoTransactions => Failure::User(e.into()),
+            _ => Failure::Internal(e.into()),
+        }
     }
 }
 
@@ -66,5 +70,11 @@ impl From<northstar_engine::EngineError> for Failure {
             northstar_engine::EngineError::Runtime(_) => Failure::User(e.into()),
             _ => Failure::Internal(e.into()),
         }
+    }
+}
+
+impl From<northstar_clv::ClvError> for Failure {
+    fn from(e: northstar_clv::ClvError) -> Self {
+        Failure::User(e.into())
     }
 }

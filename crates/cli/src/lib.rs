@@ -17,5 +17,6 @@ pub fn run(cli: cli::Cli) -> Result<(), Failure> {
         cli::Command::Demo(args) => cmd::demo::run(&args),
         cli::Command::Build(args) => cmd::build::run(&args),
         cli::Command::Validate(args) => cmd::validate::run(&args),
+        cli::Command::Clv(args) => cmd::clv::run(&args),
     }
 }

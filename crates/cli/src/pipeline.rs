@@ -101,6 +101,30 @@ pub fn ingest_summary(ingested: &Ingested) -> String {
     text
 }
 
+/// Writes the single file `path` atomically with `fill`.
+pub fn write_file(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Failure> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Failure::user(format!("`{}` is not a file name", path.display())))?;
+    let mut out = OutputDir::create(dir)?;
+    out.write(&name, fill)?;
+    out.commit()?;
+    Ok(())
+}
+
+/// Writes every rejected row to the CSV file `path`, atomically.
+pub fn write_rejects_file(path: &Path, ingested: &Ingested) -> Result<(), Failure> {
+    write_file(path, |w| tables::write_rejects(w, &ingested.rejects))
+}
+
 /// Fails when a table's rejected rows exceed `max_percent` of its rows.
 pub fn check_reject_limit(
     ingested: &Ingested,

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use northstar_economics::{AccountEconomics, CostLine};
+use northstar_economics::{AccountEconomics, CostLine, PurchaseForecast};
 use northstar_ingest::Reject;
 
 /// The columns of `accounts.csv` (SPEC §4), then payback_months and orders.
@@ -143,6 +143,42 @@ pub fn write_rejects(out: &mut dyn Write, rejects: &[Reject]) -> io::Result<()> 
             &r.reason,
         ])
         .map_err(csv_error)?;
+    }
+    w.flush()
+}
+
+/// The columns of the `clv --out` file.
+const CLV_COLUMNS: &[&str] = &[
+    "account_id",
+    "frequency",
+    "recency",
+    "age",
+    "mean_spend",
+    "holdout_purchases",
+    "p_alive",
+    "expected_purchases",
+    "expected_spend",
+    "clv",
+];
+
+/// Writes each account's repeat-purchase summary and predictions.
+pub fn write_clv_predictions(out: &mut dyn Write, result: &PurchaseForecast) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CLV_COLUMNS).map_err(csv_error)?;
+    for (h, p) in result.summary.histories.iter().zip(&result.forecast.predictions) {
+        let row = [
+            h.account_id.clone(),
+            h.customer.frequency.to_string(),
+            number(Some(h.customer.recency)),
+            number(Some(h.customer.age)),
+            number(Some(h.mean_spend)),
+            h.holdout_purchases.to_string(),
+            number(Some(p.p_alive)),
+            number(Some(p.expected_purchases)),
+            number(p.expected_spend),
+            number(p.value),
+        ];
+        w.write_record(&row).map_err(csv_error)?;
     }
     w.flush()
 }

@@ -10,6 +10,7 @@
 //! The relational work runs as SQL in the engine ([`sql`]); this crate turns its rows into typed
 //! records and the headline [`Summary`].
 
+mod lifetime;
 mod repeat;
 pub mod sql;
 mod summary;
@@ -22,6 +23,9 @@ use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::{Engine, EngineError};
 
+pub use lifetime::{
+    PurchaseForecast, RetentionForecast, forecast_purchases, forecast_retention, has_renewals,
+};
 pub use repeat::{RepeatHistory, RepeatSummary, repeat_summary};
 pub use summary::{DealFigures, LossMakers, Summary, WhalePeak};
 
@@ -38,6 +42,9 @@ pub enum EconomicsError {
     /// There are no transactions to summarise.
     #[error("there are no transactions: repeat purchases cannot be summarised")]
     NoTransactions,
+    /// A lifetime-value model could not be fitted to the data.
+    #[error(transparent)]
+    Clv(#[from] northstar_clv::ClvError),
 }
 
 /// Result of an economics call.

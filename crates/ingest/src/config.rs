@@ -52,6 +52,40 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// Per-table settings.
     pub tables: BTreeMap<String, TableConfig>,
+    /// Lifetime-value settings, the `[clv]` section.
+    pub clv: ClvSettings,
+}
+
+/// How a build predicts lifetime value: the `[clv]` section of `northstar.toml`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClvSettings {
+    /// Which model; by default chosen from the data.
+    #[serde(default)]
+    pub model: ClvChoice,
+    /// Months ahead to value (default 36).
+    pub horizon_months: Option<u32>,
+    /// Yearly discount rate (default 0.1).
+    pub discount: Option<f64>,
+}
+
+/// The lifetime-value model of a build.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClvChoice {
+    /// sBG when transactions include contract renewals, else BG/NBD.
+    #[default]
+    Auto,
+    /// Contractual retention (shifted-beta-geometric).
+    Sbg,
+    /// BG/NBD.
+    Bgnbd,
+    /// MBG/NBD.
+    Mbgnbd,
+    /// Pareto/NBD.
+    Pareto,
+    /// No predicted lifetime value.
+    None,
 }
 
 /// The built-in presets: mappings of common CRM export headers, keyed by `preset` name.
@@ -99,7 +133,14 @@ impl Config {
     pub fn parse(text: &str) -> Result<Self, String> {
         let root: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut tables = BTreeMap::new();
+        let mut clv = ClvSettings::default();
         for (name, value) in root {
+            if name == "clv" {
+                clv = value
+                    .try_into()
+                    .map_err(|e: toml::de::Error| format!("[clv]: {}", e.message()))?;
+                continue;
+            }
             let spec = contract::table(&name).ok_or_else(|| {
                 let known: Vec<&str> = contract::TABLES.iter().map(|t| t.name).collect();
                 format!("unknown table `[{name}]`; the tables are {}", known.join(", "))
@@ -109,7 +150,11 @@ impl Config {
                 .ok_or_else(|| format!("`{name}` must be a section `[{name}]`"))?;
             tables.insert(name.clone(), table_config(spec, section)?);
         }
-        Ok(Self { path: None, tables })
+        Ok(Self {
+            path: None,
+            tables,
+            clv,
+        })
     }
 
     /// The settings of table `name`, defaults when it is not configured.

@@ -14,8 +14,9 @@ mod load;
 mod mapping;
 mod rows;
 pub mod source;
+pub mod survival;
 pub mod values;
 
-pub use config::{Config, TableConfig};
+pub use config::{ClvChoice, ClvSettings, Config, TableConfig};
 pub use error::IngestError;
 pub use load::{Ingested, LoadedTable, NoProgress, Progress, Reject, check_folder, ingest, ingest_file};

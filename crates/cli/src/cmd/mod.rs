@@ -1,5 +1,6 @@
 //! One module per subcommand, each with a `run` function.
 
 pub mod build;
+pub mod clv;
 pub mod demo;
 pub mod validate;

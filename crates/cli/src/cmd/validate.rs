@@ -14,17 +14,7 @@ pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
     let config = pipeline::config(&args.data, args.config.as_deref())?;
     let ingested = pipeline::ingest(&args.data, &config, stage.path(), &engine)?;
     if let Some(path) = &args.rejects {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "rejects.csv".into());
-        let mut out = northstar_output::OutputDir::create(dir)?;
-        out.write(&name, |w| crate::tables::write_rejects(w, &ingested.rejects))?;
-        out.commit()?;
+        pipeline::write_rejects_file(path, &ingested)?;
     }
     let text = if args.json {
         let value = serde_json::json!({"tables": ingested.tables, "rejects": ingested.rejects.len()});

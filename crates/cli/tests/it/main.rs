@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod clv;
 mod demo;
 mod economics;
 mod real_data;

@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 threads="${THREADS:-$(nproc)}"
 if [ ! -x bench/.venv/bin/python ]; then
     python3 -m venv bench/.venv
-    bench/.venv/bin/pip install --quiet duckdb
 fi
+bench/.venv/bin/python -c "import duckdb" 2>/dev/null || bench/.venv/bin/pip install --quiet duckdb
 # Built one package at a time: together, cargo unifies features differently and rebuilds DataFusion.
 cargo build --release
 cargo build --release -p northstar-bench

@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use northstar_economics::Economics;
+use northstar_clv::Model;
+use northstar_economics::{Economics, LifetimeMethod, LifetimeModel};
 use northstar_engine::Engine;
-use northstar_ingest::{Config, Ingested};
+use northstar_ingest::{ClvChoice, ClvSettings, Config, Ingested};
 use northstar_output::OutputDir;
 
 use crate::Failure;
@@ -211,9 +212,13 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
 
     ingested.register(&engine)?;
     let bar = spinner("computing account economics");
-    let economics = northstar_economics::compute(&engine, options.as_of.as_deref())?;
+    let mut economics = northstar_economics::compute(&engine, options.as_of.as_deref())?;
     bar.finish_and_clear();
     lap("economics", &mut timings);
+    let bar = spinner("predicting lifetime value");
+    lifetime_value(&engine, &config.clv, &mut economics)?;
+    bar.finish_and_clear();
+    lap("clv", &mut timings);
 
     out.write("accounts.csv", |w| tables::write_accounts(w, &economics.accounts))?;
     out.write("whale_curve.csv", |w| {
@@ -228,7 +233,7 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         "total".into(),
         serde_json::json!(started.elapsed().as_millis() as u64),
     );
-    let run = run_record(request, &ingested, timings);
+    let run = run_record(request, &ingested, &economics, timings);
     out.write_json("run.json", &run)?;
     let files = out
         .commit()?
@@ -245,10 +250,37 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     })
 }
 
+/// Predicts each account's lifetime value as `settings` say (by default, the model the data call for).
+fn lifetime_value(engine: &Engine, settings: &ClvSettings, economics: &mut Economics) -> Result<(), Failure> {
+    let months = settings.horizon_months.unwrap_or(36);
+    let discount = settings.discount.unwrap_or(0.1);
+    if !(discount.is_finite() && discount > -1.0) {
+        return Err(Failure::user(format!(
+            "[clv] discount must be a yearly rate above -1 (0.1 for 10%), not {discount}"
+        )));
+    }
+    let choice = match settings.model {
+        ClvChoice::Auto => None,
+        ClvChoice::Sbg => Some(LifetimeModel::Retention),
+        ClvChoice::Bgnbd => Some(LifetimeModel::Purchases(Model::BgNbd)),
+        ClvChoice::Mbgnbd => Some(LifetimeModel::Purchases(Model::MbgNbd)),
+        ClvChoice::Pareto => Some(LifetimeModel::Purchases(Model::Pareto)),
+        ClvChoice::None => {
+            let reason = "turned off in northstar.toml ([clv] model = \"none\")".to_owned();
+            economics.summary.lifetime_value = Some(LifetimeMethod::none(reason, months, discount));
+            return Ok(());
+        }
+    };
+    Ok(northstar_economics::predict_lifetime_value(
+        engine, economics, choice, months, discount,
+    )?)
+}
+
 /// The record of what ran: versions, inputs with checksums and counts, parameters, timings.
 fn run_record(
     request: &BuildRequest<'_>,
     ingested: &Ingested,
+    economics: &Economics,
     timings: serde_json::Map<String, serde_json::Value>,
 ) -> serde_json::Value {
     let inputs: Vec<serde_json::Value> = ingested
@@ -278,6 +310,7 @@ fn run_record(
         "parameters": {
             "max_rejects_percent": request.options.max_rejects,
             "as_of": request.options.as_of,
+            "clv_model": economics.summary.lifetime_value.as_ref().map(|m| &m.model),
         },
         "inputs": inputs,
         "rejects": ingested.rejects.len(),
@@ -351,6 +384,19 @@ pub fn headline(built: &Built) -> String {
             .map(|d| format!(", median sales cycle {d:.0} days"))
             .unwrap_or_default();
         text.push_str(&format!("  win rate {}{cycle}\n", percent(win_rate)));
+    }
+    if let Some(method) = &s.lifetime_value {
+        text.push_str(&match method.model.as_str() {
+            "none" => format!("  lifetime value not predicted: {}\n", method.reason),
+            model => format!(
+                "  predicted lifetime value ({model}, {} months ahead at {}% a year, because {}): {} over {} accounts\n",
+                method.horizon_months,
+                method.annual_discount * 100.0,
+                method.reason,
+                money(method.total_ltv_predicted),
+                group(method.accounts_predicted)
+            ),
+        });
     }
     if s.unallocated_spend > 0.0 {
         text.push_str(&format!(

@@ -68,8 +68,8 @@ pub fn write_accounts(out: &mut dyn Write, accounts: &[AccountEconomics]) -> io:
             a.repeat_purchase_rate.map(share).unwrap_or_default(),
             a.churned.to_string(),
             number(Some(a.ltv_historical)),
-            String::new(),
-            String::new(),
+            number(a.ltv_predicted),
+            a.p_alive.map(share).unwrap_or_default(),
             String::new(),
             String::new(),
             String::new(),
@@ -165,7 +165,7 @@ const CLV_COLUMNS: &[&str] = &[
 pub fn write_clv_predictions(out: &mut dyn Write, result: &PurchaseForecast) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CLV_COLUMNS).map_err(csv_error)?;
-    for (h, p) in result.summary.histories.iter().zip(&result.forecast.predictions) {
+    for (h, p) in result.summary.histories.iter().zip(&result.predictions) {
         let row = [
             h.account_id.clone(),
             h.customer.frequency.to_string(),

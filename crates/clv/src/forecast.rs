@@ -108,8 +108,8 @@ pub struct Prediction {
     pub value: Option<f64>,
 }
 
-/// A purchase model, a spend model and the predictions for every customer.
-pub struct Forecast {
+/// A fitted purchase model and spend model, ready to predict.
+pub struct Fitted {
     /// The purchase model chosen.
     pub model: Model,
     /// The fitted purchase model.
@@ -120,56 +120,64 @@ pub struct Forecast {
     pub spend: Result<SpendFit, ClvError>,
     /// Customers fitted.
     pub customers: u64,
-    /// Predictions, in the order of the histories given.
-    pub predictions: Vec<Prediction>,
 }
 
-/// Fits `model` and Gamma-Gamma to `histories` (each customer with the mean value of their
-/// repeat purchases) and predicts every customer over `horizon`.
-pub fn forecast(
-    model: Model,
-    histories: &[(Customer, f64)],
-    horizon: &Horizon,
-) -> Result<Forecast, ClvError> {
+/// Fits `model` and Gamma-Gamma to `histories`, each customer with the mean value of their
+/// repeat purchases.
+pub fn fit(model: Model, histories: &[(Customer, f64)]) -> Result<Fitted, ClvError> {
     let data = RepeatData::new(histories.iter().map(|(c, _)| (*c, 1.0)))?;
     let (purchases, purchase_fit) = fit_purchases(model, &data)?;
-    let spend = fit_spend(histories);
-    let purchase_terms = per_unique_customer(histories, |c| {
-        Ok((
-            purchases.p_alive(c),
-            purchases.expected_purchases(horizon.length(), c)?,
-            purchases.discounted_purchases(c, horizon.month(), horizon.months, horizon.monthly_discount())?,
-        ))
-    })?;
-    let predictions = histories
-        .iter()
-        .zip(purchase_terms)
-        .map(|((c, mean_spend), (p_alive, expected_purchases, discounted))| {
-            let expected_spend = spend.as_ref().ok().and_then(|s| {
-                let usable = c.frequency > 0 && *mean_spend > 0.0;
-                let (x, m) = if usable {
-                    (c.frequency, *mean_spend)
-                } else {
-                    (0, 0.0)
-                };
-                s.model.expected_spend(x, m).ok()
-            });
-            Prediction {
-                p_alive,
-                expected_purchases,
-                expected_spend,
-                value: expected_spend.map(|s| s * discounted),
-            }
-        })
-        .collect();
-    Ok(Forecast {
+    Ok(Fitted {
         model,
         purchases,
         purchase_fit,
-        spend,
+        spend: fit_spend(histories),
         customers: histories.len() as u64,
-        predictions,
     })
+}
+
+impl Fitted {
+    /// Predicts every customer of `histories` over `horizon`, in order.
+    pub fn predict(
+        &self,
+        histories: &[(Customer, f64)],
+        horizon: &Horizon,
+    ) -> Result<Vec<Prediction>, ClvError> {
+        let purchases = &self.purchases;
+        let purchase_terms = per_unique_customer(histories, |c| {
+            Ok((
+                purchases.p_alive(c),
+                purchases.expected_purchases(horizon.length(), c)?,
+                purchases.discounted_purchases(
+                    c,
+                    horizon.month(),
+                    horizon.months,
+                    horizon.monthly_discount(),
+                )?,
+            ))
+        })?;
+        Ok(histories
+            .iter()
+            .zip(purchase_terms)
+            .map(|((c, mean_spend), (p_alive, expected_purchases, discounted))| {
+                let expected_spend = self.spend.as_ref().ok().and_then(|s| {
+                    let usable = c.frequency > 0 && *mean_spend > 0.0;
+                    let (x, m) = if usable {
+                        (c.frequency, *mean_spend)
+                    } else {
+                        (0, 0.0)
+                    };
+                    s.model.expected_spend(x, m).ok()
+                });
+                Prediction {
+                    p_alive,
+                    expected_purchases,
+                    expected_spend,
+                    value: expected_spend.map(|s| s * discounted),
+                }
+            })
+            .collect())
+    }
 }
 
 /// Fits Gamma-Gamma to the repeat buyers with a positive mean spend; a fitted model whose

@@ -20,7 +20,7 @@ mod spend;
 pub use bgnbd::{BetaGeo, Variant};
 pub use data::{Customer, RepeatData, TimeUnit};
 pub use fit::{Diagnostics, Fit};
-pub use forecast::{Forecast, Horizon, Model, Prediction, SpendFit, fit_purchases, forecast};
+pub use forecast::{Fitted, Horizon, Model, Prediction, SpendFit, fit, fit_purchases};
 pub use pareto::ParetoNbd;
 pub use retention::{ShiftedBetaGeometric, Tenure, Tenures};
 pub use spend::{GammaGamma, SpendData};

@@ -24,7 +24,8 @@ use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::{Engine, EngineError};
 
 pub use lifetime::{
-    PurchaseForecast, RetentionForecast, forecast_purchases, forecast_retention, has_renewals,
+    LifetimeMethod, LifetimeModel, PurchaseForecast, RetentionForecast, StepSeconds, forecast_purchases,
+    forecast_retention, has_renewals, predict_lifetime_value,
 };
 pub use repeat::{RepeatHistory, RepeatSummary, repeat_summary};
 pub use summary::{DealFigures, LossMakers, Summary, WhalePeak};
@@ -79,6 +80,11 @@ pub struct AccountEconomics {
     pub churned: bool,
     /// Gross margin − cost to serve earned to date.
     pub ltv_historical: f64,
+    /// Historical LTV plus the discounted profit the lifetime-value model predicts over its horizon.
+    pub ltv_predicted: Option<f64>,
+    /// Chance the account is still a customer: of being alive (repeat purchases) or of renewing
+    /// next month (contracts).
+    pub p_alive: Option<f64>,
     /// Months of gross margin needed to earn back the CAC (none if it never pays back).
     pub payback_months: Option<f64>,
     /// Distinct purchase days.
@@ -226,6 +232,8 @@ fn read_accounts(batches: &[RecordBatch]) -> Result<Vec<AccountEconomics>> {
                 repeat_purchase_rate: option(repeat, row),
                 churned: churned.value(row),
                 ltv_historical: round_cents(ltv.value(row)),
+                ltv_predicted: None,
+                p_alive: None,
                 payback_months: option(payback, row),
                 orders: orders.value(row).max(0) as u64,
             });

@@ -2,11 +2,19 @@
 //! MBG/NBD, Pareto/NBD with Gamma-Gamma spend) for one-off buyers, or contract retention (sBG)
 //! for subscriptions.
 
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
 use northstar_clv::holdout::{self, HoldoutGroup};
-use northstar_clv::{Customer, Fit, Forecast, Horizon, Model, ShiftedBetaGeometric, Tenure, Tenures};
+use northstar_clv::{
+    Customer, Fit, Fitted, Horizon, Model, Prediction, ShiftedBetaGeometric, Tenure, Tenures, TimeUnit,
+};
 use northstar_engine::Engine;
 
-use crate::{AccountEconomics, RepeatSummary, Result, repeat_summary, single_f64};
+use crate::{
+    AccountEconomics, Economics, EconomicsError, RepeatSummary, Result, repeat_summary, round_cents,
+    single_f64,
+};
 
 /// Calibration repeat-purchase groups compared in the holdout (0 … 6 and 7+, as Fader, Hardie
 /// and Lee show them).
@@ -16,10 +24,25 @@ const HOLDOUT_GROUPS: u32 = 7;
 pub struct PurchaseForecast {
     /// The accounts' histories.
     pub summary: RepeatSummary,
-    /// The fitted models and predictions, in the order of `summary.histories`.
-    pub forecast: Forecast,
+    /// The fitted models.
+    pub fitted: Fitted,
+    /// Predictions, in the order of `summary.histories`.
+    pub predictions: Vec<Prediction>,
     /// Predicted against actual holdout purchases by calibration frequency, when there is a holdout.
     pub holdout: Option<Vec<HoldoutGroup>>,
+    /// Seconds spent on the summary, the fits and the predictions.
+    pub seconds: StepSeconds,
+}
+
+/// Seconds spent on each step of a forecast.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct StepSeconds {
+    /// Summarising the transactions in the engine.
+    pub summary: f64,
+    /// Fitting the purchase and spend models.
+    pub fit: f64,
+    /// Predicting every account (and the holdout comparison).
+    pub predict: f64,
 }
 
 /// Summarises the transactions in `engine`, fits `model` and Gamma-Gamma, and predicts every
@@ -30,13 +53,17 @@ pub fn forecast_purchases(
     horizon: &Horizon,
     calibration_end: Option<&str>,
 ) -> Result<PurchaseForecast> {
+    let started = Instant::now();
     let summary = repeat_summary(engine, horizon.unit, calibration_end)?;
+    let summarised = Instant::now();
     let histories: Vec<(Customer, f64)> = summary
         .histories
         .iter()
         .map(|h| (h.customer, h.mean_spend))
         .collect();
-    let forecast = northstar_clv::forecast(model, &histories, horizon)?;
+    let fitted = northstar_clv::fit(model, &histories)?;
+    let fitted_at = Instant::now();
+    let predictions = fitted.predict(&histories, horizon)?;
     let holdout = if summary.holdout_length > 0.0 {
         let observed: Vec<(Customer, u32)> = summary
             .histories
@@ -44,7 +71,7 @@ pub fn forecast_purchases(
             .map(|h| (h.customer, h.holdout_purchases))
             .collect();
         Some(holdout::by_frequency(
-            forecast.purchases.as_ref(),
+            fitted.purchases.as_ref(),
             &observed,
             summary.holdout_length,
             HOLDOUT_GROUPS,
@@ -52,10 +79,17 @@ pub fn forecast_purchases(
     } else {
         None
     };
+    let seconds = StepSeconds {
+        summary: (summarised - started).as_secs_f64(),
+        fit: (fitted_at - summarised).as_secs_f64(),
+        predict: fitted_at.elapsed().as_secs_f64(),
+    };
     Ok(PurchaseForecast {
         summary,
-        forecast,
+        fitted,
+        predictions,
         holdout,
+        seconds,
     })
 }
 
@@ -116,4 +150,201 @@ fn tenure(a: &AccountEconomics) -> Option<Tenure> {
     } else {
         Tenure::Active(months.floor() as u32)
     })
+}
+
+/// Fewer accounts with purchases than this get no predicted lifetime value in a build: the
+/// models' four parameters would be fitted to noise.
+const MIN_CUSTOMERS: usize = 50;
+
+/// The lifetime-value model of a build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifetimeModel {
+    /// Contract retention (sBG) over monthly tenures.
+    Retention,
+    /// Repeat purchasing with Gamma-Gamma spend.
+    Purchases(Model),
+}
+
+/// How predicted lifetime value was made, as stated in `summary.json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LifetimeMethod {
+    /// `sbg`, `bgnbd`, `mbgnbd`, `pareto`, or `none` when nothing was predicted.
+    pub model: String,
+    /// Why this model, or why none.
+    pub reason: String,
+    /// Estimates by name.
+    pub params: BTreeMap<String, f64>,
+    /// Log-likelihood of the fit.
+    pub log_likelihood: Option<f64>,
+    /// Months ahead valued.
+    pub horizon_months: u32,
+    /// Yearly discount rate.
+    pub annual_discount: f64,
+    /// Accounts given a predicted lifetime value.
+    pub accounts_predicted: u64,
+    /// Their total predicted lifetime value.
+    pub total_ltv_predicted: f64,
+}
+
+impl LifetimeMethod {
+    /// No prediction, for `reason`.
+    pub fn none(reason: String, horizon_months: u32, annual_discount: f64) -> Self {
+        LifetimeMethod {
+            model: "none".to_owned(),
+            reason,
+            params: BTreeMap::new(),
+            log_likelihood: None,
+            horizon_months,
+            annual_discount,
+            accounts_predicted: 0,
+            total_ltv_predicted: 0.0,
+        }
+    }
+}
+
+/// Per account: (p_alive, discounted future profit when known).
+type Futures = HashMap<String, (f64, Option<f64>)>;
+
+/// Fills `ltv_predicted` and `p_alive` of every account and states the method in the summary.
+/// `choice` `None` picks from the data: sBG when transactions include contract renewals, else
+/// BG/NBD. A model that cannot be fitted to the data leaves the columns empty and says why.
+pub fn predict_lifetime_value(
+    engine: &Engine,
+    economics: &mut Economics,
+    choice: Option<LifetimeModel>,
+    horizon_months: u32,
+    annual_discount: f64,
+) -> Result<()> {
+    let (model, reason) = match choice {
+        Some(model) => (model, "set in northstar.toml".to_owned()),
+        None if has_renewals(engine)? => (
+            LifetimeModel::Retention,
+            "transactions include contract renewals (kind = renewal)".to_owned(),
+        ),
+        None => (
+            LifetimeModel::Purchases(Model::BgNbd),
+            "transactions are purchases without contract renewals".to_owned(),
+        ),
+    };
+    let customers = economics.accounts.iter().filter(|a| a.orders > 0).count();
+    if customers < MIN_CUSTOMERS {
+        let reason = format!(
+            "{customers} accounts with purchases are too few to fit a lifetime-value model \
+             (at least {MIN_CUSTOMERS} are needed)"
+        );
+        economics.summary.lifetime_value =
+            Some(LifetimeMethod::none(reason, horizon_months, annual_discount));
+        return Ok(());
+    }
+    let unit = match model {
+        LifetimeModel::Retention => TimeUnit::Month,
+        LifetimeModel::Purchases(_) => TimeUnit::Week,
+    };
+    let horizon = Horizon {
+        months: horizon_months,
+        annual_discount,
+        unit,
+    };
+    let outcome = match model {
+        LifetimeModel::Retention => retention_futures(&economics.accounts, &horizon),
+        LifetimeModel::Purchases(m) => purchase_futures(engine, m, &horizon, &economics.accounts),
+    };
+    let (name, futures, fit) = match outcome {
+        Ok((name, _, fit)) if !fit.diagnostics.converged => {
+            let reason = format!(
+                "{reason}, but the {name} fit did not converge: {:?}",
+                fit.diagnostics.notes
+            );
+            economics.summary.lifetime_value =
+                Some(LifetimeMethod::none(reason, horizon_months, annual_discount));
+            return Ok(());
+        }
+        Ok(found) => found,
+        Err(EconomicsError::Clv(e)) => {
+            let name = match model {
+                LifetimeModel::Retention => "sbg",
+                LifetimeModel::Purchases(m) => m.name(),
+            };
+            let reason = format!("{reason}, but {name} could not be fitted: {e}");
+            economics.summary.lifetime_value =
+                Some(LifetimeMethod::none(reason, horizon_months, annual_discount));
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let (mut predicted, mut total) = (0u64, 0.0);
+    for account in &mut economics.accounts {
+        if let Some((p_alive, future)) = futures.get(&account.account_id) {
+            account.p_alive = Some(*p_alive);
+            account.ltv_predicted = future.map(|f| round_cents(account.ltv_historical + f));
+            if let Some(ltv) = account.ltv_predicted {
+                predicted += 1;
+                total += ltv;
+            }
+        }
+    }
+    economics.summary.lifetime_value = Some(LifetimeMethod {
+        model: name.to_owned(),
+        reason,
+        params: fit
+            .names
+            .iter()
+            .map(|n| (*n).to_owned())
+            .zip(fit.params.iter().copied())
+            .collect(),
+        log_likelihood: Some(fit.log_likelihood),
+        horizon_months,
+        annual_discount,
+        accounts_predicted: predicted,
+        total_ltv_predicted: round_cents(total),
+    });
+    Ok(())
+}
+
+/// sBG futures: every account with a tenure.
+fn retention_futures(
+    accounts: &[AccountEconomics],
+    horizon: &Horizon,
+) -> Result<(&'static str, Futures, Fit)> {
+    let forecast = forecast_retention(accounts, horizon)?;
+    let futures = accounts
+        .iter()
+        .zip(&forecast.predictions)
+        .filter(|(a, _)| a.tenure_months.is_some())
+        .map(|(a, (p, future))| (a.account_id.clone(), (*p, Some(*future))))
+        .collect();
+    Ok(("sbg", futures, forecast.fit))
+}
+
+/// Repeat-purchase futures: predicted spend turned into profit at each account's own ratio of
+/// (gross margin − cost to serve) to revenue.
+fn purchase_futures(
+    engine: &Engine,
+    model: Model,
+    horizon: &Horizon,
+    accounts: &[AccountEconomics],
+) -> Result<(&'static str, Futures, Fit)> {
+    let forecast = forecast_purchases(engine, model, horizon, None)?;
+    let ratios: HashMap<&str, f64> = accounts
+        .iter()
+        .filter(|a| a.revenue > 0.0)
+        .map(|a| {
+            (
+                a.account_id.as_str(),
+                (a.gross_margin - a.cost_to_serve) / a.revenue,
+            )
+        })
+        .collect();
+    let futures = forecast
+        .summary
+        .histories
+        .iter()
+        .zip(&forecast.predictions)
+        .map(|(h, p)| {
+            let ratio = ratios.get(h.account_id.as_str()).copied();
+            let future = p.value.zip(ratio).map(|(value, ratio)| value * ratio);
+            (h.account_id.clone(), (p.p_alive, future))
+        })
+        .collect();
+    Ok((model.name(), futures, forecast.fitted.purchase_fit))
 }

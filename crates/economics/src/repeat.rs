@@ -2,7 +2,8 @@
 //! the literature (and of the `lifetimes` package): purchases on one day are one transaction, the
 //! first purchase is left out of frequency and mean spend, time runs from the first purchase.
 //! A day is a purchase when at least one of its transactions is not a refund (amount ≥ 0; a
-//! free order counts); its value is the day's net amount.
+//! free order counts); its value is the day's net amount. Sums are rounded to 1e-6 so that the
+//! order the engine adds in cannot change the figures.
 
 use northstar_clv::{Customer, TimeUnit};
 use northstar_engine::Engine;
@@ -50,7 +51,7 @@ pub fn repeat_summary(
     let end = calibration_end.unwrap_or(&last).to_owned();
     let sql = format!(
         "WITH days AS (
-            SELECT account_id, CAST(date AS INT) AS day, sum(amount) AS amount
+            SELECT account_id, CAST(date AS INT) AS day, round(sum(amount), 6) AS amount
             FROM transactions GROUP BY account_id, CAST(date AS INT)
             HAVING max(amount) >= 0
         ),
@@ -60,7 +61,7 @@ pub fn repeat_summary(
                CAST(sum(CASE WHEN d.day <= b.cal_end THEN 1 ELSE 0 END) - 1 AS BIGINT) AS frequency,
                CAST(max(CASE WHEN d.day <= b.cal_end THEN d.day END) - f.first AS DOUBLE) AS recency_days,
                CAST(b.cal_end - f.first AS DOUBLE) AS age_days,
-               CAST(COALESCE(sum(CASE WHEN d.day > f.first AND d.day <= b.cal_end THEN d.amount END), 0)
+               CAST(round(COALESCE(sum(CASE WHEN d.day > f.first AND d.day <= b.cal_end THEN d.amount END), 0), 6)
                    AS DOUBLE) AS repeat_spend,
                CAST(sum(CASE WHEN d.day > b.cal_end AND d.day <= b.last THEN 1 ELSE 0 END) AS BIGINT)
                    AS holdout_purchases

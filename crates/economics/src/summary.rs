@@ -38,6 +38,8 @@ pub struct Summary {
     pub unallocated_spend: f64,
     /// Figures from deals.
     pub deals: DealFigures,
+    /// How predicted lifetime value was made, once it has been.
+    pub lifetime_value: Option<crate::LifetimeMethod>,
 }
 
 /// The highest point of the whale curve.
@@ -159,6 +161,7 @@ impl Summary {
             churn_rate: share(accounts.iter().filter(|a| a.churned).count() as u64),
             unallocated_spend: round_cents(unallocated_spend),
             deals,
+            lifetime_value: None,
         }
     }
 }

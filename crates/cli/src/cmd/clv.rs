@@ -156,7 +156,7 @@ fn std_errors(fit: &Fit) -> Value {
 
 /// The whole result as one JSON object.
 fn report(result: &PurchaseForecast, horizon: &Horizon) -> Value {
-    let f = &result.forecast;
+    let f = &result.fitted;
     let spend = match &f.spend {
         Ok(s) => {
             let mut object = params(&s.fit);
@@ -169,7 +169,7 @@ fn report(result: &PurchaseForecast, horizon: &Horizon) -> Value {
         Err(_) => Value::Null,
     };
     let total = |pick: fn(&northstar_clv::Prediction) -> Option<f64>| -> Value {
-        let values: Option<Vec<f64>> = f.predictions.iter().map(pick).collect();
+        let values: Option<Vec<f64>> = result.predictions.iter().map(pick).collect();
         values.map_or(Value::Null, |v| json!(v.iter().sum::<f64>()))
     };
     json!({
@@ -190,6 +190,7 @@ fn report(result: &PurchaseForecast, horizon: &Horizon) -> Value {
         "expected_purchases": total(|p| Some(p.expected_purchases)),
         "expected_value": total(|p| p.value),
         "holdout": result.holdout,
+        "seconds": result.seconds,
     })
 }
 
@@ -223,10 +224,10 @@ fn describe(report: &Value, result: &PurchaseForecast) -> String {
         report["repeat_buyers"],
         report["calibration_end"].as_str().unwrap_or_default(),
         report["time_unit"].as_str().unwrap_or_default(),
-        listed(&result.forecast.purchase_fit),
+        listed(&result.fitted.purchase_fit),
         number(&report["log_likelihood"]),
     );
-    match &result.forecast.spend {
+    match &result.fitted.spend {
         Ok(spend) => text.push_str(&format!(
             "spend (Gamma-Gamma, {} repeat buyers): {}; log-likelihood {:.6}\n",
             report["spend"]["customers"],

@@ -112,3 +112,60 @@ fn the_planted_profit_structure_shows_in_the_economics() {
     );
     assert!(core.1 > mid.1, "the core is the most profitable segment");
 }
+
+/// The demo sells subscriptions: lifetime value comes from contract retention (sBG), and each
+/// active account's prediction is its history plus its monthly profit over the expected,
+/// discounted months to come.
+#[test]
+fn the_demo_predicts_lifetime_value_by_contract_retention() {
+    let dir = tempfile::tempdir().expect("dir");
+    make(dir.path(), 42);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(dir.path().join("summary.json")).expect("summary"))
+            .expect("json");
+    let method = &summary["lifetime_value"];
+    assert_eq!(method["model"], "sbg", "{method}");
+    assert!(method["reason"].as_str().unwrap().contains("renewal"));
+    let (alpha, beta) = (
+        method["params"]["alpha"].as_f64().unwrap(),
+        method["params"]["beta"].as_f64().unwrap(),
+    );
+    let monthly_discount = 1.1f64.powf(1.0 / 12.0) - 1.0;
+    let rows = read_csv(&dir.path().join("accounts.csv"));
+    let (mut active, mut churned) = (0, 0);
+    for row in &rows {
+        let get = |c: &str| {
+            row[c]
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("{c} of {}: {:?}", row["account_id"], row[c]))
+        };
+        let (p_alive, ltv, history) = (get("p_alive"), get("ltv_predicted"), get("ltv_historical"));
+        if row["churned"] == "true" {
+            churned += 1;
+            assert_eq!((p_alive, ltv), (0.0, history));
+            continue;
+        }
+        active += 1;
+        // After n whole months, renewal chances (β+t−1)/(α+β+t−1) for t = n+1, n+2, …
+        let tenure = get("tenure_months");
+        let n = tenure.floor();
+        assert!((p_alive - (beta + n) / (alpha + beta + n)).abs() < 1e-9);
+        let monthly_profit = (get("gross_margin") - get("cost_to_serve")) / tenure.max(1.0);
+        let (mut still, mut months) = (1.0, 0.0);
+        for k in 1..=36 {
+            let t = n + f64::from(k);
+            still *= (beta + t - 1.0) / (alpha + beta + t - 1.0) / (1.0 + monthly_discount);
+            months += still;
+        }
+        assert!(
+            (ltv - (history + monthly_profit * months)).abs() < 0.01,
+            "{}",
+            row["account_id"]
+        );
+    }
+    assert!(
+        active > 100 && churned > 100,
+        "{active} active, {churned} churned"
+    );
+    assert_eq!(method["accounts_predicted"], rows.len());
+}

@@ -41,4 +41,35 @@ fn online_retail_builds_with_a_few_lines_of_mapping() {
     assert_eq!(rows.len(), 4_339);
     let top = &rows[0];
     assert_eq!(top["account_id"], "14646", "the largest customer of the file");
+
+    // No contract renewals: repeat purchasing (BG/NBD) predicts lifetime value, and every
+    // customer gets a chance of being alive.
+    let method = built
+        .economics
+        .summary
+        .lifetime_value
+        .as_ref()
+        .expect("lifetime value stated");
+    assert_eq!(method.model, "bgnbd", "{method:?}");
+    let mut with_revenue = 0;
+    for row in &rows {
+        let p_alive: f64 = row["p_alive"].parse().expect("p_alive");
+        assert!((0.0..=1.0).contains(&p_alive));
+        // Future purchases are valued at the account's own margin, which needs some revenue.
+        if row["revenue"].parse::<f64>().expect("revenue") > 0.0 {
+            with_revenue += 1;
+            let ltv = |c: &str| {
+                row[c]
+                    .parse::<f64>()
+                    .unwrap_or_else(|_| panic!("{c}: {:?}", row[c]))
+            };
+            assert!(
+                ltv("ltv_predicted") >= ltv("ltv_historical"),
+                "{}",
+                row["account_id"]
+            );
+        }
+    }
+    assert_eq!(method.accounts_predicted, with_revenue);
+    assert!(with_revenue >= 4_330, "{with_revenue}");
 }

@@ -1,7 +1,5 @@
 //! Customers' repeat-purchase summaries, compressed to unique rows with weights for fitting.
 
-use std::collections::BTreeMap;
-
 use crate::ClvError;
 
 /// The unit model time is measured in.
@@ -83,7 +81,7 @@ pub struct RepeatData {
 impl RepeatData {
     /// Compresses `customers`, each counted `weight` times (1 for raw customers).
     pub fn new(customers: impl IntoIterator<Item = (Customer, f64)>) -> Result<Self, ClvError> {
-        let mut unique: BTreeMap<(u32, u64, u64), f64> = BTreeMap::new();
+        let mut keyed: Vec<((u32, u64, u64), f64)> = Vec::new();
         for (index, (customer, weight)) in customers.into_iter().enumerate() {
             customer
                 .check()
@@ -100,13 +98,19 @@ impl RepeatData {
                 (customer.recency + 0.0).to_bits(),
                 (customer.age + 0.0).to_bits(),
             );
-            *unique.entry(key).or_insert(0.0) += weight;
+            keyed.push((key, weight));
         }
+        // Non-negative floats order as their bits do; equal keys end up side by side.
+        keyed.sort_unstable_by_key(|(key, _)| *key);
+        let unique: Vec<((u32, u64, u64), f64)> = keyed
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|run| (run[0].0, run.iter().map(|(_, w)| w).sum()))
+            .collect();
         if unique.is_empty() {
             return Err(ClvError::NoCustomers);
         }
         let values = |pick: fn(&(u32, u64, u64)) -> f64| {
-            let mut v: Vec<f64> = unique.keys().map(pick).collect();
+            let mut v: Vec<f64> = unique.iter().map(|(k, _)| pick(k)).collect();
             v.sort_by(f64::total_cmp);
             v.dedup();
             v
@@ -117,7 +121,7 @@ impl RepeatData {
         let index = |table: &[f64], v: f64| table.binary_search_by(|p| p.total_cmp(&v)).unwrap_or(0) as u32;
         let rows: Vec<Row> = unique
             .iter()
-            .map(|(&(x, tx, t), &weight)| Row {
+            .map(|&((x, tx, t), weight)| Row {
                 frequency: index(&frequencies, f64::from(x)),
                 recency: index(&recencies, f64::from_bits(tx)),
                 age: index(&ages, f64::from_bits(t)),

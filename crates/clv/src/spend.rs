@@ -2,23 +2,26 @@
 //! value is gamma(p, ν) with the customer's ν gamma(q, γ) across customers, fitted on repeat
 //! buyers' mean transaction values.
 
-use std::collections::BTreeMap;
-
 use crate::ClvError;
 use crate::fit::{self, Fit, Likelihood};
 use crate::special::{digamma, ln_gamma};
 
-/// Repeat buyers' mean spend, compressed to unique (x, mean) rows with weights.
+/// Repeat buyers' mean spend, compressed to unique (x, mean) rows with weights, grouped by x so
+/// that the terms of a frequency are computed once per evaluation.
 #[derive(Debug, Clone)]
 pub struct SpendData {
+    /// Distinct frequencies x, ascending.
+    frequencies: Vec<f64>,
     rows: Vec<SpendRow>,
     customers: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct SpendRow {
-    frequency: f64,
+    /// Index into `frequencies`.
+    group: usize,
     mean_spend: f64,
+    ln_mean_spend: f64,
     weight: f64,
 }
 
@@ -26,7 +29,7 @@ impl SpendData {
     /// Compresses (repeat purchases x, mean value of those purchases) pairs; customers with x = 0
     /// carry no spend information and are skipped. A mean that is not positive and finite is refused.
     pub fn new(customers: impl IntoIterator<Item = (u32, f64)>) -> Result<Self, ClvError> {
-        let mut unique: BTreeMap<(u32, u64), f64> = BTreeMap::new();
+        let mut pairs: Vec<(u32, u64)> = Vec::new();
         for (index, (frequency, mean_spend)) in customers.into_iter().enumerate() {
             if frequency == 0 {
                 continue;
@@ -39,18 +42,30 @@ impl SpendData {
                     ),
                 });
             }
-            *unique.entry((frequency, mean_spend.to_bits())).or_insert(0.0) += 1.0;
+            // Positive floats order as their bits do.
+            pairs.push((frequency, mean_spend.to_bits()));
         }
-        let rows: Vec<SpendRow> = unique
-            .into_iter()
-            .map(|((x, m), weight)| SpendRow {
-                frequency: f64::from(x),
-                mean_spend: f64::from_bits(m),
-                weight,
-            })
-            .collect();
-        let customers = rows.iter().map(|r| r.weight).sum();
-        Ok(SpendData { rows, customers })
+        pairs.sort_unstable();
+        let mut frequencies: Vec<f64> = Vec::new();
+        let mut rows: Vec<SpendRow> = Vec::new();
+        for run in pairs.chunk_by(|a, b| a == b) {
+            let (x, bits) = run[0];
+            if frequencies.last() != Some(&f64::from(x)) {
+                frequencies.push(f64::from(x));
+            }
+            let mean_spend = f64::from_bits(bits);
+            rows.push(SpendRow {
+                group: frequencies.len() - 1,
+                mean_spend,
+                ln_mean_spend: mean_spend.ln(),
+                weight: run.len() as f64,
+            });
+        }
+        Ok(SpendData {
+            frequencies,
+            rows,
+            customers: pairs.len() as f64,
+        })
     }
 
     /// Repeat buyers included.
@@ -126,22 +141,34 @@ impl Likelihood for Objective<'_> {
 
     fn evaluate(&self, params: &[f64], grad: &mut [f64]) -> Option<f64> {
         let (p, q, gamma) = (params[0], params[1], params[2]);
-        let (ln_gamma_q, psi_q) = (ln_gamma(q), digamma(q));
+        let (ln_gamma_q, psi_q, ln_g) = (ln_gamma(q), digamma(q), gamma.ln());
+        // Per frequency: the terms of ln L and its gradient that do not involve the mean spend.
+        let by_x: Vec<[f64; 3]> = self
+            .data
+            .frequencies
+            .iter()
+            .map(|&x| {
+                let px = p * x;
+                let psi_all = digamma(px + q);
+                [
+                    ln_gamma(px + q) - ln_gamma(px) - ln_gamma_q + q * ln_g + px * x.ln(),
+                    x * (psi_all - digamma(px) + x.ln()),
+                    psi_all - psi_q + ln_g,
+                ]
+            })
+            .collect();
+        let frequencies = &self.data.frequencies;
+        // ln L = Σ w [ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln γ + (px−1) ln m + px ln x − (px+q) ln(γ + x m)]
         fit::sum_rows(&self.data.rows, grad, |row, g| {
-            let (x, m) = (row.frequency, row.mean_spend);
-            let (px, total) = (p * x, gamma + x * m);
-            let (psi_all, ln_total) = (digamma(px + q), total.ln());
-            // ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln γ + (px−1) ln m + px ln x − (px+q) ln(γ + x m)
-            let ll = ln_gamma(px + q) - ln_gamma(px) - ln_gamma_q
-                + q * gamma.ln()
-                + (px - 1.0) * m.ln()
-                + px * x.ln()
-                - (px + q) * ln_total;
+            let x = frequencies[row.group];
+            let [constant, d_p, d_q] = by_x[row.group];
+            let (px, total) = (p * x, gamma + x * row.mean_spend);
+            let ln_total = total.ln();
             let w = row.weight;
-            g[0] += w * x * (psi_all - digamma(px) + m.ln() + x.ln() - ln_total);
-            g[1] += w * (psi_all - psi_q + gamma.ln() - ln_total);
+            g[0] += w * (d_p + x * (row.ln_mean_spend - ln_total));
+            g[1] += w * (d_q - ln_total);
             g[2] += w * (q / gamma - (px + q) / total);
-            Some(w * ll)
+            Some(w * (constant + (px - 1.0) * row.ln_mean_spend - (px + q) * ln_total))
         })
     }
 }

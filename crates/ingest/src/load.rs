@@ -25,6 +25,8 @@ use crate::source::{Format, ReadOptions, Record, Source};
 
 /// Rows mapped and validated together.
 const CHUNK_ROWS: usize = 8192;
+/// Chunks read ahead of validation.
+const READ_AHEAD_CHUNKS: usize = 4;
 /// Rows per staged batch.
 const BATCH_ROWS: usize = 65_536;
 
@@ -323,7 +325,7 @@ fn load_table(
         delimiter: config.delimiter,
         sheet: config.sheet.clone(),
     };
-    let mut source = Source::open(path, format, gz, &options)?;
+    let source = Source::open(path, format, gz, &options)?;
     let header = source.header().to_vec();
     let types = if ColumnPlan::needs_types(spec, &header, config) {
         Some(infer_types(path, format, gz, &options)?)
@@ -355,20 +357,26 @@ fn load_table(
             reason,
         });
     };
-    loop {
-        let record = source.next_record()?;
-        let done = record.is_none();
-        match record {
-            Some(Record::Fields { line, fields }) => chunk.push((line, fields)),
-            Some(Record::Broken(p)) => {
-                counts.read += 1;
-                counts.rejected += 1;
-                reject(rejects, p.line, p.column, p.value, p.reason);
+    // One thread reads and splits the file while this one maps, validates and stages the rows.
+    std::thread::scope(|scope| -> Result<(), IngestError> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
+        scope.spawn(move || read_chunks(source, sender));
+        for records in receiver {
+            for record in records? {
+                match record {
+                    Record::Fields { line, fields } => chunk.push((line, fields)),
+                    Record::Broken(p) => {
+                        counts.read += 1;
+                        counts.rejected += 1;
+                        reject(rejects, p.line, p.column, p.value, p.reason);
+                    }
+                }
             }
-            None => {}
-        }
-        if chunk.len() == CHUNK_ROWS || (done && !chunk.is_empty()) {
-            let mapped = plan.apply(spec.name, &mut chunk)?;
+            let mapped = if chunk.is_empty() {
+                Vec::new()
+            } else {
+                plan.apply(spec.name, &mut chunk)?
+            };
             for ((line, _), texts) in chunk.drain(..).zip(mapped) {
                 counts.read += 1;
                 let Some(texts) = texts else {
@@ -393,10 +401,8 @@ fn load_table(
                 writer.write_rows(&mut builder)?;
             }
         }
-        if done {
-            break;
-        }
-    }
+        Ok(())
+    })?;
     writer.write_rows(&mut builder)?;
     writer.close()?;
     Ok(LoadedTable {
@@ -413,6 +419,31 @@ fn load_table(
         schema,
         note: None,
     })
+}
+
+/// Sends the records of `source` in chunks of [`CHUNK_ROWS`], then stops; a read error is sent
+/// and ends the reading, as does a receiver that has hung up.
+fn read_chunks(mut source: Source, sender: std::sync::mpsc::SyncSender<Result<Vec<Record>, IngestError>>) {
+    loop {
+        let mut records = Vec::with_capacity(CHUNK_ROWS);
+        let mut done = false;
+        while records.len() < CHUNK_ROWS {
+            match source.next_record() {
+                Ok(Some(record)) => records.push(record),
+                Ok(None) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => {
+                    let _ = sender.send(Err(e));
+                    return;
+                }
+            }
+        }
+        if (!records.is_empty() && sender.send(Ok(records)).is_err()) || done {
+            return;
+        }
+    }
 }
 
 #[derive(Default)]

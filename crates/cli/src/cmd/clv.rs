@@ -209,14 +209,17 @@ fn listed(fit: &Fit) -> String {
         .names
         .iter()
         .zip(&fit.params)
-        .map(|(n, p)| format!("{n} {p:.6}"))
+        .map(|(n, p)| format!("{n} {p:.4}"))
         .collect();
     pairs.join(", ")
 }
 
 /// The report in words, for the terminal.
 fn describe(report: &Value, result: &PurchaseForecast) -> String {
-    let number = |v: &Value| v.as_f64().map_or_else(|| "n/a".to_owned(), |x| format!("{x:.6}"));
+    let number = |v: &Value, decimals: usize| {
+        v.as_f64()
+            .map_or_else(|| "n/a".to_owned(), |x| format!("{x:.decimals$}"))
+    };
     let mut text = format!(
         "{} on {} customers ({} repeat buyers), calibration to {}, time unit {}: {}; log-likelihood {}\n",
         report["model"].as_str().unwrap_or_default(),
@@ -225,11 +228,11 @@ fn describe(report: &Value, result: &PurchaseForecast) -> String {
         report["calibration_end"].as_str().unwrap_or_default(),
         report["time_unit"].as_str().unwrap_or_default(),
         listed(&result.fitted.purchase_fit),
-        number(&report["log_likelihood"]),
+        number(&report["log_likelihood"], 3),
     );
     match &result.fitted.spend {
         Ok(spend) => text.push_str(&format!(
-            "spend (Gamma-Gamma, {} repeat buyers): {}; log-likelihood {:.6}\n",
+            "spend (Gamma-Gamma, {} repeat buyers): {}; log-likelihood {:.3}\n",
             report["spend"]["customers"],
             listed(&spend.fit),
             spend.fit.log_likelihood
@@ -239,8 +242,8 @@ fn describe(report: &Value, result: &PurchaseForecast) -> String {
     text.push_str(&format!(
         "next {} months: {} expected purchases, expected value {} (discounted at {}% a year)\n",
         report["horizon_months"],
-        number(&report["expected_purchases"]),
-        number(&report["expected_value"]),
+        number(&report["expected_purchases"], 1),
+        number(&report["expected_value"], 0),
         report["annual_discount"].as_f64().unwrap_or_default() * 100.0
     ));
     if let Some(groups) = report["holdout"].as_array() {

@@ -138,7 +138,7 @@ impl Source {
                     .delimiter(options.delimiter.unwrap_or(default))
                     .flexible(true)
                     .has_headers(true)
-                    .from_reader(raw);
+                    .from_reader(Box::new(CrlfToLf::new(raw)) as Box<dyn Read + Send>);
                 let header = reader.byte_headers().map_err(|e| csv_error(path, e))?.clone();
                 let header = header
                     .iter()
@@ -222,7 +222,14 @@ impl Source {
                 match reader.read_byte_record(&mut record) {
                     Ok(false) => Ok(None),
                     Ok(true) => {
-                        let line = record.position().map_or(0, |p| p.line());
+                        // The record's own start position is where the previous record ended, so
+                        // it misses blank lines skipped before this one. The parser now stands just
+                        // past this record's closing LF: back up over it and over the line ends
+                        // inside quoted fields. A quote left open to the end of the file has no
+                        // closing LF; then the start position is the better of the two.
+                        let inside = record.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+                        let stale = record.position().map_or(1, |p| p.line());
+                        let line = stale.max(reader.position().line().saturating_sub(1 + inside));
                         Ok(Some(split_fields(line, &self.header, record.iter())))
                     }
                     Err(e) => Err(csv_error(&self.path, e)),
@@ -282,6 +289,79 @@ fn text_reader(path: &Path, gz: bool, counter: &Arc<AtomicU64>) -> Result<Box<dy
     } else {
         Box::new(counted)
     })
+}
+
+/// Gives the CSV parser one line end, LF: CRLF and lone CR become LF, and a missing final line
+/// end is added. Every record then ends with an LF, so its first line can be told from where the
+/// parser stands after it (see [`Source::next_record`]).
+struct CrlfToLf<R> {
+    inner: R,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    served: usize,
+    held_cr: bool,
+    last: Option<u8>,
+    eof: bool,
+}
+
+impl<R: Read> CrlfToLf<R> {
+    fn new(inner: R) -> Self {
+        CrlfToLf {
+            inner,
+            raw: vec![0; 1 << 16],
+            out: Vec::with_capacity(1 << 16),
+            served: 0,
+            held_cr: false,
+            last: None,
+            eof: false,
+        }
+    }
+
+    /// Reads the next block and converts it; a CR at the end of a block waits for the next byte.
+    fn refill(&mut self) -> std::io::Result<()> {
+        self.out.clear();
+        self.served = 0;
+        let n = loop {
+            match self.inner.read(&mut self.raw) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        if n == 0 {
+            self.eof = true;
+            if std::mem::take(&mut self.held_cr) || !matches!(self.last, None | Some(b'\n')) {
+                self.out.push(b'\n');
+            }
+            return Ok(());
+        }
+        for &byte in &self.raw[..n] {
+            if std::mem::take(&mut self.held_cr) && byte != b'\n' {
+                self.out.push(b'\n');
+            }
+            if byte == b'\r' {
+                self.held_cr = true;
+            } else {
+                self.out.push(byte);
+            }
+        }
+        self.last = self.out.last().copied().or(self.last);
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.served == self.out.len() {
+            if self.eof {
+                return Ok(0);
+            }
+            self.refill()?;
+        }
+        let n = buf.len().min(self.out.len() - self.served);
+        buf[..n].copy_from_slice(&self.out[self.served..self.served + n]);
+        self.served += n;
+        Ok(n)
+    }
 }
 
 struct Counted<R> {
@@ -612,6 +692,56 @@ fn cell_text(cell: &Data) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reader that hands out one byte per call, to put every CR at a block's end.
+    struct OneByte<'a>(&'a [u8]);
+
+    impl Read for OneByte<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let Some((first, rest)) = self.0.split_first() else {
+                return Ok(0);
+            };
+            buf[0] = *first;
+            self.0 = rest;
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn every_line_end_becomes_one_lf() {
+        let text = b"a,b\r\n\"x\r\ny\",2\r\rz\r";
+        for whole in [true, false] {
+            let mut converted = Vec::new();
+            if whole {
+                CrlfToLf::new(&text[..]).read_to_end(&mut converted).unwrap();
+            } else {
+                CrlfToLf::new(OneByte(text)).read_to_end(&mut converted).unwrap();
+            }
+            assert_eq!(converted, b"a,b\n\"x\ny\",2\n\nz\n");
+        }
+    }
+
+    #[test]
+    fn rows_of_a_crlf_file_carry_their_own_line_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        // Windows, Unix and old Mac line ends, blank lines, a quoted line end, no final line end.
+        for text in [
+            "h\r\nx\r\n\r\ny\r\n\"multi\r\nline\"\r\nz\r\n",
+            "h\nx\n\ny\n\"multi\nline\"\nz",
+            "h\rx\r\ry\r\"multi\rline\"\rz\r",
+        ] {
+            fs_err::write(&path, text).unwrap();
+            let mut source = Source::open(&path, Format::Csv, false, &ReadOptions::default()).unwrap();
+            let mut lines = Vec::new();
+            while let Some(record) = source.next_record().unwrap() {
+                if let Record::Fields { line, .. } = record {
+                    lines.push(line);
+                }
+            }
+            assert_eq!(lines, vec![2, 4, 5, 7], "{text:?}");
+        }
+    }
 
     #[test]
     fn formats_follow_the_file_name() {

@@ -1,0 +1,12 @@
+//! Discover: what makes the accounts that matter most different from the rest.
+//!
+//! Pure numerics over an in-memory table of accounts (an objective per account, such as profit,
+//! and their attributes); the pipeline assembles that table. [`lift`] measures, for every
+//! attribute value, numeric bin and list element, how over-represented it is among the top
+//! accounts by the objective, with a confidence interval and a minimum support.
+
+mod attributes;
+mod lift;
+
+pub use attributes::{Attribute, Condition, Values};
+pub use lift::{Lift, LiftSettings, lift, wilson_interval};

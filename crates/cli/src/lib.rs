@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod cmd;
+mod discovery;
 mod failure;
 pub mod pipeline;
 mod progress;

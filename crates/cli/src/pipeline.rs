@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use northstar_clv::Model;
+use northstar_discover::Lift;
 use northstar_economics::{Economics, LifetimeMethod, LifetimeModel};
 use northstar_engine::Engine;
 use northstar_ingest::{ClvChoice, ClvSettings, Config, Ingested};
@@ -12,7 +13,7 @@ use northstar_output::OutputDir;
 use crate::Failure;
 use crate::cli::BuildOptions;
 use crate::progress::{IngestBars, spinner};
-use crate::tables;
+use crate::{discovery, tables};
 
 /// What to build.
 pub struct BuildRequest<'a> {
@@ -34,6 +35,8 @@ pub struct Built {
     pub files: Vec<String>,
     /// The economics computed.
     pub economics: Economics,
+    /// Lift of every attribute value among the most profitable accounts, highest first.
+    pub lifts: Vec<Lift>,
     /// Rejected input rows.
     pub rejects: usize,
     /// What was read.
@@ -219,6 +222,10 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     lifetime_value(&engine, &config.clv, &mut economics)?;
     bar.finish_and_clear();
     lap("clv", &mut timings);
+    let bar = spinner("measuring what sets the most profitable accounts apart");
+    let lifts = discovery::profit_lift(&engine, &economics.accounts)?;
+    bar.finish_and_clear();
+    lap("discover", &mut timings);
 
     out.write("accounts.csv", |w| tables::write_accounts(w, &economics.accounts))?;
     out.write("whale_curve.csv", |w| {
@@ -227,6 +234,7 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     out.write("cost_to_serve.csv", |w| {
         tables::write_cost_lines(w, &economics.cost_lines)
     })?;
+    out.write("lift.csv", |w| discovery::write_lift(w, &lifts))?;
     out.write_json("summary.json", &economics.summary)?;
     lap("write", &mut timings);
     timings.insert(
@@ -246,6 +254,7 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         files,
         rejects: ingested.rejects.len(),
         economics,
+        lifts,
         ingested,
     })
 }
@@ -397,6 +406,29 @@ pub fn headline(built: &Built) -> String {
                 group(method.accounts_predicted)
             ),
         });
+    }
+    let standouts: Vec<String> = built
+        .lifts
+        .iter()
+        .filter(|l| l.ci[0] > 1.0)
+        .take(3)
+        .map(|l| {
+            format!(
+                "{} {} ({:.1}x, 95% CI {:.1}-{:.1}, {} accounts)",
+                l.attribute,
+                l.condition.describe(),
+                l.lift,
+                l.ci[0],
+                l.ci[1],
+                group(l.support)
+            )
+        })
+        .collect();
+    if !standouts.is_empty() {
+        text.push_str(&format!(
+            "  over-represented among the top 20% by profit: {}\n",
+            standouts.join("; ")
+        ));
     }
     if s.unallocated_spend > 0.0 {
         text.push_str(&format!(

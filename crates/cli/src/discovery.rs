@@ -1,0 +1,169 @@
+//! The discover stage of a build: the customer accounts' attributes, read from the engine, set
+//! against their profit, and the lift of every attribute value written to `lift.csv`.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use northstar_discover::{Attribute, Lift, LiftSettings, Values};
+use northstar_economics::AccountEconomics;
+use northstar_engine::Engine;
+use northstar_engine::arrow::array::{Array, Float64Array, StringArray};
+use northstar_engine::arrow::compute::cast;
+use northstar_engine::arrow::datatypes::DataType;
+use northstar_engine::arrow::record_batch::RecordBatch;
+
+use crate::Failure;
+
+/// Account columns that identify or date an account rather than describe it.
+const NOT_ATTRIBUTES: &[&str] = &[
+    "account_id",
+    "name",
+    "status",
+    "customer_since",
+    "churned_at",
+    "referred_by",
+    "case_study_url",
+];
+
+/// Attribute columns holding `;`-separated lists.
+const LIST_ATTRIBUTES: &[&str] = &["technologies"];
+
+/// The lift of every attribute value among the most profitable accounts (top fifth by profit).
+pub fn profit_lift(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Lift>, Failure> {
+    let batches = engine.query("SELECT * FROM accounts")?;
+    let profit: Vec<f64> = accounts.iter().map(|a| a.profit).collect();
+    let attributes = attributes(&batches, accounts)?;
+    Ok(northstar_discover::lift(
+        &profit,
+        &attributes,
+        &LiftSettings::default(),
+    ))
+}
+
+/// Every attribute of the accounts table, one value per customer account in `accounts` order.
+fn attributes(batches: &[RecordBatch], accounts: &[AccountEconomics]) -> Result<Vec<Attribute>, Failure> {
+    let Some(schema) = batches.first().map(|b| b.schema()) else {
+        return Ok(Vec::new());
+    };
+    let position: HashMap<&str, usize> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.account_id.as_str(), i))
+        .collect();
+    // For each row of the accounts table, the customer account it is, if any.
+    let mut rows: Vec<Option<usize>> = Vec::new();
+    for batch in batches {
+        let ids = texts(batch, 0)?;
+        rows.extend(
+            ids.iter()
+                .map(|id| id.as_deref().and_then(|id| position.get(id)).copied()),
+        );
+    }
+    let mut out = Vec::new();
+    for (column, field) in schema.fields().iter().enumerate() {
+        let name = field.name().as_str();
+        if NOT_ATTRIBUTES.contains(&name) {
+            continue;
+        }
+        let mut values: Vec<Option<String>> = vec![None; accounts.len()];
+        let mut offset = 0;
+        for batch in batches {
+            let column_texts = texts(batch, column)?;
+            for (r, text) in column_texts.into_iter().enumerate() {
+                if let Some(i) = rows[offset + r] {
+                    values[i] = text;
+                }
+            }
+            offset += batch.num_rows();
+        }
+        out.push(if LIST_ATTRIBUTES.contains(&name) {
+            let lists = values
+                .into_iter()
+                .map(|v| {
+                    v.map(|v| {
+                        v.split(';')
+                            .map(str::trim)
+                            .filter(|e| !e.is_empty())
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+                })
+                .collect();
+            Attribute {
+                name: name.to_owned(),
+                values: Values::List(lists),
+            }
+        } else {
+            Attribute::from_texts(name, values)
+        });
+    }
+    Ok(out)
+}
+
+/// A column's values as text (numbers in their shortest form), empty ones as `None`.
+fn texts(batch: &RecordBatch, column: usize) -> Result<Vec<Option<String>>, Failure> {
+    let shape = || Failure::Internal(anyhow::anyhow!("accounts column {column} cannot be read as text"));
+    let array = batch.column(column);
+    if let Some(numbers) = array.as_any().downcast_ref::<Float64Array>() {
+        return Ok(numbers.iter().map(|x| x.map(|x| x.to_string())).collect());
+    }
+    let text = cast(array, &DataType::Utf8).map_err(|_| shape())?;
+    let text = text.as_any().downcast_ref::<StringArray>().ok_or_else(shape)?;
+    Ok(text
+        .iter()
+        .map(|t| t.filter(|t| !t.is_empty()).map(str::to_owned))
+        .collect())
+}
+
+/// The columns of `lift.csv`.
+const LIFT_COLUMNS: &[&str] = &[
+    "attribute",
+    "op",
+    "values",
+    "min",
+    "max",
+    "accounts",
+    "top_accounts",
+    "top_rate",
+    "lift",
+    "ci_low",
+    "ci_high",
+    "mean_profit",
+];
+
+/// Writes `lift.csv`: one row per attribute value, numeric range or list element.
+pub fn write_lift(out: &mut dyn Write, lifts: &[Lift]) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(LIFT_COLUMNS).map_err(io::Error::other)?;
+    for l in lifts {
+        let (op, values, min, max) = match &l.condition {
+            northstar_discover::Condition::In { values } => {
+                ("in", values.join(";"), String::new(), String::new())
+            }
+            northstar_discover::Condition::Contains { values } => {
+                ("contains", values.join(";"), String::new(), String::new())
+            }
+            northstar_discover::Condition::Between { min, max } => {
+                ("between", String::new(), min.to_string(), max.to_string())
+            }
+        };
+        let round = |x: f64| ((x * 1e6).round() / 1e6).to_string();
+        w.write_record([
+            l.attribute.clone(),
+            op.to_owned(),
+            values,
+            min,
+            max,
+            l.support.to_string(),
+            l.top.to_string(),
+            round(l.top_rate),
+            round(l.lift),
+            round(l.ci[0]),
+            round(l.ci[1]),
+            round(l.mean_objective),
+        ])
+        .map_err(io::Error::other)?;
+    }
+    w.flush()
+}

@@ -1,5 +1,6 @@
 //! The discover stage of a build: the customer accounts' attributes, read from the engine, set
-//! against their profit, and the lift of every attribute value written to `lift.csv`.
+//! against the objective (profit by default), and the lift of every attribute value written to
+//! `lift.csv`.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -11,6 +12,7 @@ use northstar_engine::arrow::array::{Array, Float64Array, StringArray};
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_ingest::Objective;
 
 use crate::Failure;
 
@@ -28,16 +30,38 @@ const NOT_ATTRIBUTES: &[&str] = &[
 /// Attribute columns holding `;`-separated lists.
 const LIST_ATTRIBUTES: &[&str] = &["technologies"];
 
-/// The lift of every attribute value among the most profitable accounts (top fifth by profit).
-pub fn profit_lift(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Lift>, Failure> {
+/// The lift of every attribute value among the top fifth of accounts by `objective`.
+pub fn lift(
+    engine: &Engine,
+    accounts: &[AccountEconomics],
+    objective: Objective,
+) -> Result<Vec<Lift>, Failure> {
+    let values = objective_values(accounts, objective)?;
     let batches = engine.query("SELECT * FROM accounts")?;
-    let profit: Vec<f64> = accounts.iter().map(|a| a.profit).collect();
     let attributes = attributes(&batches, accounts)?;
     Ok(northstar_discover::lift(
-        &profit,
+        &values,
         &attributes,
         &LiftSettings::default(),
     ))
+}
+
+/// Each account's objective; predicted lifetime value must have been predicted for every account.
+fn objective_values(accounts: &[AccountEconomics], objective: Objective) -> Result<Vec<f64>, Failure> {
+    accounts
+        .iter()
+        .map(|a| match objective {
+            Objective::Profit => Ok(a.profit),
+            Objective::GrossMargin => Ok(a.gross_margin),
+            Objective::LtvPredicted => a.ltv_predicted.ok_or_else(|| {
+                Failure::user(format!(
+                    "[discover] objective = \"ltv_predicted\", but account `{}` has no predicted lifetime \
+                     value (see `lifetime_value` in summary.json); choose \"profit\" or \"gross_margin\"",
+                    a.account_id
+                ))
+            }),
+        })
+        .collect()
 }
 
 /// Every attribute of the accounts table, one value per customer account in `accounts` order.
@@ -129,7 +153,7 @@ const LIFT_COLUMNS: &[&str] = &[
     "lift",
     "ci_low",
     "ci_high",
-    "mean_profit",
+    "mean_objective",
 ];
 
 /// Writes `lift.csv`: one row per attribute value, numeric range or list element.

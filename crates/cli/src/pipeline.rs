@@ -7,7 +7,7 @@ use northstar_clv::Model;
 use northstar_discover::Lift;
 use northstar_economics::{Economics, LifetimeMethod, LifetimeModel};
 use northstar_engine::Engine;
-use northstar_ingest::{ClvChoice, ClvSettings, Config, Ingested};
+use northstar_ingest::{ClvChoice, ClvSettings, Config, Ingested, Objective};
 use northstar_output::OutputDir;
 
 use crate::Failure;
@@ -35,7 +35,9 @@ pub struct Built {
     pub files: Vec<String>,
     /// The economics computed.
     pub economics: Economics,
-    /// Lift of every attribute value among the most profitable accounts, highest first.
+    /// What ranks accounts for discovery.
+    pub objective: Objective,
+    /// Lift of every attribute value among the top accounts by the objective, highest first.
     pub lifts: Vec<Lift>,
     /// Rejected input rows.
     pub rejects: usize,
@@ -223,7 +225,8 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     bar.finish_and_clear();
     lap("clv", &mut timings);
     let bar = spinner("measuring what sets the most profitable accounts apart");
-    let lifts = discovery::profit_lift(&engine, &economics.accounts)?;
+    let objective = config.discover.objective;
+    let lifts = discovery::lift(&engine, &economics.accounts, objective)?;
     bar.finish_and_clear();
     lap("discover", &mut timings);
 
@@ -241,7 +244,7 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         "total".into(),
         serde_json::json!(started.elapsed().as_millis() as u64),
     );
-    let run = run_record(request, &ingested, &economics, timings);
+    let run = run_record(request, &ingested, &economics, objective, timings);
     out.write_json("run.json", &run)?;
     let files = out
         .commit()?
@@ -254,6 +257,7 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         files,
         rejects: ingested.rejects.len(),
         economics,
+        objective,
         lifts,
         ingested,
     })
@@ -290,6 +294,7 @@ fn run_record(
     request: &BuildRequest<'_>,
     ingested: &Ingested,
     economics: &Economics,
+    objective: Objective,
     timings: serde_json::Map<String, serde_json::Value>,
 ) -> serde_json::Value {
     let inputs: Vec<serde_json::Value> = ingested
@@ -320,6 +325,7 @@ fn run_record(
             "max_rejects_percent": request.options.max_rejects,
             "as_of": request.options.as_of,
             "clv_model": economics.summary.lifetime_value.as_ref().map(|m| &m.model),
+            "objective": objective.name(),
         },
         "inputs": inputs,
         "rejects": ingested.rejects.len(),
@@ -426,7 +432,8 @@ pub fn headline(built: &Built) -> String {
         .collect();
     if !standouts.is_empty() {
         text.push_str(&format!(
-            "  over-represented among the top 20% by profit: {}\n",
+            "  over-represented among the top 20% by {}: {}\n",
+            built.objective.name(),
             standouts.join("; ")
         ));
     }

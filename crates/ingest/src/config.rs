@@ -54,6 +54,41 @@ pub struct Config {
     pub tables: BTreeMap<String, TableConfig>,
     /// Lifetime-value settings, the `[clv]` section.
     pub clv: ClvSettings,
+    /// Discovery settings, the `[discover]` section.
+    pub discover: DiscoverSettings,
+}
+
+/// What discovery looks for: the `[discover]` section of `northstar.toml`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverSettings {
+    /// The measure that makes an account valuable.
+    #[serde(default)]
+    pub objective: Objective,
+}
+
+/// The measure that ranks accounts for discovery.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// Profit to date (gross margin − cost to serve − CAC).
+    #[default]
+    Profit,
+    /// Predicted lifetime value.
+    LtvPredicted,
+    /// Gross margin to date.
+    GrossMargin,
+}
+
+impl Objective {
+    /// The objective's name, as in the configuration and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::Profit => "profit",
+            Objective::LtvPredicted => "ltv_predicted",
+            Objective::GrossMargin => "gross_margin",
+        }
+    }
 }
 
 /// How a build predicts lifetime value: the `[clv]` section of `northstar.toml`.
@@ -134,16 +169,26 @@ impl Config {
         let root: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut tables = BTreeMap::new();
         let mut clv = ClvSettings::default();
+        let mut discover = DiscoverSettings::default();
         for (name, value) in root {
-            if name == "clv" {
-                clv = value
-                    .try_into()
-                    .map_err(|e: toml::de::Error| format!("[clv]: {}", e.message()))?;
-                continue;
+            let section = |e: toml::de::Error| format!("[{name}]: {}", e.message());
+            match name.as_str() {
+                "clv" => {
+                    clv = value.try_into().map_err(section)?;
+                    continue;
+                }
+                "discover" => {
+                    discover = value.try_into().map_err(section)?;
+                    continue;
+                }
+                _ => {}
             }
             let spec = contract::table(&name).ok_or_else(|| {
                 let known: Vec<&str> = contract::TABLES.iter().map(|t| t.name).collect();
-                format!("unknown table `[{name}]`; the tables are {}", known.join(", "))
+                format!(
+                    "unknown section `[{name}]`; the tables are {}, and the settings [clv] and [discover]",
+                    known.join(", ")
+                )
             })?;
             let section = value
                 .as_table()
@@ -154,6 +199,7 @@ impl Config {
             path: None,
             tables,
             clv,
+            discover,
         })
     }
 
@@ -264,7 +310,17 @@ mod tests {
     #[test]
     fn mistakes_are_named() {
         let err = Config::parse("[acounts]\nfile = \"a.csv\"").unwrap_err();
-        assert!(err.contains("unknown table `[acounts]`"), "{err}");
+        assert!(err.contains("unknown section `[acounts]`"), "{err}");
+        let err = Config::parse("[discover]\nobjective = \"revenue\"").unwrap_err();
+        assert!(
+            err.contains("[discover]") && err.contains("unknown variant `revenue`"),
+            "{err}"
+        );
+        let err = Config::parse("[clv]\nhorizon = 12").unwrap_err();
+        assert!(
+            err.contains("[clv]") && err.contains("unknown field `horizon`"),
+            "{err}"
+        );
         let err = Config::parse("[accounts]\nindustri = \"Sector\"").unwrap_err();
         assert!(err.contains("unknown key `industri`"), "{err}");
         let err = Config::parse("[accounts]\ndelimiter = \";;\"").unwrap_err();

@@ -198,3 +198,52 @@ fn lift_finds_the_planted_core_and_the_small_accounts() {
         assert!(num(row, "ci_low") <= num(row, "lift") && num(row, "lift") <= num(row, "ci_high"));
     }
 }
+
+/// `[discover] objective` ranks accounts by predicted lifetime value instead of profit, and says
+/// so in run.json; an objective the data cannot give is refused with the reason.
+#[test]
+fn the_objective_can_be_predicted_lifetime_value() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    northstar_demo::write_demo(&data, northstar_demo::Size::Small, 42).expect("demo data");
+    fs_err::write(
+        data.join("northstar.toml"),
+        "[discover]\nobjective = \"ltv_predicted\"\n",
+    )
+    .expect("config");
+    let built = build_with(&data, dir.path(), &options()).expect("builds");
+    assert_eq!(built.objective.name(), "ltv_predicted");
+    let run: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(dir.path().join("run.json")).expect("run")).expect("json");
+    assert_eq!(run["parameters"]["objective"], "ltv_predicted");
+    // The mean objective of a condition is now the accounts' mean predicted lifetime value.
+    let ltv: BTreeMap<String, f64> = read_csv(&dir.path().join("accounts.csv"))
+        .into_iter()
+        .map(|r| (r["account_id"].clone(), r["ltv_predicted"].parse().expect("ltv")))
+        .collect();
+    let attributes = read_csv(&data.join("accounts.csv"));
+    let logistics: Vec<f64> = attributes
+        .iter()
+        .filter(|a| a["industry"] == "Logistics")
+        .filter_map(|a| ltv.get(&a["account_id"]).copied())
+        .collect();
+    let row = read_csv(&dir.path().join("lift.csv"))
+        .into_iter()
+        .find(|r| r["attribute"] == "industry" && r["values"] == "Logistics")
+        .expect("Logistics");
+    let mean = logistics.iter().sum::<f64>() / logistics.len() as f64;
+    assert!((row["mean_objective"].parse::<f64>().expect("mean") - mean).abs() < 1e-3 * mean.abs().max(1.0));
+
+    fs_err::write(
+        data.join("northstar.toml"),
+        "[clv]\nmodel = \"none\"\n[discover]\nobjective = \"ltv_predicted\"\n",
+    )
+    .expect("config");
+    let failure = build_with(&data, dir.path(), &options()).err().expect("refused");
+    assert_eq!(failure.exit_code(), 1);
+    assert!(
+        failure.message().contains("no predicted lifetime value"),
+        "{}",
+        failure.message()
+    );
+}

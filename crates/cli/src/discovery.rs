@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use northstar_discover::{Attribute, Lift, LiftSettings, Values};
+use northstar_discover::{Attribute, Lift, LiftSettings, Subgroup, SubgroupSettings, Values};
 use northstar_economics::AccountEconomics;
 use northstar_engine::Engine;
 use northstar_engine::arrow::array::{Array, Float64Array, StringArray};
@@ -30,20 +30,27 @@ const NOT_ATTRIBUTES: &[&str] = &[
 /// Attribute columns holding `;`-separated lists.
 const LIST_ATTRIBUTES: &[&str] = &["technologies"];
 
-/// The lift of every attribute value among the top fifth of accounts by `objective`.
-pub fn lift(
+/// What the discover stage found.
+pub struct Discovery {
+    /// Lift of every attribute value among the top fifth by the objective, highest first.
+    pub lifts: Vec<Lift>,
+    /// Significant subgroups that concentrate the objective, best first.
+    pub subgroups: Vec<Subgroup>,
+}
+
+/// Lift and subgroups of the customer accounts' attributes for `objective`.
+pub fn discover(
     engine: &Engine,
     accounts: &[AccountEconomics],
     objective: Objective,
-) -> Result<Vec<Lift>, Failure> {
+) -> Result<Discovery, Failure> {
     let values = objective_values(accounts, objective)?;
     let batches = engine.query("SELECT * FROM accounts")?;
     let attributes = attributes(&batches, accounts)?;
-    Ok(northstar_discover::lift(
-        &values,
-        &attributes,
-        &LiftSettings::default(),
-    ))
+    Ok(Discovery {
+        lifts: northstar_discover::lift(&values, &attributes, &LiftSettings::default()),
+        subgroups: northstar_discover::subgroups(&values, &attributes, &SubgroupSettings::default()),
+    })
 }
 
 /// Each account's objective; predicted lifetime value must have been predicted for every account.
@@ -186,6 +193,64 @@ pub fn write_lift(out: &mut dyn Write, lifts: &[Lift]) -> io::Result<()> {
             round(l.ci[0]),
             round(l.ci[1]),
             round(l.mean_objective),
+        ])
+        .map_err(io::Error::other)?;
+    }
+    w.flush()
+}
+
+/// The columns of `segments.csv`.
+const SEGMENT_COLUMNS: &[&str] = &[
+    "rank",
+    "segment",
+    "conditions",
+    "accounts",
+    "share_of_accounts",
+    "objective_share",
+    "mean_objective",
+    "mean_profit",
+    "mean_ltv_predicted",
+    "mean_cac",
+    "churn_rate",
+    "quality",
+    "p_value",
+];
+
+/// Writes `segments.csv`: each significant subgroup with its accounts' economics.
+pub fn write_segments(
+    out: &mut dyn Write,
+    subgroups: &[Subgroup],
+    accounts: &[AccountEconomics],
+) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(SEGMENT_COLUMNS).map_err(io::Error::other)?;
+    let round = |x: f64| ((x * 1e6).round() / 1e6).to_string();
+    for (rank, s) in subgroups.iter().enumerate() {
+        let members: Vec<&AccountEconomics> = s.members.iter().map(|&i| &accounts[i]).collect();
+        let n = members.len() as f64;
+        let mean = |f: &dyn Fn(&AccountEconomics) -> f64| members.iter().map(|a| f(a)).sum::<f64>() / n;
+        let ltv: Option<Vec<f64>> = members.iter().map(|a| a.ltv_predicted).collect();
+        let conditions = serde_json::to_string(
+            &s.conditions
+                .iter()
+                .map(|(attribute, c)| serde_json::json!({"attribute": attribute, "condition": c}))
+                .collect::<Vec<_>>(),
+        )
+        .map_err(io::Error::other)?;
+        w.write_record([
+            (rank + 1).to_string(),
+            s.describe(),
+            conditions,
+            members.len().to_string(),
+            round(n / accounts.len() as f64),
+            round(s.objective_share),
+            round(s.mean_objective),
+            round(mean(&|a| a.profit)),
+            ltv.map(|l| round(l.iter().sum::<f64>() / n)).unwrap_or_default(),
+            round(mean(&|a| a.cac)),
+            round(mean(&|a| f64::from(u8::from(a.churned)))),
+            round(s.quality),
+            format!("{:.3e}", s.p_value),
         ])
         .map_err(io::Error::other)?;
     }

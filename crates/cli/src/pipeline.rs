@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use northstar_clv::Model;
-use northstar_discover::Lift;
 use northstar_economics::{Economics, LifetimeMethod, LifetimeModel};
 use northstar_engine::Engine;
 use northstar_ingest::{ClvChoice, ClvSettings, Config, Ingested, Objective};
@@ -12,8 +11,9 @@ use northstar_output::OutputDir;
 
 use crate::Failure;
 use crate::cli::BuildOptions;
+use crate::discovery::{self, Discovery};
 use crate::progress::{IngestBars, spinner};
-use crate::{discovery, tables};
+use crate::tables;
 
 /// What to build.
 pub struct BuildRequest<'a> {
@@ -37,8 +37,8 @@ pub struct Built {
     pub economics: Economics,
     /// What ranks accounts for discovery.
     pub objective: Objective,
-    /// Lift of every attribute value among the top accounts by the objective, highest first.
-    pub lifts: Vec<Lift>,
+    /// What sets the top accounts by the objective apart.
+    pub discovery: Discovery,
     /// Rejected input rows.
     pub rejects: usize,
     /// What was read.
@@ -226,7 +226,7 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     lap("clv", &mut timings);
     let bar = spinner("measuring what sets the most profitable accounts apart");
     let objective = config.discover.objective;
-    let lifts = discovery::lift(&engine, &economics.accounts, objective)?;
+    let found = discovery::discover(&engine, &economics.accounts, objective)?;
     bar.finish_and_clear();
     lap("discover", &mut timings);
 
@@ -237,7 +237,10 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     out.write("cost_to_serve.csv", |w| {
         tables::write_cost_lines(w, &economics.cost_lines)
     })?;
-    out.write("lift.csv", |w| discovery::write_lift(w, &lifts))?;
+    out.write("lift.csv", |w| discovery::write_lift(w, &found.lifts))?;
+    out.write("segments.csv", |w| {
+        discovery::write_segments(w, &found.subgroups, &economics.accounts)
+    })?;
     out.write_json("summary.json", &economics.summary)?;
     lap("write", &mut timings);
     timings.insert(
@@ -258,7 +261,7 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         rejects: ingested.rejects.len(),
         economics,
         objective,
-        lifts,
+        discovery: found,
         ingested,
     })
 }
@@ -414,6 +417,7 @@ pub fn headline(built: &Built) -> String {
         });
     }
     let standouts: Vec<String> = built
+        .discovery
         .lifts
         .iter()
         .filter(|l| l.ci[0] > 1.0)
@@ -435,6 +439,17 @@ pub fn headline(built: &Built) -> String {
             "  over-represented among the top 20% by {}: {}\n",
             built.objective.name(),
             standouts.join("; ")
+        ));
+    }
+    if let Some(best) = built.discovery.subgroups.first() {
+        text.push_str(&format!(
+            "  best segment by {}: {} ({} accounts, {} of the total, mean {} per account; {} segments in segments.csv)\n",
+            built.objective.name(),
+            best.describe(),
+            group(best.members.len() as u64),
+            percent(best.objective_share),
+            money(best.mean_objective),
+            built.discovery.subgroups.len()
         ));
     }
     if s.unallocated_spend > 0.0 {

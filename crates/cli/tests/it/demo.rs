@@ -247,3 +247,66 @@ fn the_objective_can_be_predicted_lifetime_value() {
         failure.message()
     );
 }
+
+/// Every segment in segments.csv is exactly the accounts its conditions describe: applying the
+/// written conditions to the demo's accounts gives its account count and profit share.
+#[test]
+fn segments_are_the_accounts_their_conditions_describe() {
+    let dir = tempfile::tempdir().expect("dir");
+    make(dir.path(), 42);
+    let attributes: BTreeMap<String, BTreeMap<String, String>> =
+        read_csv(&dir.path().join("data/accounts.csv"))
+            .into_iter()
+            .map(|r| (r["account_id"].clone(), r))
+            .collect();
+    let economics = read_csv(&dir.path().join("accounts.csv"));
+    let total: f64 = economics
+        .iter()
+        .map(|r| r["profit"].parse::<f64>().expect("profit"))
+        .sum();
+    let segments = read_csv(&dir.path().join("segments.csv"));
+    assert!(!segments.is_empty());
+    for segment in &segments {
+        let conditions: Vec<serde_json::Value> = serde_json::from_str(&segment["conditions"]).expect("json");
+        let meets = |a: &BTreeMap<String, String>| {
+            conditions.iter().all(|c| {
+                let value = a
+                    .get(c["attribute"].as_str().unwrap())
+                    .map(String::as_str)
+                    .unwrap_or("");
+                let condition = &c["condition"];
+                match condition["op"].as_str().unwrap() {
+                    "in" => condition["values"].as_array().unwrap().iter().any(|v| v == value),
+                    "contains" => value.split(';').any(|e| {
+                        condition["values"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|v| v == e.trim())
+                    }),
+                    "between" => value.parse::<f64>().is_ok_and(|x| {
+                        x >= condition["min"].as_f64().unwrap() && x <= condition["max"].as_f64().unwrap()
+                    }),
+                    op => panic!("unknown op {op}"),
+                }
+            })
+        };
+        let members: Vec<&BTreeMap<String, String>> = economics
+            .iter()
+            .filter(|r| meets(&attributes[&r["account_id"]]))
+            .collect();
+        assert_eq!(
+            members.len().to_string(),
+            segment["accounts"],
+            "{}",
+            segment["segment"]
+        );
+        let profit: f64 = members
+            .iter()
+            .map(|r| r["profit"].parse::<f64>().expect("profit"))
+            .sum();
+        let share: f64 = segment["objective_share"].parse().expect("share");
+        assert!((profit / total - share).abs() < 1e-5, "{}", segment["segment"]);
+        assert!(segment["p_value"].parse::<f64>().expect("p") < 0.05);
+    }
+}

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use northstar_discover::{Attribute, Lift, LiftSettings, Subgroup, SubgroupSettings, Values};
+use northstar_discover::{
+    Adopters, Attribute, Drift, Lift, LiftSettings, Subgroup, SubgroupSettings, Values,
+};
 use northstar_economics::AccountEconomics;
 use northstar_engine::Engine;
 use northstar_engine::arrow::array::{Array, Float64Array, StringArray};
@@ -36,6 +38,14 @@ pub struct Discovery {
     pub lifts: Vec<Lift>,
     /// Significant subgroups that concentrate the objective, best first.
     pub subgroups: Vec<Subgroup>,
+    /// Each account's adopter cohort, by acquisition order.
+    pub cohorts: Vec<Option<Adopters>>,
+    /// Each account's acquisition day (days since 1970-01-01), when known.
+    pub acquired: Vec<Option<i64>>,
+    /// Per cohort, the attribute values it has more of than the whole base.
+    pub drift: Vec<(Adopters, Vec<Drift>)>,
+    /// Each account's objective.
+    pub objective: Vec<f64>,
 }
 
 /// Lift and subgroups of the customer accounts' attributes for `objective`.
@@ -47,10 +57,43 @@ pub fn discover(
     let values = objective_values(accounts, objective)?;
     let batches = engine.query("SELECT * FROM accounts")?;
     let attributes = attributes(&batches, accounts)?;
+    let acquired = acquisition_days(engine, accounts)?;
+    let cohorts = northstar_discover::adopter_cohorts(&acquired);
+    let drift = Adopters::ALL
+        .iter()
+        .map(|(c, _)| (*c, northstar_discover::drift(&attributes, &cohorts, *c, 20, 3)))
+        .collect();
     Ok(Discovery {
         lifts: northstar_discover::lift(&values, &attributes, &LiftSettings::default()),
         subgroups: northstar_discover::subgroups(&values, &attributes, &SubgroupSettings::default()),
+        cohorts,
+        acquired,
+        drift,
+        objective: values,
     })
+}
+
+/// When each account became a customer: `customer_since`, else its first transaction.
+fn acquisition_days(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Option<i64>>, Failure> {
+    let batches = engine.query(
+        "SELECT a.account_id, CAST(CAST(COALESCE(a.customer_since, t.first) AS INT) AS DOUBLE) AS day
+         FROM accounts a
+         LEFT JOIN (SELECT account_id, min(date) AS first FROM transactions GROUP BY account_id) t
+           ON t.account_id = a.account_id",
+    )?;
+    let mut days: HashMap<String, i64> = HashMap::new();
+    for batch in &batches {
+        let (ids, day) = (texts(batch, 0)?, texts(batch, 1)?);
+        for (id, day) in ids.into_iter().zip(day) {
+            if let (Some(id), Some(day)) = (id, day.and_then(|d| d.parse::<f64>().ok())) {
+                days.insert(id, day as i64);
+            }
+        }
+    }
+    Ok(accounts
+        .iter()
+        .map(|a| days.get(&a.account_id).copied())
+        .collect())
 }
 
 /// Each account's objective; predicted lifetime value must have been predicted for every account.
@@ -251,6 +294,77 @@ pub fn write_segments(
             round(mean(&|a| f64::from(u8::from(a.churned)))),
             round(s.quality),
             format!("{:.3e}", s.p_value),
+        ])
+        .map_err(io::Error::other)?;
+    }
+    w.flush()
+}
+
+/// The columns of `cohorts.csv`.
+const COHORT_COLUMNS: &[&str] = &[
+    "cohort",
+    "accounts",
+    "share_of_accounts",
+    "first_acquired",
+    "last_acquired",
+    "mean_objective",
+    "objective_share",
+    "mean_ltv_predicted",
+    "churn_rate",
+    "more_common_than_overall",
+];
+
+/// Writes `cohorts.csv`: each adopter cohort's size, dates, profitability and what it has more of.
+pub fn write_cohorts(
+    out: &mut dyn Write,
+    found: &Discovery,
+    accounts: &[AccountEconomics],
+) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(COHORT_COLUMNS).map_err(io::Error::other)?;
+    let round = |x: f64| ((x * 1e6).round() / 1e6).to_string();
+    let total: f64 = found.objective.iter().sum();
+    let known = found.cohorts.iter().filter(|c| c.is_some()).count().max(1) as f64;
+    for (cohort, drift) in &found.drift {
+        let members: Vec<usize> = (0..accounts.len())
+            .filter(|&i| found.cohorts[i] == Some(*cohort))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let n = members.len() as f64;
+        let sum: f64 = members.iter().map(|&i| found.objective[i]).sum();
+        let days = members.iter().filter_map(|&i| found.acquired[i]);
+        let (first, last) = (days.clone().min(), days.max());
+        let date = |d: Option<i64>| {
+            d.and_then(|d| i32::try_from(d).ok())
+                .map(northstar_ingest::values::format_days)
+                .unwrap_or_default()
+        };
+        let ltv: Option<Vec<f64>> = members.iter().map(|&i| accounts[i].ltv_predicted).collect();
+        let more: Vec<String> = drift
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {} ({:.0}% vs {:.0}%)",
+                    d.attribute,
+                    d.condition.describe(),
+                    d.cohort_share * 100.0,
+                    d.overall_share * 100.0
+                )
+            })
+            .collect();
+        w.write_record([
+            cohort.name().to_owned(),
+            members.len().to_string(),
+            round(n / known),
+            date(first),
+            date(last),
+            round(sum / n),
+            round(if total == 0.0 { 0.0 } else { sum / total }),
+            ltv.map(|l| round(l.iter().sum::<f64>() / n)).unwrap_or_default(),
+            round(members.iter().filter(|&&i| accounts[i].churned).count() as f64 / n),
+            more.join("; "),
         ])
         .map_err(io::Error::other)?;
     }

@@ -230,7 +230,9 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     bar.finish_and_clear();
     lap("discover", &mut timings);
 
-    out.write("accounts.csv", |w| tables::write_accounts(w, &economics.accounts))?;
+    out.write("accounts.csv", |w| {
+        tables::write_accounts(w, &economics.accounts, &found.cohorts)
+    })?;
     out.write("whale_curve.csv", |w| {
         tables::write_whale_curve(w, &economics.accounts)
     })?;
@@ -238,6 +240,9 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         tables::write_cost_lines(w, &economics.cost_lines)
     })?;
     out.write("lift.csv", |w| discovery::write_lift(w, &found.lifts))?;
+    out.write("cohorts.csv", |w| {
+        discovery::write_cohorts(w, &found, &economics.accounts)
+    })?;
     out.write("segments.csv", |w| {
         discovery::write_segments(w, &found.subgroups, &economics.accounts)
     })?;

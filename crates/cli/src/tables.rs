@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use northstar_discover::Adopters;
 use northstar_economics::{AccountEconomics, CostLine, PurchaseForecast};
 use northstar_ingest::Reject;
 
@@ -49,11 +50,15 @@ fn share(x: f64) -> String {
     number(Some((x * 1e10).round() / 1e10))
 }
 
-/// Writes `accounts.csv`.
-pub fn write_accounts(out: &mut dyn Write, accounts: &[AccountEconomics]) -> io::Result<()> {
+/// Writes `accounts.csv`, with each account's adopter cohort.
+pub fn write_accounts(
+    out: &mut dyn Write,
+    accounts: &[AccountEconomics],
+    cohorts: &[Option<Adopters>],
+) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(ACCOUNT_COLUMNS).map_err(csv_error)?;
-    for a in accounts {
+    for (a, cohort) in accounts.iter().zip(cohorts) {
         let row = [
             a.account_id.clone(),
             number(Some(a.revenue)),
@@ -70,7 +75,7 @@ pub fn write_accounts(out: &mut dyn Write, accounts: &[AccountEconomics]) -> io:
             number(Some(a.ltv_historical)),
             number(a.ltv_predicted),
             a.p_alive.map(share).unwrap_or_default(),
-            String::new(),
+            cohort.map(|c| c.name().to_owned()).unwrap_or_default(),
             String::new(),
             String::new(),
             String::new(),

@@ -310,3 +310,38 @@ fn segments_are_the_accounts_their_conditions_describe() {
         assert!(segment["p_value"].parse::<f64>().expect("p") < 0.05);
     }
 }
+
+/// Adopter cohorts: Rogers' shares of the 2,000 demo accounts by acquisition order, the same in
+/// accounts.csv and cohorts.csv, each cohort acquired after the one before.
+#[test]
+fn adopter_cohorts_follow_acquisition_order() {
+    let dir = tempfile::tempdir().expect("dir");
+    make(dir.path(), 42);
+    let cohorts = read_csv(&dir.path().join("cohorts.csv"));
+    let names: Vec<&str> = cohorts.iter().map(|c| c["cohort"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "innovators",
+            "early_adopters",
+            "early_majority",
+            "late_majority",
+            "laggards"
+        ]
+    );
+    let sizes: Vec<&str> = cohorts.iter().map(|c| c["accounts"].as_str()).collect();
+    assert_eq!(sizes, ["50", "270", "680", "680", "320"]);
+    let accounts = read_csv(&dir.path().join("accounts.csv"));
+    for c in &cohorts {
+        let n = accounts.iter().filter(|a| a["cohort"] == c["cohort"]).count();
+        assert_eq!(n.to_string(), c["accounts"]);
+    }
+    for pair in cohorts.windows(2) {
+        assert!(pair[0]["last_acquired"] <= pair[1]["first_acquired"], "{pair:?}");
+    }
+    let shares: f64 = cohorts
+        .iter()
+        .map(|c| c["objective_share"].parse::<f64>().expect("share"))
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-5);
+}

@@ -38,6 +38,8 @@ pub struct Discovery {
     pub lifts: Vec<Lift>,
     /// Significant subgroups that concentrate the objective, best first.
     pub subgroups: Vec<Subgroup>,
+    /// Significant subgroups that concentrate losses (the objective negated), worst first.
+    pub anti: Vec<Subgroup>,
     /// Each account's adopter cohort, by acquisition order.
     pub cohorts: Vec<Option<Adopters>>,
     /// Each account's acquisition day (days since 1970-01-01), when known.
@@ -66,6 +68,10 @@ pub fn discover(
     Ok(Discovery {
         lifts: northstar_discover::lift(&values, &attributes, &LiftSettings::default()),
         subgroups: northstar_discover::subgroups(&values, &attributes, &SubgroupSettings::default()),
+        anti: {
+            let losses: Vec<f64> = values.iter().map(|v| -v).collect();
+            northstar_discover::subgroups(&losses, &attributes, &SubgroupSettings::default())
+        },
         cohorts,
         acquired,
         drift,
@@ -273,13 +279,7 @@ pub fn write_segments(
         let n = members.len() as f64;
         let mean = |f: &dyn Fn(&AccountEconomics) -> f64| members.iter().map(|a| f(a)).sum::<f64>() / n;
         let ltv: Option<Vec<f64>> = members.iter().map(|a| a.ltv_predicted).collect();
-        let conditions = serde_json::to_string(
-            &s.conditions
-                .iter()
-                .map(|(attribute, c)| serde_json::json!({"attribute": attribute, "condition": c}))
-                .collect::<Vec<_>>(),
-        )
-        .map_err(io::Error::other)?;
+        let conditions = conditions_json(s)?;
         w.write_record([
             (rank + 1).to_string(),
             s.describe(),
@@ -369,4 +369,84 @@ pub fn write_cohorts(
         .map_err(io::Error::other)?;
     }
     w.flush()
+}
+
+/// The columns of `anti_icp.csv`.
+const ANTI_COLUMNS: &[&str] = &[
+    "rank",
+    "segment",
+    "conditions",
+    "accounts",
+    "share_of_accounts",
+    "profit",
+    "revenue",
+    "cac",
+    "churn_rate",
+    "p_value",
+    "profit_without",
+    "revenue_per_account_without",
+    "revenue_per_account_with",
+    "cac_per_account_without",
+    "cac_per_account_with",
+];
+
+/// Writes `anti_icp.csv`: the segments that concentrate losses, each with what the whole base's
+/// profit, revenue per account and CAC per account would have been without it.
+pub fn write_anti_icp(
+    out: &mut dyn Write,
+    anti: &[Subgroup],
+    accounts: &[AccountEconomics],
+) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(ANTI_COLUMNS).map_err(io::Error::other)?;
+    let round = |x: f64| ((x * 100.0).round() / 100.0).to_string();
+    let sum = |pick: fn(&AccountEconomics) -> f64, of: &mut dyn Iterator<Item = &AccountEconomics>| {
+        of.map(pick).sum::<f64>()
+    };
+    let all = accounts.len() as f64;
+    let (profit, revenue, cac) = (
+        sum(|a| a.profit, &mut accounts.iter()),
+        sum(|a| a.revenue, &mut accounts.iter()),
+        sum(|a| a.cac, &mut accounts.iter()),
+    );
+    for (rank, s) in anti.iter().enumerate() {
+        let members = || s.members.iter().map(|&i| &accounts[i]);
+        let n = s.members.len() as f64;
+        let (p, r, c) = (
+            sum(|a| a.profit, &mut members()),
+            sum(|a| a.revenue, &mut members()),
+            sum(|a| a.cac, &mut members()),
+        );
+        let rest = (all - n).max(1.0);
+        w.write_record([
+            (rank + 1).to_string(),
+            s.describe(),
+            conditions_json(s)?,
+            s.members.len().to_string(),
+            format!("{:.4}", n / all),
+            round(p),
+            round(r),
+            round(c),
+            format!("{:.4}", members().filter(|a| a.churned).count() as f64 / n),
+            format!("{:.3e}", s.p_value),
+            round(profit - p),
+            round((revenue - r) / rest),
+            round(revenue / all),
+            round((cac - c) / rest),
+            round(cac / all),
+        ])
+        .map_err(io::Error::other)?;
+    }
+    w.flush()
+}
+
+/// A subgroup's conditions as JSON: `[{"attribute": .., "condition": {"op": .., ..}}, ..]`.
+fn conditions_json(s: &Subgroup) -> io::Result<String> {
+    serde_json::to_string(
+        &s.conditions
+            .iter()
+            .map(|(attribute, c)| serde_json::json!({"attribute": attribute, "condition": c}))
+            .collect::<Vec<_>>(),
+    )
+    .map_err(io::Error::other)
 }

@@ -243,6 +243,9 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     out.write("cohorts.csv", |w| {
         discovery::write_cohorts(w, &found, &economics.accounts)
     })?;
+    out.write("anti_icp.csv", |w| {
+        discovery::write_anti_icp(w, &found.anti, &economics.accounts)
+    })?;
     out.write("segments.csv", |w| {
         discovery::write_segments(w, &found.subgroups, &economics.accounts)
     })?;
@@ -455,6 +458,17 @@ pub fn headline(built: &Built) -> String {
             percent(best.objective_share),
             money(best.mean_objective),
             built.discovery.subgroups.len()
+        ));
+    }
+    if let Some(worst) = built.discovery.anti.first() {
+        let members = || worst.members.iter().map(|&i| &built.economics.accounts[i]);
+        let lost: f64 = members().map(|a| a.profit).sum();
+        text.push_str(&format!(
+            "  worst segment: {} ({} accounts, profit {}; without them total profit would be {}; see anti_icp.csv)\n",
+            worst.describe(),
+            group(worst.members.len() as u64),
+            money(lost),
+            money(s.profit - lost)
         ));
     }
     if s.unallocated_spend > 0.0 {

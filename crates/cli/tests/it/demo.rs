@@ -345,3 +345,33 @@ fn adopter_cohorts_follow_acquisition_order() {
         .sum();
     assert!((shares - 1.0).abs() < 1e-5);
 }
+
+/// The anti-ICP finds the planted trap: a segment with far more revenue per account than the
+/// base that loses money, with the counterfactual base without it.
+#[test]
+fn the_anti_icp_finds_the_high_revenue_loss_makers() {
+    let dir = tempfile::tempdir().expect("dir");
+    make(dir.path(), 42);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(dir.path().join("summary.json")).expect("summary"))
+            .expect("json");
+    let total = summary["profit"].as_f64().expect("profit");
+    let anti = read_csv(&dir.path().join("anti_icp.csv"));
+    assert!(!anti.is_empty());
+    let num = |row: &BTreeMap<String, String>, c: &str| row[c].parse::<f64>().expect(c);
+    let worst = &anti[0];
+    assert!(num(worst, "profit") < 0.0);
+    assert!(num(worst, "revenue") / num(worst, "accounts") > 2.0 * num(worst, "revenue_per_account_with"));
+    for row in &anti {
+        assert!((num(row, "profit_without") - (total - num(row, "profit"))).abs() < 0.02);
+        assert!(num(row, "profit_without") > total);
+        assert!(num(row, "p_value") < 0.05);
+    }
+    // Its employee range reaches into the planted enterprise segment (more than 5,000 employees).
+    let conditions: Vec<serde_json::Value> = serde_json::from_str(&worst["conditions"]).expect("json");
+    assert!(
+        conditions
+            .iter()
+            .any(|c| c["attribute"] == "employees" && c["condition"]["max"].as_f64() > Some(5000.0))
+    );
+}

@@ -1,12 +1,12 @@
 //! The discover stage of a build: the customer accounts' attributes, read from the engine, set
-//! against the objective (profit by default), and the lift of every attribute value written to
-//! `lift.csv`.
+//! against the objective (profit by default): lift, subgroups, the anti-ICP, adopter cohorts and
+//! the product-market-fit gate, and the CSV files they are written to.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
 
 use northstar_discover::{
-    Adopters, Attribute, Drift, Lift, LiftSettings, Subgroup, SubgroupSettings, Values,
+    Adopters, Attribute, Drift, Lift, LiftSettings, Pmf, PmfInputs, Subgroup, SubgroupSettings, Values,
 };
 use northstar_economics::AccountEconomics;
 use northstar_engine::Engine;
@@ -14,7 +14,7 @@ use northstar_engine::arrow::array::{Array, Float64Array, StringArray};
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::record_batch::RecordBatch;
-use northstar_ingest::Objective;
+use northstar_ingest::{DiscoverSettings, Objective};
 
 use crate::Failure;
 
@@ -48,15 +48,27 @@ pub struct Discovery {
     pub drift: Vec<(Adopters, Vec<Drift>)>,
     /// Each account's objective.
     pub objective: Vec<f64>,
+    /// What the product-market-fit gate knows of each account.
+    pub pmf_inputs: PmfInputs,
+    /// The gate for the whole base.
+    pub pmf: Pmf,
 }
 
 /// Lift and subgroups of the customer accounts' attributes for `objective`.
 pub fn discover(
     engine: &Engine,
     accounts: &[AccountEconomics],
-    objective: Objective,
+    settings: &DiscoverSettings,
 ) -> Result<Discovery, Failure> {
-    let values = objective_values(accounts, objective)?;
+    let values = objective_values(accounts, settings.objective)?;
+    let threshold = settings.referral_threshold.unwrap_or(0.3);
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(Failure::user(format!(
+            "[discover] referral_threshold must be a share from 0 to 1, not {threshold}"
+        )));
+    }
+    let pmf_inputs = pmf_inputs(engine, accounts)?;
+    let everyone: Vec<usize> = (0..accounts.len()).collect();
     let batches = engine.query("SELECT * FROM accounts")?;
     let attributes = attributes(&batches, accounts)?;
     let acquired = acquisition_days(engine, accounts)?;
@@ -76,7 +88,61 @@ pub fn discover(
         acquired,
         drift,
         objective: values,
+        pmf: northstar_discover::pmf(&pmf_inputs, &everyone, threshold),
+        pmf_inputs,
     })
+}
+
+/// Referral, NPS responses, churn and repeat purchase of each account.
+fn pmf_inputs(engine: &Engine, accounts: &[AccountEconomics]) -> Result<PmfInputs, Failure> {
+    let batches = engine.query(
+        "SELECT a.account_id,
+                CAST(CASE WHEN a.referred_by IS NOT NULL OR lower(a.acquisition_channel) = 'referral'
+                     THEN 1 ELSE 0 END AS DOUBLE),
+                CAST(COALESCE(n.promoters, 0) AS DOUBLE),
+                CAST(COALESCE(n.detractors, 0) AS DOUBLE),
+                CAST(COALESCE(n.responses, 0) AS DOUBLE)
+         FROM accounts a
+         LEFT JOIN (SELECT account_id,
+                           sum(CASE WHEN score >= 9 THEN 1 ELSE 0 END) AS promoters,
+                           sum(CASE WHEN score <= 6 THEN 1 ELSE 0 END) AS detractors,
+                           count(*) AS responses
+                    FROM nps GROUP BY account_id) n
+           ON n.account_id = a.account_id",
+    )?;
+    let mut known: HashMap<String, [f64; 4]> = HashMap::new();
+    for batch in &batches {
+        let ids = texts(batch, 0)?;
+        let columns = [
+            texts(batch, 1)?,
+            texts(batch, 2)?,
+            texts(batch, 3)?,
+            texts(batch, 4)?,
+        ];
+        for (row, id) in ids.into_iter().enumerate() {
+            let value = |c: usize| {
+                columns[c][row]
+                    .as_deref()
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
+            if let Some(id) = id {
+                known.insert(id, [value(0), value(1), value(2), value(3)]);
+            }
+        }
+    }
+    let mut inputs = PmfInputs::default();
+    for a in accounts {
+        let [referred, promoters, detractors, responses] =
+            known.get(&a.account_id).copied().unwrap_or_default();
+        inputs.referred.push(referred > 0.0);
+        inputs.promoters.push(promoters as u32);
+        inputs.detractors.push(detractors as u32);
+        inputs.responses.push(responses as u32);
+        inputs.churned.push(a.churned);
+        inputs.repeat.push(a.orders >= 2);
+    }
+    Ok(inputs)
 }
 
 /// When each account became a customer: `customer_since`, else its first transaction.
@@ -263,18 +329,25 @@ const SEGMENT_COLUMNS: &[&str] = &[
     "churn_rate",
     "quality",
     "p_value",
+    "referral_share",
+    "nps",
+    "retention",
+    "repeat_purchase_rate",
+    "pmf",
 ];
 
 /// Writes `segments.csv`: each significant subgroup with its accounts' economics.
 pub fn write_segments(
     out: &mut dyn Write,
-    subgroups: &[Subgroup],
+    found: &Discovery,
     accounts: &[AccountEconomics],
 ) -> io::Result<()> {
+    let subgroups = &found.subgroups;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(SEGMENT_COLUMNS).map_err(io::Error::other)?;
     let round = |x: f64| ((x * 1e6).round() / 1e6).to_string();
     for (rank, s) in subgroups.iter().enumerate() {
+        let gate = northstar_discover::pmf(&found.pmf_inputs, &s.members, found.pmf.threshold);
         let members: Vec<&AccountEconomics> = s.members.iter().map(|&i| &accounts[i]).collect();
         let n = members.len() as f64;
         let mean = |f: &dyn Fn(&AccountEconomics) -> f64| members.iter().map(|a| f(a)).sum::<f64>() / n;
@@ -294,6 +367,11 @@ pub fn write_segments(
             round(mean(&|a| f64::from(u8::from(a.churned)))),
             round(s.quality),
             format!("{:.3e}", s.p_value),
+            round(gate.referral_share),
+            gate.nps.map(round).unwrap_or_default(),
+            round(gate.retention),
+            round(gate.repeat_purchase_rate),
+            gate.fit.to_string(),
         ])
         .map_err(io::Error::other)?;
     }

@@ -226,7 +226,7 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     lap("clv", &mut timings);
     let bar = spinner("measuring what sets the most profitable accounts apart");
     let objective = config.discover.objective;
-    let found = discovery::discover(&engine, &economics.accounts, objective)?;
+    let found = discovery::discover(&engine, &economics.accounts, &config.discover)?;
     bar.finish_and_clear();
     lap("discover", &mut timings);
 
@@ -247,8 +247,12 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         discovery::write_anti_icp(w, &found.anti, &economics.accounts)
     })?;
     out.write("segments.csv", |w| {
-        discovery::write_segments(w, &found.subgroups, &economics.accounts)
+        discovery::write_segments(w, &found, &economics.accounts)
     })?;
+    out.write_json(
+        "pmf.json",
+        &serde_json::json!({"base": found.pmf, "verdict": found.pmf.verdict()}),
+    )?;
     out.write_json("summary.json", &economics.summary)?;
     lap("write", &mut timings);
     timings.insert(
@@ -449,6 +453,7 @@ pub fn headline(built: &Built) -> String {
             standouts.join("; ")
         ));
     }
+    text.push_str(&format!("  {}\n", built.discovery.pmf.verdict()));
     if let Some(best) = built.discovery.subgroups.first() {
         text.push_str(&format!(
             "  best segment by {}: {} ({} accounts, {} of the total, mean {} per account; {} segments in segments.csv)\n",

@@ -65,6 +65,8 @@ pub struct DiscoverSettings {
     /// The measure that makes an account valuable.
     #[serde(default)]
     pub objective: Objective,
+    /// Share of customers who came by referral that shows product-market fit (default 0.3).
+    pub referral_threshold: Option<f64>,
 }
 
 /// The measure that ranks accounts for discovery.

@@ -375,3 +375,54 @@ fn the_anti_icp_finds_the_high_revenue_loss_makers() {
             .any(|c| c["attribute"] == "employees" && c["condition"]["max"].as_f64() > Some(5000.0))
     );
 }
+
+/// The product-market-fit gate of the whole demo base, recomputed from its input tables: the
+/// referral share from accounts.csv, the NPS from every response in nps.csv.
+#[test]
+fn the_pmf_gate_is_computed_from_referrals_and_nps() {
+    let dir = tempfile::tempdir().expect("dir");
+    make(dir.path(), 42);
+    let gate: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(dir.path().join("pmf.json")).expect("pmf")).expect("json");
+    let customers: std::collections::BTreeSet<String> = read_csv(&dir.path().join("accounts.csv"))
+        .into_iter()
+        .map(|r| r["account_id"].clone())
+        .collect();
+    let accounts: Vec<BTreeMap<String, String>> = read_csv(&dir.path().join("data/accounts.csv"))
+        .into_iter()
+        .filter(|a| customers.contains(&a["account_id"]))
+        .collect();
+    let referred: std::collections::BTreeSet<String> = accounts
+        .iter()
+        .filter(|a| !a["referred_by"].is_empty() || a["acquisition_channel"] == "referral")
+        .map(|a| a["account_id"].clone())
+        .collect();
+    let share = referred.len() as f64 / customers.len() as f64;
+    assert!((gate["base"]["referral_share"].as_f64().unwrap() - share).abs() < 1e-12);
+    assert_eq!(gate["base"]["fit"], share >= 0.3);
+    let nps = |pick: &dyn Fn(&str) -> bool| {
+        let (mut promoters, mut detractors, mut responses) = (0.0, 0.0, 0.0);
+        for r in read_csv(&dir.path().join("data/nps.csv")) {
+            if !customers.contains(&r["account_id"]) || !pick(&r["account_id"]) {
+                continue;
+            }
+            let score: f64 = r["score"].parse().expect("score");
+            promoters += f64::from(u8::from(score >= 9.0));
+            detractors += f64::from(u8::from(score <= 6.0));
+            responses += 1.0;
+        }
+        100.0 * (promoters - detractors) / responses
+    };
+    let close = |key: &str, want: f64| {
+        let got = gate["base"][key].as_f64().expect(key);
+        assert!((got - want).abs() < 1e-9, "{key}: {got} vs {want}");
+    };
+    close("nps", nps(&|_| true));
+    close("nps_referred", nps(&|id| referred.contains(id)));
+    close("nps_other", nps(&|id| !referred.contains(id)));
+    assert!(gate["verdict"].as_str().unwrap().contains("came by referral"));
+    for segment in read_csv(&dir.path().join("segments.csv")) {
+        let segment_share: f64 = segment["referral_share"].parse().expect("share");
+        assert_eq!(segment["pmf"], (segment_share >= 0.3).to_string());
+    }
+}

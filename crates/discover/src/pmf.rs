@@ -137,8 +137,22 @@ mod tests {
         assert!(
             others
                 .verdict()
+                .starts_with("with only 2 customers, product-market fit cannot be judged yet")
+        );
+        // With enough customers the verdict is given, and without fit it says what would help.
+        let many = Pmf {
+            accounts: 500,
+            ..others
+        };
+        assert!(
+            many.verdict()
                 .starts_with("no product-market fit shown: 0% came by referral")
         );
-        assert!(others.verdict().contains("jobs customers hire the product for"));
+        assert!(many.verdict().contains("jobs customers hire the product for"));
+        assert!(
+            Pmf { fit: true, ..many }
+                .verdict()
+                .starts_with("product-market fit: 0% came by referral")
+        );
     }
 }

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use northstar_discover::{
-    Adopters, Attribute, Drift, Lift, LiftSettings, Pmf, PmfInputs, Subgroup, SubgroupSettings, Values,
+    Adopters, Attribute, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Subgroup,
+    SubgroupSettings, Values,
 };
 use northstar_economics::AccountEconomics;
 use northstar_engine::Engine;
@@ -52,6 +53,8 @@ pub struct Discovery {
     pub pmf_inputs: PmfInputs,
     /// The gate for the whole base.
     pub pmf: Pmf,
+    /// Who decides, pays, uses and influences at the top accounts.
+    pub ecosystem: Ecosystem,
 }
 
 /// Lift and subgroups of the customer accounts' attributes for `objective`.
@@ -69,6 +72,8 @@ pub fn discover(
     }
     let pmf_inputs = pmf_inputs(engine, accounts)?;
     let everyone: Vec<usize> = (0..accounts.len()).collect();
+    let top = northstar_discover::top_accounts(&values, LiftSettings::default().top_share);
+    let ecosystem = northstar_discover::ecosystem(&contacts(engine, accounts)?, &top, &values, 10);
     let batches = engine.query("SELECT * FROM accounts")?;
     let attributes = attributes(&batches, accounts)?;
     let acquired = acquisition_days(engine, accounts)?;
@@ -90,7 +95,43 @@ pub fn discover(
         objective: values,
         pmf: northstar_discover::pmf(&pmf_inputs, &everyone, threshold),
         pmf_inputs,
+        ecosystem,
     })
+}
+
+/// The customer accounts' contacts.
+fn contacts(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Contact>, Failure> {
+    let position: HashMap<&str, usize> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.account_id.as_str(), i))
+        .collect();
+    let mut out = Vec::new();
+    for batch in engine.query("SELECT account_id, role, title, department, person_key FROM contacts")? {
+        let (ids, roles, titles) = (texts(&batch, 0)?, texts(&batch, 1)?, texts(&batch, 2)?);
+        let (departments, people) = (texts(&batch, 3)?, texts(&batch, 4)?);
+        let rows = ids
+            .into_iter()
+            .zip(roles)
+            .zip(titles)
+            .zip(departments)
+            .zip(people);
+        for ((((id, role), title), department), person_key) in rows {
+            let (Some(id), Some(role)) = (id, role) else {
+                continue;
+            };
+            if let Some(&account) = position.get(id.as_str()) {
+                out.push(Contact {
+                    account,
+                    role: role.to_lowercase(),
+                    title,
+                    department,
+                    person_key,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Referral, NPS responses, churn and repeat purchase of each account.

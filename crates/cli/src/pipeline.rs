@@ -253,6 +253,7 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         "pmf.json",
         &serde_json::json!({"base": found.pmf, "verdict": found.pmf.verdict()}),
     )?;
+    out.write_json("ecosystem.json", &found.ecosystem)?;
     out.write_json("summary.json", &economics.summary)?;
     lap("write", &mut timings);
     timings.insert(

@@ -7,16 +7,19 @@
 //! searches conjunctions of up to three conditions whose accounts concentrate the objective.
 //! [`adopter_cohorts`] places accounts in Rogers' adopter cohorts by acquisition order, and
 //! [`drift`] names what each cohort has more of than the whole base. [`pmf`] is the
-//! product-market-fit gate of a group of accounts.
+//! product-market-fit gate of a group of accounts, and [`ecosystem`] the buying roles behind
+//! the top accounts.
 
 mod attributes;
 mod cohorts;
+mod ecosystem;
 mod lift;
 mod pmf;
 mod subgroups;
 
 pub use attributes::{Attribute, Condition, Values};
 pub use cohorts::{Adopters, Drift, adopter_cohorts, drift};
-pub use lift::{Lift, LiftSettings, lift, wilson_interval};
+pub use ecosystem::{Contact, Ecosystem, Leverage, Role, Share, ecosystem};
+pub use lift::{Lift, LiftSettings, lift, top_accounts, wilson_interval};
 pub use pmf::{Pmf, PmfInputs, pmf};
 pub use subgroups::{Subgroup, SubgroupSettings, subgroups};

@@ -119,7 +119,7 @@ pub fn lift(objective: &[f64], attributes: &[Attribute], settings: &LiftSettings
 
 /// Flags the first `share` of accounts by descending objective (at least one); ties keep the
 /// input order.
-fn top_accounts(objective: &[f64], share: f64) -> Vec<bool> {
+pub fn top_accounts(objective: &[f64], share: f64) -> Vec<bool> {
     let mut order: Vec<usize> = (0..objective.len()).collect();
     order.sort_by(|&a, &b| objective[b].total_cmp(&objective[a]));
     let count = ((share * objective.len() as f64).round() as usize).clamp(1, objective.len().max(1));

@@ -426,3 +426,53 @@ fn the_pmf_gate_is_computed_from_referrals_and_nps() {
         assert_eq!(segment["pmf"], (segment_share >= 0.3).to_string());
     }
 }
+
+/// The buying ecosystem: the decider with the most leverage, recomputed from contacts.csv and
+/// the accounts' profit, and every role's coverage.
+#[test]
+fn decider_leverage_is_recomputed_from_contacts() {
+    let dir = tempfile::tempdir().expect("dir");
+    make(dir.path(), 42);
+    let e: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(dir.path().join("ecosystem.json")).expect("ecosystem"))
+            .expect("json");
+    let profit: BTreeMap<String, f64> = read_csv(&dir.path().join("accounts.csv"))
+        .into_iter()
+        .map(|r| (r["account_id"].clone(), r["profit"].parse().expect("profit")))
+        .collect();
+    let contacts = read_csv(&dir.path().join("data/contacts.csv"));
+    let leader = &e["decider_leverage"][0];
+    let key = leader["person_key"].as_str().expect("key");
+    let accounts: std::collections::BTreeSet<&str> = contacts
+        .iter()
+        .filter(|c| c["person_key"] == key && c["role"] == "decider" && profit.contains_key(&c["account_id"]))
+        .map(|c| c["account_id"].as_str())
+        .collect();
+    assert_eq!(leader["accounts"].as_u64(), Some(accounts.len() as u64));
+    let total: f64 = accounts.iter().map(|a| profit[*a]).sum();
+    assert!((leader["total_objective"].as_f64().unwrap() - total).abs() < 1e-6);
+    // No other decider's accounts make more profit together.
+    let mut by_person: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for c in contacts
+        .iter()
+        .filter(|c| c["role"] == "decider" && !c["person_key"].is_empty())
+    {
+        if profit.contains_key(&c["account_id"]) {
+            by_person
+                .entry(c["person_key"].as_str())
+                .or_default()
+                .insert(c["account_id"].as_str());
+        }
+    }
+    for (person, accounts) in by_person.iter().filter(|(_, a)| a.len() >= 2) {
+        let sum: f64 = accounts.iter().map(|a| profit[*a]).sum();
+        assert!(sum <= total + 1e-6, "{person} has {sum} > {total}");
+    }
+    let roles: Vec<&str> = e["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["decider", "payer", "user", "influencer"]);
+}

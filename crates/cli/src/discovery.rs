@@ -55,6 +55,85 @@ pub struct Discovery {
     pub pmf: Pmf,
     /// Who decides, pays, uses and influences at the top accounts.
     pub ecosystem: Ecosystem,
+    /// The closed deals of every account with its attributes.
+    pub deals: Vec<Deal>,
+}
+
+/// A closed deal, with the attributes of its account (from accounts or prospects) as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deal {
+    /// Won (else lost).
+    pub won: bool,
+    /// Days from created to closed, when both are known.
+    pub cycle_days: Option<f64>,
+    /// The account's attribute values by column name.
+    pub attributes: HashMap<String, String>,
+}
+
+impl Deal {
+    /// Whether the deal's account meets every condition of `subgroup`.
+    fn in_segment(&self, subgroup: &Subgroup) -> bool {
+        subgroup
+            .conditions
+            .iter()
+            .all(|(attribute, c)| self.attributes.get(attribute).is_some_and(|v| c.matches_text(v)))
+    }
+}
+
+/// Win rate and median sales cycle (of won deals) of the deals `inside` selects.
+pub fn deal_figures(deals: &[Deal], inside: impl Fn(&Deal) -> bool) -> (Option<f64>, Option<f64>) {
+    let chosen: Vec<&Deal> = deals.iter().filter(|d| inside(d)).collect();
+    let won = chosen.iter().filter(|d| d.won).count();
+    let win_rate = (!chosen.is_empty()).then(|| won as f64 / chosen.len() as f64);
+    let mut cycles: Vec<f64> = chosen
+        .iter()
+        .filter(|d| d.won)
+        .filter_map(|d| d.cycle_days)
+        .collect();
+    cycles.sort_by(f64::total_cmp);
+    let median = match cycles.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(cycles[n / 2]),
+        n => Some((cycles[n / 2 - 1] + cycles[n / 2]) / 2.0),
+    };
+    (win_rate, median)
+}
+
+/// The closed (won or lost) deals, each with its account's attributes from the accounts or
+/// prospects table, so that a segment's win rate counts the deals it lost too.
+fn closed_deals(engine: &Engine) -> Result<Vec<Deal>, Failure> {
+    let mut attributes: HashMap<String, HashMap<String, String>> = HashMap::new();
+    for table in ["prospects", "accounts"] {
+        for batch in engine.query(&format!("SELECT * FROM {table}"))? {
+            let schema = batch.schema();
+            let ids = texts(&batch, 0)?;
+            for (column, field) in schema.fields().iter().enumerate().skip(1) {
+                for (id, value) in ids.iter().zip(texts(&batch, column)?) {
+                    if let (Some(id), Some(value)) = (id, value) {
+                        attributes
+                            .entry(id.clone())
+                            .or_default()
+                            .insert(field.name().clone(), value);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let sql = "SELECT account_id, lower(stage),
+                      CAST(CAST(closed AS INT) - CAST(created AS INT) AS DOUBLE)
+               FROM deals WHERE lower(stage) IN ('won', 'lost')";
+    for batch in engine.query(sql)? {
+        let (ids, stages, cycles) = (texts(&batch, 0)?, texts(&batch, 1)?, texts(&batch, 2)?);
+        for ((id, stage), cycle) in ids.into_iter().zip(stages).zip(cycles) {
+            out.push(Deal {
+                won: stage.as_deref() == Some("won"),
+                cycle_days: cycle.and_then(|c| c.parse().ok()),
+                attributes: id.and_then(|id| attributes.get(&id).cloned()).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Lift and subgroups of the customer accounts' attributes for `objective`.
@@ -96,6 +175,7 @@ pub fn discover(
         pmf: northstar_discover::pmf(&pmf_inputs, &everyone, threshold),
         pmf_inputs,
         ecosystem,
+        deals: closed_deals(engine)?,
     })
 }
 
@@ -368,6 +448,8 @@ const SEGMENT_COLUMNS: &[&str] = &[
     "mean_ltv_predicted",
     "mean_cac",
     "churn_rate",
+    "win_rate",
+    "median_sales_cycle_days",
     "quality",
     "p_value",
     "referral_share",
@@ -389,6 +471,7 @@ pub fn write_segments(
     let round = |x: f64| ((x * 1e6).round() / 1e6).to_string();
     for (rank, s) in subgroups.iter().enumerate() {
         let gate = northstar_discover::pmf(&found.pmf_inputs, &s.members, found.pmf.threshold);
+        let (win_rate, cycle) = deal_figures(&found.deals, |d| d.in_segment(s));
         let members: Vec<&AccountEconomics> = s.members.iter().map(|&i| &accounts[i]).collect();
         let n = members.len() as f64;
         let mean = |f: &dyn Fn(&AccountEconomics) -> f64| members.iter().map(|a| f(a)).sum::<f64>() / n;
@@ -406,6 +489,8 @@ pub fn write_segments(
             ltv.map(|l| round(l.iter().sum::<f64>() / n)).unwrap_or_default(),
             round(mean(&|a| a.cac)),
             round(mean(&|a| f64::from(u8::from(a.churned)))),
+            win_rate.map(round).unwrap_or_default(),
+            cycle.map(round).unwrap_or_default(),
             round(s.quality),
             format!("{:.3e}", s.p_value),
             round(gate.referral_share),
@@ -507,15 +592,22 @@ const ANTI_COLUMNS: &[&str] = &[
     "revenue_per_account_with",
     "cac_per_account_without",
     "cac_per_account_with",
+    "win_rate_without",
+    "win_rate_with",
+    "median_sales_cycle_days_without",
+    "median_sales_cycle_days_with",
 ];
 
 /// Writes `anti_icp.csv`: the segments that concentrate losses, each with what the whole base's
 /// profit, revenue per account and CAC per account would have been without it.
 pub fn write_anti_icp(
     out: &mut dyn Write,
-    anti: &[Subgroup],
+    found: &Discovery,
     accounts: &[AccountEconomics],
 ) -> io::Result<()> {
+    let anti = &found.anti;
+    let (win_with, cycle_with) = deal_figures(&found.deals, |_| true);
+    let optional = |x: Option<f64>| x.map(|x| format!("{x:.4}")).unwrap_or_default();
     let mut w = csv::Writer::from_writer(out);
     w.write_record(ANTI_COLUMNS).map_err(io::Error::other)?;
     let round = |x: f64| ((x * 100.0).round() / 100.0).to_string();
@@ -537,6 +629,7 @@ pub fn write_anti_icp(
             sum(|a| a.cac, &mut members()),
         );
         let rest = (all - n).max(1.0);
+        let (win_without, cycle_without) = deal_figures(&found.deals, |d| !d.in_segment(s));
         w.write_record([
             (rank + 1).to_string(),
             s.describe(),
@@ -553,6 +646,10 @@ pub fn write_anti_icp(
             round(revenue / all),
             round((cac - c) / rest),
             round(cac / all),
+            optional(win_without),
+            optional(win_with),
+            optional(cycle_without),
+            optional(cycle_with),
         ])
         .map_err(io::Error::other)?;
     }

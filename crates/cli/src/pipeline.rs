@@ -244,7 +244,7 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         discovery::write_cohorts(w, &found, &economics.accounts)
     })?;
     out.write("anti_icp.csv", |w| {
-        discovery::write_anti_icp(w, &found.anti, &economics.accounts)
+        discovery::write_anti_icp(w, &found, &economics.accounts)
     })?;
     out.write("segments.csv", |w| {
         discovery::write_segments(w, &found, &economics.accounts)

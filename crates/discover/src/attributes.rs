@@ -65,6 +65,18 @@ pub enum Condition {
 }
 
 impl Condition {
+    /// Whether an attribute's value, as written in an input table, meets the condition (lists
+    /// are `;`-separated).
+    pub fn matches_text(&self, text: &str) -> bool {
+        match self {
+            Condition::In { values } => values.iter().any(|v| v == text.trim()),
+            Condition::Contains { values } => text.split(';').any(|e| values.iter().any(|v| v == e.trim())),
+            Condition::Between { min, max } => {
+                text.trim().parse::<f64>().is_ok_and(|x| x >= *min && x <= *max)
+            }
+        }
+    }
+
     /// The condition in words, e.g. `in Logistics` or `between 200 and 5000`.
     pub fn describe(&self) -> String {
         match self {
@@ -72,5 +84,28 @@ impl Condition {
             Condition::Between { min, max } => format!("between {min} and {max}"),
             Condition::Contains { values } => format!("contains {}", values.join(", ")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_match_values_as_written() {
+        let industry = Condition::In {
+            values: vec!["Logistics".into()],
+        };
+        assert!(industry.matches_text(" Logistics") && !industry.matches_text("Retail"));
+        let tech = Condition::Contains {
+            values: vec!["Kubernetes".into()],
+        };
+        assert!(tech.matches_text("AWS; Kubernetes") && !tech.matches_text("AWS;Kube"));
+        let size = Condition::Between {
+            min: 200.0,
+            max: 5000.0,
+        };
+        assert!(size.matches_text("200") && size.matches_text("5000") && !size.matches_text("5001"));
+        assert!(!size.matches_text("") && !size.matches_text("many"));
     }
 }

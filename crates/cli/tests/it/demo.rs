@@ -476,3 +476,67 @@ fn decider_leverage_is_recomputed_from_contacts() {
         .collect();
     assert_eq!(roles, ["decider", "payer", "user", "influencer"]);
 }
+
+/// Segment win rates count the deals lost to prospects that meet the segment's conditions; over
+/// all deals they agree with the headline win rate and sales cycle.
+#[test]
+fn segment_win_rates_count_lost_deals_of_lookalike_prospects() {
+    let dir = tempfile::tempdir().expect("dir");
+    make(dir.path(), 42);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(dir.path().join("summary.json")).expect("summary"))
+            .expect("json");
+    let anti = read_csv(&dir.path().join("anti_icp.csv"));
+    let num = |row: &BTreeMap<String, String>, c: &str| row[c].parse::<f64>().expect(c);
+    assert!((num(&anti[0], "win_rate_with") - summary["deals"]["win_rate"].as_f64().unwrap()).abs() < 1e-4);
+    assert_eq!(
+        num(&anti[0], "median_sales_cycle_days_with"),
+        summary["deals"]["median_sales_cycle_days"].as_f64().unwrap()
+    );
+    // The best segment's win rate from deals.csv, the accounts and the prospects.
+    let mut attributes: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for table in ["data/prospects.csv", "data/accounts.csv"] {
+        for row in read_csv(&dir.path().join(table)) {
+            attributes.insert(row["account_id"].clone(), row);
+        }
+    }
+    let segment = &read_csv(&dir.path().join("segments.csv"))[0];
+    let conditions: Vec<serde_json::Value> = serde_json::from_str(&segment["conditions"]).expect("json");
+    let meets = |a: &BTreeMap<String, String>| {
+        conditions.iter().all(|c| {
+            let value = a
+                .get(c["attribute"].as_str().unwrap())
+                .map(String::as_str)
+                .unwrap_or("");
+            let condition = &c["condition"];
+            let values = || {
+                condition["values"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap())
+            };
+            match condition["op"].as_str().unwrap() {
+                "in" => values().any(|v| v == value),
+                "contains" => value.split(';').any(|e| values().any(|v| v == e.trim())),
+                _ => value.parse::<f64>().is_ok_and(|x| {
+                    x >= condition["min"].as_f64().unwrap() && x <= condition["max"].as_f64().unwrap()
+                }),
+            }
+        })
+    };
+    let (mut won, mut closed) = (0.0, 0.0);
+    for deal in read_csv(&dir.path().join("data/deals.csv")) {
+        if deal["stage"] == "open" || !attributes.get(&deal["account_id"]).is_some_and(meets) {
+            continue;
+        }
+        closed += 1.0;
+        won += f64::from(u8::from(deal["stage"] == "won"));
+    }
+    assert!(
+        (num(segment, "win_rate") - won / closed).abs() < 1e-6,
+        "{} vs {}",
+        segment["win_rate"],
+        won / closed
+    );
+}

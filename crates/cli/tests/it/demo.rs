@@ -5,6 +5,34 @@ use std::path::Path;
 
 use crate::support::{build_with, options, read_csv};
 
+/// Whether an input row meets every condition of a segment, as written in segments.csv (an
+/// independent reading of the ICP operators).
+fn meets_conditions(conditions: &[serde_json::Value], row: &BTreeMap<String, String>) -> bool {
+    conditions.iter().all(|c| {
+        let value = row
+            .get(c["attribute"].as_str().unwrap())
+            .map(String::as_str)
+            .unwrap_or("");
+        let condition = &c["condition"];
+        let mut values = condition["values"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str());
+        match condition["op"].as_str().unwrap() {
+            "in" => values.any(|v| v == value),
+            "contains" => {
+                let values: Vec<&str> = values.collect();
+                value.split(';').any(|e| values.contains(&e.trim()))
+            }
+            "between" => value.parse::<f64>().is_ok_and(|x| {
+                x >= condition["min"].as_f64().unwrap() && x <= condition["max"].as_f64().unwrap()
+            }),
+            op => panic!("unknown op {op}"),
+        }
+    })
+}
+
 fn make(dir: &Path, seed: u64) {
     northstar_demo::write_demo(&dir.join("data"), northstar_demo::Size::Small, seed).expect("demo data");
     build_with(&dir.join("data"), dir, &options()).expect("demo builds");
@@ -268,29 +296,7 @@ fn segments_are_the_accounts_their_conditions_describe() {
     assert!(!segments.is_empty());
     for segment in &segments {
         let conditions: Vec<serde_json::Value> = serde_json::from_str(&segment["conditions"]).expect("json");
-        let meets = |a: &BTreeMap<String, String>| {
-            conditions.iter().all(|c| {
-                let value = a
-                    .get(c["attribute"].as_str().unwrap())
-                    .map(String::as_str)
-                    .unwrap_or("");
-                let condition = &c["condition"];
-                match condition["op"].as_str().unwrap() {
-                    "in" => condition["values"].as_array().unwrap().iter().any(|v| v == value),
-                    "contains" => value.split(';').any(|e| {
-                        condition["values"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .any(|v| v == e.trim())
-                    }),
-                    "between" => value.parse::<f64>().is_ok_and(|x| {
-                        x >= condition["min"].as_f64().unwrap() && x <= condition["max"].as_f64().unwrap()
-                    }),
-                    op => panic!("unknown op {op}"),
-                }
-            })
-        };
+        let meets = |a: &BTreeMap<String, String>| meets_conditions(&conditions, a);
         let members: Vec<&BTreeMap<String, String>> = economics
             .iter()
             .filter(|r| meets(&attributes[&r["account_id"]]))
@@ -502,29 +508,7 @@ fn segment_win_rates_count_lost_deals_of_lookalike_prospects() {
     }
     let segment = &read_csv(&dir.path().join("segments.csv"))[0];
     let conditions: Vec<serde_json::Value> = serde_json::from_str(&segment["conditions"]).expect("json");
-    let meets = |a: &BTreeMap<String, String>| {
-        conditions.iter().all(|c| {
-            let value = a
-                .get(c["attribute"].as_str().unwrap())
-                .map(String::as_str)
-                .unwrap_or("");
-            let condition = &c["condition"];
-            let values = || {
-                condition["values"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|v| v.as_str().unwrap())
-            };
-            match condition["op"].as_str().unwrap() {
-                "in" => values().any(|v| v == value),
-                "contains" => value.split(';').any(|e| values().any(|v| v == e.trim())),
-                _ => value.parse::<f64>().is_ok_and(|x| {
-                    x >= condition["min"].as_f64().unwrap() && x <= condition["max"].as_f64().unwrap()
-                }),
-            }
-        })
-    };
+    let meets = |a: &BTreeMap<String, String>| meets_conditions(&conditions, a);
     let (mut won, mut closed) = (0.0, 0.0);
     for deal in read_csv(&dir.path().join("data/deals.csv")) {
         if deal["stage"] == "open" || !attributes.get(&deal["account_id"]).is_some_and(meets) {

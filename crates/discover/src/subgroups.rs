@@ -30,6 +30,9 @@ pub struct SubgroupSettings {
     pub alpha: f64,
     /// Jaccard similarity above which two subgroups count as the same accounts.
     pub duplicate_overlap: f64,
+    /// Equal-count bins a numeric attribute is cut into: finer than for lift, so that a
+    /// conjunction can find a boundary such as a size above which accounts stop paying.
+    pub bins: usize,
 }
 
 impl Default for SubgroupSettings {
@@ -41,6 +44,7 @@ impl Default for SubgroupSettings {
             min_support: 20,
             alpha: 0.05,
             duplicate_overlap: 0.9,
+            bins: 10,
         }
     }
 }
@@ -91,7 +95,11 @@ pub fn subgroups(objective: &[f64], attributes: &[Attribute], settings: &Subgrou
     let selectors: Vec<(usize, Condition, Vec<usize>)> = attributes
         .iter()
         .enumerate()
-        .flat_map(|(a, attribute)| conditions(attribute, 5).into_iter().map(move |(c, m)| (a, c, m)))
+        .flat_map(|(a, attribute)| {
+            conditions(attribute, settings.bins)
+                .into_iter()
+                .map(move |(c, m)| (a, c, m))
+        })
         .filter(|(_, _, m)| m.len() >= settings.min_support && m.len() < n)
         .collect();
     let quality = |members: &[usize]| {

@@ -373,12 +373,26 @@ fn the_anti_icp_finds_the_high_revenue_loss_makers() {
         assert!(num(row, "profit_without") > total);
         assert!(num(row, "p_value") < 0.05);
     }
-    // Its employee range reaches into the planted enterprise segment (more than 5,000 employees).
+    // Its employee range is the planted enterprise segment (more than 5,000 employees), and the
+    // best segment stops below it.
     let conditions: Vec<serde_json::Value> = serde_json::from_str(&worst["conditions"]).expect("json");
+    let employees = conditions
+        .iter()
+        .find(|c| c["attribute"] == "employees")
+        .expect("an employees condition");
     assert!(
-        conditions
-            .iter()
-            .any(|c| c["attribute"] == "employees" && c["condition"]["max"].as_f64() > Some(5000.0))
+        employees["condition"]["min"].as_f64().unwrap() > 4900.0,
+        "{employees}"
+    );
+    let best = &read_csv(&dir.path().join("segments.csv"))[0];
+    let conditions: Vec<serde_json::Value> = serde_json::from_str(&best["conditions"]).expect("json");
+    let employees = conditions
+        .iter()
+        .find(|c| c["attribute"] == "employees")
+        .expect("an employees condition");
+    assert!(
+        employees["condition"]["max"].as_f64().unwrap() <= 5000.0,
+        "{employees}"
     );
 }
 

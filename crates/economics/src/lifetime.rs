@@ -215,6 +215,27 @@ pub fn predict_lifetime_value(
     horizon_months: u32,
     annual_discount: f64,
 ) -> Result<()> {
+    let method = lifetime_method(
+        engine,
+        &mut economics.accounts,
+        choice,
+        horizon_months,
+        annual_discount,
+    )?;
+    economics.summary.lifetime_value = Some(method);
+    Ok(())
+}
+
+/// Chooses and fits the model, fills the accounts' predictions, and says what was done (or why
+/// nothing was).
+fn lifetime_method(
+    engine: &Engine,
+    accounts: &mut [AccountEconomics],
+    choice: Option<LifetimeModel>,
+    horizon_months: u32,
+    annual_discount: f64,
+) -> Result<LifetimeMethod> {
+    let none = |reason: String| Ok(LifetimeMethod::none(reason, horizon_months, annual_discount));
     let (model, reason) = match choice {
         Some(model) => (model, "set in northstar.toml".to_owned()),
         None if has_renewals(engine)? => (
@@ -226,15 +247,12 @@ pub fn predict_lifetime_value(
             "transactions are purchases without contract renewals".to_owned(),
         ),
     };
-    let customers = economics.accounts.iter().filter(|a| a.orders > 0).count();
+    let customers = accounts.iter().filter(|a| a.orders > 0).count();
     if customers < MIN_CUSTOMERS {
-        let reason = format!(
+        return none(format!(
             "{customers} accounts with purchases are too few to fit a lifetime-value model \
              (at least {MIN_CUSTOMERS} are needed)"
-        );
-        economics.summary.lifetime_value =
-            Some(LifetimeMethod::none(reason, horizon_months, annual_discount));
-        return Ok(());
+        ));
     }
     let unit = match model {
         LifetimeModel::Retention => TimeUnit::Month,
@@ -246,18 +264,15 @@ pub fn predict_lifetime_value(
         unit,
     };
     let outcome = match model {
-        LifetimeModel::Retention => retention_futures(&economics.accounts, &horizon),
-        LifetimeModel::Purchases(m) => purchase_futures(engine, m, &horizon, &economics.accounts),
+        LifetimeModel::Retention => retention_futures(accounts, &horizon),
+        LifetimeModel::Purchases(m) => purchase_futures(engine, m, &horizon, accounts),
     };
     let (name, futures, fit) = match outcome {
         Ok((name, _, fit)) if !fit.diagnostics.converged => {
-            let reason = format!(
+            return none(format!(
                 "{reason}, but the {name} fit did not converge: {:?}",
                 fit.diagnostics.notes
-            );
-            economics.summary.lifetime_value =
-                Some(LifetimeMethod::none(reason, horizon_months, annual_discount));
-            return Ok(());
+            ));
         }
         Ok(found) => found,
         Err(EconomicsError::Clv(e)) => {
@@ -265,15 +280,12 @@ pub fn predict_lifetime_value(
                 LifetimeModel::Retention => "sbg",
                 LifetimeModel::Purchases(m) => m.name(),
             };
-            let reason = format!("{reason}, but {name} could not be fitted: {e}");
-            economics.summary.lifetime_value =
-                Some(LifetimeMethod::none(reason, horizon_months, annual_discount));
-            return Ok(());
+            return none(format!("{reason}, but {name} could not be fitted: {e}"));
         }
         Err(e) => return Err(e),
     };
     let (mut predicted, mut total) = (0u64, 0.0);
-    for account in &mut economics.accounts {
+    for account in accounts.iter_mut() {
         if let Some((p_alive, future)) = futures.get(&account.account_id) {
             account.p_alive = Some(*p_alive);
             account.ltv_predicted = future.map(|f| round_cents(account.ltv_historical + f));
@@ -283,7 +295,7 @@ pub fn predict_lifetime_value(
             }
         }
     }
-    economics.summary.lifetime_value = Some(LifetimeMethod {
+    Ok(LifetimeMethod {
         model: name.to_owned(),
         reason,
         params: fit
@@ -297,8 +309,7 @@ pub fn predict_lifetime_value(
         annual_discount,
         accounts_predicted: predicted,
         total_ltv_predicted: round_cents(total),
-    });
-    Ok(())
+    })
 }
 
 /// sBG futures: every account with a tenure.

@@ -9,7 +9,7 @@ use northstar_clv::{Customer, TimeUnit};
 use northstar_engine::Engine;
 use northstar_engine::arrow::array::{Float64Array, Int64Array};
 
-use crate::{EconomicsError, Result, column, first_date, texts};
+use crate::{EconomicsError, Result, column, first_date, single_f64, texts};
 
 /// One account's history, split at the calibration end.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,10 +99,9 @@ pub fn repeat_summary(
             });
         }
     }
-    let holdout_days = single_days(
-        engine,
-        &format!("CAST(DATE '{last}' AS INT) - CAST(DATE '{end}' AS INT)"),
-    )?;
+    let holdout_days = single_f64(&engine.query(&format!(
+        "SELECT CAST(CAST(DATE '{last}' AS INT) - CAST(DATE '{end}' AS INT) AS DOUBLE)"
+    ))?)?;
     let has_holdout = holdout_days > 0.0;
     Ok(RepeatSummary {
         histories,
@@ -110,13 +109,4 @@ pub fn repeat_summary(
         holdout_end: has_holdout.then_some(last),
         holdout_length: if has_holdout { holdout_days / days } else { 0.0 },
     })
-}
-
-/// Evaluates an integer day-count expression.
-fn single_days(engine: &Engine, expression: &str) -> Result<f64> {
-    let batches = engine.query(&format!("SELECT CAST({expression} AS DOUBLE)"))?;
-    let batch = batches
-        .first()
-        .ok_or_else(|| EconomicsError::Shape("days".into()))?;
-    Ok(column::<Float64Array>(batch, 0)?.value(0))
 }

@@ -80,6 +80,18 @@ pub struct BuildOptions {
     pub json: bool,
 }
 
+/// Options of the commands that read input without building: where rejected rows go, and how
+/// many stop the run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RejectOptions {
+    /// Also write every rejected row to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Stop with exit code 1 when a table's rejected rows exceed this percentage of its rows.
+    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
+    pub max_rejects: f64,
+}
+
 /// Arguments of `build`.
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
@@ -104,12 +116,9 @@ pub struct ValidateArgs {
     /// Column mapping to use instead of DATA/northstar.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Also write every rejected row to this CSV file.
-    #[arg(long, value_name = "FILE")]
-    pub rejects: Option<PathBuf>,
-    /// Stop with exit code 1 when a table's rejected rows exceed this percentage of its rows.
-    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
-    pub max_rejects: f64,
+    /// Where rejected rows go, and how many stop the run.
+    #[command(flatten)]
+    pub rejects: RejectOptions,
     /// Print machine-readable JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -167,12 +176,9 @@ pub struct ClvArgs {
     /// Column mapping for the file (its `[transactions]` section), e.g. for a raw order export.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Also write every rejected row to this CSV file.
-    #[arg(long, value_name = "FILE")]
-    pub rejects: Option<PathBuf>,
-    /// Stop with exit code 1 when rejected rows exceed this percentage of the file's rows.
-    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
-    pub max_rejects: f64,
+    /// Where rejected rows go, and how many stop the run.
+    #[command(flatten)]
+    pub rejects: RejectOptions,
     /// Threads; defaults to the number of cores.
     #[arg(long)]
     pub threads: Option<usize>,

@@ -107,6 +107,27 @@ pub fn ingest_summary(ingested: &Ingested) -> String {
     text
 }
 
+/// Fails unless `--max-rejects` is a percentage.
+pub fn check_max_rejects(percent: f64) -> Result<(), Failure> {
+    if (0.0..=100.0).contains(&percent) {
+        Ok(())
+    } else {
+        Err(Failure::user(format!(
+            "--max-rejects must be a percentage from 0 to 100, not {percent}"
+        )))
+    }
+}
+
+/// Fails unless the date given for `flag`, if any, is an ISO date.
+pub fn check_date(flag: &str, day: Option<&str>) -> Result<(), Failure> {
+    match day {
+        Some(day) => northstar_ingest::values::parse_date(day, None)
+            .map(|_| ())
+            .map_err(|e| Failure::user(format!("{flag}: {e}"))),
+        None => Ok(()),
+    }
+}
+
 /// Writes the single file `path` atomically with `fill`.
 pub fn write_file(
     path: &Path,
@@ -179,16 +200,8 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         }
     };
     let options = request.options;
-    if !(0.0..=100.0).contains(&options.max_rejects) {
-        return Err(Failure::user(format!(
-            "--max-rejects must be a percentage from 0 to 100, not {}",
-            options.max_rejects
-        )));
-    }
-    if let Some(day) = &options.as_of {
-        northstar_ingest::values::parse_date(day, None)
-            .map_err(|e| Failure::user(format!("--as-of: {e}")))?;
-    }
+    check_max_rejects(options.max_rejects)?;
+    check_date("--as-of", options.as_of.as_deref())?;
     // Checked before the output folder is made, so that a mistyped path leaves nothing behind.
     northstar_ingest::check_folder(request.data)?;
     let mut out = OutputDir::create(request.out)?;

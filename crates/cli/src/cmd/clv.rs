@@ -85,10 +85,8 @@ fn cohort_label(cohort: Option<&str>) -> String {
 
 /// A repeat-purchase model on a transactions file.
 fn purchases(args: &ClvArgs, model: Model) -> Result<String, Failure> {
-    if let Some(day) = &args.calibration_end {
-        northstar_ingest::values::parse_date(day, None)
-            .map_err(|e| Failure::user(format!("--calibration-end: {e}")))?;
-    }
+    pipeline::check_date("--calibration-end", args.calibration_end.as_deref())?;
+    pipeline::check_max_rejects(args.rejects.max_rejects)?;
     let stage =
         tempfile::tempdir().map_err(|e| Failure::user(format!("cannot create a temporary folder: {e}")))?;
     let engine = pipeline::engine(args.threads)?;
@@ -103,10 +101,14 @@ fn purchases(args: &ClvArgs, model: Model) -> Result<String, Failure> {
         &IngestBars::default(),
     )?;
     eprint!("{}", pipeline::ingest_summary(&ingested));
-    if let Some(path) = &args.rejects {
+    if let Some(path) = &args.rejects.rejects {
         pipeline::write_rejects_file(path, &ingested)?;
     }
-    pipeline::check_reject_limit(&ingested, args.max_rejects, args.rejects.as_deref())?;
+    pipeline::check_reject_limit(
+        &ingested,
+        args.rejects.max_rejects,
+        args.rejects.rejects.as_deref(),
+    )?;
     ingested.register(&engine)?;
     let horizon = Horizon {
         months: args.horizon,

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::rc::Rc;
 
 use northstar_discover::{
     Adopters, Attribute, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Subgroup,
@@ -66,8 +67,8 @@ pub struct Deal {
     pub won: bool,
     /// Days from created to closed, when both are known.
     pub cycle_days: Option<f64>,
-    /// The account's attribute values by column name.
-    pub attributes: HashMap<String, String>,
+    /// The account's attribute values by column name, shared by its deals.
+    pub attributes: Rc<HashMap<String, String>>,
 }
 
 impl Deal {
@@ -99,26 +100,30 @@ pub fn deal_figures(deals: &[Deal], inside: impl Fn(&Deal) -> bool) -> (Option<f
     (win_rate, median)
 }
 
-/// The closed (won or lost) deals, each with its account's attributes from the accounts or
-/// prospects table, so that a segment's win rate counts the deals it lost too.
-fn closed_deals(engine: &Engine) -> Result<Vec<Deal>, Failure> {
+/// The closed (won or lost) deals, each with its account's attributes from the accounts table
+/// (`account_batches`) or the prospects table, so that a segment's win rate counts the deals it
+/// lost too.
+fn closed_deals(engine: &Engine, account_batches: &[RecordBatch]) -> Result<Vec<Deal>, Failure> {
     let mut attributes: HashMap<String, HashMap<String, String>> = HashMap::new();
-    for table in ["prospects", "accounts"] {
-        for batch in engine.query(&format!("SELECT * FROM {table}"))? {
-            let schema = batch.schema();
-            let ids = texts(&batch, 0)?;
-            for (column, field) in schema.fields().iter().enumerate().skip(1) {
-                for (id, value) in ids.iter().zip(texts(&batch, column)?) {
-                    if let (Some(id), Some(value)) = (id, value) {
-                        attributes
-                            .entry(id.clone())
-                            .or_default()
-                            .insert(field.name().clone(), value);
-                    }
+    let prospects = engine.query("SELECT * FROM prospects")?;
+    for batch in prospects.iter().chain(account_batches) {
+        let schema = batch.schema();
+        let ids = texts(batch, 0)?;
+        for (column, field) in schema.fields().iter().enumerate().skip(1) {
+            for (id, value) in ids.iter().zip(texts(batch, column)?) {
+                if let (Some(id), Some(value)) = (id, value) {
+                    attributes
+                        .entry(id.clone())
+                        .or_default()
+                        .insert(field.name().clone(), value);
                 }
             }
         }
     }
+    let attributes: HashMap<String, Rc<HashMap<String, String>>> = attributes
+        .into_iter()
+        .map(|(id, values)| (id, Rc::new(values)))
+        .collect();
     let mut out = Vec::new();
     let sql = "SELECT account_id, lower(stage),
                       CAST(CAST(closed AS INT) - CAST(created AS INT) AS DOUBLE)
@@ -175,17 +180,22 @@ pub fn discover(
         pmf: northstar_discover::pmf(&pmf_inputs, &everyone, threshold),
         pmf_inputs,
         ecosystem,
-        deals: closed_deals(engine)?,
+        deals: closed_deals(engine, &batches)?,
     })
+}
+
+/// Each customer account's index in `accounts`, by id.
+fn positions(accounts: &[AccountEconomics]) -> HashMap<&str, usize> {
+    accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.account_id.as_str(), i))
+        .collect()
 }
 
 /// The customer accounts' contacts.
 fn contacts(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Contact>, Failure> {
-    let position: HashMap<&str, usize> = accounts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.account_id.as_str(), i))
-        .collect();
+    let position = positions(accounts);
     let mut out = Vec::new();
     for batch in engine.query("SELECT account_id, role, title, department, person_key FROM contacts")? {
         let (ids, roles, titles) = (texts(&batch, 0)?, texts(&batch, 1)?, texts(&batch, 2)?);
@@ -312,11 +322,7 @@ fn attributes(batches: &[RecordBatch], accounts: &[AccountEconomics]) -> Result<
     let Some(schema) = batches.first().map(|b| b.schema()) else {
         return Ok(Vec::new());
     };
-    let position: HashMap<&str, usize> = accounts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.account_id.as_str(), i))
-        .collect();
+    let position = positions(accounts);
     // For each row of the accounts table, the customer account it is, if any.
     let mut rows: Vec<Option<usize>> = Vec::new();
     for batch in batches {
@@ -383,6 +389,18 @@ fn texts(batch: &RecordBatch, column: usize) -> Result<Vec<Option<String>>, Fail
         .collect())
 }
 
+/// A figure rounded to 6 decimals, so that sums taken in another order write the same bytes.
+fn round6(x: f64) -> String {
+    ((x * 1e6).round() / 1e6).to_string()
+}
+
+/// Mean predicted lifetime value of `members`, when every one has one.
+fn mean_ltv_predicted<'a>(members: impl ExactSizeIterator<Item = &'a AccountEconomics>) -> Option<f64> {
+    let n = members.len() as f64;
+    let ltv: Option<Vec<f64>> = members.map(|a| a.ltv_predicted).collect();
+    ltv.map(|l| l.iter().sum::<f64>() / n)
+}
+
 /// The columns of `lift.csv`.
 const LIFT_COLUMNS: &[&str] = &[
     "attribute",
@@ -415,7 +433,6 @@ pub fn write_lift(out: &mut dyn Write, lifts: &[Lift]) -> io::Result<()> {
                 ("between", String::new(), min.to_string(), max.to_string())
             }
         };
-        let round = |x: f64| ((x * 1e6).round() / 1e6).to_string();
         w.write_record([
             l.attribute.clone(),
             op.to_owned(),
@@ -424,11 +441,11 @@ pub fn write_lift(out: &mut dyn Write, lifts: &[Lift]) -> io::Result<()> {
             max,
             l.support.to_string(),
             l.top.to_string(),
-            round(l.top_rate),
-            round(l.lift),
-            round(l.ci[0]),
-            round(l.ci[1]),
-            round(l.mean_objective),
+            round6(l.top_rate),
+            round6(l.lift),
+            round6(l.ci[0]),
+            round6(l.ci[1]),
+            round6(l.mean_objective),
         ])
         .map_err(io::Error::other)?;
     }
@@ -468,35 +485,35 @@ pub fn write_segments(
     let subgroups = &found.subgroups;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(SEGMENT_COLUMNS).map_err(io::Error::other)?;
-    let round = |x: f64| ((x * 1e6).round() / 1e6).to_string();
     for (rank, s) in subgroups.iter().enumerate() {
         let gate = northstar_discover::pmf(&found.pmf_inputs, &s.members, found.pmf.threshold);
         let (win_rate, cycle) = deal_figures(&found.deals, |d| d.in_segment(s));
         let members: Vec<&AccountEconomics> = s.members.iter().map(|&i| &accounts[i]).collect();
         let n = members.len() as f64;
         let mean = |f: &dyn Fn(&AccountEconomics) -> f64| members.iter().map(|a| f(a)).sum::<f64>() / n;
-        let ltv: Option<Vec<f64>> = members.iter().map(|a| a.ltv_predicted).collect();
         let conditions = conditions_json(s)?;
         w.write_record([
             (rank + 1).to_string(),
             s.describe(),
             conditions,
             members.len().to_string(),
-            round(n / accounts.len() as f64),
-            round(s.objective_share),
-            round(s.mean_objective),
-            round(mean(&|a| a.profit)),
-            ltv.map(|l| round(l.iter().sum::<f64>() / n)).unwrap_or_default(),
-            round(mean(&|a| a.cac)),
-            round(mean(&|a| f64::from(u8::from(a.churned)))),
-            win_rate.map(round).unwrap_or_default(),
-            cycle.map(round).unwrap_or_default(),
-            round(s.quality),
+            round6(n / accounts.len() as f64),
+            round6(s.objective_share),
+            round6(s.mean_objective),
+            round6(mean(&|a| a.profit)),
+            mean_ltv_predicted(members.iter().copied())
+                .map(round6)
+                .unwrap_or_default(),
+            round6(mean(&|a| a.cac)),
+            round6(mean(&|a| f64::from(u8::from(a.churned)))),
+            win_rate.map(round6).unwrap_or_default(),
+            cycle.map(round6).unwrap_or_default(),
+            round6(s.quality),
             format!("{:.3e}", s.p_value),
-            round(gate.referral_share),
-            gate.nps.map(round).unwrap_or_default(),
-            round(gate.retention),
-            round(gate.repeat_purchase_rate),
+            round6(gate.referral_share),
+            gate.nps.map(round6).unwrap_or_default(),
+            round6(gate.retention),
+            round6(gate.repeat_purchase_rate),
             gate.fit.to_string(),
         ])
         .map_err(io::Error::other)?;
@@ -526,7 +543,6 @@ pub fn write_cohorts(
 ) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COHORT_COLUMNS).map_err(io::Error::other)?;
-    let round = |x: f64| ((x * 1e6).round() / 1e6).to_string();
     let total: f64 = found.objective.iter().sum();
     let known = found.cohorts.iter().filter(|c| c.is_some()).count().max(1) as f64;
     for (cohort, drift) in &found.drift {
@@ -545,7 +561,6 @@ pub fn write_cohorts(
                 .map(northstar_ingest::values::format_days)
                 .unwrap_or_default()
         };
-        let ltv: Option<Vec<f64>> = members.iter().map(|&i| accounts[i].ltv_predicted).collect();
         let more: Vec<String> = drift
             .iter()
             .map(|d| {
@@ -561,13 +576,15 @@ pub fn write_cohorts(
         w.write_record([
             cohort.name().to_owned(),
             members.len().to_string(),
-            round(n / known),
+            round6(n / known),
             date(first),
             date(last),
-            round(sum / n),
-            round(if total == 0.0 { 0.0 } else { sum / total }),
-            ltv.map(|l| round(l.iter().sum::<f64>() / n)).unwrap_or_default(),
-            round(members.iter().filter(|&&i| accounts[i].churned).count() as f64 / n),
+            round6(sum / n),
+            round6(if total == 0.0 { 0.0 } else { sum / total }),
+            mean_ltv_predicted(members.iter().map(|&i| &accounts[i]))
+                .map(round6)
+                .unwrap_or_default(),
+            round6(members.iter().filter(|&&i| accounts[i].churned).count() as f64 / n),
             more.join("; "),
         ])
         .map_err(io::Error::other)?;

@@ -134,48 +134,40 @@ pub fn top_accounts(objective: &[f64], share: f64) -> Vec<bool> {
 pub(crate) fn conditions(attribute: &Attribute, bins: usize) -> Vec<(Condition, Vec<usize>)> {
     match &attribute.values {
         Values::Categorical(values) => {
-            let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-            for (i, v) in values.iter().enumerate() {
-                if let Some(v) = v {
-                    groups.entry(v.as_str()).or_default().push(i);
-                }
-            }
-            groups
-                .into_iter()
-                .map(|(v, members)| {
-                    (
-                        Condition::In {
-                            values: vec![v.to_owned()],
-                        },
-                        members,
-                    )
-                })
-                .collect()
+            let held = values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| Some((i, v.as_deref()?)));
+            by_value(held, |v| Condition::In { values: vec![v] })
         }
         Values::List(values) => {
-            let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-            for (i, elements) in values.iter().enumerate() {
-                for e in elements {
-                    let members = groups.entry(e.as_str()).or_default();
-                    if members.last() != Some(&i) {
-                        members.push(i);
-                    }
-                }
-            }
-            groups
-                .into_iter()
-                .map(|(v, members)| {
-                    (
-                        Condition::Contains {
-                            values: vec![v.to_owned()],
-                        },
-                        members,
-                    )
-                })
-                .collect()
+            let held = values
+                .iter()
+                .enumerate()
+                .flat_map(|(i, elements)| elements.iter().map(move |e| (i, e.as_str())));
+            by_value(held, |v| Condition::Contains { values: vec![v] })
         }
         Values::Numeric(values) => numeric_bins(values, bins),
     }
+}
+
+/// The accounts holding each value, in value order, each account once per value; `condition`
+/// turns a value into the condition that selects them.
+fn by_value<'a>(
+    held: impl Iterator<Item = (usize, &'a str)>,
+    condition: impl Fn(String) -> Condition,
+) -> Vec<(Condition, Vec<usize>)> {
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, value) in held {
+        let members = groups.entry(value).or_default();
+        if members.last() != Some(&i) {
+            members.push(i);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(value, members)| (condition(value.to_owned()), members))
+        .collect()
 }
 
 /// Cuts the present values into `bins` groups of about equal count, never splitting equal

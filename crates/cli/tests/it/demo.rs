@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::support::{build_with, options, read_csv};
+use crate::support::{build_with, options, read_csv, read_json, rows_by_account};
 
 /// Whether an input row meets every condition of a segment, as written in segments.csv (an
 /// independent reading of the ICP operators).
@@ -98,10 +98,7 @@ fn the_planted_profit_structure_shows_in_the_economics() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
     let attributes: BTreeMap<String, BTreeMap<String, String>> =
-        read_csv(&dir.path().join("data/accounts.csv"))
-            .into_iter()
-            .map(|r| (r["account_id"].clone(), r))
-            .collect();
+        rows_by_account(&dir.path().join("data/accounts.csv"));
     // The planted segments, from the attributes alone (the generator's definitions).
     let segment = |a: &BTreeMap<String, String>| {
         let employees: u64 = a["employees"].parse().expect("employees");
@@ -148,9 +145,7 @@ fn the_planted_profit_structure_shows_in_the_economics() {
 fn the_demo_predicts_lifetime_value_by_contract_retention() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let summary: serde_json::Value =
-        serde_json::from_slice(&fs_err::read(dir.path().join("summary.json")).expect("summary"))
-            .expect("json");
+    let summary: serde_json::Value = read_json(&dir.path().join("summary.json"));
     let method = &summary["lifetime_value"];
     assert_eq!(method["model"], "sbg", "{method}");
     assert!(method["reason"].as_str().unwrap().contains("renewal"));
@@ -241,8 +236,7 @@ fn the_objective_can_be_predicted_lifetime_value() {
     .expect("config");
     let built = build_with(&data, dir.path(), &options()).expect("builds");
     assert_eq!(built.objective.name(), "ltv_predicted");
-    let run: serde_json::Value =
-        serde_json::from_slice(&fs_err::read(dir.path().join("run.json")).expect("run")).expect("json");
+    let run: serde_json::Value = read_json(&dir.path().join("run.json"));
     assert_eq!(run["parameters"]["objective"], "ltv_predicted");
     // The mean objective of a condition is now the accounts' mean predicted lifetime value.
     let ltv: BTreeMap<String, f64> = read_csv(&dir.path().join("accounts.csv"))
@@ -283,10 +277,7 @@ fn segments_are_the_accounts_their_conditions_describe() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
     let attributes: BTreeMap<String, BTreeMap<String, String>> =
-        read_csv(&dir.path().join("data/accounts.csv"))
-            .into_iter()
-            .map(|r| (r["account_id"].clone(), r))
-            .collect();
+        rows_by_account(&dir.path().join("data/accounts.csv"));
     let economics = read_csv(&dir.path().join("accounts.csv"));
     let total: f64 = economics
         .iter()
@@ -358,9 +349,7 @@ fn adopter_cohorts_follow_acquisition_order() {
 fn the_anti_icp_finds_the_high_revenue_loss_makers() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let summary: serde_json::Value =
-        serde_json::from_slice(&fs_err::read(dir.path().join("summary.json")).expect("summary"))
-            .expect("json");
+    let summary: serde_json::Value = read_json(&dir.path().join("summary.json"));
     let total = summary["profit"].as_f64().expect("profit");
     let anti = read_csv(&dir.path().join("anti_icp.csv"));
     assert!(!anti.is_empty());
@@ -402,8 +391,7 @@ fn the_anti_icp_finds_the_high_revenue_loss_makers() {
 fn the_pmf_gate_is_computed_from_referrals_and_nps() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let gate: serde_json::Value =
-        serde_json::from_slice(&fs_err::read(dir.path().join("pmf.json")).expect("pmf")).expect("json");
+    let gate: serde_json::Value = read_json(&dir.path().join("pmf.json"));
     let customers: std::collections::BTreeSet<String> = read_csv(&dir.path().join("accounts.csv"))
         .into_iter()
         .map(|r| r["account_id"].clone())
@@ -453,9 +441,7 @@ fn the_pmf_gate_is_computed_from_referrals_and_nps() {
 fn decider_leverage_is_recomputed_from_contacts() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let e: serde_json::Value =
-        serde_json::from_slice(&fs_err::read(dir.path().join("ecosystem.json")).expect("ecosystem"))
-            .expect("json");
+    let e: serde_json::Value = read_json(&dir.path().join("ecosystem.json"));
     let profit: BTreeMap<String, f64> = read_csv(&dir.path().join("accounts.csv"))
         .into_iter()
         .map(|r| (r["account_id"].clone(), r["profit"].parse().expect("profit")))
@@ -503,9 +489,7 @@ fn decider_leverage_is_recomputed_from_contacts() {
 fn segment_win_rates_count_lost_deals_of_lookalike_prospects() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let summary: serde_json::Value =
-        serde_json::from_slice(&fs_err::read(dir.path().join("summary.json")).expect("summary"))
-            .expect("json");
+    let summary: serde_json::Value = read_json(&dir.path().join("summary.json"));
     let anti = read_csv(&dir.path().join("anti_icp.csv"));
     let num = |row: &BTreeMap<String, String>, c: &str| row[c].parse::<f64>().expect(c);
     assert!((num(&anti[0], "win_rate_with") - summary["deals"]["win_rate"].as_f64().unwrap()).abs() < 1e-4);

@@ -50,6 +50,19 @@ pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
+/// Reads a CSV file into rows keyed by their `account_id`.
+pub fn rows_by_account(path: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
+    read_csv(path)
+        .into_iter()
+        .map(|r| (r["account_id"].clone(), r))
+        .collect()
+}
+
+/// Reads a JSON file.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs_err::read(path).expect("readable json")).expect("valid json")
+}
+
 /// Writes `files` (name, content) into a fresh folder.
 pub fn data_folder(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");

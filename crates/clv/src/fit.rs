@@ -4,6 +4,8 @@
 // Small dense matrices read most clearly with index loops.
 #![allow(clippy::needless_range_loop)]
 
+use std::collections::BTreeMap;
+
 use rayon::prelude::*;
 
 use crate::ClvError;
@@ -105,6 +107,24 @@ impl Fit {
             .iter()
             .position(|n| *n == name)
             .map_or(f64::NAN, |i| self.params[i])
+    }
+
+    /// The estimates by name.
+    pub fn estimates(&self) -> BTreeMap<String, f64> {
+        self.by_name(&self.params)
+    }
+
+    /// The standard errors by name, when there are any.
+    pub fn standard_errors(&self) -> Option<BTreeMap<String, f64>> {
+        self.std_errors.as_deref().map(|se| self.by_name(se))
+    }
+
+    fn by_name(&self, values: &[f64]) -> BTreeMap<String, f64> {
+        self.names
+            .iter()
+            .map(|n| (*n).to_owned())
+            .zip(values.iter().copied())
+            .collect()
     }
 }
 

@@ -298,12 +298,7 @@ fn lifetime_method(
     Ok(LifetimeMethod {
         model: name.to_owned(),
         reason,
-        params: fit
-            .names
-            .iter()
-            .map(|n| (*n).to_owned())
-            .zip(fit.params.iter().copied())
-            .collect(),
+        params: fit.estimates(),
         log_likelihood: Some(fit.log_likelihood),
         horizon_months,
         annual_discount,

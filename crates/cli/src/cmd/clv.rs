@@ -49,8 +49,8 @@ fn retention(args: &ClvArgs) -> Result<String, Failure> {
                 "cohort": name,
                 "customers": cohort.active[0],
                 "periods": cohort.active.len() - 1,
-                "params": params(&fit),
-                "std_errors": std_errors(&fit),
+                "params": fit.estimates(),
+                "std_errors": fit.standard_errors(),
                 "log_likelihood": fit.log_likelihood,
                 "diagnostics": fit.diagnostics,
                 "retention": retention,
@@ -134,38 +134,22 @@ fn purchases(args: &ClvArgs, model: Model) -> Result<String, Failure> {
     }
 }
 
-/// Estimates by name.
-fn params(fit: &Fit) -> Map<String, Value> {
-    fit.names
-        .iter()
-        .zip(&fit.params)
-        .map(|(n, p)| ((*n).to_owned(), json!(p)))
-        .collect()
-}
-
-/// Standard errors by name, or null when the Hessian is not positive definite.
-fn std_errors(fit: &Fit) -> Value {
-    fit.std_errors.as_ref().map_or(Value::Null, |se| {
-        Value::Object(
-            fit.names
-                .iter()
-                .zip(se)
-                .map(|(n, s)| ((*n).to_owned(), json!(s)))
-                .collect(),
-        )
-    })
-}
-
 /// The whole result as one JSON object.
 fn report(result: &PurchaseForecast, horizon: &Horizon) -> Value {
     let f = &result.fitted;
+    let buyers = repeat_buyers(result);
     let spend = match &f.spend {
         Ok(s) => {
-            let mut object = params(&s.fit);
+            let mut object: Map<String, Value> = s
+                .fit
+                .estimates()
+                .into_iter()
+                .map(|(n, v)| (n, json!(v)))
+                .collect();
             object.insert("log_likelihood".into(), json!(s.fit.log_likelihood));
-            object.insert("customers".into(), json!(repeat_buyers(result) - s.excluded));
+            object.insert("customers".into(), json!(buyers - s.excluded));
             object.insert("excluded".into(), json!(s.excluded));
-            object.insert("std_errors".into(), std_errors(&s.fit));
+            object.insert("std_errors".into(), json!(s.fit.standard_errors()));
             Value::Object(object)
         }
         Err(_) => Value::Null,
@@ -176,11 +160,11 @@ fn report(result: &PurchaseForecast, horizon: &Horizon) -> Value {
     };
     json!({
         "model": f.model.name(),
-        "params": params(&f.purchase_fit),
-        "std_errors": std_errors(&f.purchase_fit),
+        "params": f.purchase_fit.estimates(),
+        "std_errors": f.purchase_fit.standard_errors(),
         "log_likelihood": f.purchase_fit.log_likelihood,
         "customers": f.customers,
-        "repeat_buyers": repeat_buyers(result),
+        "repeat_buyers": buyers,
         "diagnostics": f.purchase_fit.diagnostics,
         "spend": spend,
         "spend_error": f.spend.as_ref().err().map(|e| e.to_string()),

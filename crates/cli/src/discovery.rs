@@ -162,10 +162,7 @@ pub fn discover(
     let attributes = attributes(&batches, accounts)?;
     let acquired = acquisition_days(engine, accounts)?;
     let cohorts = northstar_discover::adopter_cohorts(&acquired);
-    let drift = Adopters::ALL
-        .iter()
-        .map(|(c, _)| (*c, northstar_discover::drift(&attributes, &cohorts, *c, 20, 3)))
-        .collect();
+    let drift = northstar_discover::drift(&attributes, &cohorts, 20, 3);
     Ok(Discovery {
         lifts: northstar_discover::lift(&values, &attributes, &LiftSettings::default()),
         subgroups: northstar_discover::subgroups(&values, &attributes, &SubgroupSettings::default()),

@@ -144,7 +144,7 @@ impl Fitted {
         horizon: &Horizon,
     ) -> Result<Vec<Prediction>, ClvError> {
         let purchases = &self.purchases;
-        let purchase_terms = per_unique_customer(histories, |c| {
+        let purchase_terms = per_unique_customer(histories.iter().map(|(c, _)| c), |c| {
             Ok((
                 purchases.p_alive(c),
                 purchases.expected_purchases(horizon.length(), c)?,
@@ -195,17 +195,16 @@ fn fit_spend(histories: &[(Customer, f64)]) -> Result<SpendFit, ClvError> {
 }
 
 /// Evaluates `f` once per distinct customer history, in parallel, and returns its value for each
-/// history in order.
-fn per_unique_customer<T: Copy + Send>(
-    histories: &[(Customer, f64)],
+/// customer in order.
+pub(crate) fn per_unique_customer<'a, T: Copy + Send>(
+    customers: impl Iterator<Item = &'a Customer>,
     f: impl Fn(&Customer) -> Result<T, ClvError> + Sync,
 ) -> Result<Vec<T>, ClvError> {
     let key = |c: &Customer| (c.frequency, c.recency.to_bits(), c.age.to_bits());
     let mut index: HashMap<(u32, u64, u64), usize> = HashMap::new();
     let mut unique: Vec<Customer> = Vec::new();
-    let slots: Vec<usize> = histories
-        .iter()
-        .map(|(c, _)| {
+    let slots: Vec<usize> = customers
+        .map(|c| {
             *index.entry(key(c)).or_insert_with(|| {
                 unique.push(*c);
                 unique.len() - 1
@@ -272,7 +271,7 @@ mod tests {
             age: 5.0,
         };
         let calls = std::sync::atomic::AtomicUsize::new(0);
-        let values = per_unique_customer(&[(a, 1.0), (b, 0.0), (a, 7.0)], |c| {
+        let values = per_unique_customer([a, b, a].iter(), |c| {
             calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Ok(c.frequency)
         })

@@ -24,10 +24,12 @@ pub fn by_frequency(
     duration: f64,
     cap: u32,
 ) -> Result<Vec<HoldoutGroup>, ClvError> {
+    let predictions = crate::forecast::per_unique_customer(customers.iter().map(|(c, _)| c), |c| {
+        model.expected_purchases(duration, c)
+    })?;
     let mut sums = vec![(0u64, 0.0, 0.0); cap as usize + 1];
-    for (customer, actual) in customers {
+    for ((customer, actual), predicted) in customers.iter().zip(predictions) {
         let group = customer.frequency.min(cap) as usize;
-        let predicted = model.expected_purchases(duration, customer)?;
         let entry = &mut sums[group];
         entry.0 += 1;
         entry.1 += f64::from(*actual);

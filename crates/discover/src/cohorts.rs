@@ -73,45 +73,52 @@ pub struct Drift {
     pub overall_share: f64,
 }
 
-/// The `limit` attribute values whose share in `cohort` most exceeds their share among all
-/// accounts with a cohort, among values held by at least `min_support` accounts.
+/// For every cohort, the `limit` attribute values whose share in it most exceeds their share
+/// among all accounts with a cohort, among values held by at least `min_support` accounts.
 pub fn drift(
     attributes: &[Attribute],
     cohorts: &[Option<Adopters>],
-    cohort: Adopters,
     min_support: usize,
     limit: usize,
-) -> Vec<Drift> {
-    let in_cohort: Vec<bool> = cohorts.iter().map(|c| *c == Some(cohort)).collect();
-    let size = in_cohort.iter().filter(|c| **c).count();
+) -> Vec<(Adopters, Vec<Drift>)> {
     let known = cohorts.iter().filter(|c| c.is_some()).count();
-    if size == 0 {
-        return Vec::new();
-    }
-    let mut found: Vec<Drift> = attributes
+    // Each value's accounts, cut once for all cohorts.
+    let selectors: Vec<(&Attribute, Condition, Vec<usize>)> = attributes
         .iter()
         .flat_map(|a| conditions(a, 5).into_iter().map(move |(c, m)| (a, c, m)))
         .filter(|(_, _, members)| members.len() >= min_support)
-        .map(|(attribute, condition, members)| {
-            let overall = members.iter().filter(|&&i| cohorts[i].is_some()).count();
-            let inside = members.iter().filter(|&&i| in_cohort[i]).count();
-            Drift {
-                attribute: attribute.name.clone(),
-                condition,
-                cohort_share: inside as f64 / size as f64,
-                overall_share: overall as f64 / known.max(1) as f64,
-            }
-        })
         .collect();
-    found.sort_by(|a, b| {
-        let gap = |d: &Drift| d.cohort_share - d.overall_share;
-        gap(b)
-            .total_cmp(&gap(a))
-            .then_with(|| a.attribute.cmp(&b.attribute))
-    });
-    found.retain(|d| d.cohort_share > d.overall_share);
-    found.truncate(limit);
-    found
+    Adopters::ALL
+        .iter()
+        .map(|&(cohort, _)| {
+            let size = cohorts.iter().filter(|c| **c == Some(cohort)).count();
+            if size == 0 {
+                return (cohort, Vec::new());
+            }
+            let mut found: Vec<Drift> = selectors
+                .iter()
+                .map(|(attribute, condition, members)| {
+                    let overall = members.iter().filter(|&&i| cohorts[i].is_some()).count();
+                    let inside = members.iter().filter(|&&i| cohorts[i] == Some(cohort)).count();
+                    Drift {
+                        attribute: attribute.name.clone(),
+                        condition: condition.clone(),
+                        cohort_share: inside as f64 / size as f64,
+                        overall_share: overall as f64 / known.max(1) as f64,
+                    }
+                })
+                .collect();
+            found.sort_by(|a, b| {
+                let gap = |d: &Drift| d.cohort_share - d.overall_share;
+                gap(b)
+                    .total_cmp(&gap(a))
+                    .then_with(|| a.attribute.cmp(&b.attribute))
+            });
+            found.retain(|d| d.cohort_share > d.overall_share);
+            found.truncate(limit);
+            (cohort, found)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -146,7 +153,9 @@ mod tests {
             values: Values::Categorical(industry),
         }];
         let cohorts = adopter_cohorts(&acquired);
-        let found = drift(&attributes, &cohorts, Adopters::EarlyAdopters, 10, 1);
+        let all = drift(&attributes, &cohorts, 10, 1);
+        let (cohort, found) = &all[1];
+        assert_eq!(*cohort, Adopters::EarlyAdopters);
         // Early adopters are accounts 5..31, all tech; overall 32 + 42 = 74 of 200 are tech.
         assert_eq!(
             found[0].condition,

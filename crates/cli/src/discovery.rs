@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::rc::Rc;
 
 use northstar_discover::{
-    Adopters, Attribute, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Subgroup,
+    Adopters, Attribute, Condition, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Subgroup,
     SubgroupSettings, Values,
 };
 use northstar_economics::AccountEconomics;
@@ -419,17 +419,7 @@ pub fn write_lift(out: &mut dyn Write, lifts: &[Lift]) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(LIFT_COLUMNS).map_err(io::Error::other)?;
     for l in lifts {
-        let (op, values, min, max) = match &l.condition {
-            northstar_discover::Condition::In { values } => {
-                ("in", values.join(";"), String::new(), String::new())
-            }
-            northstar_discover::Condition::Contains { values } => {
-                ("contains", values.join(";"), String::new(), String::new())
-            }
-            northstar_discover::Condition::Between { min, max } => {
-                ("between", String::new(), min.to_string(), max.to_string())
-            }
-        };
+        let (op, values, min, max) = condition_cells(&l.condition);
         w.write_record([
             l.attribute.clone(),
             op.to_owned(),
@@ -447,6 +437,24 @@ pub fn write_lift(out: &mut dyn Write, lifts: &[Lift]) -> io::Result<()> {
         .map_err(io::Error::other)?;
     }
     w.flush()
+}
+
+/// A condition as the cells `op`, `values` (`;`-joined), `min` and `max` (empty when open).
+fn condition_cells(condition: &Condition) -> (&'static str, String, String, String) {
+    let bound = |x: &f64| {
+        if x.is_finite() {
+            x.to_string()
+        } else {
+            String::new()
+        }
+    };
+    match condition {
+        Condition::In { values } => ("in", values.join(";"), String::new(), String::new()),
+        Condition::NotIn { values } => ("not_in", values.join(";"), String::new(), String::new()),
+        Condition::Contains { values } => ("contains", values.join(";"), String::new(), String::new()),
+        Condition::Eq { value } => ("eq", value.clone(), String::new(), String::new()),
+        Condition::Between { min, max } => ("between", String::new(), bound(min), bound(max)),
+    }
 }
 
 /// The columns of `segments.csv`.

@@ -8,6 +8,7 @@ use northstar_economics::{Economics, LifetimeMethod, LifetimeModel};
 use northstar_engine::Engine;
 use northstar_ingest::{ClvChoice, ClvSettings, Config, Ingested, Objective};
 use northstar_output::OutputDir;
+use northstar_output::figures::{group, money};
 
 use crate::Failure;
 use crate::cli::BuildOptions;
@@ -360,24 +361,6 @@ fn run_record(
         "rejects": ingested.rejects.len(),
         "timings_ms": timings,
     })
-}
-
-/// `1234567` as `1,234,567`.
-pub fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn money(x: f64) -> String {
-    let sign = if x < 0.0 { "-" } else { "" };
-    format!("{sign}{}", group(x.abs().round() as u64))
 }
 
 fn percent(x: f64) -> String {

@@ -20,6 +20,6 @@ mod subgroups;
 pub use attributes::{Attribute, Condition, Values};
 pub use cohorts::{Adopters, Drift, adopter_cohorts, drift};
 pub use ecosystem::{Contact, Ecosystem, Leverage, Role, Share, ecosystem};
-pub use lift::{Lift, LiftSettings, lift, top_accounts, wilson_interval};
+pub use lift::{Lift, LiftSettings, conditions, lift, top_accounts, wilson_interval};
 pub use pmf::{Pmf, PmfInputs, pmf};
 pub use subgroups::{Subgroup, SubgroupSettings, subgroups};

@@ -131,7 +131,7 @@ pub fn top_accounts(objective: &[f64], share: f64) -> Vec<bool> {
 }
 
 /// Every condition on `attribute` with the accounts meeting it.
-pub(crate) fn conditions(attribute: &Attribute, bins: usize) -> Vec<(Condition, Vec<usize>)> {
+pub fn conditions(attribute: &Attribute, bins: usize) -> Vec<(Condition, Vec<usize>)> {
     match &attribute.values {
         Values::Categorical(values) => {
             let held = values

@@ -5,6 +5,8 @@
 //! files, in order, and sync the folder. A run stopped before the commit leaves the old outputs
 //! untouched; the commit itself is a burst of renames, each of which is atomic.
 
+pub mod figures;
+
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,151 @@
+//! Applying an ICP to one account: inside the SAM or not and why, its fit score with the reasons
+//! that add up to it, and its tier; and the tier thresholds drawn from the customers' scores.
+
+use crate::{Account, Icp, Tier};
+
+/// One signal an account meets and the points it brings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Reason {
+    /// Points added (negative: taken away).
+    pub points: i64,
+    /// The signal in words.
+    pub rule: String,
+}
+
+/// What the ICP says of one account.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Assessment {
+    /// Meets every filter and belongs to no excluded anti-ICP segment.
+    pub in_sam: bool,
+    /// The filters it fails and the excluded anti-ICP segments it belongs to.
+    pub outside: Vec<String>,
+    /// Anti-ICP segments it belongs to that do not exclude it.
+    pub warnings: Vec<String>,
+    /// Fit score, 0 to 100: the base score plus the points of `reasons`.
+    pub score: i64,
+    /// 1, 2 or 3 inside the SAM; none outside.
+    pub tier: Option<u8>,
+    /// The signals it meets.
+    pub reasons: Vec<Reason>,
+}
+
+impl Assessment {
+    /// The score's reasons in words, e.g. `base 40; +18 industry in Logistics; -6 country in FR`,
+    /// then why the account is outside the SAM, if it is.
+    pub fn explain(&self, base_score: i64) -> String {
+        let mut parts = vec![format!("base {base_score}")];
+        parts.extend(self.reasons.iter().map(|r| format!("{:+} {}", r.points, r.rule)));
+        parts.extend(self.outside.iter().map(|o| format!("outside the SAM: {o}")));
+        parts.extend(self.warnings.iter().map(|w| format!("anti-ICP: {w}")));
+        parts.join("; ")
+    }
+}
+
+impl Icp {
+    /// What the ICP says of `account`.
+    pub fn assess(&self, account: &dyn Account) -> Assessment {
+        let mut outside: Vec<String> = self
+            .filters
+            .iter()
+            .filter(|f| !f.rule.holds(account))
+            .map(|f| format!("fails {}", f.rule.describe()))
+            .collect();
+        let mut warnings = Vec::new();
+        for anti in self.anti_icp.iter().filter(|a| a.holds(account)) {
+            if anti.excluded_from_sam {
+                outside.push(format!("in anti-ICP segment {}", anti.describe()));
+            } else {
+                warnings.push(anti.describe());
+            }
+        }
+        let reasons: Vec<Reason> = self
+            .signals
+            .iter()
+            .filter(|s| s.rule.holds(account))
+            .map(|s| Reason {
+                points: s.points,
+                rule: s.rule.describe(),
+            })
+            .collect();
+        let score = self.base_score + reasons.iter().map(|r| r.points).sum::<i64>();
+        let in_sam = outside.is_empty();
+        Assessment {
+            in_sam,
+            outside,
+            warnings,
+            score,
+            tier: in_sam.then(|| self.tier_of(score)),
+            reasons,
+        }
+    }
+
+    /// The tier a score reaches: the first whose minimum it meets (the last tier otherwise).
+    pub fn tier_of(&self, score: i64) -> u8 {
+        self.tiers
+            .iter()
+            .find(|t| score >= t.min_score)
+            .or(self.tiers.last())
+            .map_or(3, |t| t.tier)
+    }
+}
+
+/// Share of the SAM's customers, by descending score, in tier 1 and in tiers 1 and 2.
+const TIER_SHARES: [f64; 2] = [0.2, 0.5];
+
+/// Tier thresholds from the scores of the SAM's customers: tier 1 starts at the score of the
+/// customer at the top fifth, tier 2 at the top half, tier 3 at 0; each minimum is strictly
+/// above the next. `objective` and `top` (top fifth by the objective) give each tier's evidence.
+pub fn tiers(scores: &[i64], objective: &[f64], top: &[bool]) -> Vec<Tier> {
+    let mut sorted = scores.to_vec();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    let at = |share: f64| -> i64 {
+        let index = ((share * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
+        sorted.get(index).copied().unwrap_or(0)
+    };
+    let second = at(TIER_SHARES[1]).max(1);
+    let first = at(TIER_SHARES[0]).max(second + 1);
+    let top_total = top.iter().filter(|t| **t).count().max(1) as f64;
+    [(1, first), (2, second), (3, 0)]
+        .iter()
+        .enumerate()
+        .map(|(k, &(tier, min_score))| {
+            let above = if k == 0 { i64::MAX } else { [first, second][k - 1] };
+            let members: Vec<usize> = (0..scores.len())
+                .filter(|&i| scores[i] >= min_score && scores[i] < above)
+                .collect();
+            let n = members.len();
+            Tier {
+                tier,
+                min_score,
+                customers: n as u64,
+                mean_objective: if n == 0 {
+                    0.0
+                } else {
+                    members.iter().map(|&i| objective[i]).sum::<f64>() / n as f64
+                },
+                top_share: members.iter().filter(|&&i| top[i]).count() as f64 / top_total,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tier_thresholds_cut_the_scores_at_a_fifth_and_a_half() {
+        // Ten scores 100, 90, .., 10: the top fifth ends at 90, the top half at 60.
+        let scores: Vec<i64> = (1..=10).rev().map(|s| s * 10).collect();
+        let objective: Vec<f64> = scores.iter().map(|&s| s as f64).collect();
+        let top: Vec<bool> = scores.iter().map(|&s| s >= 90).collect();
+        let found = tiers(&scores, &objective, &top);
+        let mins: Vec<i64> = found.iter().map(|t| t.min_score).collect();
+        assert_eq!(mins, [90, 60, 0]);
+        assert_eq!(found.iter().map(|t| t.customers).collect::<Vec<_>>(), [2, 3, 5]);
+        assert_eq!((found[0].mean_objective, found[0].top_share), (95.0, 1.0));
+        // Equal scores still give strictly falling minimums.
+        let flat = tiers(&[0, 0, 0], &[1.0, 1.0, 1.0], &[true, false, false]);
+        assert_eq!(flat.iter().map(|t| t.min_score).collect::<Vec<_>>(), [2, 1, 0]);
+    }
+}

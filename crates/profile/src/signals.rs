@@ -1,0 +1,160 @@
+//! Signals: the points of the fit score, learned inside the SAM.
+//!
+//! Every attribute value, numeric bin and list element whose lift among the SAM's top-fifth
+//! customers is significant (its 95% interval excludes 1) becomes a signal. Its weight is the log
+//! of its lift shrunk towards 1 by a prior worth [`PRIOR_ACCOUNTS`] accounts at the base rate, so
+//! that thin evidence weighs little. Weights are scaled to whole points such that the lowest
+//! reachable score is 0 and the highest at most 100; the base score is what an account meeting
+//! no signal gets. A numeric attribute's lowest and highest bins are left open, so that an account
+//! beyond the customers' range still meets one.
+
+use std::collections::BTreeMap;
+
+use northstar_discover::{Attribute, Condition, LiftSettings, Values, lift, top_accounts};
+
+use crate::{Rule, Signal, SignalEvidence};
+
+/// Weight, in accounts at the base rate, of the prior that shrinks each lift towards 1.
+pub const PRIOR_ACCOUNTS: f64 = 20.0;
+
+/// The signals of the customers inside the SAM (`in_sam`) and the base score.
+pub fn learn(
+    objective: &[f64],
+    attributes: &[Attribute],
+    in_sam: &[bool],
+    min_support: u64,
+) -> (Vec<Signal>, i64) {
+    let rows: Vec<usize> = (0..objective.len()).filter(|&i| in_sam[i]).collect();
+    let inside: Vec<f64> = rows.iter().map(|&i| objective[i]).collect();
+    let attributes: Vec<Attribute> = attributes.iter().map(|a| a.subset(&rows)).collect();
+    let settings = LiftSettings {
+        min_support,
+        ..LiftSettings::default()
+    };
+    let top = top_accounts(&inside, settings.top_share)
+        .iter()
+        .filter(|t| **t)
+        .count();
+    if inside.is_empty() {
+        return (Vec::new(), 50);
+    }
+    let base = top as f64 / inside.len() as f64;
+    let mut weighted: Vec<(Rule, f64, SignalEvidence)> = lift(&inside, &attributes, &settings)
+        .into_iter()
+        .filter(|l| l.ci[0] > 1.0 || l.ci[1] < 1.0)
+        .map(|l| {
+            let shrunk = (l.top as f64 + PRIOR_ACCOUNTS * base) / (l.support as f64 + PRIOR_ACCOUNTS) / base;
+            let attribute = attributes.iter().find(|a| a.name == l.attribute);
+            let rule = Rule {
+                condition: attribute.map_or(l.condition.clone(), |a| open_ends(&l.condition, a)),
+                attribute: l.attribute,
+            };
+            let evidence = SignalEvidence {
+                support: l.support,
+                top_accounts: l.top,
+                lift: l.lift,
+                shrunk_lift: shrunk,
+                ci: l.ci,
+                mean_objective: l.mean_objective,
+            };
+            (rule, shrunk.ln(), evidence)
+        })
+        .collect();
+    weighted.retain(|(_, w, _)| w.is_finite() && *w != 0.0);
+    let lists: Vec<&str> = attributes
+        .iter()
+        .filter(|a| matches!(a.values, Values::List(_)))
+        .map(|a| a.name.as_str())
+        .collect();
+    let weights: Vec<(&str, f64)> = weighted
+        .iter()
+        .map(|(r, w, _)| (r.attribute.as_str(), *w))
+        .collect();
+    let (low, high) = reach(&weights, &lists);
+    if high - low <= 0.0 {
+        return (Vec::new(), 50);
+    }
+    let mut scale = 100.0 / (high - low);
+    let (points, base_score) = loop {
+        let points: Vec<i64> = weights.iter().map(|(_, w)| (w * scale).round() as i64).collect();
+        let whole: Vec<(&str, f64)> = weights
+            .iter()
+            .zip(&points)
+            .map(|((a, _), p)| (*a, *p as f64))
+            .collect();
+        let (low, high) = reach(&whole, &lists);
+        if high - low <= 100.0 {
+            break (points, -low as i64);
+        }
+        scale *= 0.99 * 100.0 / (high - low);
+    };
+    let signals = weighted
+        .into_iter()
+        .zip(points)
+        .filter(|(_, points)| *points != 0)
+        .map(|((rule, _, evidence), points)| Signal {
+            rule,
+            points,
+            evidence,
+        })
+        .collect();
+    (signals, base_score)
+}
+
+/// The lowest and highest sums of weights an account can reach: one value per attribute, or
+/// any set of elements of a list attribute (`lists`).
+fn reach(weights: &[(&str, f64)], lists: &[&str]) -> (f64, f64) {
+    let mut by_attribute: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for (attribute, w) in weights {
+        by_attribute.entry(attribute).or_default().push(*w);
+    }
+    by_attribute
+        .iter()
+        .fold((0.0, 0.0), |(low, high), (attribute, ws)| {
+            if lists.contains(attribute) {
+                (
+                    low + ws.iter().filter(|w| **w < 0.0).sum::<f64>(),
+                    high + ws.iter().filter(|w| **w > 0.0).sum::<f64>(),
+                )
+            } else {
+                (
+                    low + ws.iter().copied().fold(0.0, f64::min),
+                    high + ws.iter().copied().fold(0.0, f64::max),
+                )
+            }
+        })
+}
+
+/// A numeric bin with its bound at the attribute's lowest or highest value made open.
+fn open_ends(condition: &Condition, attribute: &Attribute) -> Condition {
+    let (Condition::Between { min, max }, Values::Numeric(values)) = (condition, &attribute.values) else {
+        return condition.clone();
+    };
+    let present = values.iter().flatten();
+    let lowest = present.clone().copied().fold(f64::INFINITY, f64::min);
+    let highest = present.copied().fold(f64::NEG_INFINITY, f64::max);
+    Condition::Between {
+        min: if *min <= lowest { f64::NEG_INFINITY } else { *min },
+        max: if *max >= highest { f64::INFINITY } else { *max },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_reach_from_0_to_at_most_100() {
+        let lists = ["technologies"];
+        let weights = [
+            ("industry", 0.9),
+            ("industry", -0.4),
+            ("technologies", 0.5),
+            ("technologies", 0.3),
+            ("technologies", -0.2),
+        ];
+        // industry reaches -0.4..0.9; technologies -0.2..0.8 (all positive elements at once).
+        let (low, high) = reach(&weights, &lists);
+        assert!((low + 0.6).abs() < 1e-12 && (high - 1.7).abs() < 1e-12);
+    }
+}

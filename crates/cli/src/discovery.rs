@@ -58,6 +58,8 @@ pub struct Discovery {
     pub ecosystem: Ecosystem,
     /// The closed deals of every account with its attributes.
     pub deals: Vec<Deal>,
+    /// The customer accounts' attributes, in `accounts` order.
+    pub attributes: Vec<Attribute>,
 }
 
 /// A closed deal, with the attributes of its account (from accounts or prospects) as written.
@@ -77,7 +79,7 @@ impl Deal {
         subgroup
             .conditions
             .iter()
-            .all(|(attribute, c)| self.attributes.get(attribute).is_some_and(|v| c.matches_text(v)))
+            .all(|(attribute, c)| c.matches(self.attributes.get(attribute).map(String::as_str)))
     }
 }
 
@@ -178,6 +180,7 @@ pub fn discover(
         pmf_inputs,
         ecosystem,
         deals: closed_deals(engine, &batches)?,
+        attributes,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod cmd;
 mod discovery;
 mod failure;
 pub mod pipeline;
+mod profile;
 mod progress;
 mod tables;
 

@@ -13,6 +13,7 @@ use northstar_output::figures::{group, money};
 use crate::Failure;
 use crate::cli::BuildOptions;
 use crate::discovery::{self, Discovery};
+use crate::profile;
 use crate::progress::{IngestBars, spinner};
 use crate::tables;
 
@@ -40,6 +41,8 @@ pub struct Built {
     pub objective: Objective,
     /// What sets the top accounts by the objective apart.
     pub discovery: Discovery,
+    /// The ICP and what it says of each customer.
+    pub profile: northstar_profile::Drafted,
     /// Rejected input rows.
     pub rejects: usize,
     /// What was read.
@@ -243,9 +246,12 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     let found = discovery::discover(&engine, &economics.accounts, &config.discover)?;
     bar.finish_and_clear();
     lap("discover", &mut timings);
+    let drafted = profile::profile(&found, &economics.accounts, objective);
+    let segments = profile::segment_ranks(&found, economics.accounts.len(), &drafted.icp);
+    lap("profile", &mut timings);
 
     out.write("accounts.csv", |w| {
-        tables::write_accounts(w, &economics.accounts, &found.cohorts)
+        tables::write_accounts(w, &economics.accounts, &found.cohorts, &segments, &drafted)
     })?;
     out.write("whale_curve.csv", |w| {
         tables::write_whale_curve(w, &economics.accounts)
@@ -268,6 +274,10 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         &serde_json::json!({"base": found.pmf, "verdict": found.pmf.verdict()}),
     )?;
     out.write_json("ecosystem.json", &found.ecosystem)?;
+    out.write_json("icp.json", &drafted.icp)?;
+    out.write("icp.md", |w| {
+        w.write_all(northstar_profile::markdown(&drafted.icp).as_bytes())
+    })?;
     out.write_json("summary.json", &economics.summary)?;
     lap("write", &mut timings);
     timings.insert(
@@ -289,6 +299,7 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         economics,
         objective,
         discovery: found,
+        profile: drafted,
         ingested,
     })
 }
@@ -365,6 +376,51 @@ fn run_record(
 
 fn percent(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
+}
+
+/// The ICP in three lines: its market, its tier 1 and its strongest signals.
+fn icp_headline(icp: &northstar_profile::Icp) -> String {
+    let mut rules: Vec<String> = icp.filters.iter().map(|f| f.rule.describe()).collect();
+    rules.extend(
+        icp.anti_icp
+            .iter()
+            .filter(|a| a.excluded_from_sam)
+            .map(|a| format!("not ({})", a.describe())),
+    );
+    let market = if rules.is_empty() {
+        "every customer".to_owned()
+    } else {
+        rules.join(" and ")
+    };
+    let mut text = format!(
+        "  ICP {} (icp.md): SAM = {market}: {} of {} customers, {} of the top fifth\n",
+        icp.version,
+        group(icp.market.customers),
+        group(icp.market.all_customers),
+        percent(icp.market.top_coverage)
+    );
+    if let Some(first) = icp.tiers.first() {
+        let signals: Vec<String> = icp
+            .signals
+            .iter()
+            .filter(|s| s.points > 0)
+            .take(3)
+            .map(|s| format!("{:+} {}", s.points, s.rule.describe()))
+            .collect();
+        text.push_str(&format!(
+            "  tier 1 from {} points: {} customers, mean {} {}; strongest signals: {}\n",
+            first.min_score,
+            group(first.customers),
+            icp.objective,
+            money(first.mean_objective),
+            if signals.is_empty() {
+                "none".to_owned()
+            } else {
+                signals.join(", ")
+            }
+        ));
+    }
+    text
 }
 
 /// The headline figures of a build, for the terminal.
@@ -473,6 +529,7 @@ pub fn headline(built: &Built) -> String {
             money(s.profit - lost)
         ));
     }
+    text.push_str(&icp_headline(&built.profile.icp));
     if s.unallocated_spend > 0.0 {
         text.push_str(&format!(
             "  {} of channel spend acquired no account in its month\n",

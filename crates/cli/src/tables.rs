@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use northstar_discover::Adopters;
 use northstar_economics::{AccountEconomics, CostLine, PurchaseForecast};
 use northstar_ingest::Reject;
+use northstar_profile::Drafted;
 
 /// The columns of `accounts.csv` (SPEC §4), then payback_months and orders.
 pub const ACCOUNT_COLUMNS: &[&str] = &[
@@ -30,6 +31,7 @@ pub const ACCOUNT_COLUMNS: &[&str] = &[
     "tier",
     "payback_months",
     "orders",
+    "reasons",
 ];
 
 fn csv_error(e: csv::Error) -> io::Error {
@@ -50,15 +52,19 @@ fn share(x: f64) -> String {
     number(Some((x * 1e10).round() / 1e10))
 }
 
-/// Writes `accounts.csv`, with each account's adopter cohort.
+/// Writes `accounts.csv`, with each account's adopter cohort, best segment (its rank in
+/// `segments.csv`) and what the ICP says of it: in the SAM, fit score, tier and the reasons.
 pub fn write_accounts(
     out: &mut dyn Write,
     accounts: &[AccountEconomics],
     cohorts: &[Option<Adopters>],
+    segments: &[Option<u64>],
+    profile: &Drafted,
 ) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(ACCOUNT_COLUMNS).map_err(csv_error)?;
-    for (a, cohort) in accounts.iter().zip(cohorts) {
+    let rows = accounts.iter().zip(cohorts).zip(segments).zip(&profile.customers);
+    for (((a, cohort), segment), assessed) in rows {
         let row = [
             a.account_id.clone(),
             number(Some(a.revenue)),
@@ -76,12 +82,13 @@ pub fn write_accounts(
             number(a.ltv_predicted),
             a.p_alive.map(share).unwrap_or_default(),
             cohort.map(|c| c.name().to_owned()).unwrap_or_default(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
+            segment.map(|s| s.to_string()).unwrap_or_default(),
+            assessed.in_sam.to_string(),
+            assessed.score.to_string(),
+            assessed.tier.map(|t| t.to_string()).unwrap_or_default(),
             number(a.payback_months),
             a.orders.to_string(),
+            assessed.explain(profile.icp.base_score),
         ];
         w.write_record(&row).map_err(csv_error)?;
     }

@@ -86,6 +86,8 @@ pub struct SignalEvidence {
     pub ci: [f64; 2],
     /// Mean objective of the accounts meeting it.
     pub mean_objective: f64,
+    /// Weaker signals on (nearly) the same accounts, folded into this one.
+    pub same_accounts_as: Vec<String>,
 }
 
 /// A tier and the lowest score that reaches it.

@@ -23,7 +23,7 @@ pub mod signals;
 use std::collections::BTreeMap;
 
 use northstar_discover::{Attribute, Ecosystem, Pmf, Subgroup, Values, top_accounts};
-use northstar_output::figures::money;
+use northstar_output::figures::{group, money};
 
 pub use account::Account;
 pub use assess::{Assessment, Reason, tiers};
@@ -254,19 +254,20 @@ fn trade_off(icp: &Icp, objective_name: &str) -> String {
         return format!(
             "The SAM holds all {} customers: no hard rule removed a group that loses {objective_name} together \
              without cutting into the top fifth.",
-            m.all_customers
+            group(m.all_customers)
         );
     }
     format!(
         "The SAM keeps {} of {} customers ({:.0}%) and {:.0}% of the top fifth (the floor is {:.0}%); they hold \
-         {} of {objective_name} against {} for all customers. The {left} left out {} {} together.",
-        m.customers,
-        m.all_customers,
+         {} of {objective_name} against {} for all customers. The {} left out {} {} together.",
+        group(m.customers),
+        group(m.all_customers),
         m.customers as f64 / m.all_customers as f64 * 100.0,
         m.top_coverage * 100.0,
         m.coverage_floor * 100.0,
         money(m.objective),
         money(m.all_objective),
+        group(left),
         if m.all_objective - m.objective < 0.0 {
             "lost"
         } else {

@@ -45,19 +45,23 @@ pub fn markdown(icp: &Icp) -> String {
         icp.base_score
     );
     if !icp.signals.is_empty() {
-        let _ = writeln!(page, "| signal | points | lift (95% CI) | customers |");
-        let _ = writeln!(page, "|---|---:|---|---:|");
+        let _ = writeln!(
+            page,
+            "| signal | points | lift (95% CI) | customers | same accounts as |"
+        );
+        let _ = writeln!(page, "|---|---:|---|---:|---|");
         for s in &icp.signals {
             let e = &s.evidence;
             let _ = writeln!(
                 page,
-                "| {} | {:+} | {:.2} ({:.2}–{:.2}) | {} |",
+                "| {} | {:+} | {:.2} ({:.2}–{:.2}) | {} | {} |",
                 s.rule.describe(),
                 s.points,
                 e.lift,
                 e.ci[0],
                 e.ci[1],
-                group(e.support)
+                group(e.support),
+                e.same_accounts_as.join(", ")
             );
         }
         let _ = writeln!(page);
@@ -113,12 +117,11 @@ pub fn markdown(icp: &Icp) -> String {
             };
             let _ = writeln!(
                 page,
-                "- {}: {who}, at {:.0}% of the top accounts vs {:.0}% of the others; {:.0}% of customers have a {} on record",
+                "- {}: {who}, at {:.0}% of the top accounts vs {:.0}% of the others ({:.0}% of customers have one on record)",
                 p.role,
                 p.top_share * 100.0,
                 p.other_share * 100.0,
                 p.coverage * 100.0,
-                p.role
             );
         }
         let _ = writeln!(page);

@@ -56,11 +56,13 @@ pub fn learn(
                 shrunk_lift: shrunk,
                 ci: l.ci,
                 mean_objective: l.mean_objective,
+                same_accounts_as: Vec::new(),
             };
             (rule, shrunk.ln(), evidence)
         })
         .collect();
     weighted.retain(|(_, w, _)| w.is_finite() && *w != 0.0);
+    let weighted = fold_duplicates(weighted, &attributes);
     let lists: Vec<&str> = attributes
         .iter()
         .filter(|a| matches!(a.values, Values::List(_)))
@@ -88,7 +90,7 @@ pub fn learn(
         }
         scale *= 0.99 * 100.0 / (high - low);
     };
-    let signals = weighted
+    let mut signals: Vec<Signal> = weighted
         .into_iter()
         .zip(points)
         .filter(|(_, points)| *points != 0)
@@ -98,7 +100,65 @@ pub fn learn(
             evidence,
         })
         .collect();
+    signals.sort_by(|a, b| {
+        b.points
+            .cmp(&a.points)
+            .then_with(|| a.rule.describe().cmp(&b.rule.describe()))
+    });
     (signals, base_score)
+}
+
+/// Jaccard similarity above which two signals count as the same accounts.
+const DUPLICATE_OVERLAP: f64 = 0.9;
+
+/// Folds each signal whose accounts are nearly those of a stronger one (by |weight|) into it,
+/// so that one fact measured twice (employees and revenue, say) is not counted twice.
+fn fold_duplicates(
+    mut weighted: Vec<(Rule, f64, SignalEvidence)>,
+    attributes: &[Attribute],
+) -> Vec<(Rule, f64, SignalEvidence)> {
+    weighted.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    let mut kept: Vec<((Rule, f64, SignalEvidence), Vec<usize>)> = Vec::new();
+    for signal in weighted {
+        let members: Vec<usize> = attributes
+            .iter()
+            .find(|a| a.name == signal.0.attribute)
+            .map(|a| {
+                let selected = signal.0.condition.selects(&a.values);
+                (0..selected.len()).filter(|&i| selected[i]).collect()
+            })
+            .unwrap_or_default();
+        match kept
+            .iter_mut()
+            .find(|(k, m)| k.1.signum() == signal.1.signum() && jaccard(m, &members) >= DUPLICATE_OVERLAP)
+        {
+            Some((stronger, _)) => stronger.2.same_accounts_as.push(signal.0.describe()),
+            None => kept.push((signal, members)),
+        }
+    }
+    kept.into_iter().map(|(signal, _)| signal).collect()
+}
+
+/// |a ∩ b| / |a ∪ b| of two ascending index lists.
+fn jaccard(a: &[usize], b: &[usize]) -> f64 {
+    let (mut i, mut j, mut both) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - both;
+    if union == 0 {
+        1.0
+    } else {
+        both as f64 / union as f64
+    }
 }
 
 /// The lowest and highest sums of weights an account can reach: one value per attribute, or
@@ -156,5 +216,47 @@ mod tests {
         // industry reaches -0.4..0.9; technologies -0.2..0.8 (all positive elements at once).
         let (low, high) = reach(&weights, &lists);
         assert!((low + 0.6).abs() < 1e-12 && (high - 1.7).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_signal_on_the_same_accounts_is_folded_into_the_stronger() {
+        assert_eq!(jaccard(&[1, 2, 3], &[2, 3, 4]), 0.5);
+        let numbers = |v: [f64; 4]| Values::Numeric(v.map(Some).to_vec());
+        let attributes = [
+            Attribute {
+                name: "employees".into(),
+                values: numbers([10.0, 20.0, 300.0, 400.0]),
+            },
+            Attribute {
+                name: "revenue".into(),
+                values: numbers([1.0, 2.0, 30.0, 40.0]),
+            },
+        ];
+        let evidence = SignalEvidence {
+            support: 2,
+            top_accounts: 2,
+            lift: 2.0,
+            shrunk_lift: 1.5,
+            ci: [1.1, 2.0],
+            mean_objective: 1.0,
+            same_accounts_as: Vec::new(),
+        };
+        let rule = |attribute: &str, min: f64| Rule {
+            attribute: attribute.into(),
+            condition: Condition::Between {
+                min,
+                max: f64::INFINITY,
+            },
+        };
+        let kept = fold_duplicates(
+            vec![
+                (rule("revenue", 30.0), 0.3, evidence.clone()),
+                (rule("employees", 300.0), 0.4, evidence),
+            ],
+            &attributes,
+        );
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].0.attribute, "employees");
+        assert_eq!(kept[0].2.same_accounts_as, ["revenue at least 30"]);
     }
 }

@@ -33,6 +33,11 @@ pub enum Command {
     ///
     /// Example: northstar clv transactions.csv --model bgnbd --time-unit week --calibration-end 1997-09-30
     Clv(ClvArgs),
+    /// Compare two versions of the ICP: rules added, removed or changed, population drift (PSI),
+    /// accounts that change tier and why, and whether to redefine the ICP.
+    ///
+    /// Example: northstar diff last-quarter/icp.json northstar-out --accounts data/accounts.csv
+    Diff(DiffArgs),
 }
 
 /// Size of the demo company.
@@ -106,6 +111,22 @@ pub struct BuildArgs {
     /// Shared build options.
     #[command(flatten)]
     pub build: BuildOptions,
+}
+
+/// Arguments of `diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The older ICP: an icp.json, or a build's output folder holding one.
+    pub old: PathBuf,
+    /// The newer ICP, likewise.
+    pub new: PathBuf,
+    /// A CSV of accounts (account_id and attribute columns, as accounts.csv or prospects.csv of
+    /// a data folder) to score under both versions.
+    #[arg(long, value_name = "FILE")]
+    pub accounts: Option<PathBuf>,
+    /// Print machine-readable JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `validate`.

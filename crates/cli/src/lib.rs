@@ -20,5 +20,6 @@ pub fn run(cli: cli::Cli) -> Result<(), Failure> {
         cli::Command::Build(args) => cmd::build::run(&args),
         cli::Command::Validate(args) => cmd::validate::run(&args),
         cli::Command::Clv(args) => cmd::clv::run(&args),
+        cli::Command::Diff(args) => cmd::diff::run(&args),
     }
 }

@@ -399,7 +399,12 @@ fn icp_headline(icp: &northstar_profile::Icp) -> String {
         group(icp.market.all_customers),
         percent(icp.market.top_coverage)
     );
-    if let Some(first) = icp.tiers.first() {
+    if icp.signals.is_empty() {
+        text.push_str(&format!(
+            "  no attribute sets the best customers apart yet: every account scores {} (icp.md says what cannot be concluded)\n",
+            icp.base_score
+        ));
+    } else if let Some(first) = icp.tiers.first() {
         let signals: Vec<String> = icp
             .signals
             .iter()

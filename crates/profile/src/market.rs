@@ -1,8 +1,8 @@
 //! The serviceable market (SAM): hard rules that keep out the customers who, together, lose money.
 //!
 //! Rules are chosen greedily. A candidate is a one-sided cut of a numeric attribute (at least or
-//! at most one of its bin edges), the loss-making categories of a categorical attribute
-//! (`not_in`), or a significant anti-ICP segment. Each round takes the candidate that removes the
+//! at most any of its values, all found in one sorted pass with running sums), the loss-making
+//! categories of a categorical attribute (`not_in`), or a significant anti-ICP segment. Each round takes the candidate that removes the
 //! largest total loss, among those that remove at least the minimum support, whose removed
 //! accounts lose money on average (one-sided t-test, Bonferroni-corrected over the candidates),
 //! and that keep the coverage floor: the SAM must hold at least that share of the top-fifth
@@ -59,6 +59,50 @@ enum Cut {
     Exclude(usize),
 }
 
+/// The customers a candidate would remove from the SAM, in sums.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Removed {
+    count: usize,
+    sum: f64,
+    squares: f64,
+    top: usize,
+}
+
+impl Removed {
+    /// Adds account `i`.
+    fn add(&mut self, objective: f64, top: bool) {
+        self.count += 1;
+        self.sum += objective;
+        self.squares += objective * objective;
+        self.top += usize::from(top);
+    }
+
+    /// The sums of both groups.
+    fn plus(self, other: Removed) -> Removed {
+        Removed {
+            count: self.count + other.count,
+            sum: self.sum + other.sum,
+            squares: self.squares + other.squares,
+            top: self.top + other.top,
+        }
+    }
+
+    /// One-sided p-value that the removed accounts' mean objective is below zero (Student's t).
+    fn below_zero_p(&self) -> f64 {
+        let n = self.count as f64;
+        if self.count < 2 {
+            return 1.0;
+        }
+        let mean = self.sum / n;
+        let variance = ((self.squares - n * mean * mean) / (n - 1.0)).max(0.0);
+        if variance <= f64::EPSILON * self.squares.max(1.0) {
+            return if mean < 0.0 { 0.0 } else { 1.0 };
+        }
+        let t = mean / (variance / n).sqrt();
+        StudentsT::new(0.0, 1.0, n - 1.0).map_or(1.0, |d| d.cdf(t))
+    }
+}
+
 /// Draws the SAM for `objective` from `attributes` and the anti-ICP segments `anti`.
 pub fn draw(
     objective: &[f64],
@@ -72,41 +116,51 @@ pub fn draw(
     let mut in_sam = vec![true; n];
     let mut chosen: Vec<(Cut, FilterEvidence)> = Vec::new();
     while chosen.len() < settings.max_rules {
-        let candidates = candidates(objective, attributes, anti, &in_sam, settings);
+        let candidates = candidates(objective, &top, attributes, anti, &in_sam, settings);
         let compared = candidates.len().max(1) as f64;
-        let mut best: Option<(Cut, Vec<bool>, FilterEvidence)> = None;
-        for (cut, fails) in candidates {
-            let removed: Vec<usize> = (0..n).filter(|&i| in_sam[i] && fails[i]).collect();
-            if removed.len() < settings.min_support {
-                continue;
-            }
-            let values: Vec<f64> = removed.iter().map(|&i| objective[i]).collect();
-            let total: f64 = values.iter().sum();
-            let top_removed = removed.iter().filter(|&&i| top[i]).count();
-            let top_kept = (0..n).filter(|&i| in_sam[i] && top[i]).count() - top_removed;
-            let p_value = (below_zero_p(&values) * compared).min(1.0);
-            if total >= 0.0
-                || top_kept as f64 / top_total < settings.coverage_floor
-                || p_value >= settings.alpha
-            {
-                continue;
-            }
-            if best.as_ref().is_none_or(|(_, _, b)| total < b.removed_objective) {
-                let evidence = FilterEvidence {
-                    removed_accounts: removed.len() as u64,
-                    removed_objective: total,
-                    removed_top_accounts: top_removed as u64,
-                    p_value,
-                };
-                best = Some((cut, fails, evidence));
-            }
-        }
-        let Some((cut, fails, evidence)) = best else {
+        let top_kept = (0..n).filter(|&i| in_sam[i] && top[i]).count();
+        let best = candidates
+            .into_iter()
+            .filter(|(_, r)| {
+                r.count >= settings.min_support
+                    && r.sum < 0.0
+                    && (top_kept - r.top) as f64 / top_total >= settings.coverage_floor
+            })
+            .map(|(cut, r)| (cut, r, (r.below_zero_p() * compared).min(1.0)))
+            .filter(|(_, _, p)| *p < settings.alpha)
+            .reduce(|best, next| if next.1.sum < best.1.sum { next } else { best });
+        let Some((cut, removed, p_value)) = best else {
             break;
+        };
+        let fails: Vec<bool> = match &cut {
+            Cut::Keep(rule) => attributes
+                .iter()
+                .find(|a| a.name == rule.attribute)
+                .map(|a| {
+                    rule.condition
+                        .selects(&a.values)
+                        .into_iter()
+                        .map(|ok| !ok)
+                        .collect()
+                })
+                .unwrap_or_else(|| vec![false; n]),
+            Cut::Exclude(segment) => {
+                let mut fails = vec![false; n];
+                for &i in &anti[*segment].members {
+                    fails[i] = true;
+                }
+                fails
+            }
         };
         for (inside, fail) in in_sam.iter_mut().zip(fails) {
             *inside &= !fail;
         }
+        let evidence = FilterEvidence {
+            removed_accounts: removed.count as u64,
+            removed_objective: removed.sum,
+            removed_top_accounts: removed.top as u64,
+            p_value,
+        };
         chosen.push((cut, evidence));
     }
     let mut filters: Vec<Filter> = Vec::new();
@@ -145,50 +199,66 @@ fn merge(filter: &mut Filter, rule: Rule, evidence: FilterEvidence) {
     e.p_value = e.p_value.max(evidence.p_value);
 }
 
-/// Every candidate rule, with the customers it would remove (inside the SAM or not).
+/// Every candidate rule, with the customers of the SAM it would remove.
 fn candidates(
     objective: &[f64],
+    top: &[bool],
     attributes: &[Attribute],
     anti: &[Subgroup],
     in_sam: &[bool],
     settings: &MarketSettings,
-) -> Vec<(Cut, Vec<bool>)> {
+) -> Vec<(Cut, Removed)> {
+    let inside = || (0..objective.len()).filter(|&i| in_sam[i]);
+    let sums = |members: &mut dyn Iterator<Item = usize>| {
+        let mut r = Removed::default();
+        for i in members {
+            r.add(objective[i], top[i]);
+        }
+        r
+    };
     let mut out = Vec::new();
     for attribute in attributes {
-        let rules: Vec<Condition> = match &attribute.values {
-            Values::Numeric(_) => {
-                let bins = conditions(attribute, settings.bins);
-                let edges =
-                    |pick: fn(&Condition) -> f64| -> Vec<f64> { bins.iter().map(|(c, _)| pick(c)).collect() };
-                let lows = edges(|c| {
-                    if let Condition::Between { min, .. } = c {
-                        *min
-                    } else {
-                        f64::NAN
+        let keep = |condition| {
+            Cut::Keep(Rule {
+                attribute: attribute.name.clone(),
+                condition,
+            })
+        };
+        match &attribute.values {
+            Values::Numeric(values) => {
+                let missing = sums(&mut inside().filter(|&i| values[i].is_none()));
+                let mut present: Vec<(f64, usize)> = inside().filter_map(|i| Some((values[i]?, i))).collect();
+                present.sort_by(|a, b| a.0.total_cmp(&b.0));
+                // below[k]: the sums of the k accounts with the lowest values.
+                let mut below = vec![Removed::default(); present.len() + 1];
+                for (k, &(_, i)) in present.iter().enumerate() {
+                    below[k + 1] = below[k];
+                    below[k + 1].add(objective[i], top[i]);
+                }
+                let whole = below[present.len()];
+                for k in 1..present.len() {
+                    if present[k - 1].0 == present[k].0 {
+                        continue;
                     }
-                });
-                let highs = edges(|c| {
-                    if let Condition::Between { max, .. } = c {
-                        *max
-                    } else {
-                        f64::NAN
-                    }
-                });
-                let at_least = lows.iter().skip(1).map(|&min| Condition::Between {
-                    min,
-                    max: f64::INFINITY,
-                });
-                let at_most =
-                    highs
-                        .iter()
-                        .take(highs.len().saturating_sub(1))
-                        .map(|&max| Condition::Between {
-                            min: f64::NEG_INFINITY,
-                            max,
-                        });
-                at_least.chain(at_most).collect()
+                    let above = Removed {
+                        count: whole.count - below[k].count,
+                        sum: whole.sum - below[k].sum,
+                        squares: whole.squares - below[k].squares,
+                        top: whole.top - below[k].top,
+                    };
+                    let at_least = Condition::Between {
+                        min: present[k].0,
+                        max: f64::INFINITY,
+                    };
+                    let at_most = Condition::Between {
+                        min: f64::NEG_INFINITY,
+                        max: present[k - 1].0,
+                    };
+                    out.push((keep(at_least), below[k].plus(missing)));
+                    out.push((keep(at_most), above.plus(missing)));
+                }
             }
-            Values::Categorical(_) => {
+            Values::Categorical(values) => {
                 let losing: Vec<String> = conditions(attribute, settings.bins)
                     .into_iter()
                     .filter_map(|(c, members)| {
@@ -204,50 +274,21 @@ fn candidates(
                         }
                     })
                     .collect();
-                if losing.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![Condition::NotIn { values: losing }]
+                if !losing.is_empty() {
+                    let removed = sums(
+                        &mut inside().filter(|&i| values[i].as_ref().is_some_and(|v| losing.contains(v))),
+                    );
+                    out.push((keep(Condition::NotIn { values: losing }), removed));
                 }
             }
-            Values::List(_) => Vec::new(),
-        };
-        for condition in rules {
-            let fails = condition
-                .selects(&attribute.values)
-                .into_iter()
-                .map(|ok| !ok)
-                .collect();
-            let rule = Rule {
-                attribute: attribute.name.clone(),
-                condition,
-            };
-            out.push((Cut::Keep(rule), fails));
+            Values::List(_) => {}
         }
     }
     for (index, segment) in anti.iter().enumerate() {
-        let mut fails = vec![false; objective.len()];
-        for &i in &segment.members {
-            fails[i] = true;
-        }
-        out.push((Cut::Exclude(index), fails));
+        let removed = sums(&mut segment.members.iter().copied().filter(|&i| in_sam[i]));
+        out.push((Cut::Exclude(index), removed));
     }
     out
-}
-
-/// One-sided p-value that the mean of `values` is below zero (Student's t).
-fn below_zero_p(values: &[f64]) -> f64 {
-    let n = values.len() as f64;
-    if values.len() < 2 {
-        return 1.0;
-    }
-    let mean = values.iter().sum::<f64>() / n;
-    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    if variance == 0.0 {
-        return if mean < 0.0 { 0.0 } else { 1.0 };
-    }
-    let t = mean / (variance / n).sqrt();
-    StudentsT::new(0.0, 1.0, n - 1.0).map_or(1.0, |d| d.cdf(t))
 }
 
 #[cfg(test)]
@@ -258,8 +299,15 @@ mod tests {
     fn the_t_test_matches_a_hand_computation() {
         // values -3, -1, 1: mean -1, sd 2, t = -1 / (2 / √3) = -0.866; P(T₂ < -0.866) is
         // 0.23888351606645322 by SciPy's ttest_1samp(alternative="less").
-        assert!((below_zero_p(&[-3.0, -1.0, 1.0]) - 0.23888351606645322).abs() < 1e-9);
-        assert_eq!(below_zero_p(&[-1.0, -1.0]), 0.0);
+        let removed = |values: &[f64]| {
+            let mut r = Removed::default();
+            for v in values {
+                r.add(*v, false);
+            }
+            r.below_zero_p()
+        };
+        assert!((removed(&[-3.0, -1.0, 1.0]) - 0.23888351606645322).abs() < 1e-9);
+        assert_eq!(removed(&[-1.0, -1.0]), 0.0);
     }
 
     #[test]

@@ -3,4 +3,5 @@
 pub mod build;
 pub mod clv;
 pub mod demo;
+pub mod diff;
 pub mod validate;

@@ -55,6 +55,9 @@ fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
         "accounts.csv",
         "whale_curve.csv",
         "summary.json",
+        "icp.json",
+        "icp.md",
+        "segments.csv",
     ] {
         let read = |dir: &Path| fs_err::read(dir.join(name)).expect("read");
         assert!(
@@ -78,7 +81,7 @@ fn the_demo_output_passes_the_contract_check() {
         .arg(dir.path())
         .args([
             "--require",
-            "accounts.csv,rejects.csv,run.json,summary.json,whale_curve.csv",
+            "accounts.csv,rejects.csv,run.json,summary.json,whale_curve.csv,icp.json,icp.md",
         ])
         .output()
         .expect("python3 runs");

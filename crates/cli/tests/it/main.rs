@@ -5,5 +5,6 @@ mod cli;
 mod clv;
 mod demo;
 mod economics;
+mod icp;
 mod real_data;
 mod support;

@@ -47,8 +47,11 @@ fn read_icp(path: &Path) -> Result<Icp, Failure> {
     Icp::from_json(&text).map_err(|e| Failure::user(format!("`{}` is not an ICP file: {e}", file.display())))
 }
 
-/// Each account of the CSV at `path`: its id and its non-empty values by column.
-fn read_accounts(path: &Path) -> Result<Vec<(String, BTreeMap<String, String>)>, Failure> {
+/// An account of a list: its id and its non-empty values by column.
+type Listed = (String, BTreeMap<String, String>);
+
+/// Each account of the CSV at `path`.
+fn read_accounts(path: &Path) -> Result<Vec<Listed>, Failure> {
     let file = fs_err::File::open(path).map_err(|e| Failure::user(e.to_string()))?;
     let mut reader = csv::Reader::from_reader(file);
     let problem = |line: u64, what: String| Failure::user(format!("{}:{line}: {what}", path.display()));

@@ -284,7 +284,14 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
         "total".into(),
         serde_json::json!(started.elapsed().as_millis() as u64),
     );
-    let run = run_record(request, &ingested, &economics, objective, timings);
+    let run = run_record(
+        request,
+        &ingested,
+        &economics,
+        objective,
+        &drafted.icp.version,
+        timings,
+    );
     out.write_json("run.json", &run)?;
     let files = out
         .commit()?
@@ -336,6 +343,7 @@ fn run_record(
     ingested: &Ingested,
     economics: &Economics,
     objective: Objective,
+    icp_version: &str,
     timings: serde_json::Map<String, serde_json::Value>,
 ) -> serde_json::Value {
     let inputs: Vec<serde_json::Value> = ingested
@@ -367,7 +375,12 @@ fn run_record(
             "as_of": request.options.as_of,
             "clv_model": economics.summary.lifetime_value.as_ref().map(|m| &m.model),
             "objective": objective.name(),
+            "lift": northstar_discover::LiftSettings::default(),
+            "subgroups": northstar_discover::SubgroupSettings::default(),
+            "market": northstar_profile::MarketSettings::default(),
+            "signal_prior_accounts": northstar_profile::signals::PRIOR_ACCOUNTS,
         },
+        "icp_version": icp_version,
         "inputs": inputs,
         "rejects": ingested.rejects.len(),
         "timings_ms": timings,

@@ -6,8 +6,8 @@
 //! [`Signal`]s inside it ([`signals`]), sets tier thresholds from the customers' scores, and
 //! turns the anti-ICP segments, the best segments and the buying ecosystem into rules and
 //! personas. [`Icp::assess`] applies a profile to any account, with reasons that add up to its
-//! score. [`scorecard`] maps the Lincoln Murphy scorecard to measured figures, [`population`]
-//! keeps each attribute's distribution so that [`diff`] can say how two versions differ and
+//! score. [`scorecard()`] maps the Lincoln Murphy scorecard to measured figures, [`population`]
+//! keeps each attribute's distribution so that [`diff()`] can say how two versions differ and
 //! whether it is time to redefine the ICP. Pure: no engine, no I/O.
 
 mod account;

@@ -73,19 +73,39 @@ pub struct Deal {
     pub attributes: Rc<HashMap<String, String>>,
 }
 
-impl Deal {
-    /// Whether the deal's account meets every condition of `subgroup`.
-    fn in_segment(&self, subgroup: &Subgroup) -> bool {
-        subgroup
-            .conditions
-            .iter()
-            .all(|(attribute, c)| c.matches(self.attributes.get(attribute).map(String::as_str)))
-    }
+/// Whether an account, given as its attribute values, meets every condition of `subgroup`.
+fn meets(subgroup: &Subgroup, attributes: &HashMap<String, String>) -> bool {
+    subgroup
+        .conditions
+        .iter()
+        .all(|(attribute, c)| c.matches(attributes.get(attribute).map(String::as_str)))
 }
 
-/// Win rate and median sales cycle (of won deals) of the deals `inside` selects.
-pub fn deal_figures(deals: &[Deal], inside: impl Fn(&Deal) -> bool) -> (Option<f64>, Option<f64>) {
-    let chosen: Vec<&Deal> = deals.iter().filter(|d| inside(d)).collect();
+/// For each deal, `test` of its account's attributes, evaluated once per account.
+pub fn per_deal_account(deals: &[Deal], test: impl Fn(&HashMap<String, String>) -> bool) -> Vec<bool> {
+    let mut known: HashMap<*const HashMap<String, String>, bool> = HashMap::new();
+    deals
+        .iter()
+        .map(|d| {
+            *known
+                .entry(Rc::as_ptr(&d.attributes))
+                .or_insert_with(|| test(&d.attributes))
+        })
+        .collect()
+}
+
+/// The deals whose flag in `selected` is `wanted`.
+pub fn select<'a>(deals: &'a [Deal], selected: &'a [bool], wanted: bool) -> impl Iterator<Item = &'a Deal> {
+    deals
+        .iter()
+        .zip(selected)
+        .filter(move |(_, s)| **s == wanted)
+        .map(|(d, _)| d)
+}
+
+/// Win rate and median sales cycle (of won deals) of `deals`.
+pub fn deal_figures<'a>(deals: impl Iterator<Item = &'a Deal>) -> (Option<f64>, Option<f64>) {
+    let chosen: Vec<&Deal> = deals.collect();
     let won = chosen.iter().filter(|d| d.won).count();
     let win_rate = (!chosen.is_empty()).then(|| won as f64 / chosen.len() as f64);
     let mut cycles: Vec<f64> = chosen
@@ -495,7 +515,8 @@ pub fn write_segments(
     w.write_record(SEGMENT_COLUMNS).map_err(io::Error::other)?;
     for (rank, s) in subgroups.iter().enumerate() {
         let gate = northstar_discover::pmf(&found.pmf_inputs, &s.members, found.pmf.threshold);
-        let (win_rate, cycle) = deal_figures(&found.deals, |d| d.in_segment(s));
+        let inside = per_deal_account(&found.deals, |a| meets(s, a));
+        let (win_rate, cycle) = deal_figures(select(&found.deals, &inside, true));
         let members: Vec<&AccountEconomics> = s.members.iter().map(|&i| &accounts[i]).collect();
         let n = members.len() as f64;
         let mean = |f: &dyn Fn(&AccountEconomics) -> f64| members.iter().map(|a| f(a)).sum::<f64>() / n;
@@ -631,7 +652,7 @@ pub fn write_anti_icp(
     accounts: &[AccountEconomics],
 ) -> io::Result<()> {
     let anti = &found.anti;
-    let (win_with, cycle_with) = deal_figures(&found.deals, |_| true);
+    let (win_with, cycle_with) = deal_figures(found.deals.iter());
     let optional = |x: Option<f64>| x.map(|x| format!("{x:.4}")).unwrap_or_default();
     let mut w = csv::Writer::from_writer(out);
     w.write_record(ANTI_COLUMNS).map_err(io::Error::other)?;
@@ -654,7 +675,8 @@ pub fn write_anti_icp(
             sum(|a| a.cac, &mut members()),
         );
         let rest = (all - n).max(1.0);
-        let (win_without, cycle_without) = deal_figures(&found.deals, |d| !d.in_segment(s));
+        let inside = per_deal_account(&found.deals, |a| meets(s, a));
+        let (win_without, cycle_without) = deal_figures(select(&found.deals, &inside, false));
         w.write_record([
             (rank + 1).to_string(),
             s.describe(),

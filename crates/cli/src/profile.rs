@@ -6,7 +6,7 @@ use northstar_economics::AccountEconomics;
 use northstar_ingest::Objective;
 use northstar_profile::{Drafted, Evidence, Figures, Icp, MarketSettings};
 
-use crate::discovery::{Discovery, deal_figures};
+use crate::discovery::{Deal, Discovery, deal_figures, per_deal_account, select};
 
 /// Drafts the ICP for `objective` from the discovery of `accounts`, with its scorecard.
 pub fn profile(found: &Discovery, accounts: &[AccountEconomics], objective: Objective) -> Drafted {
@@ -26,22 +26,32 @@ pub fn profile(found: &Discovery, accounts: &[AccountEconomics], objective: Obje
     let outside: Vec<usize> = (0..accounts.len())
         .filter(|&i| !drafted.customers[i].in_sam)
         .collect();
-    let icp = &drafted.icp;
-    let sam = figures(found, accounts, &inside, |a| icp.assess(a).in_sam);
-    let rest = figures(found, accounts, &outside, |a| !icp.assess(a).in_sam);
+    let deals_inside = per_deal_account(&found.deals, |a| drafted.icp.in_sam(a));
+    let sam = figures(
+        found,
+        accounts,
+        &inside,
+        select(&found.deals, &deals_inside, true),
+    );
+    let rest = figures(
+        found,
+        accounts,
+        &outside,
+        select(&found.deals, &deals_inside, false),
+    );
     drafted.icp.scorecard = northstar_profile::scorecard(&sam, &rest, &drafted.icp.signals);
     drafted
 }
 
-/// The scorecard's figures of the customers `members`, with the closed deals of every account
-/// (customer or prospect) that `side` selects.
-fn figures(
+/// The scorecard's figures of the customers `members`, with `deals`: the closed deals of the
+/// accounts (customers or prospects) on the same side of the SAM.
+fn figures<'a>(
     found: &Discovery,
     accounts: &[AccountEconomics],
     members: &[usize],
-    side: impl Fn(&dyn northstar_profile::Account) -> bool,
+    deals: impl Iterator<Item = &'a Deal>,
 ) -> Figures {
-    let (win_rate, sales_cycle_days) = deal_figures(&found.deals, |d| side(d.attributes.as_ref()));
+    let (win_rate, sales_cycle_days) = deal_figures(deals);
     let n = members.len();
     let share = |pick: &dyn Fn(&AccountEconomics) -> bool| {
         (n > 0).then(|| members.iter().filter(|&&i| pick(&accounts[i])).count() as f64 / n as f64)

@@ -44,20 +44,7 @@ impl Assessment {
 impl Icp {
     /// What the ICP says of `account`.
     pub fn assess(&self, account: &dyn Account) -> Assessment {
-        let mut outside: Vec<String> = self
-            .filters
-            .iter()
-            .filter(|f| !f.rule.holds(account))
-            .map(|f| format!("fails {}", f.rule.describe()))
-            .collect();
-        let mut warnings = Vec::new();
-        for anti in self.anti_icp.iter().filter(|a| a.holds(account)) {
-            if anti.excluded_from_sam {
-                outside.push(format!("in anti-ICP segment {}", anti.describe()));
-            } else {
-                warnings.push(anti.describe());
-            }
-        }
+        let (outside, warnings) = self.market_verdict(account);
         let reasons: Vec<Reason> = self
             .signals
             .iter()
@@ -77,6 +64,36 @@ impl Icp {
             tier: in_sam.then(|| self.tier_of(score)),
             reasons,
         }
+    }
+
+    /// Whether `account` is inside the SAM: it meets every filter and belongs to no excluded
+    /// anti-ICP segment.
+    pub fn in_sam(&self, account: &dyn Account) -> bool {
+        self.filters.iter().all(|f| f.rule.holds(account))
+            && !self
+                .anti_icp
+                .iter()
+                .any(|a| a.excluded_from_sam && a.holds(account))
+    }
+
+    /// The filters `account` fails and the excluded anti-ICP segments it belongs to; then the
+    /// other anti-ICP segments it belongs to.
+    fn market_verdict(&self, account: &dyn Account) -> (Vec<String>, Vec<String>) {
+        let mut outside: Vec<String> = self
+            .filters
+            .iter()
+            .filter(|f| !f.rule.holds(account))
+            .map(|f| format!("fails {}", f.rule.describe()))
+            .collect();
+        let mut warnings = Vec::new();
+        for anti in self.anti_icp.iter().filter(|a| a.holds(account)) {
+            if anti.excluded_from_sam {
+                outside.push(format!("in anti-ICP segment {}", anti.describe()));
+            } else {
+                warnings.push(anti.describe());
+            }
+        }
+        (outside, warnings)
     }
 
     /// The tier a score reaches: the first whose minimum it meets (the last tier otherwise).

@@ -30,7 +30,7 @@ impl Rule {
 
     /// Whether an account meets the rule.
     pub fn holds(&self, account: &dyn Account) -> bool {
-        self.condition.matches(account.value(&self.attribute))
+        self.condition.matches(account.value(&self.attribute).as_deref())
     }
 }
 

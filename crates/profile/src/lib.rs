@@ -20,12 +20,10 @@ pub mod population;
 mod scorecard;
 pub mod signals;
 
-use std::collections::BTreeMap;
-
-use northstar_discover::{Attribute, Ecosystem, Pmf, Subgroup, Values, top_accounts};
+use northstar_discover::{Attribute, Ecosystem, Pmf, Subgroup, top_accounts};
 use northstar_output::figures::{group, money};
 
-pub use account::Account;
+pub use account::{Account, Row};
 pub use assess::{Assessment, Reason, tiers};
 pub use diff::{Diff, diff};
 pub use icp::{
@@ -125,32 +123,18 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
         caveats: Vec::new(),
     };
     icp.market.trade_off = trade_off(&icp, evidence.objective_name);
-    let records = records(attributes, n);
-    let scores: Vec<i64> = inside.iter().map(|&i| icp.assess(&records[i]).score).collect();
+    let mut customers: Vec<Assessment> = (0..n)
+        .map(|index| icp.assess(&Row { attributes, index }))
+        .collect();
+    let scores: Vec<i64> = inside.iter().map(|&i| customers[i].score).collect();
     let objective_in: Vec<f64> = inside.iter().map(|&i| objective[i]).collect();
     icp.tiers = tiers(&scores, &objective_in, &top_accounts(&objective_in, 0.2));
+    for c in customers.iter_mut().filter(|c| c.in_sam) {
+        c.tier = Some(icp.tier_of(c.score));
+    }
     icp.caveats = caveats(&icp, evidence, small);
     icp.version = icp.rules_digest();
-    let customers = records.iter().map(|r| icp.assess(r)).collect();
     Drafted { icp, customers }
-}
-
-/// Each customer's attribute values as text, as an input table writes them.
-pub fn records(attributes: &[Attribute], n: usize) -> Vec<BTreeMap<String, String>> {
-    let mut out = vec![BTreeMap::new(); n];
-    for attribute in attributes {
-        for (i, record) in out.iter_mut().enumerate() {
-            let text = match &attribute.values {
-                Values::Categorical(v) => v[i].clone(),
-                Values::Numeric(v) => v[i].map(|x| x.to_string()),
-                Values::List(v) => (!v[i].is_empty()).then(|| v[i].join(";")),
-            };
-            if let Some(text) = text {
-                record.insert(attribute.name.clone(), text);
-            }
-        }
-    }
-    out
 }
 
 /// A subgroup's conditions as rules.

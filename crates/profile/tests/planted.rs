@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use northstar_discover::{Attribute, PmfInputs, SubgroupSettings, Values};
-use northstar_profile::{Drafted, Evidence, Icp, MarketSettings, draft, records};
+use northstar_profile::{Drafted, Evidence, Icp, MarketSettings, Row, draft};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -218,9 +218,12 @@ fn the_planted_icp_is_found_and_the_trap_and_small_accounts_are_kept_out() {
                 tier1.iter().filter(|&&i| w.planted[i] == Planted::Core).count() as f64 / tier1.len() as f64;
             assert!(core > 0.8, "{case}: tier 1 is {core} core");
             // The trap is named in the anti-ICP.
-            let rows = records(&w.attributes, w.planted.len());
+            let row = |index| Row {
+                attributes: &w.attributes,
+                index,
+            };
             let named = d.icp.anti_icp.iter().any(|rule| {
-                let members: Vec<usize> = (0..rows.len()).filter(|&i| rule.holds(&rows[i])).collect();
+                let members: Vec<usize> = (0..w.planted.len()).filter(|&i| rule.holds(&row(i))).collect();
                 let trap = members.iter().filter(|&&i| w.planted[i] == Planted::Trap).count();
                 trap as f64 >= 0.8 * members.len() as f64
                     && trap as f64 >= 0.8 * share_count(&w, Planted::Trap)
@@ -230,8 +233,10 @@ fn the_planted_icp_is_found_and_the_trap_and_small_accounts_are_kept_out() {
                 "{case}: {:#?}",
                 d.icp.anti_icp.iter().map(|a| a.describe()).collect::<Vec<_>>()
             );
-            // Every score is its base plus its reasons, and every filter removed a loss.
-            for a in &d.customers {
+            // Every score is its base plus its reasons, every filter removed a loss, and the
+            // market drawn is the one the written rules select.
+            for (i, a) in d.customers.iter().enumerate() {
+                assert_eq!(a.in_sam, d.icp.in_sam(&row(i)));
                 assert_eq!(
                     a.score,
                     d.icp.base_score + a.reasons.iter().map(|r| r.points).sum::<i64>()

@@ -13,6 +13,10 @@ use northstar_engine::Engine;
 use northstar_engine::arrow::array::{Array, Float64Array};
 use northstar_engine::arrow::datatypes::{DataType, Field, Schema};
 
+/// The allocator the `northstar` command runs with, so that the engine is measured as it ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The aggregation both engines run: one row per account.
 const QUERY: &str = "SELECT account_id, sum(amount) AS revenue, sum(cost) AS direct_cost, count(*) AS transactions, \
      min(date) AS first_date, max(date) AS last_date FROM transactions GROUP BY account_id";

@@ -61,8 +61,8 @@ impl Engine {
         let config = SessionConfig::new()
             .with_target_partitions(threads)
             .with_information_schema(false)
-            // Plain UTF-8 columns rather than string views, so results have one string type.
-            .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
+            // Parquet strings stay string views (DataFusion's default: no copy when scanning and
+            // grouping); every reader of a result casts text columns to plain UTF-8.
             // Column names are matched as written (`Quantity`, not `quantity`), as users expect of a mapping.
             .set_bool("datafusion.sql_parser.enable_ident_normalization", false);
         Ok(Self {

@@ -111,7 +111,7 @@ const TIER_SHARES: [f64; 2] = [0.2, 0.5];
 
 /// Tier thresholds from the scores of the SAM's customers: tier 1 starts at the score of the
 /// customer at the top fifth, tier 2 at the top half, tier 3 at 0; each minimum is strictly
-/// above the next. `objective` and `top` (top fifth by the objective) give each tier's evidence.
+/// above the next. When every customer has the same score, all of them are in tier 3. `objective` and `top` (top fifth by the objective) give each tier's evidence.
 pub fn tiers(scores: &[i64], objective: &[f64], top: &[bool]) -> Vec<Tier> {
     let mut sorted = scores.to_vec();
     sorted.sort_unstable_by(|a, b| b.cmp(a));
@@ -119,7 +119,13 @@ pub fn tiers(scores: &[i64], objective: &[f64], top: &[bool]) -> Vec<Tier> {
         let index = ((share * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
         sorted.get(index).copied().unwrap_or(0)
     };
-    let second = at(TIER_SHARES[1]).max(1);
+    // Equal scores (no signal tells the customers apart) rank no one: all fall in tier 3.
+    let spread = sorted.first() != sorted.last();
+    let second = if spread {
+        at(TIER_SHARES[1]).max(1)
+    } else {
+        at(0.0) + 1
+    };
     let first = at(TIER_SHARES[0]).max(second + 1);
     let top_total = top.iter().filter(|t| **t).count().max(1) as f64;
     [(1, first), (2, second), (3, 0)]
@@ -161,8 +167,9 @@ mod tests {
         assert_eq!(mins, [90, 60, 0]);
         assert_eq!(found.iter().map(|t| t.customers).collect::<Vec<_>>(), [2, 3, 5]);
         assert_eq!((found[0].mean_objective, found[0].top_share), (95.0, 1.0));
-        // Equal scores still give strictly falling minimums.
-        let flat = tiers(&[0, 0, 0], &[1.0, 1.0, 1.0], &[true, false, false]);
-        assert_eq!(flat.iter().map(|t| t.min_score).collect::<Vec<_>>(), [2, 1, 0]);
+        // Equal scores rank no one: strictly falling minimums above them, everyone in tier 3.
+        let flat = tiers(&[50, 50, 50], &[1.0, 1.0, 1.0], &[true, false, false]);
+        assert_eq!(flat.iter().map(|t| t.min_score).collect::<Vec<_>>(), [52, 51, 0]);
+        assert_eq!(flat.iter().map(|t| t.customers).collect::<Vec<_>>(), [0, 0, 3]);
     }
 }

@@ -178,7 +178,7 @@ pub struct Persona {
 /// One item of the Lincoln Murphy scorecard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScorecardItem {
-    /// `supported`, `weak`, `against` or `no data`.
+    /// `supported`, `weak`, `against`, `not compared` (no customers outside the SAM) or `no data`.
     pub verdict: String,
     /// The measured figures behind the verdict, in words.
     pub evidence: Vec<String>,

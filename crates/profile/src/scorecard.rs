@@ -102,6 +102,8 @@ fn item(measures: &[Measure], others: u64, signals: Vec<String>) -> ScorecardIte
     let votes: Vec<bool> = judged.iter().filter_map(|(_, v)| *v).collect();
     let verdict = if judged.is_empty() && signals.is_empty() {
         "no data"
+    } else if others == 0 && signals.is_empty() {
+        "not compared"
     } else if votes.iter().any(|v| !v) && !votes.iter().any(|v| *v) {
         "against"
     } else if votes.iter().any(|v| *v) || (judged.is_empty() && !signals.is_empty()) {

@@ -21,10 +21,18 @@ pub fn run(args: &BuildArgs) -> Result<(), Failure> {
 /// Prints a finished build: the headline on stdout (JSON with `--json`).
 pub fn report(built: &Built, options: &BuildOptions) -> Result<(), Failure> {
     let text = if options.json {
+        let icp = &built.profile.icp;
         let value = serde_json::json!({
             "out": built.out.display().to_string(),
             "files": built.files,
             "summary": built.economics.summary,
+            "icp": {
+                "version": icp.version,
+                "objective": icp.objective,
+                "market": icp.market,
+                "filters": icp.filters,
+                "tiers": icp.tiers,
+            },
             "rejects": built.rejects,
         });
         serde_json::to_string_pretty(&value).map_err(|e| Failure::Internal(e.into()))? + "\n"

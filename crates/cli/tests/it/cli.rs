@@ -54,6 +54,9 @@ fn build_json_is_machine_readable() {
     assert!(output.status.success());
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
     insta::assert_json_snapshot!(value["summary"]);
+    assert_eq!(value["icp"]["objective"], "profit");
+    let tiers = value["icp"]["tiers"].as_array().expect("tiers");
+    assert_eq!(tiers.len(), 3);
 }
 
 #[test]
@@ -100,4 +103,23 @@ fn the_same_input_gives_the_same_bytes() {
         let right = fs_err::read(b.path().join(name)).expect("read");
         assert!(left == right, "{name} differs between two runs");
     }
+}
+
+#[test]
+fn the_one_page_icp_of_a_tiny_base_says_what_it_cannot_tell() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let data = fixture("economics/hand_world");
+    let args = [
+        "build",
+        data.to_str().expect("utf-8 path"),
+        "--out",
+        out.path().to_str().expect("utf-8 path"),
+    ];
+    let output = Command::new(env!("CARGO_BIN_EXE_northstar"))
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let page = fs_err::read_to_string(out.path().join("icp.md")).expect("icp.md");
+    insta::assert_snapshot!(page);
 }

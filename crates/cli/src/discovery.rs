@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::rc::Rc;
 
 use northstar_discover::{
     Adopters, Attribute, Condition, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Subgroup,
@@ -56,21 +55,31 @@ pub struct Discovery {
     pub pmf: Pmf,
     /// Who decides, pays, uses and influences at the top accounts.
     pub ecosystem: Ecosystem,
-    /// The closed deals of every account with its attributes.
-    pub deals: Vec<Deal>,
+    /// The closed deals of every account, with the accounts' attributes.
+    pub deals: Deals,
     /// The customer accounts' attributes, in `accounts` order.
     pub attributes: Vec<Attribute>,
 }
 
-/// A closed deal, with the attributes of its account (from accounts or prospects) as written.
+/// The closed deals and the accounts (customers or prospects) they belong to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Deals {
+    /// Each closed deal.
+    pub deals: Vec<Deal>,
+    /// The attribute values, by column name, of each account with a closed deal; the first is
+    /// the account of deals whose account is in no table (it has no values).
+    pub accounts: Vec<HashMap<String, String>>,
+}
+
+/// A closed deal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deal {
     /// Won (else lost).
     pub won: bool,
     /// Days from created to closed, when both are known.
     pub cycle_days: Option<f64>,
-    /// The account's attribute values by column name, shared by its deals.
-    pub attributes: Rc<HashMap<String, String>>,
+    /// Its account: an index into [`Deals::accounts`].
+    pub account: usize,
 }
 
 /// Whether an account, given as its attribute values, meets every condition of `subgroup`.
@@ -81,17 +90,12 @@ fn meets(subgroup: &Subgroup, attributes: &HashMap<String, String>) -> bool {
         .all(|(attribute, c)| c.matches(attributes.get(attribute).map(String::as_str)))
 }
 
-/// For each deal, `test` of its account's attributes, evaluated once per account.
-pub fn per_deal_account(deals: &[Deal], test: impl Fn(&HashMap<String, String>) -> bool) -> Vec<bool> {
-    let mut known: HashMap<*const HashMap<String, String>, bool> = HashMap::new();
-    deals
-        .iter()
-        .map(|d| {
-            *known
-                .entry(Rc::as_ptr(&d.attributes))
-                .or_insert_with(|| test(&d.attributes))
-        })
-        .collect()
+impl Deals {
+    /// For each deal, `test` of its account's attributes, evaluated once per account.
+    pub fn per_account(&self, test: impl Fn(&HashMap<String, String>) -> bool) -> Vec<bool> {
+        let flags: Vec<bool> = self.accounts.iter().map(test).collect();
+        self.deals.iter().map(|d| flags[d.account]).collect()
+    }
 }
 
 /// The deals whose flag in `selected` is `wanted`.
@@ -125,7 +129,7 @@ pub fn deal_figures<'a>(deals: impl Iterator<Item = &'a Deal>) -> (Option<f64>, 
 /// The closed (won or lost) deals, each with its account's attributes from the accounts table
 /// (`account_batches`) or the prospects table, so that a segment's win rate counts the deals it
 /// lost too.
-fn closed_deals(engine: &Engine, account_batches: &[RecordBatch]) -> Result<Vec<Deal>, Failure> {
+fn closed_deals(engine: &Engine, account_batches: &[RecordBatch]) -> Result<Deals, Failure> {
     let mut attributes: HashMap<String, HashMap<String, String>> = HashMap::new();
     let prospects = engine.query("SELECT * FROM prospects")?;
     for batch in prospects.iter().chain(account_batches) {
@@ -142,21 +146,30 @@ fn closed_deals(engine: &Engine, account_batches: &[RecordBatch]) -> Result<Vec<
             }
         }
     }
-    let attributes: HashMap<String, Rc<HashMap<String, String>>> = attributes
-        .into_iter()
-        .map(|(id, values)| (id, Rc::new(values)))
-        .collect();
-    let mut out = Vec::new();
+    let mut out = Deals {
+        deals: Vec::new(),
+        accounts: vec![HashMap::new()],
+    };
+    let mut index: HashMap<String, usize> = HashMap::new();
     let sql = "SELECT account_id, lower(stage),
                       CAST(CAST(closed AS INT) - CAST(created AS INT) AS DOUBLE)
                FROM deals WHERE lower(stage) IN ('won', 'lost')";
     for batch in engine.query(sql)? {
         let (ids, stages, cycles) = (texts(&batch, 0)?, texts(&batch, 1)?, texts(&batch, 2)?);
         for ((id, stage), cycle) in ids.into_iter().zip(stages).zip(cycles) {
-            out.push(Deal {
+            let account = id.map_or(0, |id| match index.get(&id) {
+                Some(&known) => known,
+                None => {
+                    let values = attributes.remove(&id).unwrap_or_default();
+                    out.accounts.push(values);
+                    index.insert(id, out.accounts.len() - 1);
+                    out.accounts.len() - 1
+                }
+            });
+            out.deals.push(Deal {
                 won: stage.as_deref() == Some("won"),
                 cycle_days: cycle.and_then(|c| c.parse().ok()),
-                attributes: id.and_then(|id| attributes.get(&id).cloned()).unwrap_or_default(),
+                account,
             });
         }
     }
@@ -515,8 +528,8 @@ pub fn write_segments(
     w.write_record(SEGMENT_COLUMNS).map_err(io::Error::other)?;
     for (rank, s) in subgroups.iter().enumerate() {
         let gate = northstar_discover::pmf(&found.pmf_inputs, &s.members, found.pmf.threshold);
-        let inside = per_deal_account(&found.deals, |a| meets(s, a));
-        let (win_rate, cycle) = deal_figures(select(&found.deals, &inside, true));
+        let inside = found.deals.per_account(|a| meets(s, a));
+        let (win_rate, cycle) = deal_figures(select(&found.deals.deals, &inside, true));
         let members: Vec<&AccountEconomics> = s.members.iter().map(|&i| &accounts[i]).collect();
         let n = members.len() as f64;
         let mean = |f: &dyn Fn(&AccountEconomics) -> f64| members.iter().map(|a| f(a)).sum::<f64>() / n;
@@ -652,7 +665,7 @@ pub fn write_anti_icp(
     accounts: &[AccountEconomics],
 ) -> io::Result<()> {
     let anti = &found.anti;
-    let (win_with, cycle_with) = deal_figures(found.deals.iter());
+    let (win_with, cycle_with) = deal_figures(found.deals.deals.iter());
     let optional = |x: Option<f64>| x.map(|x| format!("{x:.4}")).unwrap_or_default();
     let mut w = csv::Writer::from_writer(out);
     w.write_record(ANTI_COLUMNS).map_err(io::Error::other)?;
@@ -675,8 +688,8 @@ pub fn write_anti_icp(
             sum(|a| a.cac, &mut members()),
         );
         let rest = (all - n).max(1.0);
-        let inside = per_deal_account(&found.deals, |a| meets(s, a));
-        let (win_without, cycle_without) = deal_figures(select(&found.deals, &inside, false));
+        let inside = found.deals.per_account(|a| meets(s, a));
+        let (win_without, cycle_without) = deal_figures(select(&found.deals.deals, &inside, false));
         w.write_record([
             (rank + 1).to_string(),
             s.describe(),

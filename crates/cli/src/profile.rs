@@ -6,7 +6,7 @@ use northstar_economics::AccountEconomics;
 use northstar_ingest::Objective;
 use northstar_profile::{Drafted, Evidence, Figures, Icp, MarketSettings};
 
-use crate::discovery::{Deal, Discovery, deal_figures, per_deal_account, select};
+use crate::discovery::{Deal, Discovery, deal_figures, select};
 
 /// Drafts the ICP for `objective` from the discovery of `accounts`, with its scorecard.
 pub fn profile(found: &Discovery, accounts: &[AccountEconomics], objective: Objective) -> Drafted {
@@ -26,18 +26,18 @@ pub fn profile(found: &Discovery, accounts: &[AccountEconomics], objective: Obje
     let outside: Vec<usize> = (0..accounts.len())
         .filter(|&i| !drafted.customers[i].in_sam)
         .collect();
-    let deals_inside = per_deal_account(&found.deals, |a| drafted.icp.in_sam(a));
+    let deals_inside = found.deals.per_account(|a| drafted.icp.in_sam(a));
     let sam = figures(
         found,
         accounts,
         &inside,
-        select(&found.deals, &deals_inside, true),
+        select(&found.deals.deals, &deals_inside, true),
     );
     let rest = figures(
         found,
         accounts,
         &outside,
-        select(&found.deals, &deals_inside, false),
+        select(&found.deals.deals, &deals_inside, false),
     );
     drafted.icp.scorecard = northstar_profile::scorecard(&sam, &rest, &drafted.icp.signals);
     drafted

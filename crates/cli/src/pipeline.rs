@@ -247,7 +247,7 @@ pub fn build(request: &BuildRequest<'_>) -> Result<Built, Failure> {
     bar.finish_and_clear();
     lap("discover", &mut timings);
     let drafted = profile::profile(&found, &economics.accounts, objective);
-    let segments = profile::segment_ranks(&found, economics.accounts.len(), &drafted.icp);
+    let segments = profile::segment_ranks(&found, economics.accounts.len());
     lap("profile", &mut timings);
 
     out.write("accounts.csv", |w| {

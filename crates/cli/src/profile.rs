@@ -4,7 +4,7 @@
 
 use northstar_economics::AccountEconomics;
 use northstar_ingest::Objective;
-use northstar_profile::{Drafted, Evidence, Figures, Icp, MarketSettings};
+use northstar_profile::{Drafted, Evidence, Figures, MarketSettings};
 
 use crate::discovery::{Deal, Discovery, deal_figures, select};
 
@@ -80,12 +80,13 @@ fn figures<'a>(
     }
 }
 
-/// Each customer's best segment: the rank of the first segment of `icp` it belongs to.
-pub fn segment_ranks(found: &Discovery, accounts: usize, icp: &Icp) -> Vec<Option<u64>> {
+/// Each customer's best segment: the rank (from 1) of the first subgroup it belongs to, as
+/// `segments.csv` and `icp.json` rank them.
+pub fn segment_ranks(found: &Discovery, accounts: usize) -> Vec<Option<u64>> {
     let mut ranks = vec![None; accounts];
-    for (segment, subgroup) in icp.segments.iter().zip(&found.subgroups) {
+    for (rank, subgroup) in found.subgroups.iter().enumerate() {
         for &i in &subgroup.members {
-            ranks[i].get_or_insert(segment.rank);
+            ranks[i].get_or_insert(rank as u64 + 1);
         }
     }
     ranks

@@ -12,6 +12,13 @@ pub struct Reason {
     pub rule: String,
 }
 
+impl std::fmt::Display for Reason {
+    /// The reason as the outputs write it, e.g. `+18 industry in Logistics`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:+} {}", self.points, self.rule)
+    }
+}
+
 /// What the ICP says of one account.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Assessment {
@@ -34,7 +41,7 @@ impl Assessment {
     /// then why the account is outside the SAM, if it is.
     pub fn explain(&self, base_score: i64) -> String {
         let mut parts = vec![format!("base {base_score}")];
-        parts.extend(self.reasons.iter().map(|r| format!("{:+} {}", r.points, r.rule)));
+        parts.extend(self.reasons.iter().map(Reason::to_string));
         parts.extend(self.outside.iter().map(|o| format!("outside the SAM: {o}")));
         parts.extend(self.warnings.iter().map(|w| format!("anti-ICP: {w}")));
         parts.join("; ")

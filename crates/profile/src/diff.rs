@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::{Account, Icp, population};
+use crate::{Account, Icp, Reason, population};
 
 /// PSI from which an attribute's population counts as moved.
 pub const PSI_MOVED: f64 = 0.1;
@@ -194,16 +194,8 @@ fn tier_change(old: &Icp, new: &Icp, id: &str, account: &dyn Account) -> Option<
     if before.tier == after.tier {
         return None;
     }
-    let old_reasons: BTreeSet<String> = before
-        .reasons
-        .iter()
-        .map(|r| format!("{:+} {}", r.points, r.rule))
-        .collect();
-    let new_reasons: BTreeSet<String> = after
-        .reasons
-        .iter()
-        .map(|r| format!("{:+} {}", r.points, r.rule))
-        .collect();
+    let old_reasons: BTreeSet<String> = before.reasons.iter().map(Reason::to_string).collect();
+    let new_reasons: BTreeSet<String> = after.reasons.iter().map(Reason::to_string).collect();
     let mut why: Vec<String> = Vec::new();
     why.extend(new_reasons.difference(&old_reasons).map(|r| format!("now {r}")));
     why.extend(

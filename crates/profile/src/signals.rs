@@ -39,14 +39,31 @@ pub fn learn(
         return (Vec::new(), 50);
     }
     let base = top as f64 / inside.len() as f64;
+    // Each numeric attribute's lowest and highest value in the SAM, for opening its end bins.
+    let ranges: BTreeMap<&str, (f64, f64)> = attributes
+        .iter()
+        .filter_map(|a| match &a.values {
+            Values::Numeric(values) => {
+                let present = values.iter().flatten().copied();
+                let range = present.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), x| {
+                    (low.min(x), high.max(x))
+                });
+                Some((a.name.as_str(), range))
+            }
+            _ => None,
+        })
+        .collect();
     let mut weighted: Vec<(Rule, f64, SignalEvidence)> = lift(&inside, &attributes, &settings)
         .into_iter()
         .filter(|l| l.ci[0] > 1.0 || l.ci[1] < 1.0)
         .map(|l| {
             let shrunk = (l.top as f64 + PRIOR_ACCOUNTS * base) / (l.support as f64 + PRIOR_ACCOUNTS) / base;
-            let attribute = attributes.iter().find(|a| a.name == l.attribute);
+            let condition = match ranges.get(l.attribute.as_str()) {
+                Some(&range) => open_ends(&l.condition, range),
+                None => l.condition.clone(),
+            };
             let rule = Rule {
-                condition: attribute.map_or(l.condition.clone(), |a| open_ends(&l.condition, a)),
+                condition,
                 attribute: l.attribute,
             };
             let evidence = SignalEvidence {
@@ -185,14 +202,11 @@ fn reach(weights: &[(&str, f64)], lists: &[&str]) -> (f64, f64) {
         })
 }
 
-/// A numeric bin with its bound at the attribute's lowest or highest value made open.
-fn open_ends(condition: &Condition, attribute: &Attribute) -> Condition {
-    let (Condition::Between { min, max }, Values::Numeric(values)) = (condition, &attribute.values) else {
+/// A numeric bin with its bound at the attribute's lowest or highest value (`range`) made open.
+fn open_ends(condition: &Condition, (lowest, highest): (f64, f64)) -> Condition {
+    let Condition::Between { min, max } = condition else {
         return condition.clone();
     };
-    let present = values.iter().flatten();
-    let lowest = present.clone().copied().fold(f64::INFINITY, f64::min);
-    let highest = present.copied().fold(f64::NEG_INFINITY, f64::max);
     Condition::Between {
         min: if *min <= lowest { f64::NEG_INFINITY } else { *min },
         max: if *max >= highest { f64::INFINITY } else { *max },

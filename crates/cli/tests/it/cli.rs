@@ -1,16 +1,12 @@
 //! Snapshots of what a person sees: the command's transcript (exit code, stdout, stderr).
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::support::fixture;
+use crate::support::{fixture, northstar};
 
 /// Runs northstar and renders its transcript, with temporary paths replaced by `[OUT]`.
 fn transcript(args: &[&str], out: Option<&Path>) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_northstar"))
-        .args(args)
-        .output()
-        .expect("northstar runs");
+    let output = northstar(args);
     let mut text = format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         output.status.code().unwrap_or(-1),
@@ -47,10 +43,7 @@ fn build_json_is_machine_readable() {
         out.path().to_str().expect("utf-8 path"),
         "--json",
     ];
-    let output = Command::new(env!("CARGO_BIN_EXE_northstar"))
-        .args(args)
-        .output()
-        .expect("runs");
+    let output = northstar(&args);
     assert!(output.status.success());
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
     insta::assert_json_snapshot!(value["summary"]);
@@ -115,10 +108,7 @@ fn the_one_page_icp_of_a_tiny_base_says_what_it_cannot_tell() {
         "--out",
         out.path().to_str().expect("utf-8 path"),
     ];
-    let output = Command::new(env!("CARGO_BIN_EXE_northstar"))
-        .args(args)
-        .output()
-        .expect("runs");
+    let output = northstar(&args);
     assert!(output.status.success());
     let page = fs_err::read_to_string(out.path().join("icp.md")).expect("icp.md");
     insta::assert_snapshot!(page);

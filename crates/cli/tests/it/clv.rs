@@ -1,9 +1,9 @@
 //! `northstar clv` end to end: the CDNOW and sBG published tables through the command line.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::support::read_csv;
+use crate::support::{northstar, read_csv};
 
 /// The CDNOW 1/10 sample, as shipped with `lifetimes` (see crates/clv/tests/fixtures/cdnow).
 fn cdnow_raw() -> PathBuf {
@@ -29,13 +29,6 @@ fn cdnow_transactions(dir: &Path) -> PathBuf {
     let path = dir.join("transactions.csv");
     fs_err::write(&path, csv).expect("write");
     path
-}
-
-fn northstar(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_northstar"))
-        .args(args)
-        .output()
-        .expect("northstar runs")
 }
 
 fn json(output: &Output) -> serde_json::Value {

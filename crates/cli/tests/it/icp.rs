@@ -3,9 +3,8 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
-use crate::support::{build_with, options, read_csv, read_json, rows_by_account};
+use crate::support::{build_with, northstar, options, read_csv, read_json, rows_by_account};
 
 /// The planted segment of a demo account, read from its attributes as the generator draws them.
 fn planted(row: &BTreeMap<String, String>) -> &'static str {
@@ -232,11 +231,9 @@ fn every_rule_has_evidence_and_every_score_its_reasons() {
     }
 }
 
-fn northstar(args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_northstar"))
-        .args(args)
-        .output()
-        .expect("runs");
+/// The exit code and stdout of the binary run with `args`.
+fn run(args: &[&str]) -> (i32, String) {
+    let output = northstar(args);
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -254,7 +251,7 @@ fn diff_of_a_version_with_itself_finds_nothing_and_of_another_seed_finds_changes
     let path = |d: &tempfile::TempDir| d.path().to_str().unwrap().to_owned();
     let accounts = a.path().join("data/accounts.csv");
     let accounts = accounts.to_str().unwrap();
-    let (code, same) = northstar(&["diff", &path(&a), &path(&a), "--accounts", accounts, "--json"]);
+    let (code, same) = run(&["diff", &path(&a), &path(&a), "--accounts", accounts, "--json"]);
     assert_eq!(code, 0);
     let same: serde_json::Value = serde_json::from_str(&same).expect("json");
     assert_eq!(same["changes"].as_array().unwrap().len(), 0);
@@ -269,7 +266,7 @@ fn diff_of_a_version_with_itself_finds_nothing_and_of_another_seed_finds_changes
             .all(|d| d["psi"].as_f64().unwrap() < 1e-12)
     );
 
-    let (code, other) = northstar(&["diff", &path(&a), &path(&b), "--accounts", accounts, "--json"]);
+    let (code, other) = run(&["diff", &path(&a), &path(&b), "--accounts", accounts, "--json"]);
     assert_eq!(code, 0);
     let other: serde_json::Value = serde_json::from_str(&other).expect("json");
     assert!(!other["changes"].as_array().unwrap().is_empty());
@@ -296,13 +293,13 @@ fn diff_of_a_version_with_itself_finds_nothing_and_of_another_seed_finds_changes
         );
         assert!(!change["why"].as_str().unwrap().is_empty());
     }
-    let (code, text) = northstar(&["diff", &path(&a), &format!("{}/icp.json", path(&b))]);
+    let (code, text) = run(&["diff", &path(&a), &format!("{}/icp.json", path(&b))]);
     assert_eq!(code, 0);
     assert!(
         text.contains("rules:") && text.contains("recommendation:"),
         "{text}"
     );
 
-    let (code, _) = northstar(&["diff", &path(&a), accounts]);
+    let (code, _) = run(&["diff", &path(&a), accounts]);
     assert_eq!(code, 1, "a CSV is not an ICP");
 }

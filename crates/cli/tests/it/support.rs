@@ -13,6 +13,14 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// Runs the `northstar` binary with `args`.
+pub fn northstar(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_northstar"))
+        .args(args)
+        .output()
+        .expect("northstar runs")
+}
+
 /// Default build options, as the command line gives them.
 pub fn options() -> BuildOptions {
     BuildOptions {

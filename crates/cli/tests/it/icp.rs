@@ -302,4 +302,20 @@ fn diff_of_a_version_with_itself_finds_nothing_and_of_another_seed_finds_changes
 
     let (code, _) = run(&["diff", &path(&a), accounts]);
     assert_eq!(code, 1, "a CSV is not an ICP");
+
+    // A broken account list is refused with its file, line and column.
+    let list = a.path().join("broken.csv");
+    fs_err::write(&list, "account_id,industry\nA1,Retail\n,Retail\n").unwrap();
+    let output = northstar(&["diff", &path(&a), &path(&a), "--accounts", list.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.contains("broken.csv:3: column 1 (account_id) is empty"),
+        "{stderr}"
+    );
+    fs_err::write(&list, "account_id,industry\nA1,Retail,extra\n").unwrap();
+    let output = northstar(&["diff", &path(&a), &path(&a), "--accounts", list.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("broken.csv:2:"), "{stderr}");
 }

@@ -54,7 +54,7 @@ pub enum DemoSize {
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// Folder for the demo: its data go to DIR/data, the build's outputs to DIR.
+    /// Folder for the demo: its data go to DIR/data, the build's outputs to DIR/out.
     #[arg(long, value_name = "DIR", default_value = "northstar-demo")]
     pub out: PathBuf,
     /// How big a company to make.
@@ -71,30 +71,69 @@ pub struct DemoArgs {
 /// Options shared by every command that builds.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BuildOptions {
-    /// Stop with exit code 1 when a table's rejected rows exceed this percentage of its rows.
-    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
-    pub max_rejects: f64,
     /// The date tenure runs to for active accounts (YYYY-MM-DD); defaults to the last date in the data.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
-    /// Threads for the engine; defaults to the number of cores.
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Where rejected rows go, and how many stop the run.
+    #[command(flatten)]
+    pub rejects: RejectOptions,
+    /// How the engine runs.
+    #[command(flatten)]
+    pub engine: EngineOptions,
     /// Print machine-readable JSON on stdout instead of the headline text.
     #[arg(long)]
     pub json: bool,
 }
 
-/// Options of the commands that read input without building: where rejected rows go, and how
-/// many stop the run.
+/// Where rejected rows go, and how many stop the run.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RejectOptions {
-    /// Also write every rejected row to this CSV file.
+    /// Also write every rejected row to this CSV file (a build stopped by its rejects writes
+    /// them to OUT.rejects.csv otherwise).
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
     /// Stop with exit code 1 when a table's rejected rows exceed this percentage of its rows.
     #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
     pub max_rejects: f64,
+}
+
+/// Threads, memory and scratch space.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EngineOptions {
+    /// Threads for the engine; defaults to the number of cores.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Most memory queries may hold (e.g. 4GiB, 512MiB); past it they spill to --temp-dir.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
+    /// Folder for staged tables and spill files; defaults to the system's temporary folder.
+    #[arg(long, value_name = "DIR")]
+    pub temp_dir: Option<PathBuf>,
+}
+
+/// A size in bytes: a whole number with an optional unit (KiB, MiB, GiB, TiB; KB, MB, GB, TB).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 4GiB or 512MiB"))?;
+    let scale: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" | "k" => 1 << 10,
+        "mib" | "m" => 1 << 20,
+        "gib" | "g" => 1 << 30,
+        "tib" | "t" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        other => return Err(format!("unknown unit `{other}`; use KiB, MiB, GiB or TiB")),
+    };
+    number
+        .checked_mul(scale)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// Arguments of `build`.
@@ -140,6 +179,9 @@ pub struct ValidateArgs {
     /// Where rejected rows go, and how many stop the run.
     #[command(flatten)]
     pub rejects: RejectOptions,
+    /// How the engine runs.
+    #[command(flatten)]
+    pub engine: EngineOptions,
     /// Print machine-readable JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -200,10 +242,52 @@ pub struct ClvArgs {
     /// Where rejected rows go, and how many stop the run.
     #[command(flatten)]
     pub rejects: RejectOptions,
-    /// Threads; defaults to the number of cores.
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// How the engine runs.
+    #[command(flatten)]
+    pub engine: EngineOptions,
     /// Print machine-readable JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+impl BuildOptions {
+    /// The pipeline's options.
+    pub fn options(&self) -> northstar_pipeline::Options {
+        self.rejects.options(self.as_of.clone(), &self.engine)
+    }
+}
+
+impl RejectOptions {
+    /// The pipeline's options, with `as_of` and the engine's.
+    pub fn options(&self, as_of: Option<String>, engine: &EngineOptions) -> northstar_pipeline::Options {
+        northstar_pipeline::Options {
+            max_rejects: self.max_rejects,
+            as_of,
+            rejects: self.rejects.clone(),
+            engine: engine_config(engine),
+        }
+    }
+}
+
+fn engine_config(engine: &EngineOptions) -> northstar_pipeline::EngineConfig {
+    northstar_pipeline::EngineConfig {
+        threads: engine.threads,
+        memory_limit: engine.memory_limit,
+        temp_dir: engine.temp_dir.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_and_decimal_units() {
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("4GiB"), Ok(4 << 30));
+        assert_eq!(parse_size("512 MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("3 parsecs").is_err());
+    }
 }

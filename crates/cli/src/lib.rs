@@ -1,15 +1,12 @@
-//! The `northstar` command line: one module per subcommand over the pipeline's library crates.
+//! The `northstar` command line: argument parsing, one module per subcommand, terminal output
+//! and exit codes, over the `northstar-pipeline` library.
 //!
 //! `main.rs` only parses arguments and calls [`run`]; everything here is testable in-process.
 
 pub mod cli;
 pub mod cmd;
-mod discovery;
 mod failure;
-pub mod pipeline;
-mod profile;
 mod progress;
-mod tables;
 
 pub use failure::Failure;
 

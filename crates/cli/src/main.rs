@@ -9,8 +9,17 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The exit code of a run stopped by SIGINT or SIGTERM (128 + SIGINT).
+const INTERRUPTED: i32 = 130;
+
 fn main() -> ExitCode {
     let cli = northstar::cli::Cli::parse();
+    // A stopped run removes its staging folders; the previous outputs stay as they were.
+    let _ = ctrlc::set_handler(|| {
+        northstar_output::scratch::clean_up();
+        eprintln!("interrupted: the previous outputs are unchanged");
+        std::process::exit(INTERRUPTED);
+    });
     match northstar::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

@@ -1,12 +1,13 @@
-//! Progress bars on stderr, shown only when stderr is a terminal.
+//! The build's progress on stderr: a bar per file read and a spinner per step, shown only when
+//! stderr is a terminal; notes always.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use northstar_pipeline::{Observer, Step};
 
 fn target() -> ProgressDrawTarget {
     if std::io::stderr().is_terminal() {
@@ -28,15 +29,42 @@ pub fn spinner(message: &str) -> ProgressBar {
     bar
 }
 
-/// Byte progress of the file being read, for ingest.
+/// Draws a build's progress.
 #[derive(Default)]
-pub struct IngestBars {
+pub struct Bars {
     current: Mutex<Option<(ProgressBar, Arc<AtomicBool>)>>,
 }
 
-impl northstar_ingest::Progress for IngestBars {
-    fn start(&self, table: &str, bytes: u64, read: Arc<AtomicU64>) {
+impl Bars {
+    fn show(&self, bar: ProgressBar, done: Arc<AtomicBool>) {
         self.stop();
+        if let Ok(mut current) = self.current.lock() {
+            *current = Some((bar, done));
+        }
+    }
+
+    fn stop(&self) {
+        if let Ok(mut current) = self.current.lock()
+            && let Some((bar, done)) = current.take()
+        {
+            done.store(true, Ordering::Relaxed);
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Observer for Bars {
+    fn started(&self, step: Step) {
+        if step != Step::Ingest {
+            self.show(spinner(step.describe()), Arc::default());
+        }
+    }
+
+    fn finished(&self, _step: Step, _elapsed: Duration) {
+        self.stop();
+    }
+
+    fn reading(&self, table: &str, bytes: u64, read: Arc<AtomicU64>) {
         let bar = ProgressBar::with_draw_target(Some(bytes), target());
         let style = ProgressStyle::with_template("{msg:>14} [{bar:30}] {bytes}/{total_bytes} {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -51,23 +79,15 @@ impl northstar_ingest::Progress for IngestBars {
                 std::thread::sleep(Duration::from_millis(100));
             }
         });
-        if let Ok(mut current) = self.current.lock() {
-            *current = Some((bar, done));
-        }
+        self.show(bar, done);
     }
 
-    fn finish(&self, _table: &str) {
+    fn read(&self, _table: &str) {
         self.stop();
     }
-}
 
-impl IngestBars {
-    fn stop(&self) {
-        if let Ok(mut current) = self.current.lock()
-            && let Some((bar, done)) = current.take()
-        {
-            done.store(true, Ordering::Relaxed);
-            bar.finish_and_clear();
-        }
+    fn note(&self, text: &str) {
+        self.stop();
+        eprint!("{text}");
     }
 }

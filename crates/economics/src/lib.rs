@@ -12,11 +12,12 @@
 
 mod lifetime;
 mod repeat;
+mod settings;
 pub mod sql;
 mod summary;
 
 use northstar_engine::arrow::array::{
-    Array, BooleanArray, Float64Array, Int64Array, StringArray, UInt64Array,
+    Array, BooleanArray, Float64Array, Int32Array, Int64Array, StringArray, UInt64Array,
 };
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::DataType;
@@ -28,6 +29,7 @@ pub use lifetime::{
     forecast_retention, has_renewals, predict_lifetime_value,
 };
 pub use repeat::{RepeatHistory, RepeatSummary, repeat_summary};
+pub use settings::{ClvChoice, ClvSettings, yearly_rate};
 pub use summary::{DealFigures, LossMakers, Summary, WhalePeak};
 
 /// An economics step that could not run.
@@ -117,30 +119,47 @@ pub struct Economics {
     pub summary: Summary,
 }
 
-/// Computes the economics from the contract tables registered in `engine`. `as_of` (an ISO date)
-/// is the date tenure runs to for accounts that have not churned; by default the last date in
-/// the data.
-pub fn compute(engine: &Engine, as_of: Option<&str>) -> Result<Economics> {
+/// Computes the economics from the contract tables registered in `engine`. `as_of` (days since
+/// 1970-01-01) is the date tenure runs to for accounts that have not churned; by default the
+/// last date in the data. Win rate and sales cycle are the caller's to fill (`summary.deals`),
+/// from the one definition of them in discover.
+pub fn compute(engine: &Engine, as_of: Option<i32>) -> Result<Economics> {
     let as_of = match as_of {
-        Some(day) => Some(day.to_owned()),
-        None => {
-            let rows = engine.query(sql::AS_OF)?;
-            first_date(&rows)?
-        }
+        Some(day) => Some(day),
+        None => first_day(&engine.query(sql::AS_OF)?)?,
     };
-    let literal = as_of
-        .as_ref()
-        .map_or("CAST(NULL AS DATE)".to_owned(), |d| format!("DATE '{d}'"));
+    let as_of_text = as_of.map(|day| iso_date(engine, day)).transpose()?;
+    let literal = as_of.map_or("CAST(NULL AS INT)".to_owned(), |d| d.to_string());
     let accounts = read_accounts(&engine.query(&sql::accounts(&literal))?)?;
     let cost_lines = read_cost_lines(&engine.query(&sql::cost_to_serve())?)?;
     let unallocated = single_f64(&engine.query(sql::UNALLOCATED_SPEND)?)?;
-    let deals = DealFigures::read(&engine.query(sql::DEALS)?)?;
-    let summary = Summary::new(&accounts, as_of, unallocated, deals);
+    let summary = Summary::new(&accounts, as_of_text, unallocated, DealFigures::default());
     Ok(Economics {
         accounts,
         cost_lines,
         summary,
     })
+}
+
+/// The first value of a one-column result of days, when there is one.
+fn first_day(batches: &[RecordBatch]) -> Result<Option<i32>> {
+    let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(None);
+    };
+    let days = cast(batch.column(0), &DataType::Int32).map_err(|_| EconomicsError::Shape("day".into()))?;
+    let days = days
+        .as_any()
+        .downcast_ref::<Int32Array>()
+        .ok_or_else(|| EconomicsError::Shape("day".into()))?;
+    Ok((!days.is_null(0)).then(|| days.value(0)))
+}
+
+/// `day` (days since 1970-01-01) as an ISO date, as the engine writes it.
+fn iso_date(engine: &Engine, day: i32) -> Result<String> {
+    let rows = engine.query(&format!(
+        "SELECT CAST(CAST(CAST({day} AS INT) AS DATE) AS VARCHAR)"
+    ))?;
+    first_date(&rows)?.ok_or_else(|| EconomicsError::Shape("date".into()))
 }
 
 fn first_date(batches: &[RecordBatch]) -> Result<Option<String>> {

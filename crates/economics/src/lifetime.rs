@@ -51,7 +51,7 @@ pub fn forecast_purchases(
     engine: &Engine,
     model: Model,
     horizon: &Horizon,
-    calibration_end: Option<&str>,
+    calibration_end: Option<i32>,
 ) -> Result<PurchaseForecast> {
     let started = Instant::now();
     let summary = repeat_summary(engine, horizon.unit, calibration_end)?;

@@ -9,7 +9,7 @@ use northstar_clv::{Customer, TimeUnit};
 use northstar_engine::Engine;
 use northstar_engine::arrow::array::{Float64Array, Int64Array};
 
-use crate::{EconomicsError, Result, column, first_date, single_f64, texts};
+use crate::{EconomicsError, Result, column, first_day, iso_date, texts};
 
 /// One account's history, split at the calibration end.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,18 +37,18 @@ pub struct RepeatSummary {
     pub holdout_length: f64,
 }
 
-/// Summarises the `transactions` table in `engine`. Calibration ends on `calibration_end` (an ISO
-/// date) or, by default, on the last transaction's day; the transactions after it, to the last
+/// Summarises the `transactions` table in `engine`. Calibration ends on `calibration_end` (days
+/// since 1970-01-01) or, by default, on the last transaction's day; the transactions after it, to the last
 /// one, form the holdout period.
 pub fn repeat_summary(
     engine: &Engine,
     unit: TimeUnit,
-    calibration_end: Option<&str>,
+    calibration_end: Option<i32>,
 ) -> Result<RepeatSummary> {
-    let Some(last) = first_date(&engine.query("SELECT max(date) FROM transactions")?)? else {
+    let Some(last) = first_day(&engine.query("SELECT CAST(max(date) AS INT) FROM transactions")?)? else {
         return Err(EconomicsError::NoTransactions);
     };
-    let end = calibration_end.unwrap_or(&last).to_owned();
+    let end = calibration_end.unwrap_or(last);
     let sql = format!(
         "WITH days AS (
             SELECT account_id, CAST(date AS INT) AS day, round(sum(amount), 6) AS amount
@@ -56,7 +56,7 @@ pub fn repeat_summary(
             HAVING max(amount) >= 0
         ),
         firsts AS (SELECT account_id, min(day) AS first FROM days GROUP BY account_id),
-        bounds AS (SELECT CAST(DATE '{end}' AS INT) AS cal_end, CAST(DATE '{last}' AS INT) AS last)
+        bounds AS (SELECT CAST({end} AS INT) AS cal_end, CAST({last} AS INT) AS last)
         SELECT d.account_id,
                CAST(sum(CASE WHEN d.day <= b.cal_end THEN 1 ELSE 0 END) - 1 AS BIGINT) AS frequency,
                CAST(max(CASE WHEN d.day <= b.cal_end THEN d.day END) - f.first AS DOUBLE) AS recency_days,
@@ -99,14 +99,12 @@ pub fn repeat_summary(
             });
         }
     }
-    let holdout_days = single_f64(&engine.query(&format!(
-        "SELECT CAST(CAST(DATE '{last}' AS INT) - CAST(DATE '{end}' AS INT) AS DOUBLE)"
-    ))?)?;
+    let holdout_days = f64::from(last - end);
     let has_holdout = holdout_days > 0.0;
     Ok(RepeatSummary {
         histories,
-        calibration_end: end,
-        holdout_end: has_holdout.then_some(last),
+        calibration_end: iso_date(engine, end)?,
+        holdout_end: has_holdout.then(|| iso_date(engine, last)).transpose()?,
         holdout_length: if has_holdout { holdout_days / days } else { 0.0 },
     })
 }

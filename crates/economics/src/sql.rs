@@ -3,9 +3,10 @@
 //! Written for any DataFusion engine, embedded or distributed: plain SQL over the tables
 //! `accounts`, `transactions`, `activities`, `activity_rates`, `acquisition` and `deals`.
 
-/// The last date any table mentions: the "today" of the data, used when none is configured.
+/// The last date any table mentions, in days since 1970-01-01: the "today" of the data, used
+/// when none is configured.
 pub const AS_OF: &str = "
-SELECT max(d) AS as_of FROM (
+SELECT CAST(max(d) AS INT) AS as_of FROM (
     SELECT max(date) AS d FROM transactions
     UNION ALL SELECT max(date) FROM activities
     UNION ALL SELECT max(closed) FROM deals
@@ -37,7 +38,7 @@ pub fn cost_to_serve() -> String {
 }
 
 /// One row per customer account with every economics figure, most profitable first.
-/// `as_of` is an SQL date literal or `NULL`.
+/// `as_of` is a whole number of days since 1970-01-01, or an SQL `NULL`.
 pub fn accounts(as_of: &str) -> String {
     format!(
         "WITH {RATES},
@@ -82,7 +83,7 @@ pub fn accounts(as_of: &str) -> String {
                    COALESCE(c.cac, 0.0) AS cac,
                    COALESCE(r.orders, 0) AS orders,
                    (a.status = 'churned' OR a.churned_at IS NOT NULL) AS churned,
-                   CAST(COALESCE(a.churned_at, {as_of}) AS INT)
+                   COALESCE(CAST(a.churned_at AS INT), {as_of})
                        - CAST(COALESCE(a.customer_since, r.first_purchase) AS INT) AS tenure_days
             FROM accounts a
             LEFT JOIN revenue r ON r.account_id = a.account_id
@@ -121,12 +122,3 @@ WHERE s.channel IS NOT NULL AND NOT EXISTS (
     WHERE a.acquisition_channel = s.channel
       AND CAST(date_trunc('month', a.customer_since) AS DATE) = s.month
 )";
-
-/// Win rate and sales cycle from deals.
-pub const DEALS: &str = "
-SELECT
-    sum(CASE WHEN stage = 'won' THEN 1 ELSE 0 END) AS won,
-    sum(CASE WHEN stage = 'lost' THEN 1 ELSE 0 END) AS lost,
-    sum(CASE WHEN stage = 'open' THEN 1 ELSE 0 END) AS open,
-    median(CASE WHEN stage = 'won' THEN CAST(CAST(closed AS INT) - CAST(created AS INT) AS DOUBLE) END) AS median_cycle_days
-FROM deals";

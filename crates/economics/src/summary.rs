@@ -1,9 +1,6 @@
 //! The headline figures: how concentrated profit is, and who destroys it.
 
-use northstar_engine::arrow::array::{Array, Float64Array, Int64Array};
-use northstar_engine::arrow::record_batch::RecordBatch;
-
-use crate::{AccountEconomics, Result, column, round_cents};
+use crate::{AccountEconomics, round_cents};
 
 /// Headline figures of the economics stage.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -67,7 +64,7 @@ pub struct LossMakers {
 }
 
 /// Win rate and sales cycle.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct DealFigures {
     /// Deals won.
     pub won: u64,
@@ -79,33 +76,6 @@ pub struct DealFigures {
     pub win_rate: Option<f64>,
     /// Median days from creation to close of won deals.
     pub median_sales_cycle_days: Option<f64>,
-}
-
-impl DealFigures {
-    /// Reads the result of [`crate::sql::DEALS`].
-    pub(crate) fn read(batches: &[RecordBatch]) -> Result<Self> {
-        let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else {
-            return Ok(Self {
-                won: 0,
-                lost: 0,
-                open: 0,
-                win_rate: None,
-                median_sales_cycle_days: None,
-            });
-        };
-        let count = |i| {
-            column::<Int64Array>(batch, i).map(|c| if c.is_null(0) { 0 } else { c.value(0).max(0) as u64 })
-        };
-        let (won, lost, open) = (count(0)?, count(1)?, count(2)?);
-        let median = column::<Float64Array>(batch, 3)?;
-        Ok(Self {
-            won,
-            lost,
-            open,
-            win_rate: (won + lost > 0).then(|| won as f64 / (won + lost) as f64),
-            median_sales_cycle_days: (!median.is_null(0)).then(|| median.value(0)),
-        })
-    }
 }
 
 impl Summary {

@@ -5,7 +5,7 @@
 //! be handed to a distributed DataFusion engine unchanged. The API is synchronous: the engine
 //! owns its own runtime and callers never see `async`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::ArrayRef;
@@ -15,6 +15,7 @@ use datafusion::common::DFSchema;
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SessionContext;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig};
 
@@ -41,6 +42,71 @@ pub enum EngineError {
     Runtime(#[from] std::io::Error),
 }
 
+/// Who can fix a failure: the user (their data, request or machine; exit code 1) or northstar
+/// (a bug; exit code 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The data, the request or the machine's limits: the user can fix it.
+    User,
+    /// Something northstar got wrong.
+    Internal,
+}
+
+impl EngineError {
+    /// Who can fix it. northstar's own plans are tested, so a plan that fails to plan or run is a
+    /// bug, unless it ran out of memory or disk, which the user can fix with `--memory-limit`
+    /// or `--temp-dir`.
+    pub fn fault(&self) -> Fault {
+        match self {
+            EngineError::Runtime(_) => Fault::User,
+            EngineError::Plan { source, .. } | EngineError::Execution(source) => {
+                if self.hint().is_some() || matches!(source.find_root(), DataFusionError::IoError(_)) {
+                    Fault::User
+                } else {
+                    Fault::Internal
+                }
+            }
+        }
+    }
+
+    /// What to change when the engine ran out of memory or disk.
+    pub fn hint(&self) -> Option<&'static str> {
+        let source = match self {
+            EngineError::Plan { source, .. } | EngineError::Execution(source) => source,
+            EngineError::Runtime(_) => return None,
+        };
+        match source.find_root() {
+            DataFusionError::ResourcesExhausted(_) => Some(
+                "the query needs more memory than allowed: raise --memory-limit, or give --temp-dir a folder with room to spill",
+            ),
+            DataFusionError::IoError(e) if is_disk_full(e) => {
+                Some("the disk is full: give --temp-dir a folder on a disk with room")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Whether an I/O error says the disk is full or over quota.
+fn is_disk_full(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
+}
+
+/// How an engine runs: threads, the memory it may take, and where it spills.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EngineConfig {
+    /// Threads for queries; by default one per core.
+    pub threads: Option<usize>,
+    /// Most bytes of memory queries may hold; past it they spill to disk or fail. By default
+    /// unbounded.
+    pub memory_limit: Option<usize>,
+    /// Folder for spill files; by default the system's temporary folder.
+    pub temp_dir: Option<PathBuf>,
+}
+
 /// Result of an engine call.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
@@ -53,20 +119,38 @@ pub struct Engine {
 impl Engine {
     /// Starts an engine that runs queries on `threads` threads (at least one).
     pub fn new(threads: usize) -> Result<Self> {
-        let threads = threads.max(1);
+        Self::start(&EngineConfig {
+            threads: Some(threads),
+            ..EngineConfig::default()
+        })
+    }
+
+    /// Starts an engine as `config` says.
+    pub fn start(config: &EngineConfig) -> Result<Self> {
+        let threads = config
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
             .thread_name("northstar-engine")
             .build()?;
-        let config = SessionConfig::new()
+        let session = SessionConfig::new()
             .with_target_partitions(threads)
             .with_information_schema(false)
             // Parquet strings stay string views (DataFusion's default: no copy when scanning and
             // grouping); every reader of a result casts text columns to plain UTF-8.
             // Column names are matched as written (`Quantity`, not `quantity`), as users expect of a mapping.
             .set_bool("datafusion.sql_parser.enable_ident_normalization", false);
+        let mut env = RuntimeEnvBuilder::new();
+        if let Some(bytes) = config.memory_limit {
+            env = env.with_memory_limit(bytes, 1.0);
+        }
+        if let Some(dir) = &config.temp_dir {
+            env = env.with_temp_file_path(dir);
+        }
         Ok(Self {
-            ctx: SessionContext::new_with_config(config),
+            ctx: SessionContext::new_with_config_rt(session, env.build_arc()?),
             runtime,
         })
     }
@@ -105,6 +189,23 @@ impl Engine {
                 source,
             })?;
             Ok(frame.collect().await?)
+        })
+    }
+
+    /// Runs one SQL statement and hands its rows to `each`, one batch at a time, without
+    /// holding the whole result.
+    pub fn stream(&self, sql: &str, mut each: impl FnMut(RecordBatch) -> Result<()>) -> Result<()> {
+        use futures::StreamExt;
+        self.runtime.block_on(async {
+            let frame = self.ctx.sql(sql).await.map_err(|source| EngineError::Plan {
+                sql: sql.to_owned(),
+                source,
+            })?;
+            let mut batches = frame.execute_stream().await?;
+            while let Some(batch) = batches.next().await {
+                each(batch?)?;
+            }
+            Ok(())
         })
     }
 
@@ -183,6 +284,37 @@ mod tests {
             (keep.value(0), keep.value(1), keep.value(2)),
             (true, false, false)
         );
+    }
+
+    #[test]
+    fn a_stream_gives_every_row_and_a_memory_limit_is_a_user_fault() {
+        let engine = Engine::new(1).expect("engine");
+        let (schema, batch) = sample();
+        engine
+            .register_batches("t", schema, vec![batch])
+            .expect("register");
+        let mut rows = 0;
+        engine
+            .stream("SELECT * FROM t", |b| {
+                rows += b.num_rows();
+                Ok(())
+            })
+            .expect("stream");
+        assert_eq!(rows, 3);
+
+        let tight = Engine::start(&EngineConfig {
+            threads: Some(1),
+            memory_limit: Some(1024),
+            temp_dir: None,
+        })
+        .expect("engine");
+        let err = tight
+            .query("SELECT v, count(*) FROM (SELECT CAST(value % 100000 AS BIGINT) AS v FROM generate_series(1, 2000000)) GROUP BY v ORDER BY v")
+            .expect_err("1 KiB is too little");
+        assert_eq!(err.fault(), Fault::User, "{err}");
+        assert!(err.hint().is_some_and(|h| h.contains("--memory-limit")), "{err}");
+        let bug = engine.query("SELECT nosuch FROM t").expect_err("no such column");
+        assert_eq!(bug.fault(), Fault::Internal);
     }
 
     #[test]

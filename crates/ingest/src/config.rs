@@ -45,84 +45,13 @@ pub struct TableConfig {
     pub preset: Option<String>,
 }
 
-/// The whole configuration: one entry per configured table.
+/// The tables' mappings: one entry per configured table.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
     /// Where the configuration was read from, if it was.
     pub path: Option<PathBuf>,
     /// Per-table settings.
     pub tables: BTreeMap<String, TableConfig>,
-    /// Lifetime-value settings, the `[clv]` section.
-    pub clv: ClvSettings,
-    /// Discovery settings, the `[discover]` section.
-    pub discover: DiscoverSettings,
-}
-
-/// What discovery looks for: the `[discover]` section of `northstar.toml`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DiscoverSettings {
-    /// The measure that makes an account valuable.
-    #[serde(default)]
-    pub objective: Objective,
-    /// Share of customers who came by referral that shows product-market fit (default 0.3).
-    pub referral_threshold: Option<f64>,
-}
-
-/// The measure that ranks accounts for discovery.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Objective {
-    /// Profit to date (gross margin − cost to serve − CAC).
-    #[default]
-    Profit,
-    /// Predicted lifetime value.
-    LtvPredicted,
-    /// Gross margin to date.
-    GrossMargin,
-}
-
-impl Objective {
-    /// The objective's name, as in the configuration and outputs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Objective::Profit => "profit",
-            Objective::LtvPredicted => "ltv_predicted",
-            Objective::GrossMargin => "gross_margin",
-        }
-    }
-}
-
-/// How a build predicts lifetime value: the `[clv]` section of `northstar.toml`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClvSettings {
-    /// Which model; by default chosen from the data.
-    #[serde(default)]
-    pub model: ClvChoice,
-    /// Months ahead to value (default 36).
-    pub horizon_months: Option<u32>,
-    /// Yearly discount rate (default 0.1).
-    pub discount: Option<f64>,
-}
-
-/// The lifetime-value model of a build.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ClvChoice {
-    /// sBG when transactions include contract renewals, else BG/NBD.
-    #[default]
-    Auto,
-    /// Contractual retention (shifted-beta-geometric).
-    Sbg,
-    /// BG/NBD.
-    Bgnbd,
-    /// MBG/NBD.
-    Mbgnbd,
-    /// Pareto/NBD.
-    Pareto,
-    /// No predicted lifetime value.
-    None,
 }
 
 /// The built-in presets: mappings of common CRM export headers, keyed by `preset` name.
@@ -142,67 +71,46 @@ const OPTION_KEYS: &[&str] = &[
 ];
 
 impl Config {
-    /// Reads `path`.
-    pub fn read(path: &Path) -> Result<Self, IngestError> {
-        let text = fs_err::read_to_string(path).map_err(|source| IngestError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let mut config = Self::parse(&text).map_err(|reason| IngestError::Config {
-            path: path.to_owned(),
+    /// The table sections of a configuration document read from `path` (for messages), each
+    /// mapped onto its contract table. `settings` names the other sections a document may hold.
+    pub fn from_sections(
+        path: Option<&Path>,
+        sections: toml::Table,
+        settings: &[&str],
+    ) -> Result<Self, IngestError> {
+        let problem = |reason: String| IngestError::Config {
+            path: path.map_or_else(|| PathBuf::from(FILE_NAME), Path::to_owned),
             reason,
-        })?;
-        config.path = Some(path.to_owned());
-        Ok(config)
-    }
-
-    /// Reads `northstar.toml` from `dir` if it is there.
-    pub fn find(dir: &Path) -> Result<Self, IngestError> {
-        let path = dir.join(FILE_NAME);
-        if path.is_file() {
-            Self::read(&path)
-        } else {
-            Ok(Self::default())
-        }
-    }
-
-    /// Parses configuration text.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let root: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        };
         let mut tables = BTreeMap::new();
-        let mut clv = ClvSettings::default();
-        let mut discover = DiscoverSettings::default();
-        for (name, value) in root {
-            let section = |e: toml::de::Error| format!("[{name}]: {}", e.message());
-            match name.as_str() {
-                "clv" => {
-                    clv = value.try_into().map_err(section)?;
-                    continue;
-                }
-                "discover" => {
-                    discover = value.try_into().map_err(section)?;
-                    continue;
-                }
-                _ => {}
-            }
+        for (name, value) in sections {
             let spec = contract::table(&name).ok_or_else(|| {
                 let known: Vec<&str> = contract::TABLES.iter().map(|t| t.name).collect();
-                format!(
-                    "unknown section `[{name}]`; the tables are {}, and the settings [clv] and [discover]",
-                    known.join(", ")
-                )
+                let settings: Vec<String> = settings.iter().map(|s| format!("[{s}]")).collect();
+                problem(format!(
+                    "unknown section `[{name}]`; the tables are {}, and the settings {}",
+                    known.join(", "),
+                    settings.join(", ")
+                ))
             })?;
             let section = value
                 .as_table()
-                .ok_or_else(|| format!("`{name}` must be a section `[{name}]`"))?;
-            tables.insert(name.clone(), table_config(spec, section)?);
+                .ok_or_else(|| problem(format!("`{name}` must be a section `[{name}]`")))?;
+            tables.insert(name.clone(), table_config(spec, section).map_err(problem)?);
         }
         Ok(Self {
-            path: None,
+            path: path.map(Path::to_owned),
             tables,
-            clv,
-            discover,
         })
+    }
+
+    /// Parses a document of table sections only.
+    pub fn parse(text: &str) -> Result<Self, IngestError> {
+        let root: toml::Table = toml::from_str(text).map_err(|e| IngestError::Config {
+            path: PathBuf::from(FILE_NAME),
+            reason: e.to_string(),
+        })?;
+        Self::from_sections(None, root, &[])
     }
 
     /// The settings of table `name`, defaults when it is not configured.
@@ -311,25 +219,16 @@ mod tests {
 
     #[test]
     fn mistakes_are_named() {
-        let err = Config::parse("[acounts]\nfile = \"a.csv\"").unwrap_err();
+        let message = |text: &str| Config::parse(text).unwrap_err().to_string();
+        let err = message("[acounts]\nfile = \"a.csv\"");
         assert!(err.contains("unknown section `[acounts]`"), "{err}");
-        let err = Config::parse("[discover]\nobjective = \"revenue\"").unwrap_err();
-        assert!(
-            err.contains("[discover]") && err.contains("unknown variant `revenue`"),
-            "{err}"
-        );
-        let err = Config::parse("[clv]\nhorizon = 12").unwrap_err();
-        assert!(
-            err.contains("[clv]") && err.contains("unknown field `horizon`"),
-            "{err}"
-        );
-        let err = Config::parse("[accounts]\nindustri = \"Sector\"").unwrap_err();
+        let err = message("[accounts]\nindustri = \"Sector\"");
         assert!(err.contains("unknown key `industri`"), "{err}");
-        let err = Config::parse("[accounts]\ndelimiter = \";;\"").unwrap_err();
+        let err = message("[accounts]\ndelimiter = \";;\"");
         assert!(err.contains("one character"), "{err}");
-        let err = Config::parse("[accounts]\nnumber_format = \"fr\"").unwrap_err();
+        let err = message("[accounts]\nnumber_format = \"fr\"");
         assert!(err.contains("number_format"), "{err}");
-        let err = Config::parse("[accounts]\npreset = \"pipedrive\"").unwrap_err();
+        let err = message("[accounts]\npreset = \"pipedrive\"");
         assert!(err.contains("unknown preset"), "{err}");
     }
 

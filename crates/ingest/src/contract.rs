@@ -159,6 +159,23 @@ macro_rules! company_columns {
     };
 }
 
+/// Columns of `accounts` and `prospects` that identify or date an account rather than describe
+/// it: never attributes of a profile.
+pub const NOT_ATTRIBUTES: &[&str] = &[
+    "account_id",
+    "name",
+    "status",
+    "customer_since",
+    "churned_at",
+    "referred_by",
+    "case_study_url",
+];
+
+/// Whether the accounts' column `name` holds `;`-separated lists.
+pub fn is_list(name: &str) -> bool {
+    ACCOUNTS.column(name).is_some_and(|c| c.kind == Kind::List)
+}
+
 /// The accounts table: one row per company, the only table that must be present.
 pub const ACCOUNTS: TableSpec = TableSpec {
     name: "accounts",

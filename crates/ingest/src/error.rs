@@ -74,3 +74,20 @@ pub enum IngestError {
         reason: String,
     },
 }
+
+impl IngestError {
+    /// Who can fix it: every problem of the files or the configuration is the user's; a table
+    /// that cannot be staged is a bug, unless the disk is full.
+    pub fn fault(&self) -> northstar_engine::Fault {
+        match self {
+            IngestError::Stage { .. } if !self.is_disk_full() => northstar_engine::Fault::Internal,
+            _ => northstar_engine::Fault::User,
+        }
+    }
+
+    /// Whether staging failed because the disk is full or over quota (os errors 28 and 122).
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, IngestError::Stage { reason, .. }
+            if reason.contains("os error 28") || reason.contains("os error 122"))
+    }
+}

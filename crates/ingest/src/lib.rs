@@ -17,6 +17,6 @@ pub mod source;
 pub mod survival;
 pub mod values;
 
-pub use config::{ClvChoice, ClvSettings, Config, DiscoverSettings, Objective, TableConfig};
+pub use config::{Config, TableConfig};
 pub use error::IngestError;
 pub use load::{Ingested, LoadedTable, NoProgress, Progress, Reject, check_folder, ingest, ingest_file};

@@ -3,11 +3,26 @@
 
 use std::collections::BTreeMap;
 
-use northstar_discover::Condition;
+use northstar_discover::{Condition, Counterfactual};
 use serde::{Deserialize, Serialize};
 
 use crate::Account;
 use crate::population::Distribution;
+
+/// Why a text is not an ICP.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IcpError {
+    /// It is not JSON, or not the schema's shape.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// It is another schema.
+    #[error("schema `{0}` is not {SCHEMA}")]
+    Schema(String),
+    /// It names no schema.
+    #[error("no `schema` field; an ICP file says \"schema\": \"{SCHEMA}\"")]
+    NoSchema,
+}
 
 /// The schema name written into every ICP.
 pub const SCHEMA: &str = "northstar.icp/v1";
@@ -122,6 +137,9 @@ pub struct AntiRule {
     pub mean_objective: f64,
     /// Welch's t-test p-value against the other customers, Bonferroni-corrected.
     pub p_value: f64,
+    /// The segment's profit, revenue, CAC and churn, and the whole base's with and without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterfactual: Option<Counterfactual>,
 }
 
 impl AntiRule {
@@ -265,14 +283,12 @@ pub struct Icp {
 
 impl Icp {
     /// Reads an ICP from its JSON text, refusing another schema.
-    pub fn from_json(text: &str) -> Result<Icp, String> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_json(text: &str) -> Result<Icp, IcpError> {
+        let value: serde_json::Value = serde_json::from_str(text)?;
         match value.get("schema").and_then(|s| s.as_str()) {
-            Some(SCHEMA) => serde_json::from_value(value).map_err(|e| e.to_string()),
-            Some(other) => Err(format!("schema `{other}` is not {SCHEMA}")),
-            None => Err(format!(
-                "no `schema` field; an ICP file says \"schema\": \"{SCHEMA}\""
-            )),
+            Some(SCHEMA) => Ok(serde_json::from_value(value)?),
+            Some(other) => Err(IcpError::Schema(other.to_owned())),
+            None => Err(IcpError::NoSchema),
         }
     }
 

@@ -20,15 +20,17 @@ pub mod population;
 mod scorecard;
 pub mod signals;
 
-use northstar_discover::{Attribute, Ecosystem, Pmf, Subgroup, top_accounts};
+use northstar_discover::{
+    Attribute, Base, Counterfactual, Discovery, Ecosystem, Pmf, Subgroup, top_accounts,
+};
 use northstar_output::figures::{group, money};
 
 pub use account::{Account, Row};
 pub use assess::{Assessment, Reason, tiers};
 pub use diff::{Diff, diff};
 pub use icp::{
-    AntiRule, Filter, FilterEvidence, Icp, Market, Persona, Rule, SCHEMA, Scorecard, ScorecardItem, Segment,
-    Signal, SignalEvidence, Tier, describe_all,
+    AntiRule, Filter, FilterEvidence, Icp, IcpError, Market, Persona, Rule, SCHEMA, Scorecard, ScorecardItem,
+    Segment, Signal, SignalEvidence, Tier, describe_all,
 };
 pub use market::MarketSettings;
 pub use page::markdown;
@@ -51,6 +53,8 @@ pub struct Evidence<'a> {
     pub subgroups: &'a [Subgroup],
     /// Significant segments that concentrate losses, worst first.
     pub anti: &'a [Subgroup],
+    /// Each loss-making segment's counterfactual, in the order of `anti` (may be empty).
+    pub counterfactuals: &'a [Counterfactual],
     /// The product-market-fit gate of the whole base.
     pub pmf: &'a Pmf,
     /// The buying ecosystem behind the top accounts.
@@ -64,6 +68,41 @@ pub struct Drafted {
     pub icp: Icp,
     /// Each customer's assessment, in the order of the evidence.
     pub customers: Vec<Assessment>,
+}
+
+/// The profile stage: the ICP drawn from what discover found in `base`, with its scorecard
+/// measured on the customers (and the deals of accounts like them) inside the SAM against the
+/// others.
+pub fn profile(objective_name: &str, base: &Base, found: &Discovery, settings: &MarketSettings) -> Drafted {
+    let evidence = Evidence {
+        objective_name,
+        objective: &base.objective,
+        attributes: &base.attributes,
+        subgroups: &found.subgroups,
+        anti: &found.anti,
+        counterfactuals: &found.counterfactuals,
+        pmf: &found.pmf,
+        ecosystem: &found.ecosystem,
+    };
+    let mut drafted = draft(&evidence, settings);
+    let (inside, outside): (Vec<usize>, Vec<usize>) =
+        (0..drafted.customers.len()).partition(|&i| drafted.customers[i].in_sam);
+    let deals_inside = base.deals.per_account(|a| drafted.icp.in_sam(a));
+    let threshold = found.pmf.threshold;
+    let sam = scorecard::measure(
+        base,
+        &inside,
+        base.deals.outcome_of(&deals_inside, true),
+        threshold,
+    );
+    let rest = scorecard::measure(
+        base,
+        &outside,
+        base.deals.outcome_of(&deals_inside, false),
+        threshold,
+    );
+    drafted.icp.scorecard = scorecard(&sam, &rest, &drafted.icp.signals);
+    drafted
 }
 
 /// Draws the ICP from `evidence`.
@@ -205,6 +244,7 @@ fn anti_rules(evidence: &Evidence<'_>, excluded: &[usize], in_sam: &[bool]) -> V
                 objective: total,
                 mean_objective: mean,
                 p_value: s.p_value,
+                counterfactual: evidence.counterfactuals.get(index).cloned(),
             }
         })
         .collect()

@@ -13,16 +13,19 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::{Filter, FilterEvidence, Rule};
 
-/// How the serviceable market is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+/// How the serviceable market is drawn: the `[market]` section of `northstar.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct MarketSettings {
     /// Least share of the top-fifth customers the SAM must keep.
+    #[serde(deserialize_with = "northstar_discover::settings::share")]
     pub coverage_floor: f64,
     /// Most rules drawn.
     pub max_rules: usize,
     /// Fewest customers a rule must remove.
     pub min_support: usize,
     /// Family-wise significance level of each rule.
+    #[serde(deserialize_with = "northstar_discover::settings::share")]
     pub alpha: f64,
     /// Equal-count bins whose edges are the numeric cuts.
     pub bins: usize,

@@ -2,6 +2,8 @@
 //! Acquisition efficiency, Expansion potential, Advocacy potential) mapped to what was measured,
 //! the SAM's customers against the others, or "no data".
 
+use northstar_discover::{Base, DealOutcome, median, pmf};
+
 use crate::{Scorecard, ScorecardItem, Signal};
 
 /// Figures of a group of customers (and of the deals at accounts like them), each when known.
@@ -27,6 +29,29 @@ pub struct Figures {
     pub referral_share: Option<f64>,
     /// Net promoter score.
     pub nps: Option<f64>,
+}
+
+/// The figures of the customers `members` of `base`, with `deals`: the outcome of the closed
+/// deals of the accounts (customers or prospects) on the same side of the SAM.
+pub fn measure(base: &Base, members: &[usize], deals: DealOutcome, referral_threshold: f64) -> Figures {
+    let o = &base.outcomes;
+    let n = members.len();
+    let share =
+        |flags: &[bool]| (n > 0).then(|| members.iter().filter(|&&i| flags[i]).count() as f64 / n as f64);
+    let gate = pmf(&base.pmf_inputs, members, referral_threshold);
+    let has_referrals = base.pmf_inputs.referred.iter().any(|r| *r);
+    Figures {
+        customers: n as u64,
+        win_rate: deals.win_rate,
+        sales_cycle_days: deals.median_sales_cycle_days,
+        churn_rate: o.churn_rate(members),
+        mean_cac: o.mean(members, |o, i| o.cac[i]),
+        payback_months: median(members.iter().filter_map(|&i| o.payback_months[i]).collect()),
+        repeat_rate: share(&base.pmf_inputs.repeat),
+        mean_ltv: o.mean(members, |o, i| o.ltv_predicted[i].unwrap_or(o.ltv_historical[i])),
+        referral_share: (n > 0 && has_referrals).then_some(gate.referral_share),
+        nps: gate.nps,
+    }
 }
 
 /// A relative difference below which the SAM is not called better or worse.

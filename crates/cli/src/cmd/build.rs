@@ -1,45 +1,42 @@
 //! `northstar build`: the whole pipeline on a data folder.
 
-use std::io::Write;
+use northstar_pipeline::{Build, BuildRequest};
 
 use crate::Failure;
 use crate::cli::{BuildArgs, BuildOptions};
-use crate::pipeline::{self, BuildRequest, Built};
+use crate::failure::print;
+use crate::progress::Bars;
 
 /// Builds `args.data` into `args.out` and prints the headline figures.
 pub fn run(args: &BuildArgs) -> Result<(), Failure> {
     let request = BuildRequest {
-        data: &args.data,
-        out: &args.out,
-        config: args.config.as_deref(),
-        options: &args.build,
+        data: args.data.clone(),
+        config: args.config.clone(),
+        out: args.out.clone(),
+        options: args.build.options(),
     };
-    let built = pipeline::build(&request)?;
-    report(&built, &args.build)
+    let build = northstar_pipeline::build(&request, &Bars::default())?;
+    report(&build, &args.build)
 }
 
 /// Prints a finished build: the headline on stdout (JSON with `--json`).
-pub fn report(built: &Built, options: &BuildOptions) -> Result<(), Failure> {
-    let text = if options.json {
-        let icp = &built.profile.icp;
-        let value = serde_json::json!({
-            "out": built.out.display().to_string(),
-            "files": built.files,
-            "summary": built.economics.summary,
-            "icp": {
-                "version": icp.version,
-                "objective": icp.objective,
-                "market": icp.market,
-                "filters": icp.filters,
-                "tiers": icp.tiers,
-            },
-            "rejects": built.rejects,
-        });
-        serde_json::to_string_pretty(&value).map_err(|e| Failure::Internal(e.into()))? + "\n"
-    } else {
-        pipeline::headline(built)
-    };
-    std::io::stdout()
-        .write_all(text.as_bytes())
-        .map_err(|e| Failure::user(format!("cannot write to stdout: {e}")))
+pub fn report(build: &Build, options: &BuildOptions) -> Result<(), Failure> {
+    if !options.json {
+        return print(&northstar_pipeline::headline(build));
+    }
+    let icp = &build.profile.icp;
+    let value = serde_json::json!({
+        "out": build.out.display().to_string(),
+        "files": build.files,
+        "summary": build.economics.summary,
+        "icp": {
+            "version": icp.version,
+            "objective": icp.objective,
+            "market": icp.market,
+            "filters": icp.filters,
+            "tiers": icp.tiers,
+        },
+        "rejects": build.ingested.rejects.len(),
+    });
+    print(&(serde_json::to_string_pretty(&value)? + "\n"))
 }

@@ -1,251 +1,47 @@
 //! `northstar clv`: lifetime-value models on their own, from a transactions file (repeat
 //! purchases) or a survival table (contracts).
 
-use std::io::Write;
-use std::path::Path;
-
-use northstar_clv::{Fit, Horizon, Model, ShiftedBetaGeometric, TimeUnit};
-use northstar_economics::PurchaseForecast;
-use northstar_ingest::survival::read_survival;
-use serde_json::{Map, Value, json};
+use northstar_clv::{Horizon, Model, TimeUnit};
+use northstar_pipeline::clv::{self, ClvRequest};
 
 use crate::Failure;
 use crate::cli::{ClvArgs, ClvModel, ClvTimeUnit};
-use crate::pipeline;
-use crate::progress::{IngestBars, spinner};
+use crate::failure::print;
+use crate::progress::{Bars, spinner};
 
 /// Fits the chosen model and prints its estimates, fit evidence and totals.
 pub fn run(args: &ClvArgs) -> Result<(), Failure> {
-    if !(args.discount.is_finite() && args.discount > -1.0) {
-        return Err(Failure::user(format!(
-            "--discount must be a yearly rate above -1 (0.1 for 10%), not {}",
-            args.discount
-        )));
-    }
-    let text = match args.model {
-        ClvModel::Sbg => retention(args)?,
-        ClvModel::Bgnbd => purchases(args, Model::BgNbd)?,
-        ClvModel::Mbgnbd => purchases(args, Model::MbgNbd)?,
-        ClvModel::Pareto => purchases(args, Model::Pareto)?,
+    let model = match args.model {
+        ClvModel::Sbg => return print(&clv::retention(&args.input, args.json)?),
+        ClvModel::Bgnbd => Model::BgNbd,
+        ClvModel::Mbgnbd => Model::MbgNbd,
+        ClvModel::Pareto => Model::Pareto,
     };
-    std::io::stdout()
-        .write_all(text.as_bytes())
-        .map_err(|e| Failure::user(format!("cannot write to stdout: {e}")))
-}
-
-/// sBG per cohort of a survival table: one JSON object (or paragraph) per cohort.
-fn retention(args: &ClvArgs) -> Result<String, Failure> {
-    let mut text = String::new();
-    for cohort in read_survival(&args.input)? {
-        let name = cohort.cohort.clone();
-        let (model, fit) = ShiftedBetaGeometric::fit(&cohort.active)
-            .map_err(|e| Failure::user(format!("{}: {e}", cohort_label(name.as_deref()))))?;
-        if args.json {
-            let retention: Vec<f64> = (1..cohort.active.len() as u32)
-                .map(|t| model.retention(t))
-                .collect();
-            let object = json!({
-                "model": "sbg",
-                "cohort": name,
-                "customers": cohort.active[0],
-                "periods": cohort.active.len() - 1,
-                "params": fit.estimates(),
-                "std_errors": fit.standard_errors(),
-                "log_likelihood": fit.log_likelihood,
-                "diagnostics": fit.diagnostics,
-                "retention": retention,
-            });
-            text.push_str(&serde_json::to_string(&object).map_err(|e| Failure::Internal(e.into()))?);
-            text.push('\n');
-        } else {
-            text.push_str(&format!(
-                "{}: sBG alpha {:.4}, beta {:.4}, log-likelihood {:.4}; {} customers over {} periods\n",
-                cohort_label(name.as_deref()),
-                model.alpha,
-                model.beta,
-                fit.log_likelihood,
-                cohort.active[0],
-                cohort.active.len() - 1
-            ));
-            let survival: Vec<String> = (1..=cohort.active.len() as u32 + 2)
-                .map(|t| format!("{:.1}%", model.survival(t) * 100.0))
-                .collect();
-            text.push_str(&format!(
-                "  expected survival by period: {}\n",
-                survival.join(", ")
-            ));
-        }
-    }
-    Ok(text)
-}
-
-fn cohort_label(cohort: Option<&str>) -> String {
-    cohort.map_or_else(|| "cohort".to_owned(), |c| format!("cohort `{c}`"))
-}
-
-/// A repeat-purchase model on a transactions file.
-fn purchases(args: &ClvArgs, model: Model) -> Result<String, Failure> {
-    pipeline::check_date("--calibration-end", args.calibration_end.as_deref())?;
-    pipeline::check_max_rejects(args.rejects.max_rejects)?;
-    let stage =
-        tempfile::tempdir().map_err(|e| Failure::user(format!("cannot create a temporary folder: {e}")))?;
-    let engine = pipeline::engine(args.threads)?;
-    let folder = args.input.parent().unwrap_or(Path::new("."));
-    let config = pipeline::config(folder, args.config.as_deref())?;
-    let ingested = northstar_ingest::ingest_file(
-        "transactions",
-        &args.input,
-        &config,
-        stage.path(),
-        &engine,
-        &IngestBars::default(),
-    )?;
-    eprint!("{}", pipeline::ingest_summary(&ingested));
-    if let Some(path) = &args.rejects.rejects {
-        pipeline::write_rejects_file(path, &ingested)?;
-    }
-    pipeline::check_reject_limit(
-        &ingested,
-        args.rejects.max_rejects,
-        args.rejects.rejects.as_deref(),
-    )?;
-    ingested.register(&engine)?;
-    let horizon = Horizon {
-        months: args.horizon,
-        annual_discount: args.discount,
-        unit: match args.time_unit {
-            ClvTimeUnit::Day => TimeUnit::Day,
-            ClvTimeUnit::Week => TimeUnit::Week,
-            ClvTimeUnit::Month => TimeUnit::Month,
+    let request = ClvRequest {
+        input: args.input.clone(),
+        config: args.config.clone(),
+        model,
+        horizon: Horizon {
+            months: args.horizon,
+            annual_discount: args.discount,
+            unit: match args.time_unit {
+                ClvTimeUnit::Day => TimeUnit::Day,
+                ClvTimeUnit::Week => TimeUnit::Week,
+                ClvTimeUnit::Month => TimeUnit::Month,
+            },
         },
+        calibration_end: args.calibration_end.clone(),
+        out: args.out.clone(),
+        options: args.rejects.options(None, &args.engine),
     };
     let bar = spinner(&format!("fitting {}", model.name()));
-    let result =
-        northstar_economics::forecast_purchases(&engine, model, &horizon, args.calibration_end.as_deref())?;
+    let result = clv::purchases(&request, &Bars::default());
     bar.finish_and_clear();
-    if let Some(path) = &args.out {
-        pipeline::write_file(path, |w| crate::tables::write_clv_predictions(w, &result))?;
-    }
-    let report = report(&result, &horizon);
+    let result = result?;
+    let report = clv::report(&result, &request.horizon);
     if args.json {
-        Ok(serde_json::to_string_pretty(&report).map_err(|e| Failure::Internal(e.into()))? + "\n")
+        print(&(serde_json::to_string_pretty(&report)? + "\n"))
     } else {
-        Ok(describe(&report, &result))
+        print(&clv::describe(&report, &result))
     }
-}
-
-/// The whole result as one JSON object.
-fn report(result: &PurchaseForecast, horizon: &Horizon) -> Value {
-    let f = &result.fitted;
-    let buyers = repeat_buyers(result);
-    let spend = match &f.spend {
-        Ok(s) => {
-            let mut object: Map<String, Value> = s
-                .fit
-                .estimates()
-                .into_iter()
-                .map(|(n, v)| (n, json!(v)))
-                .collect();
-            object.insert("log_likelihood".into(), json!(s.fit.log_likelihood));
-            object.insert("customers".into(), json!(buyers - s.excluded));
-            object.insert("excluded".into(), json!(s.excluded));
-            object.insert("std_errors".into(), json!(s.fit.standard_errors()));
-            Value::Object(object)
-        }
-        Err(_) => Value::Null,
-    };
-    let total = |pick: fn(&northstar_clv::Prediction) -> Option<f64>| -> Value {
-        let values: Option<Vec<f64>> = result.predictions.iter().map(pick).collect();
-        values.map_or(Value::Null, |v| json!(v.iter().sum::<f64>()))
-    };
-    json!({
-        "model": f.model.name(),
-        "params": f.purchase_fit.estimates(),
-        "std_errors": f.purchase_fit.standard_errors(),
-        "log_likelihood": f.purchase_fit.log_likelihood,
-        "customers": f.customers,
-        "repeat_buyers": buyers,
-        "diagnostics": f.purchase_fit.diagnostics,
-        "spend": spend,
-        "spend_error": f.spend.as_ref().err().map(|e| e.to_string()),
-        "time_unit": horizon.unit,
-        "calibration_end": result.summary.calibration_end,
-        "holdout_end": result.summary.holdout_end,
-        "horizon_months": horizon.months,
-        "annual_discount": horizon.annual_discount,
-        "expected_purchases": total(|p| Some(p.expected_purchases)),
-        "expected_value": total(|p| p.value),
-        "holdout": result.holdout,
-        "seconds": result.seconds,
-    })
-}
-
-fn repeat_buyers(result: &PurchaseForecast) -> u64 {
-    result
-        .summary
-        .histories
-        .iter()
-        .filter(|h| h.customer.frequency > 0)
-        .count() as u64
-}
-
-/// Estimates in the model's own order, as `name value` pairs.
-fn listed(fit: &Fit) -> String {
-    let pairs: Vec<String> = fit
-        .names
-        .iter()
-        .zip(&fit.params)
-        .map(|(n, p)| format!("{n} {p:.4}"))
-        .collect();
-    pairs.join(", ")
-}
-
-/// The report in words, for the terminal.
-fn describe(report: &Value, result: &PurchaseForecast) -> String {
-    let number = |v: &Value, decimals: usize| {
-        v.as_f64()
-            .map_or_else(|| "n/a".to_owned(), |x| format!("{x:.decimals$}"))
-    };
-    let mut text = format!(
-        "{} on {} customers ({} repeat buyers), calibration to {}, time unit {}: {}; log-likelihood {}\n",
-        report["model"].as_str().unwrap_or_default(),
-        report["customers"],
-        report["repeat_buyers"],
-        report["calibration_end"].as_str().unwrap_or_default(),
-        report["time_unit"].as_str().unwrap_or_default(),
-        listed(&result.fitted.purchase_fit),
-        number(&report["log_likelihood"], 3),
-    );
-    match &result.fitted.spend {
-        Ok(spend) => text.push_str(&format!(
-            "spend (Gamma-Gamma, {} repeat buyers): {}; log-likelihood {:.3}\n",
-            report["spend"]["customers"],
-            listed(&spend.fit),
-            spend.fit.log_likelihood
-        )),
-        Err(error) => text.push_str(&format!("spend not modelled: {error}\n")),
-    }
-    text.push_str(&format!(
-        "next {} months: {} expected purchases, expected value {} (discounted at {}% a year)\n",
-        report["horizon_months"],
-        number(&report["expected_purchases"], 1),
-        number(&report["expected_value"], 0),
-        report["annual_discount"].as_f64().unwrap_or_default() * 100.0
-    ));
-    if let Some(groups) = report["holdout"].as_array() {
-        text.push_str(&format!(
-            "holdout to {}: mean purchases per customer, actual vs predicted, by calibration repeat purchases\n",
-            report["holdout_end"].as_str().unwrap_or_default()
-        ));
-        for g in groups {
-            text.push_str(&format!(
-                "  {:>3}: {:>7} customers, actual {:.3}, predicted {:.3}\n",
-                g["frequency"].as_str().unwrap_or_default(),
-                g["customers"],
-                g["actual"].as_f64().unwrap_or_default(),
-                g["predicted"].as_f64().unwrap_or_default()
-            ));
-        }
-    }
-    text
 }

@@ -2,26 +2,18 @@
 
 use crate::Failure;
 use crate::cli::{DemoArgs, DemoSize};
-use crate::pipeline::{self, BuildRequest};
+use crate::progress::{Bars, spinner};
 
-/// Writes the demo data to `OUT/data` and builds it into `OUT`.
+/// Writes the demo data to `OUT/data` and builds it into `OUT/out`.
 pub fn run(args: &DemoArgs) -> Result<(), Failure> {
     let size = match args.size {
         DemoSize::Small => northstar_demo::Size::Small,
         DemoSize::Medium => northstar_demo::Size::Medium,
         DemoSize::Large => northstar_demo::Size::Large,
     };
-    let data = args.out.join("data");
-    let spinner =
-        crate::progress::spinner(&format!("making the demo company ({} accounts)", size.accounts()));
-    northstar_demo::write_demo(&data, size, args.seed)?;
+    let spinner = spinner(&format!("making the demo company ({} accounts)", size.accounts()));
+    let observer = Bars::default();
+    let build = northstar_pipeline::demo(&args.out, size, args.seed, &args.build.options(), &observer);
     spinner.finish_and_clear();
-    let request = BuildRequest {
-        data: &data,
-        out: &args.out,
-        config: None,
-        options: &args.build,
-    };
-    let built = pipeline::build(&request)?;
-    crate::cmd::build::report(&built, &args.build)
+    crate::cmd::build::report(&build?, &args.build)
 }

@@ -466,7 +466,17 @@ fn one_source_column_may_feed_two_columns() {
         ("northstar.toml", config),
     ]);
     let out = tempfile::tempdir().expect("tempdir");
-    crate::support::build_with(dir.path(), out.path(), &crate::support::options()).expect("build");
+    let output = crate::support::northstar(&[
+        "build",
+        dir.path().to_str().expect("utf-8"),
+        "--out",
+        out.path().to_str().expect("utf-8"),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let rows = read_csv(&out.path().join("accounts.csv"));
     let costs: Vec<(String, String, String)> = rows
         .into_iter()

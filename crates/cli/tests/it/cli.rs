@@ -76,29 +76,6 @@ fn help_gives_examples() {
 }
 
 #[test]
-fn the_same_input_gives_the_same_bytes() {
-    let data = fixture("economics/hand_world");
-    let (a, b) = (
-        tempfile::tempdir().expect("tempdir"),
-        tempfile::tempdir().expect("tempdir"),
-    );
-    for out in [a.path(), b.path()] {
-        crate::support::build_with(&data, out, &crate::support::options()).expect("build");
-    }
-    for name in [
-        "accounts.csv",
-        "whale_curve.csv",
-        "cost_to_serve.csv",
-        "summary.json",
-        "rejects.csv",
-    ] {
-        let left = fs_err::read(a.path().join(name)).expect("read");
-        let right = fs_err::read(b.path().join(name)).expect("read");
-        assert!(left == right, "{name} differs between two runs");
-    }
-}
-
-#[test]
 fn the_one_page_icp_of_a_tiny_base_says_what_it_cannot_tell() {
     let out = tempfile::tempdir().expect("tempdir");
     let data = fixture("economics/hand_world");

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::support::{build_with, northstar, options, read_csv, read_json, rows_by_account};
+use crate::support::{northstar, read_csv, read_json, rows_by_account};
 
 /// The planted segment of a demo account, read from its attributes as the generator draws them.
 fn planted(row: &BTreeMap<String, String>) -> &'static str {
@@ -45,9 +45,23 @@ fn holds(rule: &serde_json::Value, row: &BTreeMap<String, String>) -> bool {
     }
 }
 
+/// Runs `northstar demo` of `seed` into `dir`: its data in `dir/data`, its outputs in `dir/out`.
 fn make(dir: &Path, seed: u64) {
-    northstar_demo::write_demo(&dir.join("data"), northstar_demo::Size::Small, seed).expect("demo data");
-    build_with(&dir.join("data"), dir, &options()).expect("demo builds");
+    let seed = seed.to_string();
+    let output = northstar(&[
+        "demo",
+        "--out",
+        dir.to_str().expect("utf-8"),
+        "--seed",
+        &seed,
+        "--threads",
+        "2",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// The points of an accounts.csv `reasons` cell: `base 61; +10 rule; -3 rule; outside the SAM: ..`.
@@ -68,7 +82,7 @@ fn the_demo_icp_recovers_the_planted_profile_over_three_seeds() {
         let dir = tempfile::tempdir().expect("dir");
         make(dir.path(), seed);
         let inputs = rows_by_account(&dir.path().join("data/accounts.csv"));
-        let outputs = read_csv(&dir.path().join("accounts.csv"));
+        let outputs = read_csv(&dir.path().join("out/accounts.csv"));
         let mut by_segment: BTreeMap<&str, Vec<&BTreeMap<String, String>>> = BTreeMap::new();
         for row in &outputs {
             by_segment
@@ -106,7 +120,7 @@ fn the_demo_icp_recovers_the_planted_profile_over_three_seeds() {
             / tier1.len() as f64;
         assert!(core_share > 0.9, "seed {seed}: tier 1 is {core_share} core");
 
-        let icp = read_json(&dir.path().join("icp.json"));
+        let icp = read_json(&dir.path().join("out/icp.json"));
         assert_eq!(icp["schema"], "northstar.icp/v1");
         assert_eq!(icp["objective"], "profit");
         // The filter's range stops at the planted 5,000-employee boundary, and the trap is the
@@ -158,7 +172,7 @@ fn the_demo_icp_recovers_the_planted_profile_over_three_seeds() {
 fn every_rule_has_evidence_and_every_score_its_reasons() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let icp = read_json(&dir.path().join("icp.json"));
+    let icp = read_json(&dir.path().join("out/icp.json"));
     for f in icp["filters"].as_array().unwrap() {
         let e = &f["evidence"];
         assert!(
@@ -193,7 +207,7 @@ fn every_rule_has_evidence_and_every_score_its_reasons() {
         means[0] > means[1] && means[1] > means[2],
         "tiers rank profit: {means:?}"
     );
-    for row in read_csv(&dir.path().join("accounts.csv")) {
+    for row in read_csv(&dir.path().join("out/accounts.csv")) {
         let score: i64 = row["fit_score"].parse().unwrap();
         assert_eq!(points(&row["reasons"]), score, "{row:?}");
         assert!((0..=100).contains(&score));
@@ -209,7 +223,7 @@ fn every_rule_has_evidence_and_every_score_its_reasons() {
             assert!(row["reasons"].contains("outside the SAM"), "{row:?}");
         }
     }
-    let page = fs_err::read_to_string(dir.path().join("icp.md")).unwrap();
+    let page = fs_err::read_to_string(dir.path().join("out/icp.md")).unwrap();
     for heading in [
         "## Who to sell to",
         "## How to rank them",
@@ -248,7 +262,7 @@ fn diff_of_a_version_with_itself_finds_nothing_and_of_another_seed_finds_changes
     );
     make(a.path(), 42);
     make(b.path(), 7);
-    let path = |d: &tempfile::TempDir| d.path().to_str().unwrap().to_owned();
+    let path = |d: &tempfile::TempDir| d.path().join("out").to_str().unwrap().to_owned();
     let accounts = a.path().join("data/accounts.csv");
     let accounts = accounts.to_str().unwrap();
     let (code, same) = run(&["diff", &path(&a), &path(&a), "--accounts", accounts, "--json"]);
@@ -280,7 +294,7 @@ fn diff_of_a_version_with_itself_finds_nothing_and_of_another_seed_finds_changes
         "{}",
         other["drift"]
     );
-    let old = rows_by_account(&a.path().join("accounts.csv"));
+    let old = rows_by_account(&a.path().join("out/accounts.csv"));
     for change in other["tier_changes"].as_array().unwrap() {
         let id = change["account_id"].as_str().unwrap();
         let before = change["before"]

@@ -3,9 +3,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use northstar::cli::BuildOptions;
-use northstar::pipeline::{self, BuildRequest, Built};
-
 /// The repository's fixture folder `tests/fixtures/<rel>`.
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,26 +16,6 @@ pub fn northstar(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .expect("northstar runs")
-}
-
-/// Default build options, as the command line gives them.
-pub fn options() -> BuildOptions {
-    BuildOptions {
-        max_rejects: 1.0,
-        as_of: None,
-        threads: Some(2),
-        json: false,
-    }
-}
-
-/// Builds `data` into `out` with `options`.
-pub fn build_with(data: &Path, out: &Path, options: &BuildOptions) -> Result<Built, northstar::Failure> {
-    pipeline::build(&BuildRequest {
-        data,
-        out,
-        config: None,
-        options,
-    })
 }
 
 /// Reads a CSV file into rows keyed by column name.

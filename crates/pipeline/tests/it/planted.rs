@@ -5,8 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use northstar_discover::{Attribute, PmfInputs, SubgroupSettings, Values};
-use northstar_profile::{Drafted, Evidence, Icp, MarketSettings, Row, draft};
+use northstar_discover::{Attribute, Base, Outcomes, PmfInputs, Values};
+use northstar_pipeline::Settings;
+use northstar_profile::{Drafted, Icp, Row};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -140,25 +141,34 @@ fn world(seed: u64, shape: Shape) -> World {
     }
 }
 
-/// Discovery, then the profile, as a build runs them.
+/// Discovery, then the profile, as a build runs them: a customer base of the world's objective
+/// and attributes, with no referrals, NPS, contacts, acquisition dates or deals.
 fn profile(world: &World) -> Drafted {
-    let settings = SubgroupSettings::default();
-    let subgroups = northstar_discover::subgroups(&world.objective, &world.attributes, &settings);
-    let losses: Vec<f64> = world.objective.iter().map(|v| -v).collect();
-    let anti = northstar_discover::subgroups(&losses, &world.attributes, &settings);
-    let pmf = northstar_discover::pmf(&PmfInputs::default(), &[], 0.3);
-    let top = northstar_discover::top_accounts(&world.objective, 0.2);
-    let ecosystem = northstar_discover::ecosystem(&[], &top, &world.objective, 10);
-    let evidence = Evidence {
-        objective_name: "profit",
-        objective: &world.objective,
-        attributes: &world.attributes,
-        subgroups: &subgroups,
-        anti: &anti,
-        pmf: &pmf,
-        ecosystem: &ecosystem,
+    let n = world.objective.len();
+    let base = Base {
+        objective: world.objective.clone(),
+        attributes: world.attributes.clone(),
+        outcomes: Outcomes {
+            profit: world.objective.clone(),
+            revenue: vec![0.0; n],
+            cac: vec![0.0; n],
+            churned: vec![false; n],
+            ltv_predicted: vec![None; n],
+            ltv_historical: vec![0.0; n],
+            payback_months: vec![None; n],
+        },
+        pmf_inputs: PmfInputs {
+            referred: vec![false; n],
+            promoters: vec![0; n],
+            detractors: vec![0; n],
+            responses: vec![0; n],
+            churned: vec![false; n],
+            repeat: vec![false; n],
+        },
+        acquired: vec![None; n],
+        ..Base::default()
     };
-    draft(&evidence, &MarketSettings::default())
+    northstar_pipeline::analyse(&base, &Settings::default()).profile
 }
 
 /// Share of a segment's accounts that `test` selects.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::support::{build_with, options, read_csv, read_json, rows_by_account};
+use crate::support::{build_with, read_csv, read_json, rows_by_account};
 
 /// Whether an input row meets every condition of a segment, as written in segments.csv (an
 /// independent reading of the ICP operators).
@@ -34,8 +34,7 @@ fn meets_conditions(conditions: &[serde_json::Value], row: &BTreeMap<String, Str
 }
 
 fn make(dir: &Path, seed: u64) {
-    northstar_demo::write_demo(&dir.join("data"), northstar_demo::Size::Small, seed).expect("demo data");
-    build_with(&dir.join("data"), dir, &options()).expect("demo builds");
+    crate::support::demo(dir, seed);
 }
 
 #[test]
@@ -52,12 +51,12 @@ fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
         "data/accounts.csv",
         "data/transactions.csv",
         "data/deals.csv",
-        "accounts.csv",
-        "whale_curve.csv",
-        "summary.json",
-        "icp.json",
-        "icp.md",
-        "segments.csv",
+        "out/accounts.csv",
+        "out/whale_curve.csv",
+        "out/summary.json",
+        "out/icp.json",
+        "out/icp.md",
+        "out/segments.csv",
     ] {
         let read = |dir: &Path| fs_err::read(dir.join(name)).expect("read");
         assert!(
@@ -69,31 +68,6 @@ fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
             "{name} is the same for another seed"
         );
     }
-}
-
-#[test]
-fn the_demo_output_passes_the_contract_check() {
-    let dir = tempfile::tempdir().expect("dir");
-    make(dir.path(), 42);
-    let contract = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/checks/contract.py");
-    let result = std::process::Command::new("python3")
-        .arg(&contract)
-        .arg(dir.path())
-        .args([
-            "--require",
-            "accounts.csv,rejects.csv,run.json,summary.json,whale_curve.csv,icp.json,icp.md",
-        ])
-        .output()
-        .expect("python3 runs");
-    let stdout = String::from_utf8_lossy(&result.stdout);
-    assert!(
-        result.status.success() && stdout.contains(" 0 failed"),
-        "{stdout}"
-    );
-    assert!(
-        read_csv(&dir.path().join("rejects.csv")).is_empty(),
-        "the demo data are clean"
-    );
 }
 
 #[test]
@@ -113,7 +87,7 @@ fn the_planted_profit_structure_shows_in_the_economics() {
         }
     };
     let mut totals: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-    for row in read_csv(&dir.path().join("accounts.csv")) {
+    for row in read_csv(&dir.path().join("out/accounts.csv")) {
         let entry = totals
             .entry(segment(&attributes[&row["account_id"]]))
             .or_default();
@@ -148,7 +122,7 @@ fn the_planted_profit_structure_shows_in_the_economics() {
 fn the_demo_predicts_lifetime_value_by_contract_retention() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let summary: serde_json::Value = read_json(&dir.path().join("summary.json"));
+    let summary: serde_json::Value = read_json(&dir.path().join("out/summary.json"));
     let method = &summary["lifetime_value"];
     assert_eq!(method["model"], "sbg", "{method}");
     assert!(method["reason"].as_str().unwrap().contains("renewal"));
@@ -157,7 +131,7 @@ fn the_demo_predicts_lifetime_value_by_contract_retention() {
         method["params"]["beta"].as_f64().unwrap(),
     );
     let monthly_discount = 1.1f64.powf(1.0 / 12.0) - 1.0;
-    let rows = read_csv(&dir.path().join("accounts.csv"));
+    let rows = read_csv(&dir.path().join("out/accounts.csv"));
     let (mut active, mut churned) = (0, 0);
     for row in &rows {
         let get = |c: &str| {
@@ -175,7 +149,8 @@ fn the_demo_predicts_lifetime_value_by_contract_retention() {
         // After n whole months, renewal chances (β+t−1)/(α+β+t−1) for t = n+1, n+2, …
         let tenure = get("tenure_months");
         let n = tenure.floor();
-        assert!((p_alive - (beta + n) / (alpha + beta + n)).abs() < 1e-9);
+        // p_alive is written to 6 decimals.
+        assert!((p_alive - (beta + n) / (alpha + beta + n)).abs() <= 5e-7);
         let monthly_profit = (get("gross_margin") - get("cost_to_serve")) / tenure.max(1.0);
         let (mut still, mut months) = (1.0, 0.0);
         for k in 1..=36 {
@@ -202,7 +177,7 @@ fn the_demo_predicts_lifetime_value_by_contract_retention() {
 fn lift_finds_the_planted_core_and_the_small_accounts() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let rows = read_csv(&dir.path().join("lift.csv"));
+    let rows = read_csv(&dir.path().join("out/lift.csv"));
     let find = |attribute: &str, values: &str| {
         rows.iter()
             .find(|r| r["attribute"] == attribute && r["values"] == values)
@@ -237,12 +212,12 @@ fn the_objective_can_be_predicted_lifetime_value() {
         "[discover]\nobjective = \"ltv_predicted\"\n",
     )
     .expect("config");
-    let built = build_with(&data, dir.path(), &options()).expect("builds");
-    assert_eq!(built.objective.name(), "ltv_predicted");
-    let run: serde_json::Value = read_json(&dir.path().join("run.json"));
+    let built = build_with(&data, &dir.path().join("out")).expect("builds");
+    assert_eq!(built.settings.discover.objective.name(), "ltv_predicted");
+    let run: serde_json::Value = read_json(&dir.path().join("out/run.json"));
     assert_eq!(run["parameters"]["objective"], "ltv_predicted");
     // The mean objective of a condition is now the accounts' mean predicted lifetime value.
-    let ltv: BTreeMap<String, f64> = read_csv(&dir.path().join("accounts.csv"))
+    let ltv: BTreeMap<String, f64> = read_csv(&dir.path().join("out/accounts.csv"))
         .into_iter()
         .map(|r| (r["account_id"].clone(), r["ltv_predicted"].parse().expect("ltv")))
         .collect();
@@ -252,7 +227,7 @@ fn the_objective_can_be_predicted_lifetime_value() {
         .filter(|a| a["industry"] == "Logistics")
         .filter_map(|a| ltv.get(&a["account_id"]).copied())
         .collect();
-    let row = read_csv(&dir.path().join("lift.csv"))
+    let row = read_csv(&dir.path().join("out/lift.csv"))
         .into_iter()
         .find(|r| r["attribute"] == "industry" && r["values"] == "Logistics")
         .expect("Logistics");
@@ -264,12 +239,11 @@ fn the_objective_can_be_predicted_lifetime_value() {
         "[clv]\nmodel = \"none\"\n[discover]\nobjective = \"ltv_predicted\"\n",
     )
     .expect("config");
-    let failure = build_with(&data, dir.path(), &options()).err().expect("refused");
-    assert_eq!(failure.exit_code(), 1);
+    let failure = build_with(&data, &dir.path().join("out")).expect_err("refused");
+    assert_eq!(failure.fault(), northstar_pipeline::Fault::User);
     assert!(
-        failure.message().contains("no predicted lifetime value"),
-        "{}",
-        failure.message()
+        failure.to_string().contains("no predicted lifetime value"),
+        "{failure}"
     );
 }
 
@@ -281,12 +255,12 @@ fn segments_are_the_accounts_their_conditions_describe() {
     make(dir.path(), 42);
     let attributes: BTreeMap<String, BTreeMap<String, String>> =
         rows_by_account(&dir.path().join("data/accounts.csv"));
-    let economics = read_csv(&dir.path().join("accounts.csv"));
+    let economics = read_csv(&dir.path().join("out/accounts.csv"));
     let total: f64 = economics
         .iter()
         .map(|r| r["profit"].parse::<f64>().expect("profit"))
         .sum();
-    let segments = read_csv(&dir.path().join("segments.csv"));
+    let segments = read_csv(&dir.path().join("out/segments.csv"));
     assert!(!segments.is_empty());
     for segment in &segments {
         let conditions: Vec<serde_json::Value> = serde_json::from_str(&segment["conditions"]).expect("json");
@@ -317,7 +291,7 @@ fn segments_are_the_accounts_their_conditions_describe() {
 fn adopter_cohorts_follow_acquisition_order() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let cohorts = read_csv(&dir.path().join("cohorts.csv"));
+    let cohorts = read_csv(&dir.path().join("out/cohorts.csv"));
     let names: Vec<&str> = cohorts.iter().map(|c| c["cohort"].as_str()).collect();
     assert_eq!(
         names,
@@ -331,7 +305,7 @@ fn adopter_cohorts_follow_acquisition_order() {
     );
     let sizes: Vec<&str> = cohorts.iter().map(|c| c["accounts"].as_str()).collect();
     assert_eq!(sizes, ["50", "270", "680", "680", "320"]);
-    let accounts = read_csv(&dir.path().join("accounts.csv"));
+    let accounts = read_csv(&dir.path().join("out/accounts.csv"));
     for c in &cohorts {
         let n = accounts.iter().filter(|a| a["cohort"] == c["cohort"]).count();
         assert_eq!(n.to_string(), c["accounts"]);
@@ -352,9 +326,9 @@ fn adopter_cohorts_follow_acquisition_order() {
 fn the_anti_icp_finds_the_high_revenue_loss_makers() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let summary: serde_json::Value = read_json(&dir.path().join("summary.json"));
+    let summary: serde_json::Value = read_json(&dir.path().join("out/summary.json"));
     let total = summary["profit"].as_f64().expect("profit");
-    let anti = read_csv(&dir.path().join("anti_icp.csv"));
+    let anti = read_csv(&dir.path().join("out/anti_icp.csv"));
     assert!(!anti.is_empty());
     let num = |row: &BTreeMap<String, String>, c: &str| row[c].parse::<f64>().expect(c);
     let worst = &anti[0];
@@ -376,7 +350,7 @@ fn the_anti_icp_finds_the_high_revenue_loss_makers() {
         employees["condition"]["min"].as_f64().unwrap() > 4900.0,
         "{employees}"
     );
-    let best = &read_csv(&dir.path().join("segments.csv"))[0];
+    let best = &read_csv(&dir.path().join("out/segments.csv"))[0];
     let conditions: Vec<serde_json::Value> = serde_json::from_str(&best["conditions"]).expect("json");
     let employees = conditions
         .iter()
@@ -394,8 +368,8 @@ fn the_anti_icp_finds_the_high_revenue_loss_makers() {
 fn the_pmf_gate_is_computed_from_referrals_and_nps() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let gate: serde_json::Value = read_json(&dir.path().join("pmf.json"));
-    let customers: std::collections::BTreeSet<String> = read_csv(&dir.path().join("accounts.csv"))
+    let gate: serde_json::Value = read_json(&dir.path().join("out/pmf.json"));
+    let customers: std::collections::BTreeSet<String> = read_csv(&dir.path().join("out/accounts.csv"))
         .into_iter()
         .map(|r| r["account_id"].clone())
         .collect();
@@ -432,7 +406,7 @@ fn the_pmf_gate_is_computed_from_referrals_and_nps() {
     close("nps_referred", nps(&|id| referred.contains(id)));
     close("nps_other", nps(&|id| !referred.contains(id)));
     assert!(gate["verdict"].as_str().unwrap().contains("came by referral"));
-    for segment in read_csv(&dir.path().join("segments.csv")) {
+    for segment in read_csv(&dir.path().join("out/segments.csv")) {
         let segment_share: f64 = segment["referral_share"].parse().expect("share");
         assert_eq!(segment["pmf"], (segment_share >= 0.3).to_string());
     }
@@ -444,8 +418,8 @@ fn the_pmf_gate_is_computed_from_referrals_and_nps() {
 fn decider_leverage_is_recomputed_from_contacts() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let e: serde_json::Value = read_json(&dir.path().join("ecosystem.json"));
-    let profit: BTreeMap<String, f64> = read_csv(&dir.path().join("accounts.csv"))
+    let e: serde_json::Value = read_json(&dir.path().join("out/ecosystem.json"));
+    let profit: BTreeMap<String, f64> = read_csv(&dir.path().join("out/accounts.csv"))
         .into_iter()
         .map(|r| (r["account_id"].clone(), r["profit"].parse().expect("profit")))
         .collect();
@@ -492,8 +466,8 @@ fn decider_leverage_is_recomputed_from_contacts() {
 fn segment_win_rates_count_lost_deals_of_lookalike_prospects() {
     let dir = tempfile::tempdir().expect("dir");
     make(dir.path(), 42);
-    let summary: serde_json::Value = read_json(&dir.path().join("summary.json"));
-    let anti = read_csv(&dir.path().join("anti_icp.csv"));
+    let summary: serde_json::Value = read_json(&dir.path().join("out/summary.json"));
+    let anti = read_csv(&dir.path().join("out/anti_icp.csv"));
     let num = |row: &BTreeMap<String, String>, c: &str| row[c].parse::<f64>().expect(c);
     assert!((num(&anti[0], "win_rate_with") - summary["deals"]["win_rate"].as_f64().unwrap()).abs() < 1e-4);
     assert_eq!(
@@ -507,7 +481,7 @@ fn segment_win_rates_count_lost_deals_of_lookalike_prospects() {
             attributes.insert(row["account_id"].clone(), row);
         }
     }
-    let segment = &read_csv(&dir.path().join("segments.csv"))[0];
+    let segment = &read_csv(&dir.path().join("out/segments.csv"))[0];
     let conditions: Vec<serde_json::Value> = serde_json::from_str(&segment["conditions"]).expect("json");
     let meets = |a: &BTreeMap<String, String>| meets_conditions(&conditions, a);
     let (mut won, mut closed) = (0.0, 0.0);

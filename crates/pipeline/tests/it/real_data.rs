@@ -1,15 +1,12 @@
 //! The real UCI Online Retail transactions through `build`, mapped by a few lines of northstar.toml.
 
-use std::path::Path;
-
-use crate::support::{build_with, options, read_csv};
+use crate::support::{build_with, fixture, read_csv};
 
 #[test]
 fn online_retail_builds_with_a_few_lines_of_mapping() {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/online_retail.csv.gz");
-    let file = file
+    let file = fixture("real/online_retail.csv.gz")
         .canonicalize()
-        .expect("the shared Online Retail file is present");
+        .expect("the Online Retail file is in the repository");
     let config = format!(
         "[transactions]\nfile = \"{}\"\naccount_id = \"CustomerID\"\ndate = \"InvoiceDate\"\n\
          amount = \"Quantity * UnitPrice\"\nwhere = \"CustomerID IS NOT NULL AND InvoiceNo NOT LIKE 'C%'\"\n",
@@ -17,7 +14,7 @@ fn online_retail_builds_with_a_few_lines_of_mapping() {
     );
     let data = crate::support::data_folder(&[("northstar.toml", &config)]);
     let out = tempfile::tempdir().expect("tempdir");
-    let built = build_with(data.path(), out.path(), &options()).expect("build");
+    let built = build_with(data.path(), out.path()).expect("build");
 
     let tx = built.ingested.table("transactions").expect("transactions read");
     // Published counts of this file: 541,909 lines; 397,924 with a customer and not cancelled.

@@ -1,0 +1,138 @@
+//! Deals as discover sees them: each closed deal with its account's attribute values, so that a
+//! segment's win rate counts the deals it lost too; and the project's one definition of the win
+//! rate and of a median.
+
+use std::collections::HashMap;
+
+use crate::Subgroup;
+
+/// The closed deals and the accounts (customers or prospects) they belong to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Deals {
+    /// Each closed (won or lost) deal.
+    pub closed: Vec<Deal>,
+    /// Deals still open.
+    pub open: u64,
+    /// The attribute values, by column name, of each account with a closed deal; the first is
+    /// the account of deals whose account is in no table (it has no values).
+    pub accounts: Vec<HashMap<String, String>>,
+}
+
+/// A closed deal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deal {
+    /// Won (else lost).
+    pub won: bool,
+    /// Days from created to closed, when both are known.
+    pub cycle_days: Option<f64>,
+    /// Its account: an index into [`Deals::accounts`].
+    pub account: usize,
+}
+
+/// Win rate and sales cycle of a set of closed deals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DealOutcome {
+    /// Won over closed, when any closed.
+    pub win_rate: Option<f64>,
+    /// Median days from creation to close of the won deals.
+    pub median_sales_cycle_days: Option<f64>,
+}
+
+impl Deals {
+    /// For each closed deal, `test` of its account's attributes, evaluated once per account.
+    pub fn per_account(&self, test: impl Fn(&HashMap<String, String>) -> bool) -> Vec<bool> {
+        let flags: Vec<bool> = self.accounts.iter().map(test).collect();
+        self.closed.iter().map(|d| flags[d.account]).collect()
+    }
+
+    /// For each closed deal, whether its account meets every condition of `subgroup`.
+    pub fn in_subgroup(&self, subgroup: &Subgroup) -> Vec<bool> {
+        self.per_account(|values| {
+            subgroup
+                .conditions
+                .iter()
+                .all(|(attribute, c)| c.matches(values.get(attribute).map(String::as_str)))
+        })
+    }
+
+    /// Win rate and sales cycle of every closed deal.
+    pub fn outcome(&self) -> DealOutcome {
+        outcome(self.closed.iter())
+    }
+
+    /// Win rate and sales cycle of the closed deals whose flag in `selected` is `wanted`.
+    pub fn outcome_of(&self, selected: &[bool], wanted: bool) -> DealOutcome {
+        outcome(
+            self.closed
+                .iter()
+                .zip(selected)
+                .filter(|(_, s)| **s == wanted)
+                .map(|(d, _)| d),
+        )
+    }
+}
+
+/// Win rate (won over closed) and median sales cycle of the won deals among `deals`.
+fn outcome<'a>(deals: impl Iterator<Item = &'a Deal>) -> DealOutcome {
+    let (mut closed, mut won, mut cycles) = (0usize, 0usize, Vec::new());
+    for d in deals {
+        closed += 1;
+        if d.won {
+            won += 1;
+            cycles.extend(d.cycle_days);
+        }
+    }
+    DealOutcome {
+        win_rate: (closed > 0).then(|| won as f64 / closed as f64),
+        median_sales_cycle_days: median(cycles),
+    }
+}
+
+/// The median: the middle value, or the mean of the two middle values of an even count.
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(median(vec![]), None);
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+
+    #[test]
+    fn win_rate_counts_lost_deals_and_the_cycle_only_won_ones() {
+        let deal = |won, cycle| Deal {
+            won,
+            cycle_days: Some(cycle),
+            account: 0,
+        };
+        let deals = Deals {
+            closed: vec![
+                deal(true, 10.0),
+                deal(false, 99.0),
+                deal(true, 20.0),
+                deal(false, 1.0),
+            ],
+            open: 0,
+            accounts: vec![HashMap::new()],
+        };
+        let all = deals.outcome();
+        assert_eq!(all.win_rate, Some(0.5));
+        assert_eq!(all.median_sales_cycle_days, Some(15.0));
+        let some = deals.outcome_of(&[true, true, false, false], true);
+        assert_eq!(some.win_rate, Some(0.5));
+        assert_eq!(some.median_sales_cycle_days, Some(10.0));
+        assert_eq!(deals.outcome_of(&[true; 4], false), DealOutcome::default());
+    }
+}

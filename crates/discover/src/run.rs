@@ -1,0 +1,117 @@
+//! The discover stage as one call: every figure the outputs show of what sets the most valuable
+//! accounts apart, from a customer base assembled by the pipeline.
+
+use crate::deals::{DealOutcome, Deals};
+use crate::figures::{CohortFigures, Counterfactual, Outcomes, SegmentFigures, cohort_figures};
+use crate::{
+    Adopters, Attribute, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Subgroup,
+    SubgroupSettings, adopter_cohorts, counterfactual, drift, ecosystem, lift, pmf, segment_figures,
+    subgroups, top_accounts,
+};
+
+/// Attribute values a cohort must have on this many accounts to be named as its drift.
+const DRIFT_MIN_SUPPORT: usize = 20;
+/// Attribute values named per cohort.
+const DRIFT_LIMIT: usize = 3;
+/// Titles and departments listed per buying role.
+const ECOSYSTEM_LIMIT: usize = 10;
+
+/// The customer accounts as discover reads them, all in one order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Base {
+    /// Each customer's objective.
+    pub objective: Vec<f64>,
+    /// The customers' attributes.
+    pub attributes: Vec<Attribute>,
+    /// Each customer's economics.
+    pub outcomes: Outcomes,
+    /// What the product-market-fit gate knows of each customer.
+    pub pmf_inputs: PmfInputs,
+    /// The customers' contacts.
+    pub contacts: Vec<Contact>,
+    /// Each customer's acquisition day (days since 1970-01-01), when known.
+    pub acquired: Vec<Option<i64>>,
+    /// The closed deals of every account, customer or prospect.
+    pub deals: Deals,
+}
+
+/// What the discover stage found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discovery {
+    /// Lift of every attribute value among the top fifth by the objective, highest first.
+    pub lifts: Vec<Lift>,
+    /// Significant subgroups that concentrate the objective, best first.
+    pub subgroups: Vec<Subgroup>,
+    /// Each subgroup's figures, in the same order.
+    pub segments: Vec<SegmentFigures>,
+    /// Significant subgroups that concentrate losses (the objective negated), worst first.
+    pub anti: Vec<Subgroup>,
+    /// Each loss-making subgroup's counterfactual, in the same order.
+    pub counterfactuals: Vec<Counterfactual>,
+    /// Each customer's adopter cohort, by acquisition order.
+    pub cohorts: Vec<Option<Adopters>>,
+    /// Per cohort, the attribute values it has more of than the whole base.
+    pub drift: Vec<(Adopters, Vec<Drift>)>,
+    /// Each non-empty cohort's figures.
+    pub cohort_figures: Vec<CohortFigures>,
+    /// The product-market-fit gate of the whole base.
+    pub pmf: Pmf,
+    /// Who decides, pays, uses and influences at the top accounts.
+    pub ecosystem: Ecosystem,
+    /// Win rate and sales cycle of every closed deal.
+    pub deals: DealOutcome,
+}
+
+/// Runs every discovery on `base`; `referral_threshold` is the PMF gate's bar.
+pub fn discover(base: &Base, referral_threshold: f64) -> Discovery {
+    let lift_settings = LiftSettings::default();
+    let subgroup_settings = SubgroupSettings::default();
+    let values = &base.objective;
+    let everyone: Vec<usize> = (0..values.len()).collect();
+    let top = top_accounts(values, lift_settings.top_share);
+    let found = subgroups(values, &base.attributes, &subgroup_settings);
+    let losses: Vec<f64> = values.iter().map(|v| -v).collect();
+    let anti = subgroups(&losses, &base.attributes, &subgroup_settings);
+    let cohorts = adopter_cohorts(&base.acquired);
+    let drift = drift(&base.attributes, &cohorts, DRIFT_MIN_SUPPORT, DRIFT_LIMIT);
+    let segment = |s: &Subgroup| {
+        segment_figures(
+            s,
+            &base.outcomes,
+            &base.deals,
+            &base.pmf_inputs,
+            referral_threshold,
+        )
+    };
+    Discovery {
+        lifts: lift(values, &base.attributes, &lift_settings),
+        segments: found.iter().map(segment).collect(),
+        subgroups: found,
+        counterfactuals: anti
+            .iter()
+            .map(|s| counterfactual(s, &base.outcomes, &base.deals))
+            .collect(),
+        anti,
+        cohort_figures: cohort_figures(&cohorts, &base.acquired, &drift, values, &base.outcomes),
+        cohorts,
+        drift,
+        pmf: pmf(&base.pmf_inputs, &everyone, referral_threshold),
+        ecosystem: ecosystem(&base.contacts, &top, values, ECOSYSTEM_LIMIT),
+        deals: base.deals.outcome(),
+    }
+}
+
+impl Discovery {
+    /// Each customer's best segment: the rank (from 1) of the first subgroup it belongs to.
+    pub fn segment_ranks(&self, accounts: usize) -> Vec<Option<u64>> {
+        let mut ranks = vec![None; accounts];
+        for (rank, subgroup) in self.subgroups.iter().enumerate() {
+            for &i in &subgroup.members {
+                if let Some(slot) = ranks.get_mut(i) {
+                    slot.get_or_insert(rank as u64 + 1);
+                }
+            }
+        }
+        ranks
+    }
+}

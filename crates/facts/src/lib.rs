@@ -1,0 +1,308 @@
+//! Facts: what the discover stage needs to know of each customer account, read out of the
+//! engine into the in-memory [`Base`] that discover's pure numerics work on.
+//!
+//! Here, and only here, live the definitions that turn the contract's tables into those facts:
+//! an account came by referral when it has a referrer or came through the `referral` channel; an
+//! NPS response of 9 or 10 is a promoter's, 0 to 6 a detractor's; an account was acquired on its
+//! `customer_since`, else on its first transaction; a closed deal is one won or lost, and its
+//! sales cycle runs from `created` to `closed`.
+
+mod read;
+
+use std::collections::HashMap;
+
+use northstar_discover::{Attribute, Base, Contact, Deal, Deals, Objective, Outcomes, PmfInputs, Values};
+use northstar_economics::AccountEconomics;
+use northstar_engine::{Engine, EngineError};
+use northstar_ingest::contract;
+
+use read::Table;
+
+/// A fact that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FactsError {
+    /// The engine failed on one of the reads.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// A read returned a column of an unexpected shape (a bug).
+    #[error("column `{0}` cannot be read as text")]
+    Shape(String),
+    /// The objective is predicted lifetime value, but an account has none.
+    #[error(
+        "[discover] objective = \"ltv_predicted\", but account `{0}` has no predicted lifetime value \
+         (see `lifetime_value` in summary.json); choose \"profit\" or \"gross_margin\""
+    )]
+    NoPredictedValue(String),
+}
+
+/// Result of a read.
+pub type Result<T, E = FactsError> = std::result::Result<T, E>;
+
+/// The customer base for discovery: `accounts` (the economics' customers, in their order) with
+/// `objective` and every fact the engine's tables hold of them.
+pub fn base(engine: &Engine, accounts: &[AccountEconomics], objective: Objective) -> Result<Base> {
+    let account_rows = Table::read(engine, "SELECT * FROM accounts")?;
+    Ok(Base {
+        objective: objective_values(accounts, objective)?,
+        attributes: attributes(&account_rows, accounts)?,
+        outcomes: outcomes(accounts),
+        pmf_inputs: pmf_inputs(engine, accounts)?,
+        contacts: contacts(engine, accounts)?,
+        acquired: acquisition_days(engine, accounts)?,
+        deals: deals(engine, &account_rows)?,
+    })
+}
+
+/// Each account's objective; predicted lifetime value must have been predicted for every account.
+fn objective_values(accounts: &[AccountEconomics], objective: Objective) -> Result<Vec<f64>> {
+    accounts
+        .iter()
+        .map(|a| match objective {
+            Objective::Profit => Ok(a.profit),
+            Objective::GrossMargin => Ok(a.gross_margin),
+            Objective::LtvPredicted => a
+                .ltv_predicted
+                .ok_or_else(|| FactsError::NoPredictedValue(a.account_id.clone())),
+        })
+        .collect()
+}
+
+/// The accounts' economics as discover reads them.
+fn outcomes(accounts: &[AccountEconomics]) -> Outcomes {
+    Outcomes {
+        profit: accounts.iter().map(|a| a.profit).collect(),
+        revenue: accounts.iter().map(|a| a.revenue).collect(),
+        cac: accounts.iter().map(|a| a.cac).collect(),
+        churned: accounts.iter().map(|a| a.churned).collect(),
+        ltv_predicted: accounts.iter().map(|a| a.ltv_predicted).collect(),
+        ltv_historical: accounts.iter().map(|a| a.ltv_historical).collect(),
+        payback_months: accounts.iter().map(|a| a.payback_months).collect(),
+    }
+}
+
+/// Each customer account's index in `accounts`, by id.
+fn positions(accounts: &[AccountEconomics]) -> HashMap<&str, usize> {
+    accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.account_id.as_str(), i))
+        .collect()
+}
+
+/// The closed deals, each with its account's attributes from the accounts table
+/// (`account_rows`) or the prospects table, and the count of open deals.
+fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
+    let mut attributes: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let prospects = Table::read(engine, "SELECT * FROM prospects")?;
+    for table in [&prospects, account_rows] {
+        let ids = table.column(0)?;
+        for column in 1..table.names.len() {
+            for (id, value) in ids.iter().zip(table.column(column)?) {
+                if let (Some(id), Some(value)) = (id, value) {
+                    attributes
+                        .entry(id.clone())
+                        .or_default()
+                        .insert(table.names[column].clone(), value);
+                }
+            }
+        }
+    }
+    let mut out = Deals {
+        accounts: vec![HashMap::new()],
+        ..Deals::default()
+    };
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let sql = "SELECT account_id, stage, CAST(CAST(closed AS INT) - CAST(created AS INT) AS DOUBLE)
+               FROM deals";
+    let rows = Table::read(engine, sql)?;
+    let (ids, stages, cycles) = (rows.column(0)?, rows.column(1)?, rows.column(2)?);
+    for ((id, stage), cycle) in ids.into_iter().zip(stages).zip(cycles) {
+        let won = match stage.as_deref() {
+            Some("won") => true,
+            Some("lost") => false,
+            _ => {
+                out.open += 1;
+                continue;
+            }
+        };
+        let account = id.map_or(0, |id| match index.get(&id) {
+            Some(&known) => known,
+            None => {
+                out.accounts.push(attributes.remove(&id).unwrap_or_default());
+                index.insert(id, out.accounts.len() - 1);
+                out.accounts.len() - 1
+            }
+        });
+        out.closed.push(Deal {
+            won,
+            cycle_days: cycle.and_then(|c| c.parse().ok()),
+            account,
+        });
+    }
+    Ok(out)
+}
+
+/// The customer accounts' contacts.
+fn contacts(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Contact>> {
+    let position = positions(accounts);
+    let rows = Table::read(
+        engine,
+        "SELECT account_id, role, title, department, person_key FROM contacts",
+    )?;
+    let (ids, roles, titles) = (rows.column(0)?, rows.column(1)?, rows.column(2)?);
+    let (departments, people) = (rows.column(3)?, rows.column(4)?);
+    let rows = ids
+        .into_iter()
+        .zip(roles)
+        .zip(titles)
+        .zip(departments)
+        .zip(people);
+    let mut out = Vec::new();
+    for ((((id, role), title), department), person_key) in rows {
+        let (Some(id), Some(role)) = (id, role) else {
+            continue;
+        };
+        if let Some(&account) = position.get(id.as_str()) {
+            out.push(Contact {
+                account,
+                role: role.to_lowercase(),
+                title,
+                department,
+                person_key,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Referral, NPS responses, churn and repeat purchase of each account.
+fn pmf_inputs(engine: &Engine, accounts: &[AccountEconomics]) -> Result<PmfInputs> {
+    let rows = Table::read(
+        engine,
+        "SELECT a.account_id,
+                CAST(CASE WHEN a.referred_by IS NOT NULL OR lower(a.acquisition_channel) = 'referral'
+                     THEN 1 ELSE 0 END AS DOUBLE),
+                CAST(COALESCE(n.promoters, 0) AS DOUBLE),
+                CAST(COALESCE(n.detractors, 0) AS DOUBLE),
+                CAST(COALESCE(n.responses, 0) AS DOUBLE)
+         FROM accounts a
+         LEFT JOIN (SELECT account_id,
+                           sum(CASE WHEN score >= 9 THEN 1 ELSE 0 END) AS promoters,
+                           sum(CASE WHEN score <= 6 THEN 1 ELSE 0 END) AS detractors,
+                           count(*) AS responses
+                    FROM nps GROUP BY account_id) n
+           ON n.account_id = a.account_id",
+    )?;
+    let columns = [rows.column(1)?, rows.column(2)?, rows.column(3)?, rows.column(4)?];
+    let mut known: HashMap<String, [f64; 4]> = HashMap::new();
+    for (row, id) in rows.column(0)?.into_iter().enumerate() {
+        let value = |c: usize| {
+            columns[c][row]
+                .as_deref()
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        if let Some(id) = id {
+            known.insert(id, [value(0), value(1), value(2), value(3)]);
+        }
+    }
+    let mut inputs = PmfInputs::default();
+    for a in accounts {
+        let [referred, promoters, detractors, responses] =
+            known.get(&a.account_id).copied().unwrap_or_default();
+        inputs.referred.push(referred > 0.0);
+        inputs.promoters.push(promoters as u32);
+        inputs.detractors.push(detractors as u32);
+        inputs.responses.push(responses as u32);
+        inputs.churned.push(a.churned);
+        inputs.repeat.push(a.orders >= 2);
+    }
+    Ok(inputs)
+}
+
+/// When each account became a customer: `customer_since`, else its first transaction.
+fn acquisition_days(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Option<i64>>> {
+    let rows = Table::read(
+        engine,
+        "SELECT a.account_id, CAST(CAST(COALESCE(a.customer_since, t.first) AS INT) AS DOUBLE) AS day
+         FROM accounts a
+         LEFT JOIN (SELECT account_id, min(date) AS first FROM transactions GROUP BY account_id) t
+           ON t.account_id = a.account_id",
+    )?;
+    let mut days: HashMap<String, i64> = HashMap::new();
+    for (id, day) in rows.column(0)?.into_iter().zip(rows.column(1)?) {
+        if let (Some(id), Some(day)) = (id, day.and_then(|d| d.parse::<f64>().ok())) {
+            days.insert(id, day as i64);
+        }
+    }
+    Ok(accounts
+        .iter()
+        .map(|a| days.get(&a.account_id).copied())
+        .collect())
+}
+
+/// Every attribute of the accounts table, one value per customer account in `accounts` order.
+fn attributes(rows: &Table, accounts: &[AccountEconomics]) -> Result<Vec<Attribute>> {
+    if rows.names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let position = positions(accounts);
+    // For each row of the accounts table, the customer account it is, if any.
+    let customer: Vec<Option<usize>> = rows
+        .column(0)?
+        .iter()
+        .map(|id| id.as_deref().and_then(|id| position.get(id)).copied())
+        .collect();
+    let mut out = Vec::new();
+    for (column, name) in rows.names.iter().enumerate() {
+        if contract::NOT_ATTRIBUTES.contains(&name.as_str()) {
+            continue;
+        }
+        let mut values: Vec<Option<String>> = vec![None; accounts.len()];
+        for (row, text) in rows.column(column)?.into_iter().enumerate() {
+            if let Some(i) = customer[row] {
+                values[i] = text;
+            }
+        }
+        out.push(if contract::is_list(name) {
+            Attribute {
+                name: name.clone(),
+                values: Values::List(values.into_iter().map(|v| list(v.as_deref())).collect()),
+            }
+        } else {
+            Attribute::from_texts(name, values)
+        });
+    }
+    Ok(out)
+}
+
+/// The elements of a `;`-separated list.
+fn list(text: Option<&str>) -> Vec<String> {
+    text.map(|v| {
+        v.split(';')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_split_on_semicolons_and_drop_blanks() {
+        assert_eq!(list(Some(" SAP; ;Kubernetes ")), vec!["SAP", "Kubernetes"]);
+        assert!(list(None).is_empty());
+    }
+
+    #[test]
+    fn identity_columns_are_not_attributes_and_technologies_is_a_list() {
+        assert!(contract::NOT_ATTRIBUTES.contains(&"account_id"));
+        assert!(contract::is_list("technologies"));
+        assert!(!contract::is_list("industry"));
+    }
+}

@@ -1,0 +1,264 @@
+//! A build folder written whole: every file goes to a staging folder beside the target; the
+//! commit writes the manifest and swaps the staging folder with the target in one atomic
+//! rename (`renameat2(RENAME_EXCHANGE)` on Linux). Files in the target that northstar did not
+//! write are carried into the new build by hard link, untouched; the old build's own files go.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::file::{sync_dir, write_synced};
+use crate::manifest::{MANIFEST, Manifest, ManifestFile, digest};
+use crate::scratch::Scratch;
+use crate::{OutputError, Result, io_error};
+
+/// A build being written: nothing appears in the target until [`BuildFolder::commit`].
+#[derive(Debug)]
+pub struct BuildFolder {
+    target: PathBuf,
+    staging: Scratch,
+    manifest: Manifest,
+}
+
+impl BuildFolder {
+    /// Prepares a new build of the folder `target` (made if missing), staged beside it.
+    pub fn create(target: &Path) -> Result<Self> {
+        let target = absolute(target)?;
+        let parent = target.parent().unwrap_or(Path::new("/")).to_owned();
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if target.exists() {
+            refuse_unusable(&target)?;
+        }
+        let staging = Scratch::create(&parent, &format!(".{name}.northstar-"))?;
+        Ok(Self {
+            target,
+            staging,
+            manifest: Manifest::new(),
+        })
+    }
+
+    /// Writes the file `name` with `fill`, synced, into the staging folder.
+    pub fn write(
+        &mut self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let path = self.staging.path().join(name);
+        write_synced(&path, fill)?;
+        let (bytes, sha256) = digest(&path).map_err(io_error(&path))?;
+        self.manifest.files.retain(|f| f.name != name);
+        self.manifest.files.push(ManifestFile {
+            name: name.to_owned(),
+            bytes,
+            sha256,
+        });
+        Ok(())
+    }
+
+    /// Writes `value` as pretty JSON, with a final newline.
+    pub fn write_json<T: serde::Serialize>(&mut self, name: &str, value: &T) -> Result<()> {
+        let mut text = serde_json::to_vec_pretty(value).map_err(|source| OutputError::Json {
+            path: self.target.join(name),
+            source,
+        })?;
+        text.push(b'\n');
+        self.write(name, |w| w.write_all(&text))
+    }
+
+    /// Writes the manifest and puts the new build in place of the old one, in one step. Returns
+    /// the names of the files written, the manifest last.
+    pub fn commit(self) -> Result<Vec<String>> {
+        let staging = self.staging.path().to_owned();
+        let mut written: Vec<String> = self.manifest.files.iter().map(|f| f.name.clone()).collect();
+        written.push(MANIFEST.to_owned());
+        let manifest = serde_json::to_vec_pretty(&self.manifest).map_err(|source| OutputError::Json {
+            path: self.target.join(MANIFEST),
+            source,
+        })?;
+        write_synced(&staging.join(MANIFEST), |w| {
+            w.write_all(&manifest)?;
+            w.write_all(b"\n")
+        })?;
+        if self.target.exists() {
+            carry_foreign_files(&self.target, &staging, &self.manifest)?;
+            sync_dir(&staging)?;
+            exchange(&staging, &self.target).map_err(io_error(&self.target))?;
+            // The staging folder now holds the old build, which goes when `self.staging` drops.
+        } else {
+            sync_dir(&staging)?;
+            fs_err::rename(&staging, &self.target).map_err(io_error(&self.target))?;
+            self.staging.keep();
+        }
+        if let Some(parent) = self.target.parent() {
+            sync_dir(parent)?;
+        }
+        Ok(written)
+    }
+}
+
+/// `path` made absolute, so that `.` has a name and a parent.
+fn absolute(path: &Path) -> Result<PathBuf> {
+    let unusable = |reason: &str| OutputError::Unusable {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if path.exists() {
+        return fs_err::canonicalize(path).map_err(io_error(path));
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| unusable("it has no folder name"))?;
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs_err::create_dir_all(parent).map_err(io_error(parent))?;
+    Ok(fs_err::canonicalize(parent).map_err(io_error(parent))?.join(name))
+}
+
+/// Refuses a target that is a file, or that holds a folder (which a swap could not carry over).
+fn refuse_unusable(target: &Path) -> Result<()> {
+    let unusable = |reason: String| OutputError::Unusable {
+        path: target.to_owned(),
+        reason,
+    };
+    if !target.is_dir() {
+        return Err(unusable("it is a file; give a folder".to_owned()));
+    }
+    for entry in fs_err::read_dir(target).map_err(io_error(target))?.flatten() {
+        if entry.path().is_dir() {
+            return Err(unusable(format!(
+                "it holds the folder `{}`, which northstar did not write; give an output folder of its own",
+                entry.file_name().to_string_lossy()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Links into `staging` every file of `target` that neither the old build's manifest nor the
+/// new one lists: files northstar did not write stay as they are.
+fn carry_foreign_files(target: &Path, staging: &Path, new: &Manifest) -> Result<()> {
+    let old = Manifest::read(target);
+    for entry in fs_err::read_dir(target).map_err(io_error(target))?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = new.lists(&name) || old.as_ref().is_some_and(|m| m.lists(&name));
+        if !ours && entry.path().is_file() {
+            let to = staging.join(&name);
+            if fs_err::hard_link(entry.path(), &to).is_err() {
+                fs_err::copy(entry.path(), &to).map_err(io_error(&to))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Swaps the folders `a` and `b` atomically where the system can; elsewhere with three renames.
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        use rustix::io::Errno;
+        match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+            Ok(()) => return Ok(()),
+            Err(e) if e == Errno::INVAL || e == Errno::NOSYS => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut aside = a.as_os_str().to_owned();
+    aside.push("-old");
+    let aside = PathBuf::from(aside);
+    fs_err::rename(b, &aside)?;
+    fs_err::rename(a, b)?;
+    fs_err::rename(&aside, a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs_err::read_dir(dir)
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_build_appears_whole_replaces_the_old_one_and_keeps_foreign_files() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        let out = parent.path().join("out");
+        let mut first = BuildFolder::create(&out).expect("create");
+        first.write("a.csv", |w| w.write_all(b"a1\n")).expect("write");
+        first
+            .write("old_only.csv", |w| w.write_all(b"x\n"))
+            .expect("write");
+        assert!(!out.exists(), "nothing appears before the commit");
+        first.commit().expect("commit");
+        assert_eq!(names(&out), ["a.csv", "manifest.json", "old_only.csv"]);
+        fs_err::write(out.join("notes.txt"), "mine").expect("foreign file");
+
+        let mut second = BuildFolder::create(&out).expect("create");
+        second.write("a.csv", |w| w.write_all(b"a2\n")).expect("write");
+        second
+            .write_json("run.json", &serde_json::json!({"ok": true}))
+            .expect("json");
+        assert_eq!(fs_err::read_to_string(out.join("a.csv")).expect("read"), "a1\n");
+        let written = second.commit().expect("commit");
+        assert_eq!(written, ["a.csv", "run.json", "manifest.json"]);
+        assert_eq!(names(&out), ["a.csv", "manifest.json", "notes.txt", "run.json"]);
+        assert_eq!(fs_err::read_to_string(out.join("a.csv")).expect("read"), "a2\n");
+        assert_eq!(
+            fs_err::read_to_string(out.join("notes.txt")).expect("read"),
+            "mine"
+        );
+        assert_eq!(names(parent.path()), ["out"], "no staging folder is left");
+        let manifest = crate::check(&out).expect("the manifest matches");
+        assert_eq!(manifest.files.len(), 2);
+
+        fs_err::write(out.join("a.csv"), "tampered\n").expect("tamper");
+        let err = crate::check(&out).expect_err("a changed file is found");
+        assert!(err.to_string().contains("a.csv"), "{err}");
+    }
+
+    #[test]
+    fn an_abandoned_build_leaves_the_old_one_and_no_staging() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        let out = parent.path().join("out");
+        let mut first = BuildFolder::create(&out).expect("create");
+        first.write("a.csv", |w| w.write_all(b"a1\n")).expect("write");
+        first.commit().expect("commit");
+        let mut second = BuildFolder::create(&out).expect("create");
+        second.write("a.csv", |w| w.write_all(b"a2\n")).expect("write");
+        drop(second);
+        assert_eq!(fs_err::read_to_string(out.join("a.csv")).expect("read"), "a1\n");
+        assert_eq!(names(parent.path()), ["out"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_have_the_usual_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().expect("tempdir");
+        let out = parent.path().join("out");
+        let mut build = BuildFolder::create(&out).expect("create");
+        build.write("a.csv", |w| w.write_all(b"a\n")).expect("write");
+        build.commit().expect("commit");
+        let mode = |p: &Path| fs_err::metadata(p).expect("stat").permissions().mode() & 0o777;
+        let umask_allows = |bits: u32| bits & !0o022;
+        assert_eq!(mode(&out.join("a.csv")), umask_allows(0o644));
+        assert_eq!(mode(&out), umask_allows(0o755));
+    }
+
+    #[test]
+    fn a_folder_in_the_target_is_refused() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        fs_err::create_dir_all(parent.path().join("out/data")).expect("mkdir");
+        let err = BuildFolder::create(&parent.path().join("out")).expect_err("refused");
+        assert!(err.to_string().contains("`data`"), "{err}");
+    }
+}

@@ -1,0 +1,186 @@
+//! The build: the stages in their order, each timed and observed, then the outputs committed as
+//! one.
+
+use std::path::Path;
+use std::time::Instant;
+
+use northstar_discover::Deals;
+use northstar_economics::DealFigures;
+use northstar_engine::Engine;
+use northstar_ingest::Ingested;
+use northstar_output::scratch::Scratch;
+use northstar_output::{BuildFolder, write_file};
+
+use crate::observe::IngestProgress;
+use crate::outputs::{self, tables};
+use crate::{
+    Analysis, Build, BuildRequest, Observer, Options, PipelineError, Result, RunRecord, Settings, Step,
+    analyse, text,
+};
+
+/// The prefix of the folders a run stages its tables in, inside the temporary folder.
+const STAGE_PREFIX: &str = "northstar-stage-";
+
+/// Runs the whole pipeline on `request.data` and commits every output into `request.out` as
+/// one. A build that fails leaves the previous outputs exactly as they were.
+pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
+    let started = Instant::now();
+    let as_of = request.options.check()?;
+    // Checked before anything is made, so that a mistyped path leaves nothing behind.
+    northstar_ingest::check_folder(&request.data)?;
+    let settings = Settings::find(&request.data, request.config.as_deref())?;
+    let mut folder = BuildFolder::create(&request.out)?;
+    let mut clock = Clock::new(observer);
+    let (ingested, engine, _stage) = clock.time(Step::Ingest, || {
+        read_tables(&request.data, &settings, &request.options, &request.out, observer)
+    })?;
+    let mut economics = clock.time(Step::Economics, || {
+        Ok(northstar_economics::compute(&engine, as_of)?)
+    })?;
+    clock.time(Step::LifetimeValue, || {
+        Ok(settings.clv.apply(&engine, &mut economics)?)
+    })?;
+    let base = clock.time(Step::Discover, || {
+        let base = northstar_facts::base(&engine, &economics.accounts, settings.discover.objective)?;
+        economics.summary.deals = deal_figures(&base.deals);
+        Ok(base)
+    })?;
+    let Analysis {
+        discovery,
+        profile,
+        segments,
+    } = clock.time(Step::Profile, || Ok(analyse(&base, &settings)))?;
+    let run = RunRecord::new(request, &settings, &ingested, &economics, &profile.icp.version);
+    let mut build = Build {
+        out: request.out.clone(),
+        files: Vec::new(),
+        settings,
+        ingested,
+        economics,
+        base,
+        discovery,
+        profile,
+        segments,
+        run,
+    };
+    clock.time(Step::Write, || Ok(outputs::write(&build, &mut folder)?))?;
+    build.run.timings_ms = clock.timings(started);
+    folder.write_json("run.json", &build.run)?;
+    build.files = folder.commit()?;
+    Ok(build)
+}
+
+/// Reads the data folder into a staging folder and registers its tables in a new engine; stops
+/// when a table has too many rejects, writing them beside `out`.
+fn read_tables(
+    data: &Path,
+    settings: &Settings,
+    options: &Options,
+    out: &Path,
+    observer: &dyn Observer,
+) -> Result<(Ingested, Engine, Scratch)> {
+    let stage = Scratch::create(&options.temp_dir(), STAGE_PREFIX)?;
+    let engine = Engine::start(&options.engine)?;
+    let ingested = northstar_ingest::ingest(
+        data,
+        &settings.tables,
+        stage.path(),
+        &engine,
+        &IngestProgress(observer),
+    )?;
+    observer.note(&text::ingest_summary(&ingested));
+    if let Some(path) = &options.rejects {
+        write_file(path, |w| tables::write_rejects(w, &ingested.rejects))?;
+    }
+    if let Err(error) = check_reject_limit(&ingested, options.max_rejects, Some(&options.rejects_beside(out)))
+    {
+        if options.rejects.is_none() {
+            write_file(&options.rejects_beside(out), |w| {
+                tables::write_rejects(w, &ingested.rejects)
+            })?;
+        }
+        return Err(error);
+    }
+    ingested.register(&engine)?;
+    Ok((ingested, engine, stage))
+}
+
+/// Fails when a table's rejected rows exceed `max_percent` of its rows; `rejects` is where they
+/// are listed, if they were written.
+pub fn check_reject_limit(ingested: &Ingested, max_percent: f64, rejects: Option<&Path>) -> Result<()> {
+    use northstar_output::figures::group;
+    let tables: Vec<String> = ingested
+        .tables
+        .iter()
+        .filter(|t| t.reject_share() * 100.0 > max_percent)
+        .map(|t| {
+            format!(
+                "`{}`: {} of {} rows rejected ({:.1}%)",
+                t.table,
+                group(t.rows_rejected),
+                group(t.rows_read - t.rows_excluded),
+                t.reject_share() * 100.0
+            )
+        })
+        .collect();
+    if tables.is_empty() {
+        return Ok(());
+    }
+    Err(PipelineError::TooManyRejects {
+        tables,
+        limit: max_percent,
+        rejects: rejects.map(Path::to_owned),
+    })
+}
+
+/// The deal counts, win rate and sales cycle of every deal, by discover's one definition.
+fn deal_figures(deals: &Deals) -> DealFigures {
+    let won = deals.closed.iter().filter(|d| d.won).count() as u64;
+    let outcome = deals.outcome();
+    DealFigures {
+        won,
+        lost: deals.closed.len() as u64 - won,
+        open: deals.open,
+        win_rate: outcome.win_rate,
+        median_sales_cycle_days: outcome.median_sales_cycle_days,
+    }
+}
+
+/// Times each step and tells the observer.
+struct Clock<'a> {
+    observer: &'a dyn Observer,
+    timings: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'a> Clock<'a> {
+    fn new(observer: &'a dyn Observer) -> Self {
+        Self {
+            observer,
+            timings: serde_json::Map::new(),
+        }
+    }
+
+    /// Runs `step` with `work`.
+    fn time<T>(&mut self, step: Step, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.observer.started(step);
+        let started = Instant::now();
+        let result = work()?;
+        let elapsed = started.elapsed();
+        self.timings.insert(
+            step.name().to_owned(),
+            serde_json::json!(elapsed.as_millis() as u64),
+        );
+        self.observer.finished(step, elapsed);
+        Ok(result)
+    }
+
+    /// Every step's milliseconds, and the total since `started`.
+    fn timings(&self, started: Instant) -> serde_json::Map<String, serde_json::Value> {
+        let mut timings = self.timings.clone();
+        timings.insert(
+            "total".into(),
+            serde_json::json!(started.elapsed().as_millis() as u64),
+        );
+        timings
+    }
+}

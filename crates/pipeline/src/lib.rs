@@ -1,0 +1,33 @@
+//! The pipeline as a library: the only crate that knows the order of the stages.
+//!
+//! [`build`] runs ingest → economics → clv → discover → profile on a data folder and commits
+//! every output file into its folder as one, returning the typed [`Build`]; [`open`] reads a
+//! finished build folder back, checked against its manifest. [`analyse`] is the pure half
+//! (discover, then profile) for a customer base already read. [`validate`], [`demo`], [`diff`]
+//! and [`clv`] are the other commands' work. An [`Observer`] sees each step as it runs.
+//! Errors carry who can fix them ([`PipelineError::fault`]).
+
+mod analyse;
+mod build;
+pub mod clv;
+mod commands;
+mod error;
+mod model;
+mod observe;
+mod open;
+pub mod outputs;
+mod request;
+mod settings;
+mod text;
+
+pub use analyse::{Analysis, analyse};
+pub use build::{build, check_reject_limit};
+pub use commands::{demo, diff, ingest_summary, validate};
+pub use error::{Fault, PipelineError, Result};
+pub use model::{Build, InputRecord, Parameters, RunRecord, Versions};
+pub use northstar_engine::EngineConfig;
+pub use observe::{Observer, Silent, Step};
+pub use open::{ListedAccount, Opened, account_list, icp_at, open};
+pub use request::{BuildRequest, Options};
+pub use settings::Settings;
+pub use text::headline;

@@ -1,0 +1,35 @@
+//! Every output file of a build, written from the build's model into its [`BuildFolder`]: the
+//! one place that knows which files a build has.
+
+mod discovery;
+pub mod tables;
+
+use northstar_output::{BuildFolder, Result};
+
+use crate::Build;
+
+/// Writes every file of `build` but `run.json`, which records the time this takes.
+pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
+    folder.write("rejects.csv", |w| {
+        tables::write_rejects(w, &build.ingested.rejects)
+    })?;
+    folder.write("accounts.csv", |w| tables::write_accounts(w, build))?;
+    folder.write("whale_curve.csv", |w| tables::write_whale_curve(w, build))?;
+    folder.write("cost_to_serve.csv", |w| tables::write_cost_lines(w, build))?;
+    folder.write("lift.csv", |w| discovery::write_lift(w, build))?;
+    folder.write("cohorts.csv", |w| discovery::write_cohorts(w, build))?;
+    folder.write("anti_icp.csv", |w| discovery::write_anti_icp(w, build))?;
+    folder.write("segments.csv", |w| discovery::write_segments(w, build))?;
+    let pmf = &build.discovery.pmf;
+    folder.write_json(
+        "pmf.json",
+        &serde_json::json!({"base": pmf, "verdict": pmf.verdict()}),
+    )?;
+    folder.write_json("ecosystem.json", &build.discovery.ecosystem)?;
+    let icp = &build.profile.icp;
+    folder.write_json("icp.json", icp)?;
+    folder.write("icp.md", |w| {
+        w.write_all(northstar_profile::markdown(icp).as_bytes())
+    })?;
+    folder.write_json("summary.json", &build.economics.summary)
+}

@@ -1,0 +1,203 @@
+//! The economics tables: accounts.csv, whale_curve.csv, cost_to_serve.csv, rejects.csv, and the
+//! per-customer predictions of `clv --out`.
+
+use std::io::{self, Write};
+
+use northstar_economics::PurchaseForecast;
+use northstar_ingest::Reject;
+use northstar_output::numbers::{money, optional, quantity, ratio};
+
+use crate::Build;
+
+/// The columns of `accounts.csv` (SPEC §4), then payback_months, orders and reasons.
+pub const ACCOUNT_COLUMNS: &[&str] = &[
+    "account_id",
+    "revenue",
+    "direct_cost",
+    "gross_margin",
+    "cost_to_serve",
+    "cac",
+    "profit",
+    "profit_rank",
+    "cumulative_profit_share",
+    "tenure_months",
+    "repeat_purchase_rate",
+    "churned",
+    "ltv_historical",
+    "ltv_predicted",
+    "p_alive",
+    "cohort",
+    "segment",
+    "in_sam",
+    "fit_score",
+    "tier",
+    "payback_months",
+    "orders",
+    "reasons",
+];
+
+/// A CSV writer over `out` with `header` written.
+pub(crate) fn csv_writer<'a>(
+    out: &'a mut dyn Write,
+    header: &[&str],
+) -> io::Result<csv::Writer<&'a mut dyn Write>> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(header).map_err(io::Error::other)?;
+    Ok(w)
+}
+
+/// Writes one record.
+pub(crate) fn record<I, T>(w: &mut csv::Writer<&mut dyn Write>, row: I) -> io::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    w.write_record(row).map_err(io::Error::other)
+}
+
+/// Writes `accounts.csv`: each customer's economics, adopter cohort, best segment (its rank in
+/// `segments.csv`) and what the ICP says of it, with the reasons.
+pub fn write_accounts(out: &mut dyn Write, build: &Build) -> io::Result<()> {
+    let mut w = csv_writer(out, ACCOUNT_COLUMNS)?;
+    let profile = &build.profile;
+    let rows = build
+        .economics
+        .accounts
+        .iter()
+        .zip(&build.discovery.cohorts)
+        .zip(&build.segments)
+        .zip(&profile.customers);
+    for (((a, cohort), segment), assessed) in rows {
+        record(
+            &mut w,
+            [
+                a.account_id.clone(),
+                money(a.revenue),
+                money(a.direct_cost),
+                money(a.gross_margin),
+                money(a.cost_to_serve),
+                money(a.cac),
+                money(a.profit),
+                a.profit_rank.to_string(),
+                ratio(a.cumulative_profit_share),
+                optional(a.tenure_months, ratio),
+                optional(a.repeat_purchase_rate, ratio),
+                a.churned.to_string(),
+                money(a.ltv_historical),
+                optional(a.ltv_predicted, money),
+                optional(a.p_alive, ratio),
+                cohort.map(|c| c.name().to_owned()).unwrap_or_default(),
+                segment.map(|s| s.to_string()).unwrap_or_default(),
+                assessed.in_sam.to_string(),
+                assessed.score.to_string(),
+                assessed.tier.map(|t| t.to_string()).unwrap_or_default(),
+                optional(a.payback_months, ratio),
+                a.orders.to_string(),
+                assessed.explain(profile.icp.base_score),
+            ],
+        )?;
+    }
+    w.flush()
+}
+
+/// Writes `whale_curve.csv`: the cumulative profit by account rank.
+pub fn write_whale_curve(out: &mut dyn Write, build: &Build) -> io::Result<()> {
+    let header = [
+        "profit_rank",
+        "account_id",
+        "profit",
+        "account_share",
+        "cumulative_profit_share",
+    ];
+    let mut w = csv_writer(out, &header)?;
+    let accounts = &build.economics.accounts;
+    let n = accounts.len() as f64;
+    for a in accounts {
+        record(
+            &mut w,
+            [
+                a.profit_rank.to_string(),
+                a.account_id.clone(),
+                money(a.profit),
+                ratio(a.profit_rank as f64 / n),
+                ratio(a.cumulative_profit_share),
+            ],
+        )?;
+    }
+    w.flush()
+}
+
+/// Writes `cost_to_serve.csv`: cost to serve per account and activity.
+pub fn write_cost_lines(out: &mut dyn Write, build: &Build) -> io::Result<()> {
+    let mut w = csv_writer(out, &["account_id", "activity", "quantity", "rate", "cost"])?;
+    for l in &build.economics.cost_lines {
+        record(
+            &mut w,
+            [
+                l.account_id.clone(),
+                l.activity.clone(),
+                quantity(l.quantity),
+                ratio(l.rate),
+                money(l.cost),
+            ],
+        )?;
+    }
+    w.flush()
+}
+
+/// Writes `rejects.csv`: one line per problem of every rejected row.
+pub fn write_rejects(out: &mut dyn Write, rejects: &[Reject]) -> io::Result<()> {
+    let mut w = csv_writer(out, &["table", "file", "line", "column", "value", "reason"])?;
+    for r in rejects {
+        record(
+            &mut w,
+            [
+                &r.table,
+                &r.file,
+                &r.line.to_string(),
+                &r.column,
+                &r.value,
+                &r.reason,
+            ],
+        )?;
+    }
+    w.flush()
+}
+
+/// The columns of the `clv --out` file.
+const CLV_COLUMNS: &[&str] = &[
+    "account_id",
+    "frequency",
+    "recency",
+    "age",
+    "mean_spend",
+    "holdout_purchases",
+    "p_alive",
+    "expected_purchases",
+    "expected_spend",
+    "clv",
+];
+
+/// Writes each customer's repeat-purchase summary and predictions, unrounded: they are the
+/// models' own figures, compared with other tools' to many decimals.
+pub fn write_clv_predictions(out: &mut dyn Write, result: &PurchaseForecast) -> io::Result<()> {
+    let mut w = csv_writer(out, CLV_COLUMNS)?;
+    for (h, p) in result.summary.histories.iter().zip(&result.predictions) {
+        record(
+            &mut w,
+            [
+                h.account_id.clone(),
+                h.customer.frequency.to_string(),
+                quantity(h.customer.recency),
+                quantity(h.customer.age),
+                quantity(h.mean_spend),
+                h.holdout_purchases.to_string(),
+                quantity(p.p_alive),
+                quantity(p.expected_purchases),
+                optional(p.expected_spend, quantity),
+                optional(p.value, quantity),
+            ],
+        )?;
+    }
+    w.flush()
+}

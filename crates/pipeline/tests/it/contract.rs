@@ -1,0 +1,167 @@
+//! The output contract (SPEC §4) checked from outside, as files: the columns, profit = gross
+//! margin − cost to serve − CAC, the whale curve's running share, tiers that follow the ICP's
+//! thresholds, the ICP's operators and evidence, and a manifest that matches every file.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::support::{build_with, demo, fixture, read_csv, read_json};
+
+/// The columns every accounts.csv has (SPEC §4).
+const ACCOUNT_COLUMNS: &[&str] = &[
+    "account_id",
+    "revenue",
+    "direct_cost",
+    "gross_margin",
+    "cost_to_serve",
+    "cac",
+    "profit",
+    "profit_rank",
+    "cumulative_profit_share",
+    "tenure_months",
+    "repeat_purchase_rate",
+    "churned",
+    "ltv_historical",
+    "ltv_predicted",
+    "p_alive",
+    "cohort",
+    "segment",
+    "in_sam",
+    "fit_score",
+    "tier",
+];
+
+/// Money is written to the cent: identities hold to within rounding of a few cents.
+const CENTS: f64 = 0.011;
+
+fn number(text: &str) -> Option<f64> {
+    (!text.is_empty()).then(|| text.parse().unwrap_or_else(|_| panic!("not a number: {text:?}")))
+}
+
+/// Asserts every identity of the contract on the build folder `out`.
+pub fn check(out: &Path) {
+    let opened = northstar_pipeline::open(out).expect("the folder matches its manifest");
+    let rows = read_csv(&out.join("accounts.csv"));
+    assert!(!rows.is_empty(), "accounts.csv has rows");
+    for column in ACCOUNT_COLUMNS {
+        assert!(rows[0].contains_key(*column), "accounts.csv has `{column}`");
+    }
+    let ids: HashSet<&str> = rows.iter().map(|r| r["account_id"].as_str()).collect();
+    assert_eq!(ids.len(), rows.len(), "account_id is unique");
+    let money = |r: &std::collections::BTreeMap<String, String>, c: &str| number(&r[c]).expect(c);
+    let total: f64 = rows.iter().map(|r| money(r, "profit")).sum();
+    let mut running = 0.0;
+    for (i, r) in rows.iter().enumerate() {
+        let id = &r["account_id"];
+        let gross = money(r, "revenue") - money(r, "direct_cost");
+        assert!(
+            (money(r, "gross_margin") - gross).abs() < CENTS,
+            "{id}: gross margin"
+        );
+        let profit = money(r, "gross_margin") - money(r, "cost_to_serve") - money(r, "cac");
+        assert!(
+            (money(r, "profit") - profit).abs() < CENTS,
+            "{id}: profit identity"
+        );
+        assert_eq!(
+            r["profit_rank"],
+            (i + 1).to_string(),
+            "{id}: rows in profit-rank order"
+        );
+        if i > 0 {
+            assert!(
+                money(&rows[i - 1], "profit") >= money(r, "profit"),
+                "{id}: ranked by profit"
+            );
+        }
+        running += money(r, "profit");
+        if total != 0.0 {
+            let share = money(r, "cumulative_profit_share");
+            assert!(
+                (share - running / total).abs() < 2e-6,
+                "{id}: whale curve {share} vs {}",
+                running / total
+            );
+        }
+        for (column, low, high) in [
+            ("p_alive", 0.0, 1.0),
+            ("repeat_purchase_rate", 0.0, 1.0),
+            ("fit_score", 0.0, 100.0),
+        ] {
+            if let Some(x) = number(&r[column]) {
+                assert!((low..=high).contains(&x), "{id}: {column} {x}");
+            }
+        }
+        let score = money(r, "fit_score") as i64;
+        match r["in_sam"].as_str() {
+            "true" => assert_eq!(
+                r["tier"],
+                opened.icp.tier_of(score).to_string(),
+                "{id}: tier follows the thresholds"
+            ),
+            "false" => assert_eq!(r["tier"], "", "{id}: no tier outside the SAM"),
+            other => panic!("{id}: in_sam {other:?}"),
+        }
+    }
+    let rejects = csv::Reader::from_path(out.join("rejects.csv"))
+        .expect("rejects.csv")
+        .headers()
+        .expect("header")
+        .clone();
+    assert_eq!(
+        rejects.iter().collect::<Vec<_>>(),
+        ["table", "file", "line", "column", "value", "reason"]
+    );
+    let run = fs_err::read_to_string(out.join("run.json")).expect("run.json");
+    for word in ["version", "sha256", "timings_ms", "rows_read"] {
+        assert!(run.contains(word), "run.json records {word}");
+    }
+    let icp = read_json(&out.join("icp.json"));
+    assert_eq!(icp["schema"], "northstar.icp/v1");
+    let rules = icp["filters"]
+        .as_array()
+        .into_iter()
+        .chain(icp["signals"].as_array())
+        .flatten();
+    for rule in rules {
+        let op = rule["op"].as_str().expect("op");
+        assert!(
+            ["in", "not_in", "between", "contains", "eq"].contains(&op),
+            "{op}"
+        );
+        assert!(rule["attribute"].is_string(), "{rule}");
+    }
+    for signal in icp["signals"].as_array().expect("signals") {
+        assert!(
+            signal["points"].is_i64() && signal["evidence"].is_object(),
+            "{signal}"
+        );
+    }
+}
+
+#[test]
+fn the_demo_output_meets_the_contract() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = demo(dir.path(), 42);
+    check(&out);
+    assert!(
+        read_csv(&out.join("rejects.csv")).is_empty(),
+        "the demo data are clean"
+    );
+}
+
+#[test]
+fn the_hand_worked_world_meets_the_contract() {
+    let out = tempfile::tempdir().expect("tempdir");
+    build_with(&fixture("economics/hand_world"), out.path()).expect("build");
+    check(out.path());
+}
+
+#[test]
+fn a_tampered_build_is_not_opened() {
+    let out = tempfile::tempdir().expect("tempdir");
+    build_with(&fixture("economics/hand_world"), out.path()).expect("build");
+    fs_err::write(out.path().join("icp.json"), "{}").expect("tamper");
+    let err = northstar_pipeline::open(out.path()).expect_err("refused");
+    assert!(err.to_string().contains("icp.json"), "{err}");
+}

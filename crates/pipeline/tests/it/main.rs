@@ -1,0 +1,9 @@
+//! Integration tests of the pipeline library (one binary, several modules).
+
+mod contract;
+mod demo;
+mod determinism;
+mod economics;
+mod planted;
+mod real_data;
+mod support;

@@ -1,5 +1,6 @@
 //! Integration tests of the pipeline library (one binary, several modules).
 
+mod commit;
 mod contract;
 mod demo;
 mod determinism;

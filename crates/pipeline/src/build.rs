@@ -6,20 +6,15 @@ use std::time::Instant;
 
 use northstar_discover::Deals;
 use northstar_economics::DealFigures;
-use northstar_engine::Engine;
 use northstar_ingest::Ingested;
-use northstar_output::scratch::Scratch;
-use northstar_output::{BuildFolder, write_file};
+use northstar_output::BuildFolder;
 
-use crate::observe::IngestProgress;
-use crate::outputs::{self, tables};
+use crate::outputs;
+use crate::session::{Session, write_rejects};
 use crate::{
     Analysis, Build, BuildRequest, Observer, Options, PipelineError, Result, RunRecord, Settings, Step,
-    analyse, text,
+    analyse,
 };
-
-/// The prefix of the folders a run stages its tables in, inside the temporary folder.
-const STAGE_PREFIX: &str = "northstar-stage-";
 
 /// Runs the whole pipeline on `request.data` and commits every output into `request.out` as
 /// one. A build that fails leaves the previous outputs exactly as they were.
@@ -31,7 +26,11 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
     let settings = Settings::find(&request.data, request.config.as_deref())?;
     let mut folder = BuildFolder::create(&request.out)?;
     let mut clock = Clock::new(observer);
-    let (ingested, engine, _stage) = clock.time(Step::Ingest, || {
+    let Session {
+        ingested,
+        engine,
+        stage: _stage,
+    } = clock.time(Step::Ingest, || {
         read_tables(&request.data, &settings, &request.options, &request.out, observer)
     })?;
     let mut economics = clock.time(Step::Economics, || {
@@ -70,39 +69,27 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
     Ok(build)
 }
 
-/// Reads the data folder into a staging folder and registers its tables in a new engine; stops
-/// when a table has too many rejects, writing them beside `out`.
+/// Reads the data folder and registers its tables in a new engine; stops when a table has too
+/// many rejects, writing them beside `out` unless `--rejects` took them.
 fn read_tables(
     data: &Path,
     settings: &Settings,
     options: &Options,
     out: &Path,
     observer: &dyn Observer,
-) -> Result<(Ingested, Engine, Scratch)> {
-    let stage = Scratch::create(&options.temp_dir(), STAGE_PREFIX)?;
-    let engine = Engine::start(&options.engine)?;
-    let ingested = northstar_ingest::ingest(
-        data,
-        &settings.tables,
-        stage.path(),
-        &engine,
-        &IngestProgress(observer),
-    )?;
-    observer.note(&text::ingest_summary(&ingested));
-    if let Some(path) = &options.rejects {
-        write_file(path, |w| tables::write_rejects(w, &ingested.rejects))?;
-    }
-    if let Err(error) = check_reject_limit(&ingested, options.max_rejects, Some(&options.rejects_beside(out)))
-    {
+) -> Result<Session> {
+    let session = Session::read(options, observer, |stage, engine, progress| {
+        northstar_ingest::ingest(data, &settings.tables, stage, engine, progress)
+    })?;
+    let beside = options.rejects_beside(out);
+    if let Err(error) = check_reject_limit(&session.ingested, options.max_rejects, Some(&beside)) {
         if options.rejects.is_none() {
-            write_file(&options.rejects_beside(out), |w| {
-                tables::write_rejects(w, &ingested.rejects)
-            })?;
+            write_rejects(&beside, &session.ingested)?;
         }
         return Err(error);
     }
-    ingested.register(&engine)?;
-    Ok((ingested, engine, stage))
+    session.ingested.register(&session.engine)?;
+    Ok(session)
 }
 
 /// Fails when a table's rejected rows exceed `max_percent` of its rows; `rejects` is where they

@@ -5,16 +5,14 @@ use std::path::{Path, PathBuf};
 
 use northstar_clv::{Fit, Horizon, Model, ShiftedBetaGeometric};
 use northstar_economics::PurchaseForecast;
-use northstar_engine::Engine;
 use northstar_ingest::survival::read_survival;
-use northstar_output::scratch::Scratch;
 use northstar_output::write_file;
 use serde_json::{Map, Value, json};
 
-use crate::observe::IngestProgress;
 use crate::outputs::tables;
 use crate::request::{check_max_rejects, parse_day};
-use crate::{Observer, Options, PipelineError, Result, Settings, check_reject_limit, text};
+use crate::session::Session;
+use crate::{Observer, Options, PipelineError, Result, Settings, check_reject_limit};
 
 /// A repeat-purchase model to fit to a transactions file.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,24 +51,21 @@ pub fn purchases(request: &ClvRequest, observer: &dyn Observer) -> Result<Purcha
     check_max_rejects(options.max_rejects)?;
     let folder = request.input.parent().unwrap_or(Path::new("."));
     let settings = Settings::find(folder, request.config.as_deref())?;
-    let stage = Scratch::create(&options.temp_dir(), "northstar-stage-")?;
-    let engine = Engine::start(&options.engine)?;
-    let ingested = northstar_ingest::ingest_file(
-        "transactions",
-        &request.input,
-        &settings.tables,
-        stage.path(),
-        &engine,
-        &IngestProgress(observer),
-    )?;
-    observer.note(&text::ingest_summary(&ingested));
-    if let Some(path) = &options.rejects {
-        write_file(path, |w| tables::write_rejects(w, &ingested.rejects))?;
-    }
-    check_reject_limit(&ingested, options.max_rejects, options.rejects.as_deref())?;
-    ingested.register(&engine)?;
+    let session = Session::read(options, observer, |stage, engine, progress| {
+        northstar_ingest::ingest_file(
+            "transactions",
+            &request.input,
+            &settings.tables,
+            stage,
+            engine,
+            progress,
+        )
+    })?;
+    let (ingested, engine) = (&session.ingested, &session.engine);
+    check_reject_limit(ingested, options.max_rejects, options.rejects.as_deref())?;
+    ingested.register(engine)?;
     let result =
-        northstar_economics::forecast_purchases(&engine, request.model, &request.horizon, calibration_end)?;
+        northstar_economics::forecast_purchases(engine, request.model, &request.horizon, calibration_end)?;
     if let Some(path) = &request.out {
         write_file(path, |w| tables::write_clv_predictions(w, &result))?;
     }

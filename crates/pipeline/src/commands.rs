@@ -3,15 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use northstar_demo::Size;
-use northstar_engine::Engine;
 use northstar_ingest::Ingested;
-use northstar_output::scratch::Scratch;
-use northstar_output::write_file;
 use northstar_profile::{Account, Diff};
 
-use crate::observe::IngestProgress;
-use crate::outputs::tables;
 use crate::request::check_max_rejects;
+use crate::session::Session;
 use crate::{Build, BuildRequest, Observer, Options, Result, Settings, account_list, build, icp_at, text};
 
 /// Reads and checks the data folder `data` with `config` (else `DATA/northstar.toml`); writes
@@ -25,19 +21,10 @@ pub fn validate(
 ) -> Result<Ingested> {
     check_max_rejects(options.max_rejects)?;
     let settings = Settings::find(data, config)?;
-    let stage = Scratch::create(&options.temp_dir(), "northstar-stage-")?;
-    let engine = Engine::start(&options.engine)?;
-    let ingested = northstar_ingest::ingest(
-        data,
-        &settings.tables,
-        stage.path(),
-        &engine,
-        &IngestProgress(observer),
-    )?;
-    if let Some(path) = &options.rejects {
-        write_file(path, |w| tables::write_rejects(w, &ingested.rejects))?;
-    }
-    Ok(ingested)
+    let session = Session::read(options, observer, |stage, engine, progress| {
+        northstar_ingest::ingest(data, &settings.tables, stage, engine, progress)
+    })?;
+    Ok(session.ingested)
 }
 
 /// The one-line summary of each table read, for a terminal.

@@ -17,6 +17,7 @@ mod observe;
 mod open;
 pub mod outputs;
 mod request;
+mod session;
 mod settings;
 mod text;
 

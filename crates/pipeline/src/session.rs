@@ -1,0 +1,54 @@
+//! A run's tables read into a fresh engine: the staging folder they live in, the engine they are
+//! registered in, and what was read. Every command that reads data starts here.
+
+use std::path::Path;
+
+use northstar_engine::Engine;
+use northstar_ingest::{Ingested, Progress};
+use northstar_output::scratch::Scratch;
+use northstar_output::write_file;
+
+use crate::observe::IngestProgress;
+use crate::outputs::tables;
+use crate::{Observer, Options, Result, text};
+
+/// The prefix of the folders a run stages its tables in, inside the temporary folder.
+const STAGE_PREFIX: &str = "northstar-stage-";
+
+/// Tables read and staged for an engine.
+pub(crate) struct Session {
+    /// What was read.
+    pub ingested: Ingested,
+    /// The engine (its tables not yet registered).
+    pub engine: Engine,
+    /// The staging folder, removed when the session goes.
+    pub stage: Scratch,
+}
+
+impl Session {
+    /// Starts an engine and reads the tables with `read`, staging them in a fresh folder; says
+    /// what was read, and writes the rejects to `options.rejects` when given.
+    pub fn read(
+        options: &Options,
+        observer: &dyn Observer,
+        read: impl FnOnce(&Path, &Engine, &dyn Progress) -> Result<Ingested, northstar_ingest::IngestError>,
+    ) -> Result<Self> {
+        let stage = Scratch::create(&options.temp_dir(), STAGE_PREFIX)?;
+        let engine = Engine::start(&options.engine)?;
+        let ingested = read(stage.path(), &engine, &IngestProgress(observer))?;
+        observer.note(&text::ingest_summary(&ingested));
+        if let Some(path) = &options.rejects {
+            write_rejects(path, &ingested)?;
+        }
+        Ok(Self {
+            ingested,
+            engine,
+            stage,
+        })
+    }
+}
+
+/// Writes every rejected row of `ingested` to the CSV file `path`, atomically.
+pub(crate) fn write_rejects(path: &Path, ingested: &Ingested) -> Result<()> {
+    Ok(write_file(path, |w| tables::write_rejects(w, &ingested.rejects))?)
+}

@@ -11,6 +11,9 @@ use crate::manifest::{MANIFEST, Manifest, ManifestFile, digest};
 use crate::scratch::Scratch;
 use crate::{OutputError, Result, io_error};
 
+/// The prefix of the staging folders earlier versions made inside the output folder.
+const LEGACY_STAGING: &str = ".northstar-stage-";
+
 /// A build being written: nothing appears in the target until [`BuildFolder::commit`].
 #[derive(Debug)]
 pub struct BuildFolder {
@@ -128,7 +131,10 @@ fn refuse_unusable(target: &Path) -> Result<()> {
         return Err(unusable("it is a file; give a folder".to_owned()));
     }
     for entry in fs_err::read_dir(target).map_err(io_error(target))?.flatten() {
-        if entry.path().is_dir() {
+        // Staging left inside the output folder by versions before the build folder: it goes
+        // with the old build.
+        let legacy = entry.file_name().to_string_lossy().starts_with(LEGACY_STAGING);
+        if entry.path().is_dir() && !legacy {
             return Err(unusable(format!(
                 "it holds the folder `{}`, which northstar did not write; give an output folder of its own",
                 entry.file_name().to_string_lossy()
@@ -255,10 +261,16 @@ mod tests {
     }
 
     #[test]
-    fn a_folder_in_the_target_is_refused() {
+    fn a_folder_in_the_target_is_refused_but_old_staging_goes_with_the_old_build() {
         let parent = tempfile::tempdir().expect("tempdir");
-        fs_err::create_dir_all(parent.path().join("out/data")).expect("mkdir");
-        let err = BuildFolder::create(&parent.path().join("out")).expect_err("refused");
+        let out = parent.path().join("out");
+        fs_err::create_dir_all(out.join(".northstar-stage-abc")).expect("mkdir");
+        let mut build = BuildFolder::create(&out).expect("old staging is no obstacle");
+        build.write("a.csv", |w| w.write_all(b"a\n")).expect("write");
+        build.commit().expect("commit");
+        assert_eq!(names(&out), ["a.csv", "manifest.json"]);
+        fs_err::create_dir_all(out.join("data")).expect("mkdir");
+        let err = BuildFolder::create(&out).expect_err("refused");
         assert!(err.to_string().contains("`data`"), "{err}");
     }
 }

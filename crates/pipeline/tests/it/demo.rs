@@ -499,3 +499,22 @@ fn segment_win_rates_count_lost_deals_of_lookalike_prospects() {
         won / closed
     );
 }
+
+/// `[market]` in northstar.toml sets how the SAM is drawn: with no hard rules allowed, every
+/// customer is in the SAM, and run.json records the setting.
+#[test]
+fn the_market_settings_are_read_from_northstar_toml() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    northstar_demo::write_demo(&data, northstar_demo::Size::Small, 42).expect("demo data");
+    fs_err::write(data.join("northstar.toml"), "[market]\nmax_rules = 0\n").expect("config");
+    let built = build_with(&data, &dir.path().join("out")).expect("builds");
+    assert!(built.profile.icp.filters.is_empty());
+    assert_eq!(
+        built.profile.icp.market.customers,
+        built.profile.icp.market.all_customers
+    );
+    let run: serde_json::Value = read_json(&dir.path().join("out/run.json"));
+    assert_eq!(run["parameters"]["market"]["max_rules"], 0);
+    assert_eq!(run["parameters"]["market"]["coverage_floor"], 0.8);
+}

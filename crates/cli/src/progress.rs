@@ -18,7 +18,7 @@ fn target() -> ProgressDrawTarget {
 }
 
 /// A spinner with a message, for a step of unknown length.
-pub fn spinner(message: &str) -> ProgressBar {
+fn spinner(message: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(None, target());
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg} {elapsed}")

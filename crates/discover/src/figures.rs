@@ -116,31 +116,41 @@ pub struct Counterfactual {
     pub deals_with: DealOutcome,
 }
 
-/// What the base would have been without segment `s`.
-pub fn counterfactual(s: &Subgroup, outcomes: &Outcomes, deals: &Deals) -> Counterfactual {
-    let everyone: Vec<usize> = (0..outcomes.profit.len()).collect();
-    let (all, n) = (everyone.len() as f64, s.members.len() as f64);
-    let rest = (all - n).max(1.0);
-    let total = |values: &[f64]| Outcomes::sum(values, &everyone);
-    let part = |values: &[f64]| Outcomes::sum(values, &s.members);
-    let (profit, revenue, cac) = (
-        part(&outcomes.profit),
-        part(&outcomes.revenue),
-        part(&outcomes.cac),
+/// What the base would have been without each segment of `anti`: the base's totals and its
+/// deals' outcome are taken once for all of them.
+pub fn counterfactuals(anti: &[Subgroup], outcomes: &Outcomes, deals: &Deals) -> Vec<Counterfactual> {
+    let all = outcomes.profit.len() as f64;
+    let total = |values: &[f64]| values.iter().sum::<f64>();
+    let (profit_all, revenue_all, cac_all) = (
+        total(&outcomes.profit),
+        total(&outcomes.revenue),
+        total(&outcomes.cac),
     );
-    Counterfactual {
-        profit,
-        revenue,
-        cac,
-        churn_rate: outcomes.churn_rate(&s.members).unwrap_or_default(),
-        profit_without: total(&outcomes.profit) - profit,
-        revenue_per_account_without: (total(&outcomes.revenue) - revenue) / rest,
-        revenue_per_account_with: total(&outcomes.revenue) / all.max(1.0),
-        cac_per_account_without: (total(&outcomes.cac) - cac) / rest,
-        cac_per_account_with: total(&outcomes.cac) / all.max(1.0),
-        deals_without: deals.outcome_of(&deals.in_subgroup(s), false),
-        deals_with: deals.outcome(),
-    }
+    let deals_with = deals.outcome();
+    anti.iter()
+        .map(|s| {
+            let rest = (all - s.members.len() as f64).max(1.0);
+            let part = |values: &[f64]| Outcomes::sum(values, &s.members);
+            let (profit, revenue, cac) = (
+                part(&outcomes.profit),
+                part(&outcomes.revenue),
+                part(&outcomes.cac),
+            );
+            Counterfactual {
+                profit,
+                revenue,
+                cac,
+                churn_rate: outcomes.churn_rate(&s.members).unwrap_or_default(),
+                profit_without: profit_all - profit,
+                revenue_per_account_without: (revenue_all - revenue) / rest,
+                revenue_per_account_with: revenue_all / all.max(1.0),
+                cac_per_account_without: (cac_all - cac) / rest,
+                cac_per_account_with: cac_all / all.max(1.0),
+                deals_without: deals.outcome_of(&deals.in_subgroup(s), false),
+                deals_with,
+            }
+        })
+        .collect()
 }
 
 /// An adopter cohort's size, acquisition dates, profitability and what it has more of.
@@ -229,7 +239,7 @@ mod tests {
             objective_share: 0.0,
             p_value: 0.01,
         };
-        let c = counterfactual(&s, &outcomes(), &Deals::default());
+        let c = counterfactuals(&[s], &outcomes(), &Deals::default()).remove(0);
         assert_eq!((c.profit, c.revenue, c.cac), (-80.0, 1000.0, 120.0));
         assert_eq!(c.churn_rate, 1.0);
         assert_eq!(c.profit_without, 120.0);

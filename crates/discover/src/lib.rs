@@ -27,7 +27,9 @@ pub use attributes::{Attribute, Condition, Values};
 pub use cohorts::{Adopters, Drift, adopter_cohorts, drift};
 pub use deals::{Deal, DealOutcome, Deals, median};
 pub use ecosystem::{Contact, Ecosystem, Leverage, Role, Share, ecosystem};
-pub use figures::{CohortFigures, Counterfactual, Outcomes, SegmentFigures, counterfactual, segment_figures};
+pub use figures::{
+    CohortFigures, Counterfactual, Outcomes, SegmentFigures, counterfactuals, segment_figures,
+};
 pub use lift::{Lift, LiftSettings, conditions, lift, top_accounts, wilson_interval};
 pub use pmf::{Pmf, PmfInputs, pmf};
 pub use run::{Base, Discovery, discover};

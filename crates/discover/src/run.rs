@@ -5,7 +5,7 @@ use crate::deals::{DealOutcome, Deals};
 use crate::figures::{CohortFigures, Counterfactual, Outcomes, SegmentFigures, cohort_figures};
 use crate::{
     Adopters, Attribute, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Subgroup,
-    SubgroupSettings, adopter_cohorts, counterfactual, drift, ecosystem, lift, pmf, segment_figures,
+    SubgroupSettings, adopter_cohorts, counterfactuals, drift, ecosystem, lift, pmf, segment_figures,
     subgroups, top_accounts,
 };
 
@@ -87,10 +87,7 @@ pub fn discover(base: &Base, referral_threshold: f64) -> Discovery {
         lifts: lift(values, &base.attributes, &lift_settings),
         segments: found.iter().map(segment).collect(),
         subgroups: found,
-        counterfactuals: anti
-            .iter()
-            .map(|s| counterfactual(s, &base.outcomes, &base.deals))
-            .collect(),
+        counterfactuals: counterfactuals(&anti, &base.outcomes, &base.deals),
         anti,
         cohort_figures: cohort_figures(&cohorts, &base.acquired, &drift, values, &base.outcomes),
         cohorts,

@@ -22,6 +22,7 @@ use northstar_engine::arrow::array::{
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_engine::arrow::temporal_conversions::date32_to_datetime;
 use northstar_engine::{Engine, EngineError};
 
 pub use lifetime::{
@@ -29,7 +30,7 @@ pub use lifetime::{
     forecast_retention, has_renewals, predict_lifetime_value,
 };
 pub use repeat::{RepeatHistory, RepeatSummary, repeat_summary};
-pub use settings::{ClvChoice, ClvSettings, yearly_rate};
+pub use settings::{ClvChoice, ClvSettings, YEARLY_RATE, is_yearly_rate};
 pub use summary::{DealFigures, LossMakers, Summary, WhalePeak};
 
 /// An economics step that could not run.
@@ -128,7 +129,7 @@ pub fn compute(engine: &Engine, as_of: Option<i32>) -> Result<Economics> {
         Some(day) => Some(day),
         None => first_day(&engine.query(sql::AS_OF)?)?,
     };
-    let as_of_text = as_of.map(|day| iso_date(engine, day)).transpose()?;
+    let as_of_text = as_of.map(iso_date).transpose()?;
     let literal = as_of.map_or("CAST(NULL AS INT)".to_owned(), |d| d.to_string());
     let accounts = read_accounts(&engine.query(&sql::accounts(&literal))?)?;
     let cost_lines = read_cost_lines(&engine.query(&sql::cost_to_serve())?)?;
@@ -154,24 +155,11 @@ fn first_day(batches: &[RecordBatch]) -> Result<Option<i32>> {
     Ok((!days.is_null(0)).then(|| days.value(0)))
 }
 
-/// `day` (days since 1970-01-01) as an ISO date, as the engine writes it.
-fn iso_date(engine: &Engine, day: i32) -> Result<String> {
-    let rows = engine.query(&format!(
-        "SELECT CAST(CAST(CAST({day} AS INT) AS DATE) AS VARCHAR)"
-    ))?;
-    first_date(&rows)?.ok_or_else(|| EconomicsError::Shape("date".into()))
-}
-
-fn first_date(batches: &[RecordBatch]) -> Result<Option<String>> {
-    let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else {
-        return Ok(None);
-    };
-    let text = cast(batch.column(0), &DataType::Utf8).map_err(|_| EconomicsError::Shape("as_of".into()))?;
-    let text = text
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .ok_or_else(|| EconomicsError::Shape("as_of".into()))?;
-    Ok((!text.is_null(0)).then(|| text.value(0).to_owned()))
+/// `day` (days since 1970-01-01) as an ISO date.
+fn iso_date(day: i32) -> Result<String> {
+    date32_to_datetime(day)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .ok_or_else(|| EconomicsError::Shape("date".into()))
 }
 
 fn single_f64(batches: &[RecordBatch]) -> Result<f64> {

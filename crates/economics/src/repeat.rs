@@ -103,8 +103,8 @@ pub fn repeat_summary(
     let has_holdout = holdout_days > 0.0;
     Ok(RepeatSummary {
         histories,
-        calibration_end: iso_date(engine, end)?,
-        holdout_end: has_holdout.then(|| iso_date(engine, last)).transpose()?,
+        calibration_end: iso_date(end)?,
+        holdout_end: has_holdout.then(|| iso_date(last)).transpose()?,
         holdout_length: if has_holdout { holdout_days / days } else { 0.0 },
     })
 }

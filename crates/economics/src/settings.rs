@@ -81,14 +81,20 @@ fn months<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
         })
 }
 
+/// What a yearly discount rate must be, for messages.
+pub const YEARLY_RATE: &str = "must be a yearly rate above -1 (0.1 for 10%)";
+
+/// Whether `x` can be a yearly discount rate: finite and above −1.
+pub fn is_yearly_rate(x: f64) -> bool {
+    x.is_finite() && x > -1.0
+}
+
 /// Reads a yearly rate above −1.
-pub fn yearly_rate<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+fn yearly_rate<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
     let x = f64::deserialize(deserializer)?;
-    if x.is_finite() && x > -1.0 {
+    if is_yearly_rate(x) {
         Ok(x)
     } else {
-        Err(serde::de::Error::custom(format!(
-            "must be a yearly rate above -1 (0.1 for 10%), not {x}"
-        )))
+        Err(serde::de::Error::custom(format!("{YEARLY_RATE}, not {x}")))
     }
 }

@@ -1,6 +1,6 @@
 //! The pure half of the pipeline: discover, then profile, on a customer base already read. A
-//! build runs it on the base the engine's tables give; a test or a caller with its own base can
-//! run it directly.
+//! build runs each on the base the engine's tables give; a test or a caller with its own base can
+//! run both with [`analyse`].
 
 use northstar_discover::{Base, Discovery, discover};
 use northstar_profile::Drafted;
@@ -20,12 +20,22 @@ pub struct Analysis {
 
 /// Discovers what sets the most valuable customers of `base` apart and draws the ICP from it.
 pub fn analyse(base: &Base, settings: &Settings) -> Analysis {
-    let discovery = discover(base, settings.discover.referral_threshold);
-    let objective = settings.discover.objective.name();
-    let profile = northstar_profile::profile(objective, base, &discovery, &settings.market);
+    let discovery = discovered(base, settings);
+    let profile = profiled(base, &discovery, settings);
     Analysis {
         segments: discovery.segment_ranks(base.objective.len()),
         discovery,
         profile,
     }
+}
+
+/// The discover stage on `base`.
+pub(crate) fn discovered(base: &Base, settings: &Settings) -> Discovery {
+    discover(base, settings.discover.referral_threshold)
+}
+
+/// The profile stage: the ICP drawn from `discovery` of `base`.
+pub(crate) fn profiled(base: &Base, discovery: &Discovery, settings: &Settings) -> Drafted {
+    let objective = settings.discover.objective.name();
+    northstar_profile::profile(objective, base, discovery, &settings.market)
 }

@@ -4,17 +4,16 @@
 use std::path::Path;
 use std::time::Instant;
 
-use northstar_discover::Deals;
+use northstar_discover::{DealOutcome, Deals};
 use northstar_economics::DealFigures;
 use northstar_ingest::Ingested;
 use northstar_output::BuildFolder;
 
+use crate::analyse::{discovered, profiled};
+use crate::observe::observed;
 use crate::outputs;
 use crate::session::{Session, write_rejects};
-use crate::{
-    Analysis, Build, BuildRequest, Observer, Options, PipelineError, Result, RunRecord, Settings, Step,
-    analyse,
-};
+use crate::{Build, BuildRequest, Observer, Options, PipelineError, Result, RunRecord, Settings, Step};
 
 /// Runs the whole pipeline on `request.data` and commits every output into `request.out` as
 /// one. A build that fails leaves the previous outputs exactly as they were.
@@ -39,16 +38,14 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
     clock.time(Step::LifetimeValue, || {
         Ok(settings.clv.apply(&engine, &mut economics)?)
     })?;
-    let base = clock.time(Step::Discover, || {
+    let (base, discovery) = clock.time(Step::Discover, || {
         let base = northstar_facts::base(&engine, &economics.accounts, settings.discover.objective)?;
-        economics.summary.deals = deal_figures(&base.deals);
-        Ok(base)
+        let discovery = discovered(&base, &settings);
+        Ok((base, discovery))
     })?;
-    let Analysis {
-        discovery,
-        profile,
-        segments,
-    } = clock.time(Step::Profile, || Ok(analyse(&base, &settings)))?;
+    let profile = clock.time(Step::Profile, || Ok(profiled(&base, &discovery, &settings)))?;
+    let segments = discovery.segment_ranks(base.objective.len());
+    economics.summary.deals = deal_figures(&base.deals, discovery.deals);
     let run = RunRecord::new(request, &settings, &ingested, &economics, &profile.icp.version);
     let mut build = Build {
         out: request.out.clone(),
@@ -120,10 +117,9 @@ pub fn check_reject_limit(ingested: &Ingested, max_percent: f64, rejects: Option
     })
 }
 
-/// The deal counts, win rate and sales cycle of every deal, by discover's one definition.
-fn deal_figures(deals: &Deals) -> DealFigures {
+/// The deal counts of `deals`, with the win rate and sales cycle discover found in them.
+fn deal_figures(deals: &Deals, outcome: DealOutcome) -> DealFigures {
     let won = deals.closed.iter().filter(|d| d.won).count() as u64;
-    let outcome = deals.outcome();
     DealFigures {
         won,
         lost: deals.closed.len() as u64 - won,
@@ -149,15 +145,11 @@ impl<'a> Clock<'a> {
 
     /// Runs `step` with `work`.
     fn time<T>(&mut self, step: Step, work: impl FnOnce() -> Result<T>) -> Result<T> {
-        self.observer.started(step);
         let started = Instant::now();
-        let result = work()?;
-        let elapsed = started.elapsed();
-        self.timings.insert(
-            step.name().to_owned(),
-            serde_json::json!(elapsed.as_millis() as u64),
-        );
-        self.observer.finished(step, elapsed);
+        let result = observed(self.observer, step, work)?;
+        let elapsed = started.elapsed().as_millis() as u64;
+        self.timings
+            .insert(step.name().to_owned(), serde_json::json!(elapsed));
         Ok(result)
     }
 

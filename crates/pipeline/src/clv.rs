@@ -4,15 +4,16 @@
 use std::path::{Path, PathBuf};
 
 use northstar_clv::{Fit, Horizon, Model, ShiftedBetaGeometric};
-use northstar_economics::PurchaseForecast;
+use northstar_economics::{PurchaseForecast, YEARLY_RATE, is_yearly_rate};
 use northstar_ingest::survival::read_survival;
 use northstar_output::write_file;
 use serde_json::{Map, Value, json};
 
+use crate::observe::observed;
 use crate::outputs::tables;
-use crate::request::{check_max_rejects, parse_day};
+use crate::request::parse_day;
 use crate::session::Session;
-use crate::{Observer, Options, PipelineError, Result, Settings, check_reject_limit};
+use crate::{Observer, Options, PipelineError, Result, Settings, Step, check_reject_limit};
 
 /// A repeat-purchase model to fit to a transactions file.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,14 +42,14 @@ pub fn purchases(request: &ClvRequest, observer: &dyn Observer) -> Result<Purcha
         .map(|d| parse_day("--calibration-end", d))
         .transpose()?;
     let discount = request.horizon.annual_discount;
-    if !(discount.is_finite() && discount > -1.0) {
+    if !is_yearly_rate(discount) {
         return Err(PipelineError::Request {
             option: "--discount",
-            reason: format!("must be a yearly rate above -1 (0.1 for 10%), not {discount}"),
+            reason: format!("{YEARLY_RATE}, not {discount}"),
         });
     }
     let options = &request.options;
-    check_max_rejects(options.max_rejects)?;
+    options.check()?;
     let folder = request.input.parent().unwrap_or(Path::new("."));
     let settings = Settings::find(folder, request.config.as_deref())?;
     let session = Session::read(options, observer, |stage, engine, progress| {
@@ -64,8 +65,9 @@ pub fn purchases(request: &ClvRequest, observer: &dyn Observer) -> Result<Purcha
     let (ingested, engine) = (&session.ingested, &session.engine);
     check_reject_limit(ingested, options.max_rejects, options.rejects.as_deref())?;
     ingested.register(engine)?;
-    let result =
-        northstar_economics::forecast_purchases(engine, request.model, &request.horizon, calibration_end)?;
+    let result = observed(observer, Step::LifetimeValue, || {
+        northstar_economics::forecast_purchases(engine, request.model, &request.horizon, calibration_end)
+    })?;
     if let Some(path) = &request.out {
         write_file(path, |w| tables::write_clv_predictions(w, &result))?;
     }

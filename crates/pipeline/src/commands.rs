@@ -6,9 +6,11 @@ use northstar_demo::Size;
 use northstar_ingest::Ingested;
 use northstar_profile::{Account, Diff};
 
-use crate::request::check_max_rejects;
+use crate::observe::observed;
 use crate::session::Session;
-use crate::{Build, BuildRequest, Observer, Options, Result, Settings, account_list, build, icp_at, text};
+use crate::{
+    Build, BuildRequest, Observer, Options, Result, Settings, Step, account_list, build, icp_at, text,
+};
 
 /// Reads and checks the data folder `data` with `config` (else `DATA/northstar.toml`); writes
 /// the rejects to `options.rejects` when given. The reject limit is the caller's to apply, with
@@ -19,7 +21,7 @@ pub fn validate(
     options: &Options,
     observer: &dyn Observer,
 ) -> Result<Ingested> {
-    check_max_rejects(options.max_rejects)?;
+    options.check()?;
     let settings = Settings::find(data, config)?;
     let session = Session::read(options, observer, |stage, engine, progress| {
         northstar_ingest::ingest(data, &settings.tables, stage, engine, progress)
@@ -36,7 +38,9 @@ pub fn ingest_summary(ingested: &Ingested) -> String {
 /// `DIR/out`.
 pub fn demo(dir: &Path, size: Size, seed: u64, options: &Options, observer: &dyn Observer) -> Result<Build> {
     let data = dir.join("data");
-    northstar_demo::write_demo(&data, size, seed)?;
+    observed(observer, Step::Demo, || {
+        northstar_demo::write_demo(&data, size, seed)
+    })?;
     build(
         &BuildRequest {
             data,

@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A step of the build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// Making the demo company's data.
+    Demo,
     /// Reading and checking the input tables.
     Ingest,
     /// Per-account economics.
@@ -26,6 +28,7 @@ impl Step {
     /// The step's name in `run.json`'s timings.
     pub fn name(self) -> &'static str {
         match self {
+            Step::Demo => "demo",
             Step::Ingest => "ingest",
             Step::Economics => "economics",
             Step::LifetimeValue => "clv",
@@ -38,6 +41,7 @@ impl Step {
     /// What the step does, for a person watching.
     pub fn describe(self) -> &'static str {
         match self {
+            Step::Demo => "making the demo company",
             Step::Ingest => "reading the input tables",
             Step::Economics => "computing account economics",
             Step::LifetimeValue => "predicting lifetime value",
@@ -60,6 +64,15 @@ pub trait Observer: Sync {
     fn read(&self, _table: &str) {}
     /// Something a person should see, such as what each table held.
     fn note(&self, _text: &str) {}
+}
+
+/// Runs `work` as `step`, telling `observer` when it starts and ends.
+pub(crate) fn observed<T>(observer: &dyn Observer, step: Step, work: impl FnOnce() -> T) -> T {
+    observer.started(step);
+    let started = Instant::now();
+    let result = work();
+    observer.finished(step, started.elapsed());
+    result
 }
 
 /// An observer that ignores everything.

@@ -77,7 +77,7 @@ impl Options {
 }
 
 /// Fails unless `percent` is a percentage.
-pub(crate) fn check_max_rejects(percent: f64) -> Result<()> {
+fn check_max_rejects(percent: f64) -> Result<()> {
     if (0.0..=100.0).contains(&percent) {
         Ok(())
     } else {

@@ -7,7 +7,7 @@ use northstar_pipeline::clv::{self, ClvRequest};
 use crate::Failure;
 use crate::cli::{ClvArgs, ClvModel, ClvTimeUnit};
 use crate::failure::print;
-use crate::progress::{Bars, spinner};
+use crate::progress::Bars;
 
 /// Fits the chosen model and prints its estimates, fit evidence and totals.
 pub fn run(args: &ClvArgs) -> Result<(), Failure> {
@@ -34,10 +34,7 @@ pub fn run(args: &ClvArgs) -> Result<(), Failure> {
         out: args.out.clone(),
         options: args.rejects.options(None, &args.engine),
     };
-    let bar = spinner(&format!("fitting {}", model.name()));
-    let result = clv::purchases(&request, &Bars::default());
-    bar.finish_and_clear();
-    let result = result?;
+    let result = clv::purchases(&request, &Bars::default())?;
     let report = clv::report(&result, &request.horizon);
     if args.json {
         print(&(serde_json::to_string_pretty(&report)? + "\n"))

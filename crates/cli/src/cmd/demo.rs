@@ -2,7 +2,7 @@
 
 use crate::Failure;
 use crate::cli::{DemoArgs, DemoSize};
-use crate::progress::{Bars, spinner};
+use crate::progress::Bars;
 
 /// Writes the demo data to `OUT/data` and builds it into `OUT/out`.
 pub fn run(args: &DemoArgs) -> Result<(), Failure> {
@@ -11,9 +11,12 @@ pub fn run(args: &DemoArgs) -> Result<(), Failure> {
         DemoSize::Medium => northstar_demo::Size::Medium,
         DemoSize::Large => northstar_demo::Size::Large,
     };
-    let spinner = spinner(&format!("making the demo company ({} accounts)", size.accounts()));
-    let observer = Bars::default();
-    let build = northstar_pipeline::demo(&args.out, size, args.seed, &args.build.options(), &observer);
-    spinner.finish_and_clear();
-    crate::cmd::build::report(&build?, &args.build)
+    let build = northstar_pipeline::demo(
+        &args.out,
+        size,
+        args.seed,
+        &args.build.options(),
+        &Bars::default(),
+    )?;
+    crate::cmd::build::report(&build, &args.build)
 }

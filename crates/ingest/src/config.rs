@@ -1,9 +1,12 @@
 //! `northstar.toml`: how a data folder's files map onto the canonical tables.
 //!
-//! Each section is a table of the contract. A key that names a canonical column maps it, to a
-//! column of the file (by its header) or to an SQL expression over the file's columns; the other
-//! keys (`file`, `preset`, `where`, `date_format`, `number_format`, `delimiter`, `sheet`) say how
-//! to read the file. Example, for a raw order-line export:
+//! Each section is a table of the contract. A key that names a canonical column maps it: to a
+//! column of the file (by its header, or the first of a list of headers found), or to an SQL
+//! expression over the file's columns when the value is not a column of the file. Keys
+//! `<value>_values` (and `won`, `lost`, `open` for deal stages) list the CRM labels read as one
+//! canonical value. The other keys (`file`, `preset`, `where`, `date_format`, `number_format`,
+//! `delimiter`, `sheet`, `ignore`, `ids`, `several_accounts`, `is_won`, `is_closed`) say how to
+//! read the file. Example, for a raw order-line export:
 //!
 //! ```toml
 //! [transactions]
@@ -17,20 +20,43 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::contract::{self, TableSpec};
+use crate::contract::{self, Kind, TableSpec};
 use crate::error::IngestError;
 use crate::values::NumberFormat;
 
 /// The name of the configuration file looked for in a data folder.
 pub const FILE_NAME: &str = "northstar.toml";
 
+/// Where one canonical column is read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnSource {
+    /// Headers to look for, in order; a single value that is no header is an SQL expression.
+    pub names: Vec<String>,
+    /// Whether a preset gave it: then a header missing from the file is skipped and noted.
+    pub from_preset: bool,
+}
+
+/// How a file writes record ids.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum IdFormat {
+    /// As written.
+    #[default]
+    Plain,
+    /// Salesforce ids: the 15-character form is turned into the 18-character one.
+    Salesforce,
+}
+
 /// How one table is read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableConfig {
     /// The file, relative to the data folder.
     pub file: Option<String>,
-    /// Canonical column → source column or SQL expression.
-    pub columns: BTreeMap<String, String>,
+    /// Canonical column → where it is read from.
+    pub columns: BTreeMap<String, ColumnSource>,
+    /// Canonical column → canonical value → the file's labels read as that value.
+    pub labels: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// Deals: the columns of a closed flag and a won flag, which decide the stage where present.
+    pub flags: BTreeMap<String, ColumnSource>,
     /// SQL condition a row must meet to be read; rows it excludes are counted, not rejected.
     pub filter: Option<String>,
     /// `strftime` format of the table's dates, when not ISO 8601.
@@ -41,8 +67,29 @@ pub struct TableConfig {
     pub delimiter: Option<u8>,
     /// Worksheet of a workbook.
     pub sheet: Option<String>,
+    /// Columns of the file that are not custom attributes (owners, phone numbers, audit dates).
+    pub ignore: Vec<String>,
+    /// How record ids are written.
+    pub ids: IdFormat,
+    /// Whether an `account_id` may list several `;`-separated ids, of which the first counts.
+    pub first_of_several_accounts: bool,
     /// The preset this mapping started from, if any.
     pub preset: Option<String>,
+}
+
+impl TableConfig {
+    /// The headers the file must hold: those of the required columns, each a list of
+    /// alternatives (used to find the header row below a title).
+    pub fn required_headers(&self, spec: &TableSpec) -> Vec<Vec<String>> {
+        spec.columns
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| match self.columns.get(c.name) {
+                Some(source) => source.names.clone(),
+                None => vec![c.name.to_owned()],
+            })
+            .collect()
+    }
 }
 
 /// The tables' mappings: one entry per configured table.
@@ -68,6 +115,12 @@ const OPTION_KEYS: &[&str] = &[
     "number_format",
     "delimiter",
     "sheet",
+    "ignore",
+    "ids",
+    "several_accounts",
+    "is_won",
+    "is_closed",
+    "<value>_values",
 ];
 
 impl Config {
@@ -128,6 +181,17 @@ fn table_config(spec: &TableSpec, section: &toml::Table) -> Result<TableConfig, 
         }
         None => TableConfig::default(),
     };
+    apply_keys(spec, section, &mut config, false)?;
+    Ok(config)
+}
+
+/// Sets the keys of `section` on `config`; `from_preset` marks the columns a preset gives.
+fn apply_keys(
+    spec: &TableSpec,
+    section: &toml::Table,
+    config: &mut TableConfig,
+    from_preset: bool,
+) -> Result<(), String> {
     for (key, value) in section {
         let text = || {
             value
@@ -135,12 +199,43 @@ fn table_config(spec: &TableSpec, section: &toml::Table) -> Result<TableConfig, 
                 .map(str::to_owned)
                 .ok_or_else(|| format!("`{}.{key}` must be a string", spec.name))
         };
+        let names = || {
+            strings(value)
+                .ok_or_else(|| format!("`{}.{key}` must be a string or a list of strings", spec.name))
+        };
         match key.as_str() {
             "preset" => {}
             "file" => config.file = Some(text()?),
             "where" => config.filter = Some(text()?),
             "date_format" => config.date_format = Some(text()?),
             "sheet" => config.sheet = Some(text()?),
+            "ignore" => config.ignore = names()?,
+            "ids" => {
+                config.ids = match text()?.as_str() {
+                    "plain" => IdFormat::Plain,
+                    "salesforce" => IdFormat::Salesforce,
+                    _ => return Err(format!("`{}.ids` must be \"plain\" or \"salesforce\"", spec.name)),
+                };
+            }
+            "several_accounts" => {
+                config.first_of_several_accounts = match text()?.as_str() {
+                    "first" => true,
+                    "reject" => false,
+                    _ => {
+                        return Err(format!(
+                            "`{}.several_accounts` must be \"first\" or \"reject\"",
+                            spec.name
+                        ));
+                    }
+                };
+            }
+            "is_won" | "is_closed" if spec.name == "deals" => {
+                let source = ColumnSource {
+                    names: names()?,
+                    from_preset,
+                };
+                config.flags.insert(key.clone(), source);
+            }
             "number_format" => {
                 config.number_format = value.clone().try_into().map_err(|_| {
                     format!(
@@ -158,20 +253,61 @@ fn table_config(spec: &TableSpec, section: &toml::Table) -> Result<TableConfig, 
                 }
             }
             column if spec.column(column).is_some() => {
-                config.columns.insert(column.to_owned(), text()?);
+                let source = ColumnSource {
+                    names: names()?,
+                    from_preset,
+                };
+                config.columns.insert(column.to_owned(), source);
             }
-            other => {
-                let columns: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
-                return Err(format!(
-                    "unknown key `{other}` in `[{}]`; expected a column ({}) or one of {}",
-                    spec.name,
-                    columns.join(", "),
-                    OPTION_KEYS.join(", ")
-                ));
-            }
+            other => match labelled_value(spec, other) {
+                Some((column, word)) => {
+                    let labels = names()?;
+                    config
+                        .labels
+                        .entry(column.to_owned())
+                        .or_default()
+                        .insert(word.to_owned(), labels);
+                }
+                None => {
+                    let columns: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
+                    return Err(format!(
+                        "unknown key `{other}` in `[{}]`; expected a column ({}) or one of {}",
+                        spec.name,
+                        columns.join(", "),
+                        OPTION_KEYS.join(", ")
+                    ));
+                }
+            },
         }
     }
-    Ok(config)
+    Ok(())
+}
+
+/// A string, or a list of strings, as a list.
+fn strings(value: &toml::Value) -> Option<Vec<String>> {
+    match value {
+        toml::Value::String(s) => Some(vec![s.clone()]),
+        toml::Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => None,
+    }
+}
+
+/// The column and canonical value a label key names: `<value>_values` for any column of fixed
+/// values (`customer_values` for `status`), and `won`, `lost`, `open` for a deal's stage.
+fn labelled_value(spec: &TableSpec, key: &str) -> Option<(&'static str, &'static str)> {
+    let (word, only) = match key.strip_suffix("_values") {
+        Some(word) => (word, None),
+        None if spec.name == "deals" => (key, Some("stage")),
+        None => return None,
+    };
+    let columns = spec.columns.iter().filter(|c| only.is_none_or(|o| o == c.name));
+    columns.into_iter().find_map(|c| match c.kind {
+        Kind::OneOf(words) => words
+            .iter()
+            .find(|w| w.eq_ignore_ascii_case(word))
+            .map(|w| (c.name, *w)),
+        _ => None,
+    })
 }
 
 /// The mapping preset `name` gives for table `spec`.
@@ -185,7 +321,8 @@ fn preset_config(spec: &TableSpec, name: &str) -> Result<TableConfig, String> {
         .get(spec.name)
         .and_then(toml::Value::as_table)
         .ok_or_else(|| format!("preset `{name}` has no mapping for table `{}`", spec.name))?;
-    let mut config = table_config(spec, section)?;
+    let mut config = TableConfig::default();
+    apply_keys(spec, section, &mut config, true)?;
     config.preset = Some(name.to_owned());
     Ok(config)
 }
@@ -209,7 +346,7 @@ mod tests {
         .expect("parses");
         let t = config.table("transactions");
         assert_eq!(t.file.as_deref(), Some("online_retail.csv.gz"));
-        assert_eq!(t.columns["amount"], "Quantity * UnitPrice");
+        assert_eq!(t.columns["amount"].names, ["Quantity * UnitPrice"]);
         assert_eq!(
             t.filter.as_deref(),
             Some("CustomerID IS NOT NULL AND InvoiceNo NOT LIKE 'C%'")
@@ -244,7 +381,10 @@ mod tests {
         }
         let config =
             Config::parse("[accounts]\npreset = \"hubspot\"\nindustry = \"Sector\"").expect("parses");
-        assert_eq!(config.table("accounts").columns["industry"], "Sector");
-        assert_eq!(config.table("accounts").columns["account_id"], "Record ID");
+        let accounts = config.table("accounts");
+        assert_eq!(accounts.columns["industry"].names, ["Sector"]);
+        assert!(!accounts.columns["industry"].from_preset);
+        assert_eq!(accounts.columns["account_id"].names[0], "Record ID");
+        assert!(accounts.columns["account_id"].from_preset);
     }
 }

@@ -48,6 +48,8 @@ pub struct ColumnSpec {
     pub required: bool,
     /// Inclusive bounds a number must fall in, when it has any.
     pub range: Option<(f64, f64)>,
+    /// The value an empty field stands for, when it stands for one.
+    pub blank: Option<&'static str>,
 }
 
 const fn col(name: &'static str, kind: Kind) -> ColumnSpec {
@@ -56,6 +58,7 @@ const fn col(name: &'static str, kind: Kind) -> ColumnSpec {
         kind,
         required: false,
         range: None,
+        blank: None,
     }
 }
 
@@ -65,11 +68,17 @@ const fn req(name: &'static str, kind: Kind) -> ColumnSpec {
         kind,
         required: true,
         range: None,
+        blank: None,
     }
 }
 
 const fn non_negative(mut spec: ColumnSpec) -> ColumnSpec {
     spec.range = Some((0.0, f64::MAX));
+    spec
+}
+
+const fn blank_is(mut spec: ColumnSpec, value: &'static str) -> ColumnSpec {
+    spec.blank = Some(value);
     spec
 }
 
@@ -138,7 +147,7 @@ const BUSINESS_MODELS: &[&str] = &["B2B", "B2C", "B2B2C"];
 const ACCOUNT_STATUSES: &[&str] = &["customer", "churned", "prospect"];
 const TRANSACTION_KINDS: &[&str] = &["new", "renewal", "expansion", "one_time"];
 const DEAL_STAGES: &[&str] = &["won", "lost", "open"];
-const CONTACT_ROLES: &[&str] = &["decider", "payer", "user", "influencer"];
+const CONTACT_ROLES: &[&str] = &["decider", "payer", "user", "influencer", "unknown"];
 const ACCOUNT_TABLES: &[&str] = &["accounts"];
 
 /// Columns that describe a company, shared by accounts and prospects.
@@ -147,6 +156,7 @@ macro_rules! company_columns {
         &[
             req("account_id", Kind::Text),
             col("name", Kind::Text),
+            col("domain", Kind::Text),
             col("industry", Kind::Text),
             non_negative(col("employees", Kind::Integer)),
             non_negative(col("annual_revenue", Kind::Money)),
@@ -164,6 +174,7 @@ macro_rules! company_columns {
 pub const NOT_ATTRIBUTES: &[&str] = &[
     "account_id",
     "name",
+    "domain",
     "status",
     "customer_since",
     "churned_at",
@@ -286,6 +297,7 @@ pub const DEALS: TableSpec = TableSpec {
         col("closed", Kind::Date),
         req("stage", Kind::OneOf(DEAL_STAGES)),
         non_negative(col("amount", Kind::Money)),
+        col("kind", Kind::OneOf(TRANSACTION_KINDS)),
     ],
     key: Some("deal_id"),
     references: &[Reference {
@@ -320,7 +332,7 @@ pub const CONTACTS: TableSpec = TableSpec {
         req("account_id", Kind::Text),
         col("contact_id", Kind::Text),
         col("title", Kind::Text),
-        req("role", Kind::OneOf(CONTACT_ROLES)),
+        blank_is(col("role", Kind::OneOf(CONTACT_ROLES)), "unknown"),
         col("department", Kind::Text),
         col("seniority", Kind::Text),
         col("person_key", Kind::Text),
@@ -375,6 +387,28 @@ pub const TABLES: &[&TableSpec] = &[
     &CONTACTS,
     &SIGNALS,
 ];
+
+/// What a CRM label becomes when a mapping lists labels for its column but none names it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Unlabelled {
+    /// The row is left out and counted (an account that is neither customer nor prospect, such
+    /// as a partner).
+    LeaveOut,
+    /// The label is read as this value (a custom deal stage is still open).
+    Read(&'static str),
+    /// The field is read as empty.
+    Empty,
+}
+
+/// What an unlisted label of `table.column` becomes.
+pub fn unlabelled(table: &str, column: &str) -> Unlabelled {
+    match (table, column) {
+        ("accounts", "status") => Unlabelled::LeaveOut,
+        ("deals", "stage") => Unlabelled::Read("open"),
+        ("contacts", "role") => Unlabelled::Read("unknown"),
+        _ => Unlabelled::Empty,
+    }
+}
 
 /// The table called `name`.
 pub fn table(name: &str) -> Option<&'static TableSpec> {

@@ -42,6 +42,20 @@ pub enum IngestError {
         /// Advice on how to fix it.
         hint: String,
     },
+    /// A mapping names a column the file does not have.
+    #[error("table `{table}`, column `{column}`: column `{source_column}` is not in `{path}`; {found}")]
+    NotInFile {
+        /// The file concerned.
+        path: PathBuf,
+        /// The table being read.
+        table: String,
+        /// The canonical column being mapped.
+        column: String,
+        /// The column the mapping names.
+        source_column: String,
+        /// The file's columns, listed, and the closest one when one is close.
+        found: String,
+    },
     /// The data folder or configuration names no usable file for a table, or more than one.
     #[error("{0}")]
     Layout(String),

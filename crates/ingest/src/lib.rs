@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod contract;
+mod crm;
 mod error;
 mod load;
 mod mapping;
@@ -20,3 +21,4 @@ pub mod values;
 pub use config::{Config, TableConfig};
 pub use error::IngestError;
 pub use load::{Ingested, LoadedTable, NoProgress, Progress, Reject, check_folder, ingest, ingest_file};
+pub use mapping::{LabelUse, MappingUsage};

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{Config, TableConfig};
 use crate::contract::{self, TableSpec};
 use crate::error::IngestError;
-use crate::mapping::{ColumnPlan, TypeInference};
+use crate::mapping::{ColumnPlan, MappingUsage, TypeInference};
 use crate::rows::{KeySets, RowValidator, TableBuilder, Value};
 use crate::source::{Format, ReadOptions, Record, Source};
 
@@ -64,8 +64,18 @@ pub struct LoadedTable {
     pub rows_accepted: u64,
     /// Rows rejected (each has one or more lines in the rejects).
     pub rows_rejected: u64,
-    /// Rows left out by the configured `where` condition.
+    /// Rows left out by the configured `where` condition or by their CRM label.
     pub rows_excluded: u64,
+    /// Lines of a report footer at the end of the file, counted in `rows_read`, not data.
+    pub footer_lines: u64,
+    /// Rows above the header (a report's title), not counted in `rows_read`.
+    pub title_rows: u64,
+    /// The preset the mapping started from.
+    pub preset: Option<String>,
+    /// Canonical columns the file gives.
+    pub columns: Vec<String>,
+    /// What mapping met: preset headers not in the file, CRM labels, several associated ids.
+    pub mapping: MappingUsage,
     /// Custom attribute columns kept.
     pub extra_columns: Vec<String>,
     /// The validated rows, staged for the engine.
@@ -81,7 +91,7 @@ pub struct LoadedTable {
 impl LoadedTable {
     /// Share of the file's rows that were rejected.
     pub fn reject_share(&self) -> f64 {
-        let considered = self.rows_read - self.rows_excluded;
+        let considered = self.rows_read - self.rows_excluded - self.footer_lines;
         if considered == 0 {
             0.0
         } else {
@@ -324,15 +334,17 @@ fn load_table(
     let options = ReadOptions {
         delimiter: config.delimiter,
         sheet: config.sheet.clone(),
+        header_names: config.required_headers(spec),
     };
     let source = Source::open(path, format, gz, &options)?;
     let header = source.header().to_vec();
-    let types = if ColumnPlan::needs_types(spec, &header, config) {
+    let title_rows = source.preamble_rows();
+    let types = if ColumnPlan::needs_types(spec, path, &header, config, engine)? {
         Some(infer_types(path, format, gz, &options)?)
     } else {
         None
     };
-    let plan = ColumnPlan::resolve(spec, path, &header, config, types.as_ref(), engine)?;
+    let mut plan = ColumnPlan::resolve(spec, path, &header, config, types.as_ref(), engine)?;
     let extra = plan.extra_columns();
     let schema = spec.schema(&extra);
     let staged = stage.join(format!("{}.parquet", spec.name));
@@ -358,9 +370,9 @@ fn load_table(
         });
     };
     // One thread reads and splits the file while this one maps, validates and stages the rows.
-    std::thread::scope(|scope| -> Result<(), IngestError> {
+    let footer_lines = std::thread::scope(|scope| -> Result<u64, IngestError> {
         let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
-        scope.spawn(move || read_chunks(source, sender));
+        let reading = scope.spawn(move || read_chunks(source, sender));
         for records in receiver {
             for record in records? {
                 match record {
@@ -375,7 +387,7 @@ fn load_table(
             let mapped = if chunk.is_empty() {
                 Vec::new()
             } else {
-                plan.apply(spec.name, &mut chunk)?
+                plan.apply(&mut chunk)?
             };
             for ((line, _), texts) in chunk.drain(..).zip(mapped) {
                 counts.read += 1;
@@ -401,7 +413,7 @@ fn load_table(
                 writer.write_rows(&mut builder)?;
             }
         }
-        Ok(())
+        Ok(reading.join().unwrap_or_default())
     })?;
     writer.write_rows(&mut builder)?;
     writer.close()?;
@@ -410,10 +422,15 @@ fn load_table(
         file: Some(path.to_owned()),
         format: Some(format),
         sha256: Some(sha256(path)?),
-        rows_read: counts.read,
+        rows_read: counts.read + footer_lines,
         rows_accepted: counts.accepted,
         rows_rejected: counts.rejected,
         rows_excluded: counts.excluded,
+        footer_lines,
+        title_rows,
+        preset: config.preset.clone(),
+        columns: plan.present_columns(spec),
+        mapping: plan.usage().clone(),
         extra_columns: extra,
         staged,
         schema,
@@ -421,9 +438,13 @@ fn load_table(
     })
 }
 
-/// Sends the records of `source` in chunks of [`CHUNK_ROWS`], then stops; a read error is sent
-/// and ends the reading, as does a receiver that has hung up.
-fn read_chunks(mut source: Source, sender: std::sync::mpsc::SyncSender<Result<Vec<Record>, IngestError>>) {
+/// Sends the records of `source` in chunks of [`CHUNK_ROWS`], then stops and returns the lines
+/// of its report footer; a read error is sent and ends the reading, as does a receiver that has
+/// hung up.
+fn read_chunks(
+    mut source: Source,
+    sender: std::sync::mpsc::SyncSender<Result<Vec<Record>, IngestError>>,
+) -> u64 {
     loop {
         let mut records = Vec::with_capacity(CHUNK_ROWS);
         let mut done = false;
@@ -436,12 +457,12 @@ fn read_chunks(mut source: Source, sender: std::sync::mpsc::SyncSender<Result<Ve
                 }
                 Err(e) => {
                     let _ = sender.send(Err(e));
-                    return;
+                    return 0;
                 }
             }
         }
         if (!records.is_empty() && sender.send(Ok(records)).is_err()) || done {
-            return;
+            return source.footer_lines();
         }
     }
 }
@@ -635,6 +656,11 @@ fn derived_accounts(stage: &Path, ids: &BTreeSet<String>) -> Result<LoadedTable,
         rows_accepted: ids.len() as u64,
         rows_rejected: 0,
         rows_excluded: 0,
+        footer_lines: 0,
+        title_rows: 0,
+        preset: None,
+        columns: vec!["account_id".to_owned()],
+        mapping: MappingUsage::default(),
         extra_columns: Vec::new(),
         staged,
         schema,

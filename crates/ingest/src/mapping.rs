@@ -11,8 +11,11 @@ use northstar_engine::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::{Engine, RowExpr};
 
-use crate::config::TableConfig;
+use std::path::Path;
+
+use crate::config::{IdFormat, TableConfig};
 use crate::contract::TableSpec;
+use crate::crm::{self, LabelReader, Reading, salesforce_id18, stage_from_flags};
 use crate::error::IngestError;
 
 /// Where one canonical column's value comes from.
@@ -27,12 +30,51 @@ enum Origin {
 
 /// The resolved mapping of one file onto one table.
 pub struct ColumnPlan {
+    spec: &'static TableSpec,
     origins: Vec<Origin>,
     /// Per source column: whether more than one output takes it (then it is copied, else moved).
     shared: Vec<bool>,
     extra: Vec<(String, usize)>,
     filter: Option<RowExpr>,
     source_schema: Option<SchemaRef>,
+    /// Per canonical column: how its CRM labels are read, when the mapping lists any.
+    labels: Vec<Option<LabelReader>>,
+    /// Deals: the stage column, and the file's closed and won flag columns.
+    flags: Option<(usize, Option<usize>, Option<usize>)>,
+    /// Canonical columns holding record ids, lengthened when they are Salesforce's short form.
+    salesforce_ids: Vec<usize>,
+    /// The `account_id` column, when it may list several ids of which the first counts.
+    first_of_several: Option<usize>,
+    /// What the mapping met: headers missing, labels read, ids with several accounts.
+    usage: MappingUsage,
+}
+
+/// What mapping one file met, for the ingest summary and the run record.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct MappingUsage {
+    /// Preset headers that are not in the file (their columns are skipped).
+    pub not_in_file: Vec<String>,
+    /// Every CRM label met, how it was read and in how many rows.
+    pub labels: Vec<LabelUse>,
+    /// Rows left out because their label is neither customer nor prospect (partners, say).
+    pub left_out_by_label: u64,
+    /// Rows whose `account_id` listed several ids (the first, the primary, was taken).
+    pub several_accounts: u64,
+    /// Salesforce ids turned from the 15- to the 18-character form.
+    pub ids_lengthened: u64,
+}
+
+/// One CRM label met in a column, how it was read and how often.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LabelUse {
+    /// The canonical column.
+    pub column: String,
+    /// The label as written.
+    pub label: String,
+    /// What it was read as.
+    pub read_as: String,
+    /// Rows with it.
+    pub rows: u64,
 }
 
 /// The type a source column is read as inside expressions: the narrowest that fits every value.
@@ -85,18 +127,38 @@ impl TypeInference {
 }
 
 impl ColumnPlan {
-    /// Whether rows must go through the engine (expressions or a filter).
-    pub fn needs_types(spec: &TableSpec, header: &[String], config: &TableConfig) -> bool {
-        config.filter.is_some()
-            || config.columns.iter().any(|(column, source)| {
-                spec.column(column).is_some() && find_column(header, source).is_none()
-            })
+    /// Whether rows must go through the engine (expressions or a filter). Fails when a mapping
+    /// names a column the file lacks, before the file is read for the types.
+    pub fn needs_types(
+        spec: &TableSpec,
+        path: &Path,
+        header: &[String],
+        config: &TableConfig,
+        engine: &Engine,
+    ) -> Result<bool, IngestError> {
+        let text_schema = Arc::new(Schema::new(
+            header
+                .iter()
+                .map(|h| Field::new(h, DataType::Utf8, true))
+                .collect::<Vec<_>>(),
+        ));
+        let mut expressions = false;
+        for (column, source) in &config.columns {
+            if source.from_preset || first_found(header, &source.names).is_some() {
+                continue;
+            }
+            match source.names.as_slice() {
+                [sql] if engine.compile_expr(text_schema.clone(), sql).is_ok() => expressions = true,
+                names => return Err(not_in_file(spec, path, header, column, names)),
+            }
+        }
+        Ok(expressions || config.filter.is_some())
     }
 
     /// Resolves the mapping of `header` onto `spec`; `types` is given when [`Self::needs_types`].
     pub fn resolve(
-        spec: &TableSpec,
-        path: &std::path::Path,
+        spec: &'static TableSpec,
+        path: &Path,
         header: &[String],
         config: &TableConfig,
         types: Option<&TypeInference>,
@@ -133,11 +195,17 @@ impl ColumnPlan {
         };
         let mut origins = Vec::with_capacity(spec.columns.len());
         let mut used = vec![false; header.len()];
+        let mut usage = MappingUsage::default();
         for column in spec.columns {
             let origin = match config.columns.get(column.name) {
-                Some(source) => match find_column(header, source) {
-                    Some(i) => Origin::Column(i),
-                    None => Origin::Expr(compile(column.name, source)?),
+                Some(source) => match (first_found(header, &source.names), source.names.as_slice()) {
+                    (Some(i), _) => Origin::Column(i),
+                    (None, _) if source.from_preset => {
+                        usage.not_in_file.push(source.names[0].clone());
+                        Origin::Absent
+                    }
+                    (None, [sql]) => Origin::Expr(compile(column.name, sql)?),
+                    (None, names) => return Err(not_in_file(spec, path, header, column.name, names)),
                 },
                 None => match find_column(header, column.name) {
                     Some(i) => Origin::Column(i),
@@ -156,7 +224,13 @@ impl ColumnPlan {
             header
                 .iter()
                 .enumerate()
-                .filter(|(i, name)| !used[*i] && !name.is_empty() && spec.column(name).is_none())
+                .filter(|(i, name)| {
+                    !used[*i]
+                        && !name.is_empty()
+                        && spec.column(name).is_none()
+                        && !config.ignore.iter().any(|n| n.eq_ignore_ascii_case(name))
+                        && !config.flags.values().any(|f| f.names.contains(name))
+                })
                 .map(|(i, name)| (name.clone(), i))
                 .collect()
         } else {
@@ -175,13 +249,54 @@ impl ColumnPlan {
         for i in direct.chain(extra.iter().map(|(_, i)| *i)) {
             uses[i] += 1;
         }
+        let index = |name: &str| spec.columns.iter().position(|c| c.name == name);
+        let labels = spec
+            .columns
+            .iter()
+            .map(|c| {
+                let listed = config.labels.get(c.name)?;
+                LabelReader::new(spec, c.name, listed)
+            })
+            .collect();
+        let flag = |name: &str| config.flags.get(name).and_then(|f| first_found(header, &f.names));
+        let flags = index("stage")
+            .map(|stage| (stage, flag("is_closed"), flag("is_won")))
+            .filter(|(_, closed, won)| closed.is_some() || won.is_some());
+        let salesforce_ids = match config.ids {
+            IdFormat::Plain => Vec::new(),
+            IdFormat::Salesforce => ["account_id", "deal_id", "contact_id", "referred_by"]
+                .into_iter()
+                .filter_map(index)
+                .collect(),
+        };
         Ok(Self {
+            spec,
             origins,
             shared: uses.into_iter().map(|n| n > 1).collect(),
             extra,
             filter,
             source_schema,
+            labels,
+            flags,
+            salesforce_ids,
+            first_of_several: index("account_id").filter(|_| config.first_of_several_accounts),
+            usage,
         })
+    }
+
+    /// The canonical columns the file gives (by a column or an expression).
+    pub fn present_columns(&self, spec: &TableSpec) -> Vec<String> {
+        spec.columns
+            .iter()
+            .zip(&self.origins)
+            .filter(|(_, o)| !matches!(o, Origin::Absent))
+            .map(|(c, _)| c.name.to_owned())
+            .collect()
+    }
+
+    /// What mapping the file met so far.
+    pub fn usage(&self) -> &MappingUsage {
+        &self.usage
     }
 
     /// Custom attribute columns kept from the file.
@@ -192,10 +307,10 @@ impl ColumnPlan {
     /// Maps a chunk of rows: for each, `None` if the filter excludes it, else its canonical texts
     /// followed by its custom attribute texts. Fields are moved out of `rows`, not copied.
     pub fn apply(
-        &self,
-        table: &str,
+        &mut self,
         rows: &mut [(u64, Vec<Option<String>>)],
     ) -> Result<Vec<Option<Vec<Option<String>>>>, IngestError> {
+        let table = self.spec.name;
         let mapping_error = |column: &str, reason: String| IngestError::Mapping {
             table: table.to_owned(),
             column: column.to_owned(),
@@ -245,10 +360,79 @@ impl ColumnPlan {
                     _ => None,
                 });
             }
+            let flags = self.flags.map(|(stage, closed, won)| {
+                let read = |i: Option<usize>| i.and_then(|i| fields[i].as_deref()).and_then(crm::flag);
+                (stage, stage_from_flags(read(closed), read(won)))
+            });
             texts.extend(self.extra.iter().map(|(_, i)| self.field(fields, *i)));
-            out.push(Some(texts));
+            out.push(self.read_crm(texts, flags));
         }
         Ok(out)
+    }
+
+    /// Applies the CRM's ways to one mapped row: several ids, id forms, labels and flags;
+    /// `None` when its label leaves it out.
+    fn read_crm(
+        &mut self,
+        mut texts: Vec<Option<String>>,
+        flags: Option<(usize, Option<&'static str>)>,
+    ) -> Option<Vec<Option<String>>> {
+        if let Some(i) = self.first_of_several
+            && let Some(text) = texts[i].take()
+        {
+            let (first, several) = crm::first_id(&text);
+            self.usage.several_accounts += u64::from(several);
+            texts[i] = first;
+        }
+        for &i in &self.salesforce_ids {
+            if let Some(long) = texts[i].as_deref().and_then(salesforce_id18) {
+                texts[i] = Some(long);
+                self.usage.ids_lengthened += 1;
+            }
+        }
+        let mut keep = true;
+        for (i, reader) in self.labels.iter().enumerate() {
+            let (Some(reader), Some(label)) = (reader, texts[i].take()) else {
+                continue;
+            };
+            let by_flags = flags.and_then(|(stage, read)| read.filter(|_| stage == i));
+            let (reading, how) = match by_flags {
+                Some(word) => (
+                    Reading::Value(word),
+                    format!("{word} (by the closed and won flags)"),
+                ),
+                None => {
+                    let reading = reader.read(&label);
+                    (reading, reading.describe())
+                }
+            };
+            count_label(&mut self.usage.labels, self.spec.columns[i].name, label, how);
+            match reading {
+                Reading::Value(word) => texts[i] = Some(word.to_owned()),
+                Reading::Empty => {}
+                Reading::LeaveOut => keep = false,
+            }
+        }
+        if !keep {
+            self.usage.left_out_by_label += 1;
+        }
+        keep.then_some(texts)
+    }
+}
+
+/// Counts one more row with `label` in `column`, read as `read_as`.
+fn count_label(uses: &mut Vec<LabelUse>, column: &str, label: String, read_as: String) {
+    match uses
+        .iter_mut()
+        .find(|u| u.column == column && u.label == label && u.read_as == read_as)
+    {
+        Some(used) => used.rows += 1,
+        None => uses.push(LabelUse {
+            column: column.to_owned(),
+            label,
+            read_as,
+            rows: 1,
+        }),
     }
 }
 
@@ -263,6 +447,47 @@ impl ColumnPlan {
     }
 }
 
+/// The index of the first of `names` that is a header column.
+fn first_found(header: &[String], names: &[String]) -> Option<usize> {
+    names.iter().find_map(|n| find_column(header, n))
+}
+
+/// A mapping that names columns the file lacks, with the closest header as a suggestion.
+fn not_in_file(
+    spec: &TableSpec,
+    path: &Path,
+    header: &[String],
+    column: &str,
+    names: &[String],
+) -> IngestError {
+    let wanted = names.first().cloned().unwrap_or_default();
+    let closest = header
+        .iter()
+        .map(|h| (strsim::jaro_winkler(&h.to_lowercase(), &wanted.to_lowercase()), h))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    IngestError::NotInFile {
+        path: path.to_owned(),
+        table: spec.name.to_owned(),
+        column: column.to_owned(),
+        source_column: names.join("` or `"),
+        found: format!(
+            "its columns are: {}{}",
+            listed(header),
+            closest.map_or_else(String::new, |(_, h)| format!("; did you mean `{h}`?"))
+        ),
+    }
+}
+
+/// Header names as a list for messages.
+fn listed(header: &[String]) -> String {
+    header
+        .iter()
+        .map(|h| format!("`{h}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The index of the header column called `name`: exact match first, then ignoring case.
 fn find_column(header: &[String], name: &str) -> Option<usize> {
     header
@@ -271,18 +496,11 @@ fn find_column(header: &[String], name: &str) -> Option<usize> {
         .or_else(|| header.iter().position(|h| h.eq_ignore_ascii_case(name.trim())))
 }
 
-fn missing_column(spec: &TableSpec, path: &std::path::Path, header: &[String], column: &str) -> IngestError {
+fn missing_column(spec: &TableSpec, path: &Path, header: &[String], column: &str) -> IngestError {
     let found = if header.len() == 1 {
         format!("one column `{}`", crate::source::shorten(&header[0]))
     } else {
-        format!(
-            "columns {}",
-            header
-                .iter()
-                .map(|h| format!("`{h}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!("columns {}", listed(header))
     };
     let hint = match header {
         [only] if only.contains(';') => {

@@ -147,7 +147,9 @@ impl<'a> RowValidator<'a> {
             reason,
         };
         let Some(text) = text else {
-            return if column.required {
+            return if let Some(blank) = column.blank {
+                Ok(Value::Text(blank.to_owned()))
+            } else if column.required {
                 Err(problem("", "required value is missing".to_owned()))
             } else {
                 Ok(Value::Null)

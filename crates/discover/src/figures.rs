@@ -13,8 +13,8 @@ pub struct Outcomes {
     pub profit: Vec<f64>,
     /// Revenue to date.
     pub revenue: Vec<f64>,
-    /// Acquisition cost.
-    pub cac: Vec<f64>,
+    /// Acquisition cost, when measured.
+    pub cac: Vec<Option<f64>>,
     /// Has churned.
     pub churned: Vec<bool>,
     /// Predicted lifetime value, when predicted.
@@ -37,12 +37,27 @@ impl Outcomes {
         self.mean(members, |o, i| f64::from(u8::from(o.churned[i])))
     }
 
-    /// Mean predicted lifetime value of `members`, when every one has one.
-    pub fn mean_ltv_predicted(&self, members: &[usize]) -> Option<f64> {
-        let values: Option<Vec<f64>> = members.iter().map(|&i| self.ltv_predicted[i]).collect();
+    /// Mean of a figure of `members`, when every one has it.
+    pub fn mean_of_all(values: &[Option<f64>], members: &[usize]) -> Option<f64> {
+        let values: Option<Vec<f64>> = members.iter().map(|&i| values[i]).collect();
         values
             .filter(|v| !v.is_empty())
             .map(|v| v.iter().sum::<f64>() / v.len() as f64)
+    }
+
+    /// Mean predicted lifetime value of `members`, when every one has one.
+    pub fn mean_ltv_predicted(&self, members: &[usize]) -> Option<f64> {
+        Self::mean_of_all(&self.ltv_predicted, members)
+    }
+
+    /// Mean acquisition cost of `members`, when it was measured.
+    pub fn mean_cac(&self, members: &[usize]) -> Option<f64> {
+        Self::mean_of_all(&self.cac, members)
+    }
+
+    /// Total acquisition cost of `members`, when it was measured.
+    fn total_cac(&self, members: impl Iterator<Item = usize>) -> Option<f64> {
+        members.map(|i| self.cac[i]).sum()
     }
 
     fn sum(values: &[f64], members: &[usize]) -> f64 {
@@ -59,8 +74,8 @@ pub struct SegmentFigures {
     pub mean_profit: f64,
     /// Mean predicted lifetime value, when every account has one.
     pub mean_ltv_predicted: Option<f64>,
-    /// Mean acquisition cost.
-    pub mean_cac: f64,
+    /// Mean acquisition cost, when measured.
+    pub mean_cac: Option<f64>,
     /// Share of its accounts that churned.
     pub churn_rate: f64,
     /// Win rate and sales cycle over the closed deals of every account meeting its conditions.
@@ -82,7 +97,7 @@ pub fn segment_figures(
         share_of_accounts: members.len() as f64 / outcomes.profit.len().max(1) as f64,
         mean_profit: outcomes.mean(members, |o, i| o.profit[i]).unwrap_or_default(),
         mean_ltv_predicted: outcomes.mean_ltv_predicted(members),
-        mean_cac: outcomes.mean(members, |o, i| o.cac[i]).unwrap_or_default(),
+        mean_cac: outcomes.mean_cac(members),
         churn_rate: outcomes.churn_rate(members).unwrap_or_default(),
         deals: deals.outcome_of(&deals.in_subgroup(s), true),
         pmf: pmf(pmf_inputs, members, threshold),
@@ -96,8 +111,8 @@ pub struct Counterfactual {
     pub profit: f64,
     /// The segment's total revenue.
     pub revenue: f64,
-    /// The segment's total acquisition cost.
-    pub cac: f64,
+    /// The segment's total acquisition cost, when measured.
+    pub cac: Option<f64>,
     /// Share of the segment's accounts that churned.
     pub churn_rate: f64,
     /// The base's total profit without the segment.
@@ -106,10 +121,10 @@ pub struct Counterfactual {
     pub revenue_per_account_without: f64,
     /// Revenue per account of the whole base.
     pub revenue_per_account_with: f64,
-    /// CAC per account of the base without the segment.
-    pub cac_per_account_without: f64,
-    /// CAC per account of the whole base.
-    pub cac_per_account_with: f64,
+    /// CAC per account of the base without the segment, when measured.
+    pub cac_per_account_without: Option<f64>,
+    /// CAC per account of the whole base, when measured.
+    pub cac_per_account_with: Option<f64>,
     /// Win rate and sales cycle of the closed deals of accounts outside the segment.
     pub deals_without: DealOutcome,
     /// Win rate and sales cycle of every closed deal.
@@ -124,7 +139,7 @@ pub fn counterfactuals(anti: &[Subgroup], outcomes: &Outcomes, deals: &Deals) ->
     let (profit_all, revenue_all, cac_all) = (
         total(&outcomes.profit),
         total(&outcomes.revenue),
-        total(&outcomes.cac),
+        outcomes.total_cac(0..outcomes.cac.len()),
     );
     let deals_with = deals.outcome();
     anti.iter()
@@ -134,7 +149,7 @@ pub fn counterfactuals(anti: &[Subgroup], outcomes: &Outcomes, deals: &Deals) ->
             let (profit, revenue, cac) = (
                 part(&outcomes.profit),
                 part(&outcomes.revenue),
-                part(&outcomes.cac),
+                outcomes.total_cac(s.members.iter().copied()),
             );
             Counterfactual {
                 profit,
@@ -144,8 +159,8 @@ pub fn counterfactuals(anti: &[Subgroup], outcomes: &Outcomes, deals: &Deals) ->
                 profit_without: profit_all - profit,
                 revenue_per_account_without: (revenue_all - revenue) / rest,
                 revenue_per_account_with: revenue_all / all.max(1.0),
-                cac_per_account_without: (cac_all - cac) / rest,
-                cac_per_account_with: cac_all / all.max(1.0),
+                cac_per_account_without: cac_all.zip(cac).map(|(all, cac)| (all - cac) / rest),
+                cac_per_account_with: cac_all.map(|c| c / all.max(1.0)),
                 deals_without: deals.outcome_of(&deals.in_subgroup(s), false),
                 deals_with,
             }
@@ -221,7 +236,7 @@ mod tests {
         Outcomes {
             profit: vec![100.0, -50.0, -30.0, 20.0],
             revenue: vec![400.0, 900.0, 100.0, 200.0],
-            cac: vec![10.0, 80.0, 40.0, 10.0],
+            cac: vec![Some(10.0), Some(80.0), Some(40.0), Some(10.0)],
             churned: vec![false, true, true, false],
             ltv_predicted: vec![Some(500.0), Some(10.0), None, Some(90.0)],
             ltv_historical: vec![110.0, 30.0, 10.0, 30.0],
@@ -240,13 +255,13 @@ mod tests {
             p_value: 0.01,
         };
         let c = counterfactuals(&[s], &outcomes(), &Deals::default()).remove(0);
-        assert_eq!((c.profit, c.revenue, c.cac), (-80.0, 1000.0, 120.0));
+        assert_eq!((c.profit, c.revenue, c.cac), (-80.0, 1000.0, Some(120.0)));
         assert_eq!(c.churn_rate, 1.0);
         assert_eq!(c.profit_without, 120.0);
         assert_eq!(c.revenue_per_account_without, 300.0);
         assert_eq!(c.revenue_per_account_with, 400.0);
-        assert_eq!(c.cac_per_account_without, 10.0);
-        assert_eq!(c.cac_per_account_with, 35.0);
+        assert_eq!(c.cac_per_account_without, Some(10.0));
+        assert_eq!(c.cac_per_account_with, Some(35.0));
         assert_eq!(c.deals_with.win_rate, None);
     }
 

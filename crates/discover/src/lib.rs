@@ -30,7 +30,7 @@ pub use ecosystem::{Contact, Ecosystem, Leverage, Role, Share, ecosystem};
 pub use figures::{
     CohortFigures, Counterfactual, Outcomes, SegmentFigures, counterfactuals, segment_figures,
 };
-pub use lift::{Lift, LiftSettings, conditions, lift, top_accounts, wilson_interval};
+pub use lift::{Lift, LiftSettings, conditions, lift, nothing_to_learn, top_accounts, wilson_interval};
 pub use pmf::{Pmf, PmfInputs, pmf};
 pub use run::{Base, Discovery, discover};
 pub use settings::{DiscoverSettings, Objective};

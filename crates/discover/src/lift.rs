@@ -117,17 +117,42 @@ pub fn lift(objective: &[f64], attributes: &[Attribute], settings: &LiftSettings
     found
 }
 
-/// Flags the first `share` of accounts by descending objective (at least one); ties keep the
-/// input order.
+/// Flags the top `share` of accounts by descending objective: those strictly above the
+/// objective of the first account past that share. Accounts tied at the cut are all out, so the
+/// top group never depends on the order of the input.
 pub fn top_accounts(objective: &[f64], share: f64) -> Vec<bool> {
-    let mut order: Vec<usize> = (0..objective.len()).collect();
-    order.sort_by(|&a, &b| objective[b].total_cmp(&objective[a]));
-    let count = ((share * objective.len() as f64).round() as usize).clamp(1, objective.len().max(1));
-    let mut top = vec![false; objective.len()];
-    for &i in order.iter().take(count) {
-        top[i] = true;
+    let n = objective.len();
+    let count = ((share * n as f64).round() as usize).clamp(1, n.max(1));
+    let mut sorted = objective.to_vec();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    match sorted.get(count) {
+        Some(&cut) => objective.iter().map(|v| *v > cut).collect(),
+        None => vec![true; n],
     }
-    top
+}
+
+/// Why nothing can be learnt of what sets the top accounts apart, if so: an objective with no
+/// spread, or fewer than `min_top` accounts strictly above the top-share cut.
+pub fn nothing_to_learn(objective: &[f64], share: f64, min_top: u64) -> Option<String> {
+    let first = *objective.first()?;
+    if objective.iter().all(|v| *v == first) {
+        return Some(format!(
+            "every customer has the same value ({first}): there is no spread to learn from"
+        ));
+    }
+    let top = top_accounts(objective, share).iter().filter(|t| **t).count() as u64;
+    (top < min_top).then(|| {
+        let lie = if top == 1 {
+            "customer lies"
+        } else {
+            "customers lie"
+        };
+        format!(
+            "only {top} {lie} strictly above the top-{:.0}% cut; at least {min_top} are needed to \
+             learn what sets them apart",
+            share * 100.0
+        )
+    })
 }
 
 /// Every condition on `attribute` with the accounts meeting it.

@@ -5,8 +5,8 @@ use crate::deals::{DealOutcome, Deals};
 use crate::figures::{CohortFigures, Counterfactual, Outcomes, SegmentFigures, cohort_figures};
 use crate::{
     Adopters, Attribute, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Subgroup,
-    SubgroupSettings, adopter_cohorts, counterfactuals, drift, ecosystem, lift, pmf, segment_figures,
-    subgroups, top_accounts,
+    SubgroupSettings, adopter_cohorts, counterfactuals, drift, ecosystem, lift, nothing_to_learn, pmf,
+    segment_figures, subgroups, top_accounts,
 };
 
 /// Attribute values a cohort must have on this many accounts to be named as its drift.
@@ -60,6 +60,9 @@ pub struct Discovery {
     pub ecosystem: Ecosystem,
     /// Win rate and sales cycle of every closed deal.
     pub deals: DealOutcome,
+    /// Why no lift, segment or signal could be learnt, when none could (no spread in the
+    /// objective, or too few accounts above the top cut).
+    pub nothing_to_learn: Option<String>,
 }
 
 /// Runs every discovery on `base`; `referral_threshold` is the PMF gate's bar.
@@ -69,9 +72,14 @@ pub fn discover(base: &Base, referral_threshold: f64) -> Discovery {
     let values = &base.objective;
     let everyone: Vec<usize> = (0..values.len()).collect();
     let top = top_accounts(values, lift_settings.top_share);
-    let found = subgroups(values, &base.attributes, &subgroup_settings);
+    let nothing_to_learn = nothing_to_learn(values, lift_settings.top_share, lift_settings.min_support);
+    let learn = |objective: &[f64]| match nothing_to_learn {
+        Some(_) => Vec::new(),
+        None => subgroups(objective, &base.attributes, &subgroup_settings),
+    };
+    let found = learn(values);
     let losses: Vec<f64> = values.iter().map(|v| -v).collect();
-    let anti = subgroups(&losses, &base.attributes, &subgroup_settings);
+    let anti = learn(&losses);
     let cohorts = adopter_cohorts(&base.acquired);
     let drift = drift(&base.attributes, &cohorts, DRIFT_MIN_SUPPORT, DRIFT_LIMIT);
     let segment = |s: &Subgroup| {
@@ -84,7 +92,10 @@ pub fn discover(base: &Base, referral_threshold: f64) -> Discovery {
         )
     };
     Discovery {
-        lifts: lift(values, &base.attributes, &lift_settings),
+        lifts: match nothing_to_learn {
+            Some(_) => Vec::new(),
+            None => lift(values, &base.attributes, &lift_settings),
+        },
         segments: found.iter().map(segment).collect(),
         subgroups: found,
         counterfactuals: counterfactuals(&anti, &base.outcomes, &base.deals),
@@ -95,6 +106,7 @@ pub fn discover(base: &Base, referral_threshold: f64) -> Discovery {
         pmf: pmf(&base.pmf_inputs, &everyone, referral_threshold),
         ecosystem: ecosystem(&base.contacts, &top, values, ECOSYSTEM_LIMIT),
         deals: base.deals.outcome(),
+        nothing_to_learn,
     }
 }
 

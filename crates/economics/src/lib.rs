@@ -10,6 +10,7 @@
 //! The relational work runs as SQL in the engine ([`sql`]); this crate turns its rows into typed
 //! records and the headline [`Summary`].
 
+mod inputs;
 mod lifetime;
 mod repeat;
 mod settings;
@@ -25,6 +26,7 @@ use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::arrow::temporal_conversions::date32_to_datetime;
 use northstar_engine::{Engine, EngineError};
 
+pub use inputs::{Inputs, NotMeasured, RevenueFrom, RevenueSource};
 pub use lifetime::{
     LifetimeMethod, LifetimeModel, PurchaseForecast, RetentionForecast, StepSeconds, forecast_purchases,
     forecast_retention, has_renewals, predict_lifetime_value,
@@ -61,15 +63,15 @@ pub struct AccountEconomics {
     pub account_id: String,
     /// Sum of transaction amounts.
     pub revenue: f64,
-    /// Sum of transaction costs.
-    pub direct_cost: f64,
+    /// Sum of transaction costs; `None` when no cost is known (then gross margin is revenue).
+    pub direct_cost: Option<f64>,
     /// Revenue − direct cost.
     pub gross_margin: f64,
-    /// Activity-based cost to serve.
-    pub cost_to_serve: f64,
-    /// Acquisition cost.
-    pub cac: f64,
-    /// Gross margin − cost to serve − CAC.
+    /// Activity-based cost to serve; `None` without an activities table.
+    pub cost_to_serve: Option<f64>,
+    /// Acquisition cost; `None` without an acquisition table.
+    pub cac: Option<f64>,
+    /// Gross margin − cost to serve − CAC, of the figures measured.
     pub profit: f64,
     /// 1 for the most profitable account.
     pub profit_rank: u64,
@@ -120,21 +122,30 @@ pub struct Economics {
     pub summary: Summary,
 }
 
-/// Computes the economics from the contract tables registered in `engine`. `as_of` (days since
+/// Computes the economics from the contract tables registered in `engine`, of which `inputs`
+/// says what was given (a figure whose table is absent is not measured). `as_of` (days since
 /// 1970-01-01) is the date tenure runs to for accounts that have not churned; by default the
 /// last date in the data. Win rate and sales cycle are the caller's to fill (`summary.deals`),
 /// from the one definition of them in discover.
-pub fn compute(engine: &Engine, as_of: Option<i32>) -> Result<Economics> {
+pub fn compute(engine: &Engine, as_of: Option<i32>, inputs: Inputs) -> Result<Economics> {
     let as_of = match as_of {
         Some(day) => Some(day),
         None => first_day(&engine.query(sql::AS_OF)?)?,
     };
     let as_of_text = as_of.map(iso_date).transpose()?;
     let literal = as_of.map_or("CAST(NULL AS INT)".to_owned(), |d| d.to_string());
-    let accounts = read_accounts(&engine.query(&sql::accounts(&literal))?)?;
+    let accounts = read_accounts(&engine.query(&sql::accounts(&literal))?, inputs)?;
     let cost_lines = read_cost_lines(&engine.query(&sql::cost_to_serve())?)?;
     let unallocated = single_f64(&engine.query(sql::UNALLOCATED_SPEND)?)?;
-    let summary = Summary::new(&accounts, as_of_text, unallocated, DealFigures::default());
+    let mut summary = Summary::new(&accounts, as_of_text, unallocated, DealFigures::default());
+    summary.cost_to_serve = summary.cost_to_serve.filter(|_| inputs.activities);
+    summary.cac = summary.cac.filter(|_| inputs.acquisition);
+    summary.not_measured = inputs.not_measured();
+    summary.profit_is = inputs.profit_is();
+    summary.revenue_from = match inputs.revenue {
+        RevenueSource::WonDeals => won_deals(&engine.query(sql::WON_DEALS_COUNTS)?)?,
+        source => RevenueFrom::plain(source),
+    };
     Ok(Economics {
         accounts,
         cost_lines,
@@ -202,7 +213,31 @@ fn option(values: &Float64Array, row: usize) -> Option<f64> {
     (!values.is_null(row)).then(|| values.value(row))
 }
 
-fn read_accounts(batches: &[RecordBatch]) -> Result<Vec<AccountEconomics>> {
+/// How the won deals became revenue.
+fn won_deals(batches: &[RecordBatch]) -> Result<RevenueFrom> {
+    let count = |i: usize| -> Result<Option<u64>> {
+        let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else {
+            return Ok(Some(0));
+        };
+        let values = column::<Int64Array>(batch, i)?;
+        Ok(Some(if values.is_null(0) {
+            0
+        } else {
+            values.value(0).max(0) as u64
+        }))
+    };
+    let unattributed = batches.iter().find(|b| b.num_rows() > 0);
+    let unattributed = unattributed.map_or(Ok(0.0), |b| column::<Float64Array>(b, 2).map(|c| c.value(0)))?;
+    Ok(RevenueFrom {
+        source: RevenueSource::WonDeals,
+        won_deals: count(0)?,
+        won_deals_without_account: count(1)?,
+        unattributed_revenue: Some(round_cents(unattributed)),
+        won_deals_without_amount_or_date: count(3)?,
+    })
+}
+
+fn read_accounts(batches: &[RecordBatch], inputs: Inputs) -> Result<Vec<AccountEconomics>> {
     let mut out = Vec::new();
     let total: f64 = batches
         .iter()
@@ -224,10 +259,10 @@ fn read_accounts(batches: &[RecordBatch]) -> Result<Vec<AccountEconomics>> {
             out.push(AccountEconomics {
                 account_id: id.value(row).to_owned(),
                 revenue: revenue.value(row),
-                direct_cost: direct_cost.value(row),
+                direct_cost: inputs.direct_cost.then(|| direct_cost.value(row)),
                 gross_margin: round_cents(gross_margin.value(row)),
-                cost_to_serve: cost_to_serve.value(row),
-                cac: cac.value(row),
+                cost_to_serve: inputs.activities.then(|| cost_to_serve.value(row)),
+                cac: inputs.acquisition.then(|| cac.value(row)),
                 profit: round_cents(profit.value(row)),
                 profit_rank: rank.value(row),
                 cumulative_profit_share: if total == 0.0 {
@@ -241,7 +276,7 @@ fn read_accounts(batches: &[RecordBatch]) -> Result<Vec<AccountEconomics>> {
                 ltv_historical: round_cents(ltv.value(row)),
                 ltv_predicted: None,
                 p_alive: None,
-                payback_months: option(payback, row),
+                payback_months: option(payback, row).filter(|_| inputs.acquisition),
                 orders: orders.value(row).max(0) as u64,
             });
         }

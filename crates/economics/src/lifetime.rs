@@ -128,7 +128,7 @@ pub fn forecast_retention(accounts: &[AccountEconomics], horizon: &Horizon) -> R
         .iter()
         .map(|a| match (tenure(a), a.tenure_months) {
             (Some(Tenure::Active(months)), Some(exact)) if exact > 0.0 => {
-                let monthly_profit = (a.gross_margin - a.cost_to_serve) / exact.max(1.0);
+                let monthly_profit = a.ltv_historical / exact.max(1.0);
                 let further = model.discounted_periods(months, horizon.months, discount);
                 (model.retention(months + 1), monthly_profit * further)
             }
@@ -334,12 +334,7 @@ fn purchase_futures(
     let ratios: HashMap<&str, f64> = accounts
         .iter()
         .filter(|a| a.revenue > 0.0)
-        .map(|a| {
-            (
-                a.account_id.as_str(),
-                (a.gross_margin - a.cost_to_serve) / a.revenue,
-            )
-        })
+        .map(|a| (a.account_id.as_str(), a.ltv_historical / a.revenue))
         .collect();
     let futures = forecast
         .summary

@@ -15,6 +15,25 @@ SELECT CAST(max(d) AS INT) AS as_of FROM (
     UNION ALL SELECT max(churned_at) FROM accounts
 )";
 
+/// Won deals as revenue events, for a build without a transactions table: each won amount on
+/// its close date, of the kind the CRM's business type gave.
+pub const WON_DEALS_AS_TRANSACTIONS: &str = "
+SELECT account_id, closed AS date, amount, CAST(NULL AS DOUBLE) AS cost, kind,
+       CAST(NULL AS VARCHAR) AS product
+FROM deals
+WHERE stage = 'won' AND account_id IS NOT NULL AND amount IS NOT NULL AND closed IS NOT NULL";
+
+/// What became of the won deals when they are the revenue: counted, without an account (and
+/// their amount), without an amount or a close date.
+pub const WON_DEALS_COUNTS: &str = "
+SELECT CAST(sum(CASE WHEN account_id IS NOT NULL AND amount IS NOT NULL AND closed IS NOT NULL
+                     THEN 1 ELSE 0 END) AS BIGINT) AS counted,
+       CAST(sum(CASE WHEN account_id IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS without_account,
+       CAST(COALESCE(sum(CASE WHEN account_id IS NULL THEN amount END), 0) AS DOUBLE) AS unattributed,
+       CAST(sum(CASE WHEN account_id IS NOT NULL AND (amount IS NULL OR closed IS NULL)
+                     THEN 1 ELSE 0 END) AS BIGINT) AS undated
+FROM deals WHERE stage = 'won'";
+
 /// Rate per activity: the unit cost, or the cost pool over the activity's total quantity.
 const RATES: &str = "
 rates AS (

@@ -1,6 +1,6 @@
 //! The headline figures: how concentrated profit is, and who destroys it.
 
-use crate::{AccountEconomics, round_cents};
+use crate::{AccountEconomics, NotMeasured, RevenueFrom, RevenueSource, round_cents};
 
 /// Headline figures of the economics stage.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -13,12 +13,18 @@ pub struct Summary {
     pub revenue: f64,
     /// Total gross margin.
     pub gross_margin: f64,
-    /// Total cost to serve.
-    pub cost_to_serve: f64,
-    /// Total acquisition cost.
-    pub cac: f64,
+    /// Total cost to serve, when measured.
+    pub cost_to_serve: Option<f64>,
+    /// Total acquisition cost, when measured.
+    pub cac: Option<f64>,
     /// Total profit.
     pub profit: f64,
+    /// What profit is, given what was measured.
+    pub profit_is: &'static str,
+    /// Where revenue came from.
+    pub revenue_from: RevenueFrom,
+    /// Figures that could not be measured, and the table that would add each.
+    pub not_measured: Vec<NotMeasured>,
     /// How many accounts, from the most profitable down, it takes to make 80% of total profit.
     pub accounts_for_80pct_profit: u64,
     /// That count as a share of all accounts.
@@ -78,6 +84,15 @@ pub struct DealFigures {
     pub median_sales_cycle_days: Option<f64>,
 }
 
+/// The total of a figure over `accounts`, `None` when it was not measured.
+fn measured(accounts: &[AccountEconomics], figure: fn(&AccountEconomics) -> Option<f64>) -> Option<f64> {
+    let mut values = accounts.iter().map(figure).peekable();
+    if values.peek().is_some_and(Option::is_none) {
+        return None;
+    }
+    Some(round_cents(values.flatten().sum()))
+}
+
 impl Summary {
     /// The headline figures of `accounts`, which are in profit-rank order.
     pub fn new(
@@ -111,9 +126,12 @@ impl Summary {
             accounts: n,
             revenue: total(|a| a.revenue),
             gross_margin: total(|a| a.gross_margin),
-            cost_to_serve: total(|a| a.cost_to_serve),
-            cac: total(|a| a.cac),
+            cost_to_serve: measured(accounts, |a| a.cost_to_serve),
+            cac: measured(accounts, |a| a.cac),
             profit,
+            profit_is: crate::Inputs::ALL.profit_is(),
+            revenue_from: RevenueFrom::plain(RevenueSource::Transactions),
+            not_measured: Vec::new(),
             accounts_for_80pct_profit: for_80,
             share_of_accounts_for_80pct_profit: share(for_80),
             whale_peak: WhalePeak {

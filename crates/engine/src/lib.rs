@@ -181,6 +181,19 @@ impl Engine {
         Ok(())
     }
 
+    /// Makes the query `sql` queryable as `name`, replacing any table of that name; the query
+    /// runs each time the view is read.
+    pub fn register_view(&self, name: &str, sql: &str) -> Result<()> {
+        self.runtime.block_on(async {
+            let frame = self.ctx.sql(sql).await.map_err(|source| EngineError::Plan {
+                sql: sql.to_owned(),
+                source,
+            })?;
+            self.ctx.register_table(name, frame.into_view())?;
+            Ok(())
+        })
+    }
+
     /// Runs one SQL statement and returns all its rows.
     pub fn query(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         self.runtime.block_on(async {

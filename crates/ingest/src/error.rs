@@ -43,19 +43,8 @@ pub enum IngestError {
         hint: String,
     },
     /// A mapping names a column the file does not have.
-    #[error("table `{table}`, column `{column}`: column `{source_column}` is not in `{path}`; {found}")]
-    NotInFile {
-        /// The file concerned.
-        path: PathBuf,
-        /// The table being read.
-        table: String,
-        /// The canonical column being mapped.
-        column: String,
-        /// The column the mapping names.
-        source_column: String,
-        /// The file's columns, listed, and the closest one when one is close.
-        found: String,
-    },
+    #[error("{0}")]
+    NotInFile(Box<NotInFile>),
     /// The data folder or configuration names no usable file for a table, or more than one.
     #[error("{0}")]
     Layout(String),
@@ -104,4 +93,20 @@ impl IngestError {
         matches!(self, IngestError::Stage { reason, .. }
             if reason.contains("os error 28") || reason.contains("os error 122"))
     }
+}
+
+/// A mapping that names a column the file does not have.
+#[derive(Debug, thiserror::Error)]
+#[error("table `{table}`, column `{column}`: column `{source_column}` is not in `{path}`; {found}")]
+pub struct NotInFile {
+    /// The file concerned.
+    pub path: PathBuf,
+    /// The table being read.
+    pub table: String,
+    /// The canonical column being mapped.
+    pub column: String,
+    /// The column the mapping names.
+    pub source_column: String,
+    /// The file's columns, listed, and the closest one when one is close.
+    pub found: String,
 }

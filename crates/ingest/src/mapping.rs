@@ -16,7 +16,7 @@ use std::path::Path;
 use crate::config::{IdFormat, TableConfig};
 use crate::contract::TableSpec;
 use crate::crm::{self, LabelReader, Reading, salesforce_id18, stage_from_flags};
-use crate::error::IngestError;
+use crate::error::{IngestError, NotInFile};
 
 /// Where one canonical column's value comes from.
 enum Origin {
@@ -147,8 +147,16 @@ impl ColumnPlan {
             if source.from_preset || first_found(header, &source.names).is_some() {
                 continue;
             }
+            // Read as text, an expression may fail on types the file's values will settle; it
+            // is no expression when it does not parse or names no column of the file.
+            let names_no_column = |sql: &str| {
+                engine.compile_expr(text_schema.clone(), sql).is_err_and(|e| {
+                    let e = e.to_string();
+                    e.contains("ParserError") || e.contains("No field named")
+                })
+            };
             match source.names.as_slice() {
-                [sql] if engine.compile_expr(text_schema.clone(), sql).is_ok() => expressions = true,
+                [sql] if !names_no_column(sql) => expressions = true,
                 names => return Err(not_in_file(spec, path, header, column, names)),
             }
         }
@@ -392,9 +400,8 @@ impl ColumnPlan {
         }
         let mut keep = true;
         for (i, reader) in self.labels.iter().enumerate() {
-            let (Some(reader), Some(label)) = (reader, texts[i].take()) else {
-                continue;
-            };
+            let Some(reader) = reader else { continue };
+            let Some(label) = texts[i].take() else { continue };
             let by_flags = flags.and_then(|(stage, read)| read.filter(|_| stage == i));
             let (reading, how) = match by_flags {
                 Some(word) => (
@@ -466,7 +473,7 @@ fn not_in_file(
         .map(|h| (strsim::jaro_winkler(&h.to_lowercase(), &wanted.to_lowercase()), h))
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0));
-    IngestError::NotInFile {
+    IngestError::NotInFile(Box::new(NotInFile {
         path: path.to_owned(),
         table: spec.name.to_owned(),
         column: column.to_owned(),
@@ -476,7 +483,7 @@ fn not_in_file(
             listed(header),
             closest.map_or_else(String::new, |(_, h)| format!("; did you mean `{h}`?"))
         ),
-    }
+    }))
 }
 
 /// Header names as a list for messages.

@@ -41,7 +41,7 @@ proptest! {
         let engine = Engine::new(1).unwrap();
         if let Ok(ingested) = ingest(dir.path(), &Config::default(), stage.path(), &engine, &NoProgress) {
             let tx = ingested.table("transactions").unwrap();
-            prop_assert_eq!(tx.rows_read, tx.rows_accepted + tx.rows_rejected + tx.rows_excluded);
+            prop_assert_eq!(tx.rows_read, tx.rows_accepted + tx.rows_rejected + tx.rows_excluded + tx.footer_lines);
             let rejected_lines: std::collections::BTreeSet<u64> =
                 ingested.rejects.iter().filter(|r| r.table == "transactions").map(|r| r.line).collect();
             prop_assert_eq!(rejected_lines.len() as u64, tx.rows_rejected);

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use northstar_discover::{DealOutcome, Deals};
-use northstar_economics::DealFigures;
+use northstar_economics::{DealFigures, Inputs, RevenueSource};
 use northstar_ingest::Ingested;
 use northstar_output::BuildFolder;
 
@@ -33,7 +33,11 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
         read_tables(&request.data, &settings, &request.options, &request.out, observer)
     })?;
     let mut economics = clock.time(Step::Economics, || {
-        Ok(northstar_economics::compute(&engine, as_of)?)
+        Ok(northstar_economics::compute(
+            &engine,
+            as_of,
+            economics_inputs(&ingested),
+        )?)
     })?;
     clock.time(Step::LifetimeValue, || {
         Ok(settings.clv.apply(&engine, &mut economics)?)
@@ -86,7 +90,29 @@ fn read_tables(
         return Err(error);
     }
     session.ingested.register(&session.engine)?;
+    if economics_inputs(&session.ingested).revenue == RevenueSource::WonDeals {
+        session.engine.register_view(
+            "transactions",
+            northstar_economics::sql::WON_DEALS_AS_TRANSACTIONS,
+        )?;
+    }
     Ok(session)
+}
+
+/// What the economics can be measured from: revenue from transactions, else from won deals;
+/// direct cost, cost to serve and CAC only where their table (or column) was given.
+fn economics_inputs(ingested: &Ingested) -> Inputs {
+    let transactions = ingested.table("transactions").filter(|t| t.file.is_some());
+    Inputs {
+        revenue: match (transactions, ingested.table("deals")) {
+            (Some(_), _) => RevenueSource::Transactions,
+            (None, Some(_)) => RevenueSource::WonDeals,
+            (None, None) => RevenueSource::Nothing,
+        },
+        direct_cost: transactions.is_some_and(|t| t.columns.iter().any(|c| c == "cost")),
+        activities: ingested.table("activities").is_some(),
+        acquisition: ingested.table("acquisition").is_some(),
+    }
 }
 
 /// Fails when a table's rejected rows exceed `max_percent` of its rows; `rejects` is where they
@@ -102,7 +128,7 @@ pub fn check_reject_limit(ingested: &Ingested, max_percent: f64, rejects: Option
                 "`{}`: {} of {} rows rejected ({:.1}%)",
                 t.table,
                 group(t.rows_rejected),
-                group(t.rows_read - t.rows_excluded),
+                group(t.rows_read - t.rows_excluded - t.footer_lines),
                 t.reject_share() * 100.0
             )
         })

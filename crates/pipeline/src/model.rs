@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use northstar_discover::{Base, Discovery, LiftSettings, SubgroupSettings};
 use northstar_economics::Economics;
-use northstar_ingest::Ingested;
 use northstar_ingest::source::Format;
+use northstar_ingest::{Ingested, MappingUsage};
 use northstar_profile::{Drafted, MarketSettings};
 use serde::Serialize;
 
@@ -108,8 +108,17 @@ pub struct InputRecord {
     pub rows_accepted: u64,
     /// Rows rejected.
     pub rows_rejected: u64,
-    /// Rows left out by `where`.
+    /// Rows left out by `where` or by their CRM label.
     pub rows_excluded: u64,
+    /// Lines of a report footer, counted in `rows_read`: read = accepted + rejected +
+    /// excluded + footer.
+    pub footer_lines: u64,
+    /// Rows above the header (a report's title).
+    pub title_rows: u64,
+    /// The preset the mapping started from.
+    pub preset: Option<String>,
+    /// Preset headers not in the file, CRM labels and how each was read, several associated ids.
+    pub mapping: MappingUsage,
     /// Extra columns kept as custom attributes.
     pub custom_attributes: Vec<String>,
     /// What was done instead of reading a file, if anything.
@@ -141,6 +150,10 @@ impl RunRecord {
                 rows_accepted: t.rows_accepted,
                 rows_rejected: t.rows_rejected,
                 rows_excluded: t.rows_excluded,
+                footer_lines: t.footer_lines,
+                title_rows: t.title_rows,
+                preset: t.preset.clone(),
+                mapping: t.mapping.clone(),
                 custom_attributes: t.extra_columns.clone(),
                 note: t.note.clone(),
             })

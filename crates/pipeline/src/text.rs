@@ -25,8 +25,37 @@ pub fn ingest_summary(ingested: &Ingested) -> String {
             (None, Some(note)) => format!("{:<15} {note}", t.table),
             (None, None) => format!("{:<15} {} rows", t.table, group(t.rows_accepted)),
         };
-        if t.rows_excluded > 0 {
-            line.push_str(&format!(", {} left out by `where`", group(t.rows_excluded)));
+        let by_where = t.rows_excluded - t.mapping.left_out_by_label;
+        if by_where > 0 {
+            line.push_str(&format!(", {} left out by `where`", group(by_where)));
+        }
+        if t.mapping.left_out_by_label > 0 {
+            line.push_str(&format!(
+                ", {} left out as neither customer nor prospect",
+                group(t.mapping.left_out_by_label)
+            ));
+        }
+        if t.footer_lines > 0 {
+            let report = t.preset.as_deref().map(preset_name).unwrap_or("a report");
+            line.push_str(&format!(
+                "; {} footer lines of {report} export left out",
+                group(t.footer_lines)
+            ));
+        }
+        if t.title_rows > 0 {
+            line.push_str(&format!("; {} title rows above the header", group(t.title_rows)));
+        }
+        if t.mapping.several_accounts > 0 {
+            line.push_str(&format!(
+                "; {} rows named several companies (the first, the primary, was taken)",
+                group(t.mapping.several_accounts)
+            ));
+        }
+        if !t.mapping.not_in_file.is_empty() {
+            line.push_str(&format!(
+                "; not in the file: {}",
+                t.mapping.not_in_file.join(", ")
+            ));
         }
         text.push_str(&line);
         text.push('\n');
@@ -43,6 +72,15 @@ pub fn ingest_summary(ingested: &Ingested) -> String {
         ));
     }
     text
+}
+
+/// How a preset's report is named in sentences.
+fn preset_name(preset: &str) -> &'static str {
+    match preset {
+        "salesforce" => "a Salesforce report",
+        "hubspot" => "a HubSpot",
+        _ => "a report",
+    }
 }
 
 fn percent(x: f64) -> String {
@@ -102,6 +140,7 @@ fn icp_headline(icp: &northstar_profile::Icp) -> String {
 /// The headline figures of a build, for the terminal.
 pub fn headline(build: &Build) -> String {
     let s = &build.economics.summary;
+    let not_measured = |x: Option<f64>| x.map_or_else(|| "not measured".to_owned(), money);
     let mut text = format!(
         "{} customer accounts{}: revenue {}, gross margin {}, cost to serve {}, CAC {}, profit {}\n",
         group(s.accounts),
@@ -111,10 +150,25 @@ pub fn headline(build: &Build) -> String {
             .unwrap_or_default(),
         money(s.revenue),
         money(s.gross_margin),
-        money(s.cost_to_serve),
-        money(s.cac),
+        not_measured(s.cost_to_serve),
+        not_measured(s.cac),
         money(s.profit),
     );
+    if s.revenue_from.source != northstar_economics::RevenueSource::Transactions {
+        text.push_str(&format!("  {}\n", s.revenue_from.describe()));
+    }
+    if !s.not_measured.is_empty() {
+        let missing: Vec<String> = s
+            .not_measured
+            .iter()
+            .map(|m| format!("{} (needs {})", m.figure, m.needs))
+            .collect();
+        text.push_str(&format!(
+            "  not measured: {}; {}\n",
+            missing.join(", "),
+            s.profit_is
+        ));
+    }
     if s.profit > 0.0 {
         text.push_str(&format!(
             "  {} of accounts ({}) make 80% of profit\n",
@@ -175,6 +229,12 @@ pub fn headline(build: &Build) -> String {
             )
         })
         .collect();
+    if let Some(reason) = &build.discovery.nothing_to_learn {
+        text.push_str(&format!(
+            "  nothing to learn from {}: {reason}; no lift, segment or signal is drawn\n",
+            build.settings.discover.objective.name()
+        ));
+    }
     if !standouts.is_empty() {
         text.push_str(&format!(
             "  over-represented among the top 20% by {}: {}\n",

@@ -59,6 +59,8 @@ pub struct Evidence<'a> {
     pub pmf: &'a Pmf,
     /// The buying ecosystem behind the top accounts.
     pub ecosystem: &'a Ecosystem,
+    /// Why nothing can be learnt from the objective, when nothing can.
+    pub nothing_to_learn: Option<&'a str>,
 }
 
 /// A drafted ICP and what it says of each customer it was drawn from.
@@ -83,6 +85,7 @@ pub fn profile(objective_name: &str, base: &Base, found: &Discovery, settings: &
         counterfactuals: &found.counterfactuals,
         pmf: &found.pmf,
         ecosystem: &found.ecosystem,
+        nothing_to_learn: found.nothing_to_learn.as_deref(),
     };
     let mut drafted = draft(&evidence, settings);
     let (inside, outside): (Vec<usize>, Vec<usize>) =
@@ -114,7 +117,13 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
     } = *evidence;
     let n = objective.len();
     let small = n < SMALL_BASE;
-    let drawn = if small {
+    // With nothing to learn, no rule is drawn and no attribute earns points.
+    let attributes = if evidence.nothing_to_learn.is_some() {
+        &[]
+    } else {
+        attributes
+    };
+    let drawn = if small || evidence.nothing_to_learn.is_some() {
         market::Drawn {
             filters: Vec::new(),
             excluded: Vec::new(),
@@ -304,6 +313,13 @@ fn trade_off(icp: &Icp, objective_name: &str) -> String {
 /// What the data cannot support, in plain words.
 fn caveats(icp: &Icp, evidence: &Evidence<'_>, small: bool) -> Vec<String> {
     let mut out = Vec::new();
+    if let Some(reason) = evidence.nothing_to_learn {
+        out.push(format!(
+            "Nothing to learn from {}: {reason}. No lift, segment, market rule or signal is drawn, \
+             and every customer scores the base.",
+            evidence.objective_name
+        ));
+    }
     if small {
         out.push(format!(
             "Only {} customers (fewer than {SMALL_BASE}): no hard market rule is drawn (every account is in the \
@@ -313,11 +329,17 @@ fn caveats(icp: &Icp, evidence: &Evidence<'_>, small: bool) -> Vec<String> {
             icp.customers,
             signals::PRIOR_ACCOUNTS
         ));
-    } else if icp.filters.is_empty() && icp.anti_icp.iter().all(|a| !a.excluded_from_sam) {
+    } else if evidence.nothing_to_learn.is_none()
+        && icp.filters.is_empty()
+        && icp.anti_icp.iter().all(|a| !a.excluded_from_sam)
+    {
         out.push(
             "No hard market rule passed the evidence bar: the SAM is every customer, and the signals alone rank them."
                 .to_owned(),
         );
+    }
+    if evidence.nothing_to_learn.is_some() {
+        return out;
     }
     if evidence.subgroups.is_empty() {
         out.push(format!(

@@ -45,7 +45,7 @@ pub fn measure(base: &Base, members: &[usize], deals: DealOutcome, referral_thre
         win_rate: deals.win_rate,
         sales_cycle_days: deals.median_sales_cycle_days,
         churn_rate: o.churn_rate(members),
-        mean_cac: o.mean(members, |o, i| o.cac[i]),
+        mean_cac: o.mean_cac(members),
         payback_months: median(members.iter().filter_map(|&i| o.payback_months[i]).collect()),
         repeat_rate: share(&base.pmf_inputs.repeat),
         mean_ltv: o.mean(members, |o, i| o.ltv_predicted[i].unwrap_or(o.ltv_historical[i])),

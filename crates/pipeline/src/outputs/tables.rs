@@ -73,10 +73,10 @@ pub fn write_accounts(out: &mut dyn Write, build: &Build) -> io::Result<()> {
             [
                 a.account_id.clone(),
                 money(a.revenue),
-                money(a.direct_cost),
+                optional(a.direct_cost, money),
                 money(a.gross_margin),
-                money(a.cost_to_serve),
-                money(a.cac),
+                optional(a.cost_to_serve, money),
+                optional(a.cac, money),
                 money(a.profit),
                 a.profit_rank.to_string(),
                 ratio(a.cumulative_profit_share),

@@ -127,7 +127,10 @@ fn every_economics_column_matches_the_hand_computation() {
     let s = &built.economics.summary;
     assert_eq!(s.as_of.as_deref(), Some("2023-12-31"));
     assert_eq!((s.accounts, s.revenue, s.gross_margin), (4, 10500.0, 6820.0));
-    assert_eq!((s.cost_to_serve, s.cac, s.profit), (1900.0, 1560.0, 3360.0));
+    assert_eq!(
+        (s.cost_to_serve, s.cac, s.profit),
+        (Some(1900.0), Some(1560.0), 3360.0)
+    );
     assert_eq!(s.accounts_for_80pct_profit, 2, "2100 < 0.8 × 3360 = 2688 ≤ 3270");
     assert_eq!(s.share_of_accounts_for_80pct_profit, 0.5);
     assert!((s.whale_peak.share_of_profit - 3740.0 / 3360.0).abs() < 1e-12);

@@ -151,7 +151,7 @@ fn profile(world: &World) -> Drafted {
         outcomes: Outcomes {
             profit: world.objective.clone(),
             revenue: vec![0.0; n],
-            cac: vec![0.0; n],
+            cac: vec![Some(0.0); n],
             churned: vec![false; n],
             ltv_predicted: vec![None; n],
             ltv_historical: vec![0.0; n],

@@ -233,6 +233,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn accounts_tied_at_the_cut_are_all_out_whatever_their_order() {
+        // The top fifth of ten is two; the second and third best tie at 5, so neither is in.
+        let objective = [9.0, 5.0, 5.0, 5.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0];
+        let top = top_accounts(&objective, 0.2);
+        assert_eq!(top.iter().filter(|t| **t).count(), 1);
+        let mut reversed = objective;
+        reversed.reverse();
+        assert_eq!(top_accounts(&reversed, 0.2).iter().filter(|t| **t).count(), 1);
+        assert_eq!(
+            nothing_to_learn(&objective, 0.2, 20).as_deref(),
+            Some(
+                "only 1 customer lies strictly above the top-20% cut; at least 20 are needed to \
+                 learn what sets them apart"
+            )
+        );
+        let flat = nothing_to_learn(&[0.0; 500], 0.2, 20).expect("no spread");
+        assert!(
+            flat.starts_with("every customer has the same value (0)"),
+            "{flat}"
+        );
+        let spread: Vec<f64> = (0..500).map(f64::from).collect();
+        assert_eq!(nothing_to_learn(&spread, 0.2, 20), None);
+    }
+
+    #[test]
     fn wilson_intervals_match_newcombe_1998() {
         // Newcombe (1998), Statistics in Medicine 17:857, table I, method 3 (score interval).
         for (k, n, low, high) in [

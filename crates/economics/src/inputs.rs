@@ -122,12 +122,15 @@ impl RevenueFrom {
                 if let (Some(n), Some(amount)) = (self.won_deals_without_account, self.unattributed_revenue)
                     && n > 0
                 {
+                    let deals = if n == 1 { "deal" } else { "deals" };
                     text.push_str(&format!(
-                        "; {n} won deals with no company ({amount:.2}) are unattributed"
+                        "; {n} won {deals} with no company ({amount:.2}) unattributed"
                     ));
                 }
                 if let Some(n) = self.won_deals_without_amount_or_date.filter(|n| *n > 0) {
-                    text.push_str(&format!("; {n} won deals lack an amount or a close date"));
+                    text.push_str(&format!(
+                        "; {n} won deals without an amount or a close date left out"
+                    ));
                 }
                 text
             }

@@ -189,6 +189,7 @@ impl Engine {
                 sql: sql.to_owned(),
                 source,
             })?;
+            self.ctx.deregister_table(name)?;
             self.ctx.register_table(name, frame.into_view())?;
             Ok(())
         })

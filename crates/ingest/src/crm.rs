@@ -19,6 +19,8 @@ pub struct LabelReader {
 pub enum Reading {
     /// A canonical value.
     Value(&'static str),
+    /// A label no list names, read by the column's rule as this value.
+    Unlisted(&'static str),
     /// The row is left out.
     LeaveOut,
     /// The field is empty.
@@ -30,6 +32,7 @@ impl Reading {
     pub fn describe(self) -> String {
         match self {
             Reading::Value(word) => word.to_owned(),
+            Reading::Unlisted(word) => format!("{word} (not a listed label)"),
             Reading::LeaveOut => "left out".to_owned(),
             Reading::Empty => "empty (not recognised)".to_owned(),
         }
@@ -69,7 +72,7 @@ impl LabelReader {
         }
         match self.unlabelled {
             Unlabelled::LeaveOut => Reading::LeaveOut,
-            Unlabelled::Read(word) => Reading::Value(word),
+            Unlabelled::Read(word) => Reading::Unlisted(word),
             Unlabelled::Empty => Reading::Empty,
         }
     }
@@ -155,7 +158,7 @@ mod tests {
         assert_eq!(status.read("Churned"), Reading::Value("churned"));
         assert_eq!(status.read("Technology Partner"), Reading::LeaveOut);
         let stage = LabelReader::new(&contract::DEALS, "stage", &BTreeMap::new()).expect("fixed values");
-        assert_eq!(stage.read("Negotiation"), Reading::Value("open"));
+        assert_eq!(stage.read("Negotiation"), Reading::Unlisted("open"));
         let kind = LabelReader::new(&contract::DEALS, "kind", &BTreeMap::new()).expect("fixed values");
         assert_eq!(kind.read("Upsell"), Reading::Empty);
         assert!(LabelReader::new(&contract::ACCOUNTS, "industry", &labels).is_none());

@@ -58,6 +58,9 @@ pub struct MappingUsage {
     pub labels: Vec<LabelUse>,
     /// Rows left out because their label is neither customer nor prospect (partners, say).
     pub left_out_by_label: u64,
+    /// Fields whose label no list names, read by their column's rule (an unlisted deal stage
+    /// is open, an unlisted buying role unknown, an unlisted business type empty).
+    pub unlisted_labels: u64,
     /// Rows whose `account_id` listed several ids (the first, the primary, was taken).
     pub several_accounts: u64,
     /// Salesforce ids turned from the 15- to the 18-character form.
@@ -416,7 +419,11 @@ impl ColumnPlan {
             count_label(&mut self.usage.labels, self.spec.columns[i].name, label, how);
             match reading {
                 Reading::Value(word) => texts[i] = Some(word.to_owned()),
-                Reading::Empty => {}
+                Reading::Unlisted(word) => {
+                    self.usage.unlisted_labels += 1;
+                    texts[i] = Some(word.to_owned());
+                }
+                Reading::Empty => self.usage.unlisted_labels += 1,
                 Reading::LeaveOut => keep = false,
             }
         }

@@ -51,6 +51,12 @@ pub fn ingest_summary(ingested: &Ingested) -> String {
                 group(t.mapping.several_accounts)
             ));
         }
+        if t.mapping.unlisted_labels > 0 {
+            line.push_str(&format!(
+                "; {} labels no list names (read by the column's rule; each is in run.json)",
+                group(t.mapping.unlisted_labels)
+            ));
+        }
         if !t.mapping.not_in_file.is_empty() {
             line.push_str(&format!(
                 "; not in the file: {}",

@@ -2,6 +2,7 @@
 
 mod commit;
 mod contract;
+mod crm;
 mod demo;
 mod determinism;
 mod economics;

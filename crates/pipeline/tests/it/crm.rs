@@ -306,6 +306,6 @@ fn a_hubspot_export_large_enough_gives_an_icp_that_finds_the_planted_industry() 
     let rows = read_csv(&out.path().join("accounts.csv"));
     assert!(rows.iter().take(60).all(|r| {
         let id: usize = r["account_id"].parse().expect("record id");
-        (id - 9000) % 4 == 0
+        (id - 9000).is_multiple_of(4)
     }));
 }

@@ -52,7 +52,7 @@ impl Inputs {
             );
         }
         if !self.activities {
-            add("cost to serve", "an activities table (with activity_rates)");
+            add("cost to serve", "an activities table and activity_rates");
         }
         if !self.acquisition {
             add("CAC", "an acquisition table");

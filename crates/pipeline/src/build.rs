@@ -47,7 +47,8 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
         let discovery = discovered(&base, &settings);
         Ok((base, discovery))
     })?;
-    let profile = clock.time(Step::Profile, || Ok(profiled(&base, &discovery, &settings)))?;
+    let mut profile = clock.time(Step::Profile, || Ok(profiled(&base, &discovery, &settings)))?;
+    profile.icp.caveats.extend(measured_caveat(&economics.summary));
     let segments = discovery.segment_ranks(base.objective.len());
     economics.summary.deals = deal_figures(&base.deals, discovery.deals);
     let run = RunRecord::new(request, &settings, &ingested, &economics, &profile.icp.version);
@@ -97,6 +98,24 @@ fn read_tables(
         )?;
     }
     Ok(session)
+}
+
+/// What the ICP was learnt from, when some figure of its objective was not measured.
+fn measured_caveat(summary: &northstar_economics::Summary) -> Option<String> {
+    if summary.not_measured.is_empty() {
+        return None;
+    }
+    let missing: Vec<String> = summary
+        .not_measured
+        .iter()
+        .map(|m| format!("{} (needs {})", m.figure, m.needs))
+        .collect();
+    Some(format!(
+        "Measured: {}; {}. Not measured: {}.",
+        summary.profit_is,
+        summary.revenue_from.describe(),
+        missing.join(", ")
+    ))
 }
 
 /// What the economics can be measured from: revenue from transactions, else from won deals;

@@ -57,6 +57,10 @@ pub struct RunRecord {
     pub inputs: Vec<InputRecord>,
     /// Rejected input problems.
     pub rejects: usize,
+    /// Where revenue came from, in words ("revenue from 80 won deals; no billing data").
+    pub revenue_from: String,
+    /// Figures not measured, and the table that would add each.
+    pub not_measured: Vec<northstar_economics::NotMeasured>,
     /// Milliseconds per step, and in all.
     pub timings_ms: serde_json::Map<String, serde_json::Value>,
 }
@@ -180,6 +184,8 @@ impl RunRecord {
             icp_version: icp_version.to_owned(),
             inputs,
             rejects: ingested.rejects.len(),
+            revenue_from: economics.summary.revenue_from.describe(),
+            not_measured: economics.summary.not_measured.clone(),
             timings_ms: serde_json::Map::new(),
         }
     }

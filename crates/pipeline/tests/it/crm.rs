@@ -36,6 +36,10 @@ fn a_hubspot_export_of_companies_deals_and_contacts_builds_under_the_default_rej
         "the default view exports none of these"
     );
     assert!(
+        companies.columns.iter().any(|c| c == "country"),
+        "`Country/Region` is a column, not an expression"
+    );
+    assert!(
         companies.extra_columns.is_empty(),
         "owners, phones and audit dates are no attributes: {:?}",
         companies.extra_columns
@@ -115,6 +119,11 @@ fn a_hubspot_export_of_companies_deals_and_contacts_builds_under_the_default_rej
     );
     assert!(text.contains("cost to serve not measured"), "{text}");
     assert!(text.contains("nothing to learn from profit"), "{text}");
+    let icp_md = fs_err::read_to_string(out.path().join("icp.md")).expect("icp.md");
+    assert!(
+        icp_md.contains("Not measured: direct cost"),
+        "the one page says what is missing"
+    );
     let summary = crate::support::read_json(&out.path().join("summary.json"));
     assert_eq!(summary["revenue_from"]["source"], "won_deals");
     assert!(summary["cost_to_serve"].is_null());

@@ -60,10 +60,16 @@ impl LabelReader {
         })
     }
 
-    /// How `label` is read: a listed label, a canonical value as written, or the column's rule
-    /// for labels nobody listed.
+    /// How `label` is read: a listed label, a canonical value as written, the first of several
+    /// `;`-separated labels (a multiple choice, such as HubSpot's buying roles), or the column's
+    /// rule for labels nobody listed.
     pub fn read(&self, label: &str) -> Reading {
         let key = label.trim().to_lowercase();
+        if let Some((first, _)) = key.split_once(';')
+            && !self.by_label.contains_key(&key)
+        {
+            return self.read(first);
+        }
         if let Some(word) = self.by_label.get(&key) {
             return Reading::Value(word);
         }
@@ -157,6 +163,10 @@ mod tests {
         assert_eq!(status.read("customer - direct "), Reading::Value("customer"));
         assert_eq!(status.read("Churned"), Reading::Value("churned"));
         assert_eq!(status.read("Technology Partner"), Reading::LeaveOut);
+        assert_eq!(
+            status.read("Prospect;Customer - Direct"),
+            Reading::Value("prospect")
+        );
         let stage = LabelReader::new(&contract::DEALS, "stage", &BTreeMap::new()).expect("fixed values");
         assert_eq!(stage.read("Negotiation"), Reading::Unlisted("open"));
         let kind = LabelReader::new(&contract::DEALS, "kind", &BTreeMap::new()).expect("fixed values");

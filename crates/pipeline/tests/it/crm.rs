@@ -4,9 +4,20 @@
 
 use std::fmt::Write as _;
 
+use northstar_ingest::LoadedTable;
 use northstar_pipeline::headline;
 
 use crate::support::{build_with, data_folder, fixture, read_csv, rows_by_account};
+
+/// How `label` of `column` was read in `table`, as run.json lists it.
+fn read_as(table: &LoadedTable, column: &str, label: &str) -> Option<String> {
+    table
+        .mapping
+        .labels
+        .iter()
+        .find(|l| l.column == column && l.label == label)
+        .map(|l| l.read_as.clone())
+}
 
 #[test]
 fn a_hubspot_export_of_companies_deals_and_contacts_builds_under_the_default_reject_policy() {
@@ -48,18 +59,14 @@ fn a_hubspot_export_of_companies_deals_and_contacts_builds_under_the_default_rej
     let deals = built.ingested.table("deals").expect("deals");
     assert_eq!((deals.rows_read, deals.rows_accepted), (10, 10));
     assert_eq!(deals.mapping.several_accounts, 1);
-    let read_as = |label: &str| {
-        deals
-            .mapping
-            .labels
-            .iter()
-            .find(|l| l.column == "stage" && l.label == label)
-            .map(|l| l.read_as.clone())
-    };
-    assert_eq!(read_as("closedwon").as_deref(), Some("won"), "internal stage id");
-    assert_eq!(read_as("Closed Lost").as_deref(), Some("lost"));
     assert_eq!(
-        read_as("Negotiation").as_deref(),
+        read_as(deals, "stage", "closedwon").as_deref(),
+        Some("won"),
+        "internal stage id"
+    );
+    assert_eq!(read_as(deals, "stage", "Closed Lost").as_deref(), Some("lost"));
+    assert_eq!(
+        read_as(deals, "stage", "Negotiation").as_deref(),
         Some("open (not a listed label)")
     );
 
@@ -187,17 +194,15 @@ fn a_salesforce_report_export_with_its_footer_and_both_id_forms_builds() {
     assert_eq!(s.deals.win_rate, Some(5.0 / 7.0));
     assert_eq!(s.deals.median_sales_cycle_days, Some(30.0));
     let deals = built.ingested.table("deals").expect("deals");
-    let kind = |label: &str| {
-        deals
-            .mapping
-            .labels
-            .iter()
-            .find(|l| l.column == "kind" && l.label == label)
-            .map(|l| l.read_as.clone())
-    };
-    assert_eq!(kind("Renewal").as_deref(), Some("renewal"));
-    assert_eq!(kind("Existing Business").as_deref(), Some("expansion"));
-    assert_eq!(kind("Add-On Business").as_deref(), Some("empty (not recognised)"));
+    assert_eq!(read_as(deals, "kind", "Renewal").as_deref(), Some("renewal"));
+    assert_eq!(
+        read_as(deals, "kind", "Existing Business").as_deref(),
+        Some("expansion")
+    );
+    assert_eq!(
+        read_as(deals, "kind", "Add-On Business").as_deref(),
+        Some("empty (not recognised)")
+    );
     assert_eq!(built.run.inputs[1].mapping.ids_lengthened, 8);
 }
 

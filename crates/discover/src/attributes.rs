@@ -21,6 +21,20 @@ pub struct Attribute {
 }
 
 impl Attribute {
+    /// The lowest and highest value of a numeric attribute, when it has any.
+    pub fn range(&self) -> Option<(f64, f64)> {
+        let Values::Numeric(values) = &self.values else {
+            return None;
+        };
+        let mut present = values.iter().flatten().copied().peekable();
+        present.peek()?;
+        Some(
+            present.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), x| {
+                (low.min(x), high.max(x))
+            }),
+        )
+    }
+
     /// The attribute restricted to the accounts `rows`, in that order.
     pub fn subset(&self, rows: &[usize]) -> Attribute {
         fn pick<T: Clone>(values: &[T], rows: &[usize]) -> Vec<T> {
@@ -147,6 +161,33 @@ impl Condition {
         }
     }
 
+    /// The condition with a numeric bound at or past the data's edge (`lowest`, `highest`) made
+    /// open, so that a value beyond the data seen still meets the end bin.
+    pub fn open_beyond(&self, (lowest, highest): (f64, f64)) -> Condition {
+        match self {
+            Condition::Between { min, max } => Condition::Between {
+                min: if *min <= lowest { f64::NEG_INFINITY } else { *min },
+                max: if *max >= highest { f64::INFINITY } else { *max },
+            },
+            other => other.clone(),
+        }
+    }
+
+    /// Which accounts' values are known and fail the condition, one flag per account (an
+    /// unknown value fails nothing).
+    pub fn fails(&self, values: &Values) -> Vec<bool> {
+        let known: Vec<bool> = match values {
+            Values::Categorical(v) => v.iter().map(Option::is_some).collect(),
+            Values::Numeric(v) => v.iter().map(Option::is_some).collect(),
+            Values::List(v) => v.iter().map(|e| !e.is_empty()).collect(),
+        };
+        self.selects(values)
+            .into_iter()
+            .zip(known)
+            .map(|(meets, known)| known && !meets)
+            .collect()
+    }
+
     /// Which accounts' values meet the condition, one flag per account.
     pub fn selects(&self, values: &Values) -> Vec<bool> {
         match values {
@@ -188,6 +229,28 @@ impl Condition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_edges_of_the_data_are_open_ends() {
+        // A bin of employees that ends at the largest value seen catches a larger prospect.
+        let band = Condition::Between {
+            min: 4997.0,
+            max: 59939.0,
+        };
+        let opened = band.open_beyond((12.0, 59939.0));
+        assert!(!band.matches_text("70000") && opened.matches_text("70000"));
+        assert!(!opened.matches_text("4000"), "an inner bound stays");
+        let employees = Attribute {
+            name: "employees".into(),
+            values: Values::Numeric(vec![Some(12.0), None, Some(59939.0)]),
+        };
+        assert_eq!(employees.range(), Some((12.0, 59939.0)));
+        assert_eq!(
+            band.fails(&employees.values),
+            [true, false, false],
+            "unknown fails nothing"
+        );
+    }
 
     #[test]
     fn conditions_match_values_as_written() {

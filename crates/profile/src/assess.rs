@@ -1,7 +1,7 @@
 //! Applying an ICP to one account: inside the SAM or not and why, its fit score with the reasons
 //! that add up to it, and its tier; and the tier thresholds drawn from the customers' scores.
 
-use crate::{Account, Icp, Tier};
+use crate::{Account, Icp, Tier, UnknownValues};
 
 /// One signal an account meets and the points it brings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -28,6 +28,8 @@ pub struct Assessment {
     pub outside: Vec<String>,
     /// Anti-ICP segments it belongs to that do not exclude it.
     pub warnings: Vec<String>,
+    /// Filters it is kept in the SAM by although its value is unknown ("employees unknown").
+    pub unverified: Vec<String>,
     /// Fit score, 0 to 100: the base score plus the points of `reasons`.
     pub score: i64,
     /// 1, 2 or 3 inside the SAM; none outside.
@@ -43,6 +45,7 @@ impl Assessment {
         let mut parts = vec![format!("base {base_score}")];
         parts.extend(self.reasons.iter().map(Reason::to_string));
         parts.extend(self.outside.iter().map(|o| format!("outside the SAM: {o}")));
+        parts.extend(self.unverified.iter().map(|u| format!("unverified: {u}")));
         parts.extend(self.warnings.iter().map(|w| format!("anti-ICP: {w}")));
         parts.join("; ")
     }
@@ -51,7 +54,7 @@ impl Assessment {
 impl Icp {
     /// What the ICP says of `account`.
     pub fn assess(&self, account: &dyn Account) -> Assessment {
-        let (outside, warnings) = self.market_verdict(account);
+        let (outside, warnings, unverified) = self.market_verdict(account);
         let reasons: Vec<Reason> = self
             .signals
             .iter()
@@ -67,31 +70,35 @@ impl Icp {
             in_sam,
             outside,
             warnings,
+            unverified,
             score,
             tier: in_sam.then(|| self.tier_of(score)),
             reasons,
         }
     }
 
-    /// Whether `account` is inside the SAM: it meets every filter and belongs to no excluded
-    /// anti-ICP segment.
+    /// Whether `account` is inside the SAM: it meets every filter (or its value is unknown and
+    /// unknown values are not excluded) and belongs to no excluded anti-ICP segment.
     pub fn in_sam(&self, account: &dyn Account) -> bool {
-        self.filters.iter().all(|f| f.rule.holds(account))
-            && !self
-                .anti_icp
-                .iter()
-                .any(|a| a.excluded_from_sam && a.holds(account))
+        self.market_verdict(account).0.is_empty()
     }
 
-    /// The filters `account` fails and the excluded anti-ICP segments it belongs to; then the
-    /// other anti-ICP segments it belongs to.
-    fn market_verdict(&self, account: &dyn Account) -> (Vec<String>, Vec<String>) {
-        let mut outside: Vec<String> = self
-            .filters
-            .iter()
-            .filter(|f| !f.rule.holds(account))
-            .map(|f| format!("fails {}", f.rule.describe()))
-            .collect();
+    /// The filters `account` fails and the excluded anti-ICP segments it belongs to; the other
+    /// anti-ICP segments it belongs to; the filters it passes only because its value is unknown.
+    fn market_verdict(&self, account: &dyn Account) -> (Vec<String>, Vec<String>, Vec<String>) {
+        let mut outside = Vec::new();
+        let mut unverified = Vec::new();
+        for filter in &self.filters {
+            let rule = &filter.rule;
+            match (rule.verdict(account), self.market.unknown_values) {
+                (Some(true), _) => {}
+                (Some(false), _) => outside.push(format!("fails {}", rule.describe())),
+                (None, UnknownValues::Unverified) => unverified.push(format!("{} unknown", rule.attribute)),
+                (None, UnknownValues::Exclude) => {
+                    outside.push(format!("fails {}: {} unknown", rule.describe(), rule.attribute));
+                }
+            }
+        }
         let mut warnings = Vec::new();
         for anti in self.anti_icp.iter().filter(|a| a.holds(account)) {
             if anti.excluded_from_sam {
@@ -100,7 +107,7 @@ impl Icp {
                 warnings.push(anti.describe());
             }
         }
-        (outside, warnings)
+        (outside, warnings, unverified)
     }
 
     /// The tier a score reaches: the first whose minimum it meets (the last tier otherwise).
@@ -162,6 +169,97 @@ pub fn tiers(scores: &[i64], objective: &[f64], top: &[bool]) -> Vec<Tier> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Filter, FilterEvidence, Market, Rule, SCHEMA, Scorecard, Signal, SignalEvidence};
+    use northstar_discover::Condition;
+    use std::collections::BTreeMap;
+
+    /// An ICP with one filter, `employees at least 50`, and one signal, +20 for
+    /// `employees at least 100`, from base 40.
+    fn sized_icp(unknown_values: UnknownValues) -> Icp {
+        let at_least = |min: f64| Rule {
+            attribute: "employees".into(),
+            condition: Condition::Between {
+                min,
+                max: f64::INFINITY,
+            },
+        };
+        Icp {
+            schema: SCHEMA.into(),
+            version: String::new(),
+            objective: "profit".into(),
+            customers: 100,
+            market: Market {
+                customers: 80,
+                all_customers: 100,
+                top_coverage: 1.0,
+                coverage_floor: 0.8,
+                objective: 1.0,
+                all_objective: 1.0,
+                trade_off: String::new(),
+                unknown_values,
+            },
+            filters: vec![Filter {
+                rule: at_least(50.0),
+                evidence: FilterEvidence {
+                    removed_accounts: 20,
+                    removed_objective: -1.0,
+                    removed_top_accounts: 0,
+                    p_value: 0.01,
+                },
+            }],
+            base_score: 40,
+            signals: vec![Signal {
+                rule: at_least(100.0),
+                points: 20,
+                evidence: SignalEvidence {
+                    support: 30,
+                    top_accounts: 15,
+                    lift: 2.5,
+                    shrunk_lift: 2.0,
+                    ci: [1.5, 3.0],
+                    mean_objective: 1.0,
+                    same_accounts_as: Vec::new(),
+                },
+            }],
+            tiers: Vec::new(),
+            anti_icp: Vec::new(),
+            segments: Vec::new(),
+            personas: Vec::new(),
+            pmf: serde_json::Value::Null,
+            ecosystem: serde_json::Value::Null,
+            scorecard: Scorecard::default(),
+            population: BTreeMap::new(),
+            caveats: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_unknown_value_neither_passes_nor_fails_a_filter_and_earns_no_points() {
+        let blank: BTreeMap<String, String> = BTreeMap::new();
+        let icp = sized_icp(UnknownValues::Unverified);
+        let a = icp.assess(&blank);
+        assert!(a.in_sam && icp.in_sam(&blank));
+        assert_eq!(a.unverified, ["employees unknown"]);
+        assert_eq!((a.score, a.reasons.len()), (40, 0));
+        assert_eq!(
+            a.explain(icp.base_score),
+            "base 40; unverified: employees unknown"
+        );
+        let small: BTreeMap<String, String> = [("employees".to_owned(), "12".to_owned())].into();
+        assert!(!icp.assess(&small).in_sam, "a known value still fails");
+        let large: BTreeMap<String, String> = [("employees".to_owned(), "70000".to_owned())].into();
+        assert_eq!(icp.assess(&large).score, 60);
+
+        let strict = sized_icp(UnknownValues::Exclude);
+        let a = strict.assess(&blank);
+        assert!(!a.in_sam && !strict.in_sam(&blank));
+        assert_eq!(a.outside, ["fails employees at least 50: employees unknown"]);
+        assert_ne!(
+            strict.rules_digest(),
+            icp.rules_digest(),
+            "the policy is part of the rules"
+        );
+    }
 
     #[test]
     fn tier_thresholds_cut_the_scores_at_a_fifth_and_a_half() {

@@ -43,9 +43,18 @@ impl Rule {
         format!("{} {}", self.attribute, self.condition.describe())
     }
 
-    /// Whether an account meets the rule.
+    /// Whether an account meets the rule: `None` when its value is unknown, which is a state of
+    /// its own in every rule (it earns no points, belongs to no segment, and passes or fails a
+    /// filter as the market's [`UnknownValues`] says).
+    pub fn verdict(&self, account: &dyn Account) -> Option<bool> {
+        account
+            .value(&self.attribute)
+            .map(|v| self.condition.matches_text(&v))
+    }
+
+    /// Whether an account's known value meets the rule.
     pub fn holds(&self, account: &dyn Account) -> bool {
-        self.condition.matches(account.value(&self.attribute).as_deref())
+        self.verdict(account) == Some(true)
     }
 }
 
@@ -240,6 +249,21 @@ pub struct Market {
     pub all_objective: f64,
     /// The trade-off, in words.
     pub trade_off: String,
+    /// What a filter does with an account whose value it needs is unknown.
+    #[serde(default)]
+    pub unknown_values: UnknownValues,
+}
+
+/// What a filter does with an account whose value it needs is unknown (CRM data is full of
+/// blanks): by default the account stays in the SAM, its reasons saying what is unverified.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownValues {
+    /// The account stays in the SAM, with a reason such as "unverified: employees unknown".
+    #[default]
+    Unverified,
+    /// The account is outside the SAM.
+    Exclude,
 }
 
 /// A version of the Ideal Customer Profile.
@@ -302,6 +326,10 @@ impl Icp {
             "tiers": self.tiers.iter().map(|t| (t.tier, t.min_score)).collect::<Vec<_>>(),
             "anti_icp": self.anti_icp.iter().map(|a| (&a.conditions, a.excluded_from_sam)).collect::<Vec<_>>(),
         });
+        let mut rules = rules;
+        if self.market.unknown_values == UnknownValues::Exclude {
+            rules["unknown_values"] = serde_json::json!("exclude");
+        }
         let digest = sha2::Sha256::digest(rules.to_string().as_bytes());
         digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
     }

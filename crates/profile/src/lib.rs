@@ -30,7 +30,7 @@ pub use assess::{Assessment, Reason, tiers};
 pub use diff::{Diff, diff};
 pub use icp::{
     AntiRule, Filter, FilterEvidence, Icp, IcpError, Market, Persona, Rule, SCHEMA, Scorecard, ScorecardItem,
-    Segment, Signal, SignalEvidence, Tier, describe_all,
+    Segment, Signal, SignalEvidence, Tier, UnknownValues, describe_all,
 };
 pub use market::MarketSettings;
 pub use page::markdown;
@@ -147,6 +147,7 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
         objective: objective_inside,
         all_objective,
         trade_off: String::new(),
+        unknown_values: settings.unknown_values,
     };
     let mut icp = Icp {
         schema: SCHEMA.to_owned(),
@@ -154,7 +155,14 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
         objective: evidence.objective_name.to_owned(),
         customers: n as u64,
         market,
-        filters: drawn.filters,
+        filters: drawn
+            .filters
+            .into_iter()
+            .map(|f| Filter {
+                rule: open_beyond_data(f.rule, attributes),
+                ..f
+            })
+            .collect(),
         base_score,
         signals,
         tiers: Vec::new(),
@@ -183,6 +191,22 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
     icp.caveats = caveats(&icp, evidence, small);
     icp.version = icp.rules_digest();
     Drafted { icp, customers }
+}
+
+/// `rule` with a numeric bound at the customers' lowest or highest value made open: the edges
+/// of the data are open ends for every rule, so a prospect beyond them is still caught.
+fn open_beyond_data(rule: Rule, attributes: &[Attribute]) -> Rule {
+    match attributes
+        .iter()
+        .find(|a| a.name == rule.attribute)
+        .and_then(Attribute::range)
+    {
+        Some(range) => Rule {
+            condition: rule.condition.open_beyond(range),
+            attribute: rule.attribute,
+        },
+        None => rule,
+    }
 }
 
 /// A subgroup's conditions as rules.
@@ -246,7 +270,10 @@ fn anti_rules(evidence: &Evidence<'_>, excluded: &[usize], in_sam: &[bool]) -> V
                 )
             };
             AntiRule {
-                conditions: rules(s),
+                conditions: rules(s)
+                    .into_iter()
+                    .map(|r| open_beyond_data(r, evidence.attributes))
+                    .collect(),
                 excluded_from_sam: is_excluded,
                 reason,
                 accounts: n as u64,

@@ -11,7 +11,7 @@
 use northstar_discover::{Attribute, Condition, Subgroup, Values, conditions, top_accounts};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::{Filter, FilterEvidence, Rule};
+use crate::{Filter, FilterEvidence, Rule, UnknownValues};
 
 /// How the serviceable market is drawn: the `[market]` section of `northstar.toml`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -29,6 +29,8 @@ pub struct MarketSettings {
     pub alpha: f64,
     /// Equal-count bins whose edges are the numeric cuts.
     pub bins: usize,
+    /// What a filter does with an unknown value: `unverified` (stays in) or `exclude`.
+    pub unknown_values: UnknownValues,
 }
 
 impl Default for MarketSettings {
@@ -39,6 +41,7 @@ impl Default for MarketSettings {
             min_support: 20,
             alpha: 0.05,
             bins: 10,
+            unknown_values: UnknownValues::Unverified,
         }
     }
 }
@@ -139,12 +142,14 @@ pub fn draw(
             Cut::Keep(rule) => attributes
                 .iter()
                 .find(|a| a.name == rule.attribute)
-                .map(|a| {
-                    rule.condition
+                .map(|a| match settings.unknown_values {
+                    UnknownValues::Unverified => rule.condition.fails(&a.values),
+                    UnknownValues::Exclude => rule
+                        .condition
                         .selects(&a.values)
                         .into_iter()
                         .map(|ok| !ok)
-                        .collect()
+                        .collect(),
                 })
                 .unwrap_or_else(|| vec![false; n]),
             Cut::Exclude(segment) => {

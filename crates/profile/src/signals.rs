@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use northstar_discover::{Attribute, Condition, LiftSettings, Values, lift, top_accounts};
+use northstar_discover::{Attribute, LiftSettings, Values, lift, top_accounts};
 
 use crate::{Rule, Signal, SignalEvidence};
 
@@ -42,16 +42,7 @@ pub fn learn(
     // Each numeric attribute's lowest and highest value in the SAM, for opening its end bins.
     let ranges: BTreeMap<&str, (f64, f64)> = attributes
         .iter()
-        .filter_map(|a| match &a.values {
-            Values::Numeric(values) => {
-                let present = values.iter().flatten().copied();
-                let range = present.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), x| {
-                    (low.min(x), high.max(x))
-                });
-                Some((a.name.as_str(), range))
-            }
-            _ => None,
-        })
+        .filter_map(|a| a.range().map(|r| (a.name.as_str(), r)))
         .collect();
     let mut weighted: Vec<(Rule, f64, SignalEvidence)> = lift(&inside, &attributes, &settings)
         .into_iter()
@@ -59,7 +50,7 @@ pub fn learn(
         .map(|l| {
             let shrunk = (l.top as f64 + PRIOR_ACCOUNTS * base) / (l.support as f64 + PRIOR_ACCOUNTS) / base;
             let condition = match ranges.get(l.attribute.as_str()) {
-                Some(&range) => open_ends(&l.condition, range),
+                Some(&range) => l.condition.open_beyond(range),
                 None => l.condition.clone(),
             };
             let rule = Rule {
@@ -202,20 +193,10 @@ fn reach(weights: &[(&str, f64)], lists: &[&str]) -> (f64, f64) {
         })
 }
 
-/// A numeric bin with its bound at the attribute's lowest or highest value (`range`) made open.
-fn open_ends(condition: &Condition, (lowest, highest): (f64, f64)) -> Condition {
-    let Condition::Between { min, max } = condition else {
-        return condition.clone();
-    };
-    Condition::Between {
-        min: if *min <= lowest { f64::NEG_INFINITY } else { *min },
-        max: if *max >= highest { f64::INFINITY } else { *max },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use northstar_discover::Condition;
 
     #[test]
     fn scores_reach_from_0_to_at_most_100() {

@@ -51,20 +51,49 @@ impl Assessment {
     }
 }
 
+/// Whether an account meets each rule of an ICP, in the ICP's order: the raw material of an
+/// assessment, measured once per account by [`Icp::verdicts`] or for a whole batch by a
+/// compiled scorer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Verdicts {
+    /// Per filter: meets it, fails it, or `None` when the value it needs is unknown.
+    pub filters: Vec<Option<bool>>,
+    /// Per anti-ICP segment: whether the account belongs to it (known values meeting every
+    /// condition).
+    pub anti: Vec<bool>,
+    /// Per signal: whether its known value meets it.
+    pub signals: Vec<bool>,
+}
+
 impl Icp {
     /// What the ICP says of `account`.
     pub fn assess(&self, account: &dyn Account) -> Assessment {
-        let (outside, warnings, unverified) = self.market_verdict(account);
+        self.assessment(&self.verdicts(account))
+    }
+
+    /// Whether `account` meets each rule.
+    pub fn verdicts(&self, account: &dyn Account) -> Verdicts {
+        Verdicts {
+            filters: self.filters.iter().map(|f| f.rule.verdict(account)).collect(),
+            anti: self.anti_icp.iter().map(|a| a.holds(account)).collect(),
+            signals: self.signals.iter().map(|s| s.rule.holds(account)).collect(),
+        }
+    }
+
+    /// The assessment of an account whose rules came out as `verdicts`.
+    pub fn assessment(&self, verdicts: &Verdicts) -> Assessment {
+        let (outside, warnings, unverified) = self.market_verdict(verdicts);
         let reasons: Vec<Reason> = self
             .signals
             .iter()
-            .filter(|s| s.rule.holds(account))
-            .map(|s| Reason {
+            .zip(&verdicts.signals)
+            .filter(|(_, met)| **met)
+            .map(|(s, _)| Reason {
                 points: s.points,
                 rule: s.rule.describe(),
             })
             .collect();
-        let score = self.base_score + reasons.iter().map(|r| r.points).sum::<i64>();
+        let score = self.score_of(&verdicts.signals);
         let in_sam = outside.is_empty();
         Assessment {
             in_sam,
@@ -77,20 +106,48 @@ impl Icp {
         }
     }
 
-    /// Whether `account` is inside the SAM: it meets every filter (or its value is unknown and
-    /// unknown values are not excluded) and belongs to no excluded anti-ICP segment.
-    pub fn in_sam(&self, account: &dyn Account) -> bool {
-        self.market_verdict(account).0.is_empty()
+    /// The fit score of an account meeting the signals flagged in `met`: the base plus their
+    /// points.
+    pub fn score_of(&self, met: &[bool]) -> i64 {
+        let points: i64 = self
+            .signals
+            .iter()
+            .zip(met)
+            .filter(|(_, met)| **met)
+            .map(|(s, _)| s.points)
+            .sum();
+        self.base_score + points
     }
 
-    /// The filters `account` fails and the excluded anti-ICP segments it belongs to; the other
-    /// anti-ICP segments it belongs to; the filters it passes only because its value is unknown.
-    fn market_verdict(&self, account: &dyn Account) -> (Vec<String>, Vec<String>, Vec<String>) {
+    /// Whether an account whose rules came out as `verdicts` is inside the SAM: it meets every
+    /// filter (or its value is unknown and unknown values are not excluded) and belongs to no
+    /// excluded anti-ICP segment.
+    pub fn inside(&self, verdicts: &Verdicts) -> bool {
+        let passes = |v: &Option<bool>| match v {
+            Some(meets) => *meets,
+            None => self.market.unknown_values == UnknownValues::Unverified,
+        };
+        verdicts.filters.iter().all(passes)
+            && !self
+                .anti_icp
+                .iter()
+                .zip(&verdicts.anti)
+                .any(|(a, member)| a.excluded_from_sam && *member)
+    }
+
+    /// Whether `account` is inside the SAM.
+    pub fn in_sam(&self, account: &dyn Account) -> bool {
+        self.inside(&self.verdicts(account))
+    }
+
+    /// The filters failed and the excluded anti-ICP segments belonged to; the other anti-ICP
+    /// segments belonged to; the filters passed only because the value is unknown.
+    fn market_verdict(&self, verdicts: &Verdicts) -> (Vec<String>, Vec<String>, Vec<String>) {
         let mut outside = Vec::new();
         let mut unverified = Vec::new();
-        for filter in &self.filters {
+        for (filter, verdict) in self.filters.iter().zip(&verdicts.filters) {
             let rule = &filter.rule;
-            match (rule.verdict(account), self.market.unknown_values) {
+            match (verdict, self.market.unknown_values) {
                 (Some(true), _) => {}
                 (Some(false), _) => outside.push(format!("fails {}", rule.describe())),
                 (None, UnknownValues::Unverified) => unverified.push(format!("{} unknown", rule.attribute)),
@@ -100,11 +157,11 @@ impl Icp {
             }
         }
         let mut warnings = Vec::new();
-        for anti in self.anti_icp.iter().filter(|a| a.holds(account)) {
-            if anti.excluded_from_sam {
-                outside.push(format!("in anti-ICP segment {}", anti.describe()));
-            } else {
-                warnings.push(anti.describe());
+        for (anti, member) in self.anti_icp.iter().zip(&verdicts.anti) {
+            match (member, anti.excluded_from_sam) {
+                (false, _) => {}
+                (true, true) => outside.push(format!("in anti-ICP segment {}", anti.describe())),
+                (true, false) => warnings.push(anti.describe()),
             }
         }
         (outside, warnings, unverified)

@@ -26,7 +26,7 @@ use northstar_discover::{
 use northstar_output::figures::{group, money};
 
 pub use account::{Account, Row};
-pub use assess::{Assessment, Reason, tiers};
+pub use assess::{Assessment, Reason, Verdicts, tiers};
 pub use diff::{Diff, diff};
 pub use icp::{
     AntiRule, Filter, FilterEvidence, Icp, IcpError, Market, Persona, Rule, SCHEMA, Scorecard, ScorecardItem,

@@ -1,0 +1,109 @@
+//! Score: the ICP compiled into a columnar scorer.
+//!
+//! Each rule of the ICP (filter, anti-ICP condition, signal) becomes a test on one column of an
+//! Arrow batch: a set of categories, a numeric range, a set of list elements or a value. Numbers
+//! are compared as numbers, read from the column as they are stored, never formatted as text;
+//! an attribute the batch lacks, or a null, is unknown. The verdicts go through the ICP's own
+//! [`Icp::assessment`], so the compiled scorer and [`Icp::assess`] agree on every account, and
+//! the reasons add up to the score.
+
+mod column;
+
+use northstar_engine::arrow::error::ArrowError;
+use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_profile::{Assessment, Icp, Rule, Verdicts};
+
+use column::Test;
+
+/// An ICP compiled for batches of accounts.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    icp: Icp,
+    filters: Vec<Test>,
+    anti: Vec<Vec<Test>>,
+    signals: Vec<Test>,
+}
+
+/// The fit of a batch of accounts, one entry per row.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scores {
+    /// Whether each account is inside the SAM.
+    pub in_sam: Vec<bool>,
+    /// Each account's fit score.
+    pub score: Vec<i64>,
+    /// Each account's tier, inside the SAM.
+    pub tier: Vec<Option<u8>>,
+}
+
+impl Scorer {
+    /// Compiles `icp`.
+    pub fn new(icp: Icp) -> Self {
+        let compile = |rules: &mut dyn Iterator<Item = &Rule>| rules.map(Test::new).collect::<Vec<_>>();
+        Self {
+            filters: compile(&mut icp.filters.iter().map(|f| &f.rule)),
+            anti: icp
+                .anti_icp
+                .iter()
+                .map(|a| compile(&mut a.conditions.iter()))
+                .collect(),
+            signals: compile(&mut icp.signals.iter().map(|s| &s.rule)),
+            icp,
+        }
+    }
+
+    /// The ICP compiled.
+    pub fn icp(&self) -> &Icp {
+        &self.icp
+    }
+
+    /// Every rule's verdict for each row of `batch`.
+    pub fn verdicts(&self, batch: &RecordBatch) -> Result<Vec<Verdicts>, ArrowError> {
+        let rows = batch.num_rows();
+        let filters = columns(&self.filters, batch)?;
+        let signals = columns(&self.signals, batch)?;
+        let mut anti = Vec::with_capacity(self.anti.len());
+        for conditions in &self.anti {
+            let mut member = vec![true; rows];
+            for verdicts in columns(conditions, batch)? {
+                for (m, v) in member.iter_mut().zip(verdicts) {
+                    *m &= v == Some(true);
+                }
+            }
+            anti.push(member);
+        }
+        Ok((0..rows)
+            .map(|r| Verdicts {
+                filters: filters.iter().map(|f| f[r]).collect(),
+                anti: anti.iter().map(|a| a[r]).collect(),
+                signals: signals.iter().map(|s| s[r] == Some(true)).collect(),
+            })
+            .collect())
+    }
+
+    /// What the ICP says of each row of `batch`, with reasons.
+    pub fn assess(&self, batch: &RecordBatch) -> Result<Vec<Assessment>, ArrowError> {
+        Ok(self
+            .verdicts(batch)?
+            .iter()
+            .map(|v| self.icp.assessment(v))
+            .collect())
+    }
+
+    /// The SAM verdict, score and tier of each row of `batch`, without reasons.
+    pub fn scores(&self, batch: &RecordBatch) -> Result<Scores, ArrowError> {
+        let mut scores = Scores::default();
+        for v in self.verdicts(batch)? {
+            let inside = self.icp.inside(&v);
+            let score = self.icp.score_of(&v.signals);
+            scores.in_sam.push(inside);
+            scores.score.push(score);
+            scores.tier.push(inside.then(|| self.icp.tier_of(score)));
+        }
+        Ok(scores)
+    }
+}
+
+/// Each test's verdicts over the rows of `batch`.
+fn columns(tests: &[Test], batch: &RecordBatch) -> Result<Vec<Vec<Option<bool>>>, ArrowError> {
+    tests.iter().map(|t| t.apply(batch)).collect()
+}

@@ -1,0 +1,215 @@
+//! The compiled scorer and `Icp::assess` agree on every account of random ICPs, and every
+//! score is the base plus the points of its reasons.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use northstar_discover::Condition;
+use northstar_engine::arrow::array::{ArrayRef, Int64Array, StringArray};
+use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_profile::{
+    AntiRule, Filter, FilterEvidence, Icp, Market, Rule, SCHEMA, Scorecard, Signal, SignalEvidence, Tier,
+    UnknownValues,
+};
+use northstar_score::Scorer;
+use proptest::prelude::*;
+
+/// One account: an industry, a headcount and a list of technologies, each possibly unknown.
+type Account = (Option<String>, Option<i64>, Vec<String>);
+
+fn rule() -> impl Strategy<Value = Rule> {
+    let categories = prop::collection::vec(prop::sample::select(vec!["A", "B", "C"]), 1..3)
+        .prop_map(|v| v.into_iter().map(str::to_owned).collect::<Vec<_>>());
+    // Headcounts and bounds on one grid of 50, so that values fall on the bounds.
+    let grid = || (0i64..25).prop_map(|x| x * 50);
+    let bound = prop_oneof![Just(f64::INFINITY), grid().prop_map(|x| x as f64)];
+    let elements = prop::collection::vec(prop::sample::select(vec!["x", "y", "z"]), 1..3)
+        .prop_map(|v| v.into_iter().map(str::to_owned).collect::<Vec<_>>());
+    let industry = prop_oneof![
+        categories.clone().prop_map(|values| Condition::In { values }),
+        categories.prop_map(|values| Condition::NotIn { values }),
+        prop::sample::select(vec!["A", "D"]).prop_map(|v| Condition::Eq { value: v.into() }),
+    ]
+    .prop_map(|condition| Rule {
+        attribute: "industry".into(),
+        condition,
+    });
+    let employees = prop_oneof![
+        (bound.clone(), bound).prop_map(|(a, b)| Condition::Between { min: -a, max: b }),
+        grid().prop_map(|x| Condition::Between {
+            min: x as f64,
+            max: f64::INFINITY
+        }),
+        grid().prop_map(|x| Condition::Eq { value: x.to_string() }),
+    ]
+    .prop_map(|condition| Rule {
+        attribute: "employees".into(),
+        condition,
+    });
+    let technologies = elements.prop_map(|values| Rule {
+        attribute: "technologies".into(),
+        condition: Condition::Contains { values },
+    });
+    let absent = Just(Rule {
+        attribute: "fleet_size".into(),
+        condition: Condition::Between {
+            min: 1.0,
+            max: f64::INFINITY,
+        },
+    });
+    prop_oneof![industry, employees, technologies, absent]
+}
+
+fn icp() -> impl Strategy<Value = Icp> {
+    (
+        prop::collection::vec(rule(), 0..3),
+        prop::collection::vec((prop::collection::vec(rule(), 1..3), any::<bool>()), 0..3),
+        prop::collection::vec((rule(), -30i64..40), 0..6),
+        (0i64..50, 0i64..30, 0i64..30),
+        any::<bool>(),
+    )
+        .prop_map(|(filters, anti, signals, (base, t1, t2), exclude)| {
+            let evidence = SignalEvidence {
+                support: 1,
+                top_accounts: 1,
+                lift: 1.0,
+                shrunk_lift: 1.0,
+                ci: [1.0, 1.0],
+                mean_objective: 0.0,
+                same_accounts_as: Vec::new(),
+            };
+            let tier = |tier, min_score| Tier {
+                tier,
+                min_score,
+                customers: 0,
+                mean_objective: 0.0,
+                top_share: 0.0,
+            };
+            Icp {
+                schema: SCHEMA.into(),
+                version: String::new(),
+                objective: "profit".into(),
+                customers: 0,
+                market: Market {
+                    customers: 0,
+                    all_customers: 0,
+                    top_coverage: 1.0,
+                    coverage_floor: 0.8,
+                    objective: 0.0,
+                    all_objective: 0.0,
+                    trade_off: String::new(),
+                    unknown_values: if exclude {
+                        UnknownValues::Exclude
+                    } else {
+                        UnknownValues::Unverified
+                    },
+                },
+                filters: filters
+                    .into_iter()
+                    .map(|rule| Filter {
+                        rule,
+                        evidence: FilterEvidence {
+                            removed_accounts: 0,
+                            removed_objective: 0.0,
+                            removed_top_accounts: 0,
+                            p_value: 0.0,
+                        },
+                    })
+                    .collect(),
+                base_score: base,
+                signals: signals
+                    .into_iter()
+                    .map(|(rule, points)| Signal {
+                        rule,
+                        points,
+                        evidence: evidence.clone(),
+                    })
+                    .collect(),
+                tiers: vec![tier(1, base + t1 + t2 + 1), tier(2, base + t2), tier(3, 0)],
+                anti_icp: anti
+                    .into_iter()
+                    .map(|(conditions, excluded_from_sam)| AntiRule {
+                        conditions,
+                        excluded_from_sam,
+                        reason: String::new(),
+                        accounts: 0,
+                        objective: 0.0,
+                        mean_objective: 0.0,
+                        p_value: 0.0,
+                        counterfactual: None,
+                    })
+                    .collect(),
+                segments: Vec::new(),
+                personas: Vec::new(),
+                pmf: serde_json::Value::Null,
+                ecosystem: serde_json::Value::Null,
+                scorecard: Scorecard::default(),
+                population: BTreeMap::new(),
+                caveats: Vec::new(),
+            }
+        })
+}
+
+fn accounts() -> impl Strategy<Value = Vec<Account>> {
+    let industry = prop::option::of(prop::sample::select(vec!["A", "B", "C", "D"]).prop_map(str::to_owned));
+    let employees = prop::option::of((0i64..25).prop_map(|x| x * 50));
+    let technologies = prop::collection::vec(
+        prop::sample::select(vec!["x", "y", "z", "w"]).prop_map(str::to_owned),
+        0..3,
+    );
+    prop::collection::vec((industry, employees, technologies), 0..40)
+}
+
+/// The accounts as an Arrow batch, as ingest stages them: text, whole numbers, `;`-lists.
+fn batch(accounts: &[Account]) -> RecordBatch {
+    let industry: StringArray = accounts.iter().map(|a| a.0.clone()).collect();
+    let employees: Int64Array = accounts.iter().map(|a| a.1).collect();
+    let technologies: StringArray = accounts
+        .iter()
+        .map(|a| (!a.2.is_empty()).then(|| a.2.join(";")))
+        .collect();
+    RecordBatch::try_from_iter([
+        ("industry", Arc::new(industry) as ArrayRef),
+        ("employees", Arc::new(employees) as ArrayRef),
+        ("technologies", Arc::new(technologies) as ArrayRef),
+    ])
+    .expect("batch")
+}
+
+/// One account as text, as a list file gives it to `Icp::assess`.
+fn as_text(account: &Account) -> BTreeMap<String, String> {
+    let mut values = BTreeMap::new();
+    if let Some(industry) = &account.0 {
+        values.insert("industry".to_owned(), industry.clone());
+    }
+    if let Some(employees) = account.1 {
+        values.insert("employees".to_owned(), employees.to_string());
+    }
+    if !account.2.is_empty() {
+        values.insert("technologies".to_owned(), account.2.join(";"));
+    }
+    values
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn the_compiled_scorer_agrees_with_assess_and_reasons_add_up(icp in icp(), accounts in accounts()) {
+        let scorer = Scorer::new(icp.clone());
+        let batch = batch(&accounts);
+        let compiled = scorer.assess(&batch).expect("assessed");
+        let scores = scorer.scores(&batch).expect("scored");
+        prop_assert_eq!(compiled.len(), accounts.len());
+        for (i, account) in accounts.iter().enumerate() {
+            let expected = icp.assess(&as_text(account));
+            prop_assert_eq!(&compiled[i], &expected, "account {:?}", account);
+            let points: i64 = expected.reasons.iter().map(|r| r.points).sum();
+            prop_assert_eq!(expected.score, icp.base_score + points);
+            prop_assert_eq!(
+                (scores.in_sam[i], scores.score[i], scores.tier[i]),
+                (expected.in_sam, expected.score, expected.tier)
+            );
+        }
+    }
+}

@@ -8,6 +8,9 @@
 //! the reasons add up to the score.
 
 mod column;
+mod reach;
+
+pub use reach::{Step, ToTier1, to_tier_1};
 
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
@@ -86,6 +89,25 @@ impl Scorer {
             .verdicts(batch)?
             .iter()
             .map(|v| self.icp.assessment(v))
+            .collect())
+    }
+
+    /// What the ICP says of each row of `batch`, and what would lift it to tier 1.
+    pub fn assess_with_reach(&self, batch: &RecordBatch) -> Result<Vec<(Assessment, ToTier1)>, ArrowError> {
+        let unknown: Vec<Vec<bool>> = columns(&self.signals, batch)?
+            .into_iter()
+            .map(|verdicts| verdicts.iter().map(Option::is_none).collect())
+            .collect();
+        Ok(self
+            .verdicts(batch)?
+            .iter()
+            .enumerate()
+            .map(|(r, v)| {
+                let assessment = self.icp.assessment(v);
+                let unknown: Vec<bool> = unknown.iter().map(|u| u[r]).collect();
+                let reach = to_tier_1(&self.icp, &assessment, &v.signals, &unknown);
+                (assessment, reach)
+            })
             .collect())
     }
 

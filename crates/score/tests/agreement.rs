@@ -7,12 +7,11 @@ use std::sync::Arc;
 use northstar_discover::Condition;
 use northstar_engine::arrow::array::{ArrayRef, Int64Array, StringArray};
 use northstar_engine::arrow::record_batch::RecordBatch;
-use northstar_profile::{
-    AntiRule, Filter, FilterEvidence, Icp, Market, Rule, SCHEMA, Scorecard, Signal, SignalEvidence, Tier,
-    UnknownValues,
-};
+use northstar_profile::{Icp, Rule, UnknownValues};
 use northstar_score::Scorer;
 use proptest::prelude::*;
+
+mod support;
 
 /// One account: an industry, a headcount and a list of technologies, each possibly unknown.
 type Account = (Option<String>, Option<i64>, Vec<String>);
@@ -69,84 +68,19 @@ fn icp() -> impl Strategy<Value = Icp> {
         any::<bool>(),
     )
         .prop_map(|(filters, anti, signals, (base, t1, t2), exclude)| {
-            let evidence = SignalEvidence {
-                support: 1,
-                top_accounts: 1,
-                lift: 1.0,
-                shrunk_lift: 1.0,
-                ci: [1.0, 1.0],
-                mean_objective: 0.0,
-                same_accounts_as: Vec::new(),
+            let unknown = if exclude {
+                UnknownValues::Exclude
+            } else {
+                UnknownValues::Unverified
             };
-            let tier = |tier, min_score| Tier {
-                tier,
-                min_score,
-                customers: 0,
-                mean_objective: 0.0,
-                top_share: 0.0,
-            };
-            Icp {
-                schema: SCHEMA.into(),
-                version: String::new(),
-                objective: "profit".into(),
-                customers: 0,
-                market: Market {
-                    customers: 0,
-                    all_customers: 0,
-                    top_coverage: 1.0,
-                    coverage_floor: 0.8,
-                    objective: 0.0,
-                    all_objective: 0.0,
-                    trade_off: String::new(),
-                    unknown_values: if exclude {
-                        UnknownValues::Exclude
-                    } else {
-                        UnknownValues::Unverified
-                    },
-                },
-                filters: filters
-                    .into_iter()
-                    .map(|rule| Filter {
-                        rule,
-                        evidence: FilterEvidence {
-                            removed_accounts: 0,
-                            removed_objective: 0.0,
-                            removed_top_accounts: 0,
-                            p_value: 0.0,
-                        },
-                    })
-                    .collect(),
-                base_score: base,
-                signals: signals
-                    .into_iter()
-                    .map(|(rule, points)| Signal {
-                        rule,
-                        points,
-                        evidence: evidence.clone(),
-                    })
-                    .collect(),
-                tiers: vec![tier(1, base + t1 + t2 + 1), tier(2, base + t2), tier(3, 0)],
-                anti_icp: anti
-                    .into_iter()
-                    .map(|(conditions, excluded_from_sam)| AntiRule {
-                        conditions,
-                        excluded_from_sam,
-                        reason: String::new(),
-                        accounts: 0,
-                        objective: 0.0,
-                        mean_objective: 0.0,
-                        p_value: 0.0,
-                        counterfactual: None,
-                    })
-                    .collect(),
-                segments: Vec::new(),
-                personas: Vec::new(),
-                pmf: serde_json::Value::Null,
-                ecosystem: serde_json::Value::Null,
-                scorecard: Scorecard::default(),
-                population: BTreeMap::new(),
-                caveats: Vec::new(),
-            }
+            support::icp(
+                filters,
+                anti,
+                signals,
+                base,
+                [base + t1 + t2 + 1, base + t2],
+                unknown,
+            )
         })
 }
 

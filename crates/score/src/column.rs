@@ -112,18 +112,19 @@ impl Kind {
 
 /// A numeric column as doubles.
 fn as_numbers(column: &dyn Array) -> Result<Float64Array, ArrowError> {
-    let cast = cast(&column.slice(0, column.len()), &DataType::Float64)?;
-    cast.as_any()
-        .downcast_ref::<Float64Array>()
-        .cloned()
-        .ok_or_else(|| ArrowError::CastError("not a number column".into()))
+    cast_to(column, &DataType::Float64)
 }
 
 /// A column as text (a category or a `;`-separated list).
 fn as_texts(column: &dyn Array) -> Result<StringArray, ArrowError> {
-    let cast = cast(&column.slice(0, column.len()), &DataType::Utf8)?;
+    cast_to(column, &DataType::Utf8)
+}
+
+/// `column` cast to `data_type`, as the array type `A` of that type.
+fn cast_to<A: Array + Clone + 'static>(column: &dyn Array, data_type: &DataType) -> Result<A, ArrowError> {
+    let cast = cast(&column.slice(0, column.len()), data_type)?;
     cast.as_any()
-        .downcast_ref::<StringArray>()
+        .downcast_ref::<A>()
         .cloned()
-        .ok_or_else(|| ArrowError::CastError("not a text column".into()))
+        .ok_or_else(|| ArrowError::CastError(format!("not a {data_type} column")))
 }

@@ -47,14 +47,14 @@ pub fn ingest_summary(ingested: &Ingested) -> String {
         }
         if t.mapping.several_accounts > 0 {
             line.push_str(&format!(
-                "; {} rows named several companies (the first, the primary, was taken)",
-                group(t.mapping.several_accounts)
+                "; {} named several companies (the first, the primary, was taken)",
+                count(t.mapping.several_accounts, "row", "rows")
             ));
         }
         if t.mapping.unlisted_labels > 0 {
             line.push_str(&format!(
-                "; {} labels no list names (read by the column's rule; each is in run.json)",
-                group(t.mapping.unlisted_labels)
+                "; {} no list names (read by the column's rule; each is in run.json)",
+                count(t.mapping.unlisted_labels, "label", "labels")
             ));
         }
         if !t.mapping.not_in_file.is_empty() {
@@ -78,6 +78,11 @@ pub fn ingest_summary(ingested: &Ingested) -> String {
         ));
     }
     text
+}
+
+/// `n` and the noun that goes with it.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", group(n), if n == 1 { one } else { many })
 }
 
 /// How a preset's report is named in sentences.

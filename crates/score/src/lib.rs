@@ -61,26 +61,8 @@ impl Scorer {
 
     /// Every rule's verdict for each row of `batch`.
     pub fn verdicts(&self, batch: &RecordBatch) -> Result<Vec<Verdicts>, ArrowError> {
-        let rows = batch.num_rows();
-        let filters = columns(&self.filters, batch)?;
-        let signals = columns(&self.signals, batch)?;
-        let mut anti = Vec::with_capacity(self.anti.len());
-        for conditions in &self.anti {
-            let mut member = vec![true; rows];
-            for verdicts in columns(conditions, batch)? {
-                for (m, v) in member.iter_mut().zip(verdicts) {
-                    *m &= v == Some(true);
-                }
-            }
-            anti.push(member);
-        }
-        Ok((0..rows)
-            .map(|r| Verdicts {
-                filters: filters.iter().map(|f| f[r]).collect(),
-                anti: anti.iter().map(|a| a[r]).collect(),
-                signals: signals.iter().map(|s| s[r] == Some(true)).collect(),
-            })
-            .collect())
+        let columns = self.columns(batch)?;
+        Ok((0..batch.num_rows()).map(|r| columns.row(r)).collect())
     }
 
     /// What the ICP says of each row of `batch`, with reasons.
@@ -94,18 +76,13 @@ impl Scorer {
 
     /// What the ICP says of each row of `batch`, and what would lift it to tier 1.
     pub fn assess_with_reach(&self, batch: &RecordBatch) -> Result<Vec<(Assessment, ToTier1)>, ArrowError> {
-        let unknown: Vec<Vec<bool>> = columns(&self.signals, batch)?
-            .into_iter()
-            .map(|verdicts| verdicts.iter().map(Option::is_none).collect())
-            .collect();
-        Ok(self
-            .verdicts(batch)?
-            .iter()
-            .enumerate()
-            .map(|(r, v)| {
-                let assessment = self.icp.assessment(v);
-                let unknown: Vec<bool> = unknown.iter().map(|u| u[r]).collect();
-                let reach = to_tier_1(&self.icp, &assessment, &v.signals, &unknown);
+        let columns = self.columns(batch)?;
+        Ok((0..batch.num_rows())
+            .map(|r| {
+                let verdicts = columns.row(r);
+                let assessment = self.icp.assessment(&verdicts);
+                let unknown: Vec<bool> = columns.signals.iter().map(|s| s[r].is_none()).collect();
+                let reach = to_tier_1(&self.icp, &assessment, &verdicts.signals, &unknown);
                 (assessment, reach)
             })
             .collect())
@@ -122,6 +99,45 @@ impl Scorer {
             scores.tier.push(inside.then(|| self.icp.tier_of(score)));
         }
         Ok(scores)
+    }
+}
+
+impl Scorer {
+    /// Every rule's verdicts over the rows of `batch`, rule by rule.
+    fn columns(&self, batch: &RecordBatch) -> Result<Columns, ArrowError> {
+        let mut anti = Vec::with_capacity(self.anti.len());
+        for conditions in &self.anti {
+            let mut member = vec![true; batch.num_rows()];
+            for verdicts in columns(conditions, batch)? {
+                for (m, v) in member.iter_mut().zip(verdicts) {
+                    *m &= v == Some(true);
+                }
+            }
+            anti.push(member);
+        }
+        Ok(Columns {
+            filters: columns(&self.filters, batch)?,
+            anti,
+            signals: columns(&self.signals, batch)?,
+        })
+    }
+}
+
+/// The verdicts of a batch, one column per rule: `None` where the value is unknown.
+struct Columns {
+    filters: Vec<Vec<Option<bool>>>,
+    anti: Vec<Vec<bool>>,
+    signals: Vec<Vec<Option<bool>>>,
+}
+
+impl Columns {
+    /// The verdicts of row `r`.
+    fn row(&self, r: usize) -> Verdicts {
+        Verdicts {
+            filters: self.filters.iter().map(|f| f[r]).collect(),
+            anti: self.anti.iter().map(|a| a[r]).collect(),
+            signals: self.signals.iter().map(|s| s[r] == Some(true)).collect(),
+        }
     }
 }
 

@@ -82,6 +82,13 @@ pub struct NotMeasured {
     pub needs: &'static str,
 }
 
+impl std::fmt::Display for NotMeasured {
+    /// As the outputs write it: `CAC (needs an acquisition table)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (needs {})", self.figure, self.needs)
+    }
+}
+
 /// How revenue was measured, in figures.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueFrom {

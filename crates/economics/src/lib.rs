@@ -137,15 +137,11 @@ pub fn compute(engine: &Engine, as_of: Option<i32>, inputs: Inputs) -> Result<Ec
     let accounts = read_accounts(&engine.query(&sql::accounts(&literal))?, inputs)?;
     let cost_lines = read_cost_lines(&engine.query(&sql::cost_to_serve())?)?;
     let unallocated = single_f64(&engine.query(sql::UNALLOCATED_SPEND)?)?;
-    let mut summary = Summary::new(&accounts, as_of_text, unallocated, DealFigures::default());
-    summary.cost_to_serve = summary.cost_to_serve.filter(|_| inputs.activities);
-    summary.cac = summary.cac.filter(|_| inputs.acquisition);
-    summary.not_measured = inputs.not_measured();
-    summary.profit_is = inputs.profit_is();
-    summary.revenue_from = match inputs.revenue {
+    let revenue_from = match inputs.revenue {
         RevenueSource::WonDeals => won_deals(&engine.query(sql::WON_DEALS_COUNTS)?)?,
         source => RevenueFrom::plain(source),
     };
+    let summary = Summary::new(&accounts, as_of_text, unallocated, inputs, revenue_from);
     Ok(Economics {
         accounts,
         cost_lines,
@@ -213,12 +209,18 @@ fn option(values: &Float64Array, row: usize) -> Option<f64> {
     (!values.is_null(row)).then(|| values.value(row))
 }
 
-/// How the won deals became revenue.
+/// How the won deals became revenue, from the one row of [`sql::WON_DEALS_COUNTS`].
 fn won_deals(batches: &[RecordBatch]) -> Result<RevenueFrom> {
+    let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(RevenueFrom {
+            won_deals: Some(0),
+            won_deals_without_account: Some(0),
+            unattributed_revenue: Some(0.0),
+            won_deals_without_amount_or_date: Some(0),
+            ..RevenueFrom::plain(RevenueSource::WonDeals)
+        });
+    };
     let count = |i: usize| -> Result<Option<u64>> {
-        let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else {
-            return Ok(Some(0));
-        };
         let values = column::<Int64Array>(batch, i)?;
         Ok(Some(if values.is_null(0) {
             0
@@ -226,13 +228,11 @@ fn won_deals(batches: &[RecordBatch]) -> Result<RevenueFrom> {
             values.value(0).max(0) as u64
         }))
     };
-    let unattributed = batches.iter().find(|b| b.num_rows() > 0);
-    let unattributed = unattributed.map_or(Ok(0.0), |b| column::<Float64Array>(b, 2).map(|c| c.value(0)))?;
     Ok(RevenueFrom {
         source: RevenueSource::WonDeals,
         won_deals: count(0)?,
         won_deals_without_account: count(1)?,
-        unattributed_revenue: Some(round_cents(unattributed)),
+        unattributed_revenue: Some(round_cents(column::<Float64Array>(batch, 2)?.value(0))),
         won_deals_without_amount_or_date: count(3)?,
     })
 }

@@ -1,6 +1,6 @@
 //! The headline figures: how concentrated profit is, and who destroys it.
 
-use crate::{AccountEconomics, NotMeasured, RevenueFrom, RevenueSource, round_cents};
+use crate::{AccountEconomics, Inputs, NotMeasured, RevenueFrom, round_cents};
 
 /// Headline figures of the economics stage.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -84,26 +84,22 @@ pub struct DealFigures {
     pub median_sales_cycle_days: Option<f64>,
 }
 
-/// The total of a figure over `accounts`, `None` when it was not measured.
-fn measured(accounts: &[AccountEconomics], figure: fn(&AccountEconomics) -> Option<f64>) -> Option<f64> {
-    let mut values = accounts.iter().map(figure).peekable();
-    if values.peek().is_some_and(Option::is_none) {
-        return None;
-    }
-    Some(round_cents(values.flatten().sum()))
-}
-
 impl Summary {
-    /// The headline figures of `accounts`, which are in profit-rank order.
+    /// The headline figures of `accounts`, which are in profit-rank order, measured from
+    /// `inputs` with revenue as `revenue_from` says.
     pub fn new(
         accounts: &[AccountEconomics],
         as_of: Option<String>,
         unallocated_spend: f64,
-        deals: DealFigures,
+        inputs: Inputs,
+        revenue_from: RevenueFrom,
     ) -> Self {
         let n = accounts.len() as u64;
         let share = |k: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
         let total = |f: fn(&AccountEconomics) -> f64| round_cents(accounts.iter().map(f).sum());
+        let measured = |given: bool, f: fn(&AccountEconomics) -> Option<f64>| {
+            given.then(|| round_cents(accounts.iter().filter_map(f).sum()))
+        };
         let profit = total(|a| a.profit);
         let mut running = 0.0;
         let mut for_80 = None;
@@ -126,12 +122,12 @@ impl Summary {
             accounts: n,
             revenue: total(|a| a.revenue),
             gross_margin: total(|a| a.gross_margin),
-            cost_to_serve: measured(accounts, |a| a.cost_to_serve),
-            cac: measured(accounts, |a| a.cac),
+            cost_to_serve: measured(inputs.activities, |a| a.cost_to_serve),
+            cac: measured(inputs.acquisition, |a| a.cac),
             profit,
-            profit_is: crate::Inputs::ALL.profit_is(),
-            revenue_from: RevenueFrom::plain(RevenueSource::Transactions),
-            not_measured: Vec::new(),
+            profit_is: inputs.profit_is(),
+            revenue_from,
+            not_measured: inputs.not_measured(),
             accounts_for_80pct_profit: for_80,
             share_of_accounts_for_80pct_profit: share(for_80),
             whale_peak: WhalePeak {
@@ -148,7 +144,7 @@ impl Summary {
             repeat_purchase_rate: share(accounts.iter().filter(|a| a.orders >= 2).count() as u64),
             churn_rate: share(accounts.iter().filter(|a| a.churned).count() as u64),
             unallocated_spend: round_cents(unallocated_spend),
-            deals,
+            deals: DealFigures::default(),
             lifetime_value: None,
         }
     }

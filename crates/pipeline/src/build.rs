@@ -105,11 +105,7 @@ fn measured_caveat(summary: &northstar_economics::Summary) -> Option<String> {
     if summary.not_measured.is_empty() {
         return None;
     }
-    let missing: Vec<String> = summary
-        .not_measured
-        .iter()
-        .map(|m| format!("{} (needs {})", m.figure, m.needs))
-        .collect();
+    let missing: Vec<String> = summary.not_measured.iter().map(ToString::to_string).collect();
     Some(format!(
         "Measured: {}; {}. Not measured: {}.",
         summary.profit_is,

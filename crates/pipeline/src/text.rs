@@ -169,11 +169,7 @@ pub fn headline(build: &Build) -> String {
         text.push_str(&format!("  {}\n", s.revenue_from.describe()));
     }
     if !s.not_measured.is_empty() {
-        let missing: Vec<String> = s
-            .not_measured
-            .iter()
-            .map(|m| format!("{} (needs {})", m.figure, m.needs))
-            .collect();
+        let missing: Vec<String> = s.not_measured.iter().map(ToString::to_string).collect();
         text.push_str(&format!(
             "  not measured: {}; {}\n",
             missing.join(", "),

@@ -429,7 +429,7 @@ fn load_table(
         footer_lines,
         title_rows,
         preset: config.preset.clone(),
-        columns: plan.present_columns(spec),
+        columns: plan.present_columns(),
         mapping: plan.usage().clone(),
         extra_columns: extra,
         staged,

@@ -145,19 +145,19 @@ impl ColumnPlan {
                 .map(|h| Field::new(h, DataType::Utf8, true))
                 .collect::<Vec<_>>(),
         ));
+        // Read as text, an expression may fail on types the file's values will settle; it is
+        // no expression when it does not parse or names no column of the file.
+        let names_no_column = |sql: &str| {
+            engine.compile_expr(text_schema.clone(), sql).is_err_and(|e| {
+                let e = e.to_string();
+                e.contains("ParserError") || e.contains("No field named")
+            })
+        };
         let mut expressions = false;
         for (column, source) in &config.columns {
             if source.from_preset || first_found(header, &source.names).is_some() {
                 continue;
             }
-            // Read as text, an expression may fail on types the file's values will settle; it
-            // is no expression when it does not parse or names no column of the file.
-            let names_no_column = |sql: &str| {
-                engine.compile_expr(text_schema.clone(), sql).is_err_and(|e| {
-                    let e = e.to_string();
-                    e.contains("ParserError") || e.contains("No field named")
-                })
-            };
             match source.names.as_slice() {
                 [sql] if !names_no_column(sql) => expressions = true,
                 names => return Err(not_in_file(spec, path, header, column, names)),
@@ -296,8 +296,9 @@ impl ColumnPlan {
     }
 
     /// The canonical columns the file gives (by a column or an expression).
-    pub fn present_columns(&self, spec: &TableSpec) -> Vec<String> {
-        spec.columns
+    pub fn present_columns(&self) -> Vec<String> {
+        self.spec
+            .columns
             .iter()
             .zip(&self.origins)
             .filter(|(_, o)| !matches!(o, Origin::Absent))

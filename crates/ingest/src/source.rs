@@ -333,7 +333,8 @@ impl Source {
         self.bytes_read.clone()
     }
 
-    /// The next row as the file holds it, footer or not, with its shape.
+    /// The next row as the file holds it, footer or not, with its shape (JSON Lines and
+    /// Parquet have no footers: their rows are always data).
     fn next_raw(&mut self) -> Result<Option<(Record, Shape)>, IngestError> {
         if let Some(ahead) = self.ahead.pop_front() {
             return Ok(Some(ahead));
@@ -352,15 +353,6 @@ impl Source {
                 };
             }
             Rows::Sheet(records) => return Ok(records.next()),
-            Rows::Jsonl { .. } | Rows::Parquet { .. } => self.next_plain(width)?,
-        };
-        Ok(record.map(|r| (r, Shape::DATA)))
-    }
-
-    /// The next row of a format without footers.
-    fn next_plain(&mut self, width: usize) -> Result<Option<Record>, IngestError> {
-        match &mut self.rows {
-            Rows::Delimited { .. } | Rows::Sheet(_) => Ok(None),
             Rows::Jsonl { lines, line } => loop {
                 let mut text = Vec::new();
                 let n = lines
@@ -370,13 +362,12 @@ impl Source {
                         source,
                     })?;
                 if n == 0 {
-                    return Ok(None);
+                    break None;
                 }
                 *line += 1;
-                if text.iter().all(u8::is_ascii_whitespace) {
-                    continue;
+                if !text.iter().all(u8::is_ascii_whitespace) {
+                    break Some(jsonl_record(*line, &self.header, &text));
                 }
-                return Ok(Some(jsonl_record(*line, &self.header, &text)));
             },
             Rows::Parquet {
                 batches,
@@ -384,10 +375,10 @@ impl Source {
                 row,
             } => loop {
                 if let Some(record) = pending.next() {
-                    return Ok(Some(record));
+                    break Some(record);
                 }
                 let Some(batch) = batches.next() else {
-                    return Ok(None);
+                    break None;
                 };
                 let batch = batch.map_err(|e| IngestError::Unreadable {
                     path: self.path.clone(),
@@ -395,7 +386,8 @@ impl Source {
                 })?;
                 *pending = parquet_records(&self.path, &batch, row, width)?.into_iter();
             },
-        }
+        };
+        Ok(record.map(|r| (r, Shape::DATA)))
     }
 }
 

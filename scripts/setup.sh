@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing northstar needs on a fresh machine: a Rust toolchain with
-# rustfmt and clippy, and Python 3 (for the output contract check run by the tests).
+# rustfmt and clippy, Python 3 (for the output contract check), and a Python environment in
+# .venv with DuckDB, in which a test runs the exported SQL scorer.
 set -euo pipefail
 if ! command -v cargo >/dev/null; then
     echo "northstar needs a Rust toolchain (cargo); install it with rustup" >&2
@@ -17,3 +18,9 @@ if ! command -v python3 >/dev/null; then
         exit 1
     fi
 fi
+# The SQL parity test runs `northstar sql` in DuckDB (tests find it at .venv/bin/python).
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -c "import duckdb" 2>/dev/null || .venv/bin/pip install --quiet "duckdb==2.0.0"

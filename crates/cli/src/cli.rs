@@ -38,6 +38,15 @@ pub enum Command {
     ///
     /// Example: northstar diff last-quarter/icp.json northstar-out --accounts data/accounts.csv
     Diff(DiffArgs),
+    /// Score any list of accounts with an ICP: inside the SAM or not, fit score, tier, reasons
+    /// that add up to the score, the way to tier 1 and the nearest profitable customer.
+    ///
+    /// Example: northstar score --icp northstar-out/icp.json leads.csv --out leads_scored.csv
+    Score(ScoreArgs),
+    /// Write the ICP's scorer as one SQL SELECT, so a warehouse scores its own tables.
+    ///
+    /// Example: northstar sql --icp northstar-out/icp.json --dialect postgres --table crm.accounts
+    Sql(SqlArgs),
 }
 
 /// Size of the demo company.
@@ -166,6 +175,59 @@ pub struct DiffArgs {
     /// Print machine-readable JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `score`.
+#[derive(Debug, clap::Args)]
+pub struct ScoreArgs {
+    /// The ICP: an icp.json, or a build's output folder holding one.
+    #[arg(long, value_name = "FILE")]
+    pub icp: PathBuf,
+    /// The accounts to score (CSV, TSV, JSON Lines, Parquet or XLSX; account_id and attribute columns).
+    pub list: PathBuf,
+    /// Column mapping for the list (its `[prospects]` section), e.g. for a CRM export.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Write the scores to this CSV file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Only account_id, in_sam, fit_score and tier.
+    #[arg(long)]
+    pub brief: bool,
+    /// Where rejected rows go, and how many stop the run.
+    #[command(flatten)]
+    pub rejects: RejectOptions,
+    /// How the engine runs.
+    #[command(flatten)]
+    pub engine: EngineOptions,
+    /// Print a machine-readable summary on stdout (needs --out).
+    #[arg(long, requires = "out")]
+    pub json: bool,
+}
+
+/// SQL dialects of `sql`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlDialect {
+    /// DuckDB.
+    Duckdb,
+    /// PostgreSQL.
+    Postgres,
+    /// Standard SQL.
+    Ansi,
+}
+
+/// Arguments of `sql`.
+#[derive(Debug, clap::Args)]
+pub struct SqlArgs {
+    /// The ICP: an icp.json, or a build's output folder holding one.
+    #[arg(long, value_name = "FILE")]
+    pub icp: PathBuf,
+    /// The SQL dialect.
+    #[arg(long, value_enum, default_value = "duckdb")]
+    pub dialect: SqlDialect,
+    /// The table to score: account_id and a column per attribute the ICP names.
+    #[arg(long, value_name = "NAME", default_value = "accounts")]
+    pub table: String,
 }
 
 /// Arguments of `validate`.

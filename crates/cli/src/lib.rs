@@ -18,5 +18,7 @@ pub fn run(cli: cli::Cli) -> Result<(), Failure> {
         cli::Command::Validate(args) => cmd::validate::run(&args),
         cli::Command::Clv(args) => cmd::clv::run(&args),
         cli::Command::Diff(args) => cmd::diff::run(&args),
+        cli::Command::Score(args) => cmd::score::run(&args),
+        cli::Command::Sql(args) => cmd::sql::run(&args),
     }
 }

@@ -227,6 +227,16 @@ impl Company {
     }
 }
 
+/// `n` prospects drawn as [`Company::generate`] draws its prospects, one at a time, from their
+/// own stream of `seed`: a list as large as wanted, in bounded memory.
+pub fn prospects(n: usize, seed: u64) -> impl Iterator<Item = Account> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n).map(move |i| {
+        let segment = pick_segment(&mut rng);
+        company(&mut rng, format!("P{:09}", i + 1), segment, end_date())
+    })
+}
+
 fn pick_segment(rng: &mut ChaCha8Rng) -> Segment {
     match rng.random::<f64>() {
         x if x < 0.25 => Segment::Core,

@@ -20,7 +20,7 @@ mod write;
 
 use std::path::Path;
 
-pub use company::Segment;
+pub use company::{Account, Segment, prospects};
 pub use write::DemoStats;
 
 /// How big a demo company to make.

@@ -5,8 +5,8 @@ use crate::deals::{DealOutcome, Deals};
 use crate::figures::{CohortFigures, Counterfactual, Outcomes, SegmentFigures, cohort_figures};
 use crate::{
     Adopters, Attribute, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Subgroup,
-    SubgroupSettings, adopter_cohorts, counterfactuals, drift, ecosystem, lift, nothing_to_learn, pmf,
-    segment_figures, subgroups, top_accounts,
+    SubgroupSettings, Values, adopter_cohorts, counterfactuals, drift, ecosystem, lift, nothing_to_learn,
+    pmf, segment_figures, subgroups, top_accounts,
 };
 
 /// Attribute values a cohort must have on this many accounts to be named as its drift.
@@ -33,6 +33,62 @@ pub struct Base {
     pub acquired: Vec<Option<i64>>,
     /// The closed deals of every account, customer or prospect.
     pub deals: Deals,
+}
+
+impl Base {
+    /// The customers at `keep` (indices in this base's order), with every fact of theirs; the
+    /// deals, which belong to accounts rather than customers, are kept whole.
+    pub fn subset(&self, keep: &[usize]) -> Base {
+        fn pick<T: Clone>(values: &[T], keep: &[usize]) -> Vec<T> {
+            keep.iter().map(|&i| values[i].clone()).collect()
+        }
+        let new_index: std::collections::HashMap<usize, usize> =
+            keep.iter().enumerate().map(|(new, &old)| (old, new)).collect();
+        let o = &self.outcomes;
+        let p = &self.pmf_inputs;
+        Base {
+            objective: pick(&self.objective, keep),
+            attributes: self
+                .attributes
+                .iter()
+                .map(|a| Attribute {
+                    name: a.name.clone(),
+                    values: match &a.values {
+                        Values::Categorical(v) => Values::Categorical(pick(v, keep)),
+                        Values::Numeric(v) => Values::Numeric(pick(v, keep)),
+                        Values::List(v) => Values::List(pick(v, keep)),
+                    },
+                })
+                .collect(),
+            outcomes: Outcomes {
+                profit: pick(&o.profit, keep),
+                revenue: pick(&o.revenue, keep),
+                cac: pick(&o.cac, keep),
+                churned: pick(&o.churned, keep),
+                ltv_predicted: pick(&o.ltv_predicted, keep),
+                ltv_historical: pick(&o.ltv_historical, keep),
+                payback_months: pick(&o.payback_months, keep),
+            },
+            pmf_inputs: PmfInputs {
+                referred: pick(&p.referred, keep),
+                promoters: pick(&p.promoters, keep),
+                detractors: pick(&p.detractors, keep),
+                responses: pick(&p.responses, keep),
+                churned: pick(&p.churned, keep),
+                repeat: pick(&p.repeat, keep),
+            },
+            contacts: self
+                .contacts
+                .iter()
+                .filter_map(|c| {
+                    let account = *new_index.get(&c.account)?;
+                    Some(Contact { account, ..c.clone() })
+                })
+                .collect(),
+            acquired: pick(&self.acquired, keep),
+            deals: self.deals.clone(),
+        }
+    }
 }
 
 /// What the discover stage found.

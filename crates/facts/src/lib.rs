@@ -16,7 +16,7 @@ use northstar_economics::AccountEconomics;
 use northstar_engine::{Engine, EngineError};
 use northstar_ingest::contract;
 
-use read::Table;
+pub use read::{Table, texts};
 
 /// A fact that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -275,6 +275,63 @@ fn attributes(rows: &Table, accounts: &[AccountEconomics]) -> Result<Vec<Attribu
         });
     }
     Ok(out)
+}
+
+/// Each customer's name and case study, in `accounts` order: what the ICP's reference customers
+/// show.
+pub fn showcase(
+    engine: &Engine,
+    accounts: &[AccountEconomics],
+) -> Result<Vec<(Option<String>, Option<String>)>> {
+    let rows = Table::read(engine, "SELECT account_id, name, case_study_url FROM accounts")?;
+    let mut known: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+    let (ids, names, studies) = (rows.column(0)?, rows.column(1)?, rows.column(2)?);
+    for ((id, name), study) in ids.into_iter().zip(names).zip(studies) {
+        if let Some(id) = id {
+            known.insert(id, (name, study));
+        }
+    }
+    Ok(accounts
+        .iter()
+        .map(|a| known.remove(&a.account_id).unwrap_or_default())
+        .collect())
+}
+
+/// One behavioural signal of an account, as the signals table holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalRow {
+    /// The account.
+    pub account_id: String,
+    /// The signal's name.
+    pub signal: String,
+    /// Its value, when given.
+    pub value: Option<f64>,
+    /// Its day (days since 1970-01-01), when given.
+    pub day: Option<i32>,
+}
+
+/// Every row of the signals table.
+pub fn signal_rows(engine: &Engine) -> Result<Vec<SignalRow>> {
+    let rows = Table::read(
+        engine,
+        "SELECT account_id, signal, CAST(value AS DOUBLE), CAST(CAST(date AS INT) AS DOUBLE) FROM signals",
+    )?;
+    let number = |v: Option<String>| v.and_then(|v| v.parse::<f64>().ok());
+    let columns = (rows.column(0)?, rows.column(1)?, rows.column(2)?, rows.column(3)?);
+    let (ids, signals, values, days) = columns;
+    Ok(ids
+        .into_iter()
+        .zip(signals)
+        .zip(values.into_iter().zip(days))
+        .filter_map(|((id, signal), (value, day))| {
+            Some(SignalRow {
+                account_id: id?,
+                signal: signal?,
+                value: number(value),
+                day: number(day).map(|d| d as i32),
+            })
+        })
+        .collect())
 }
 
 /// The elements of a `;`-separated list.

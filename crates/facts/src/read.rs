@@ -8,8 +8,8 @@ use northstar_engine::arrow::record_batch::RecordBatch;
 
 use crate::{FactsError, Result};
 
-/// The rows of one query.
-pub(crate) struct Table {
+/// The rows of one query, read as text columns.
+pub struct Table {
     /// The column names.
     pub names: Vec<String>,
     batches: Vec<RecordBatch>,
@@ -37,7 +37,7 @@ impl Table {
 }
 
 /// A column's values as text (numbers in their shortest form), empty ones as `None`.
-fn texts(batch: &RecordBatch, column: usize) -> Result<Vec<Option<String>>> {
+pub fn texts(batch: &RecordBatch, column: usize) -> Result<Vec<Option<String>>> {
     let shape = || FactsError::Shape(batch.schema().field(column).name().clone());
     let array = batch.column(column);
     if let Some(numbers) = array.as_any().downcast_ref::<Float64Array>() {

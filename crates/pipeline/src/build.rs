@@ -14,6 +14,7 @@ use crate::observe::observed;
 use crate::outputs;
 use crate::session::{Session, write_rejects};
 use crate::{Build, BuildRequest, Observer, Options, PipelineError, Result, RunRecord, Settings, Step};
+use crate::{targets, validation};
 
 /// Runs the whole pipeline on `request.data` and commits every output into `request.out` as
 /// one. A build that fails leaves the previous outputs exactly as they were.
@@ -47,10 +48,34 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
         let discovery = discovered(&base, &settings);
         Ok((base, discovery))
     })?;
-    let mut profile = clock.time(Step::Profile, || Ok(profiled(&base, &discovery, &settings)))?;
+    let mut profile = clock.time(Step::Profile, || {
+        let mut profile = profiled(&base, &discovery, &settings);
+        profile.icp.reference = targets::reference(&engine, &economics, &base, &profile)?;
+        Ok(profile)
+    })?;
     profile.icp.caveats.extend(measured_caveat(&economics.summary));
     let segments = discovery.segment_ranks(base.objective.len());
     economics.summary.deals = deal_figures(&base.deals, discovery.deals);
+    let targets = clock.time(Step::Score, || {
+        let as_of = match &economics.summary.as_of {
+            Some(day) => crate::request::parse_day("--as-of", day)?,
+            None => 0,
+        };
+        let signals = ingested.table("signals").is_some();
+        let win_rate = discovery.deals.win_rate;
+        targets::score(
+            &engine,
+            (&economics, &base, &profile),
+            &settings,
+            as_of,
+            signals,
+            win_rate,
+        )
+    })?;
+    let validation = clock.time(Step::Validate, || {
+        let ids: Vec<String> = economics.accounts.iter().map(|a| a.account_id.clone()).collect();
+        Ok(validation::validate(&base, &settings, &ids))
+    })?;
     let run = RunRecord::new(request, &settings, &ingested, &economics, &profile.icp.version);
     let mut build = Build {
         out: request.out.clone(),
@@ -62,6 +87,8 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
         discovery,
         profile,
         segments,
+        targets,
+        validation,
         run,
     };
     clock.time(Step::Write, || Ok(outputs::write(&build, &mut folder)?))?;

@@ -26,6 +26,9 @@ pub enum PipelineError {
     /// A lifetime-value model could not be fitted.
     #[error(transparent)]
     Clv(#[from] northstar_clv::ClvError),
+    /// A batch of accounts could not be scored (a bug: the scorer reads the engine's own columns).
+    #[error("cannot score a batch of accounts: {0}")]
+    Score(#[from] northstar_engine::arrow::error::ArrowError),
     /// The demo's data could not be written.
     #[error(transparent)]
     Demo(#[from] northstar_demo::DemoError),
@@ -75,6 +78,14 @@ pub enum PipelineError {
         /// What is wrong.
         reason: String,
     },
+    /// An output stream could not be written.
+    #[error("cannot write `{}`: {reason}", path.display())]
+    Io {
+        /// Where it was going.
+        path: PathBuf,
+        /// Why it failed.
+        reason: String,
+    },
     /// A list of accounts cannot be read.
     #[error("{}:{line}: {reason}", path.display())]
     AccountList {
@@ -99,7 +110,7 @@ impl PipelineError {
             | PipelineError::Economics(E::Engine(e))
             | PipelineError::Facts(F::Engine(e)) => e.fault(),
             PipelineError::Economics(E::Shape(_)) | PipelineError::Facts(F::Shape(_)) => Fault::Internal,
-            PipelineError::Output(O::Json { .. }) => Fault::Internal,
+            PipelineError::Output(O::Json { .. }) | PipelineError::Score(_) => Fault::Internal,
             _ => Fault::User,
         }
     }

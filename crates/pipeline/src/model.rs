@@ -9,6 +9,8 @@ use northstar_ingest::{Ingested, MappingUsage};
 use northstar_profile::{Drafted, MarketSettings};
 use serde::Serialize;
 
+use crate::targets::Targets;
+use crate::validation::Validation;
 use crate::{BuildRequest, Settings};
 
 /// A finished build.
@@ -32,6 +34,10 @@ pub struct Build {
     pub profile: Drafted,
     /// Each customer's best segment (its rank in `segments.csv`).
     pub segments: Vec<Option<u64>>,
+    /// The prospects scored and the market sized.
+    pub targets: Targets,
+    /// The score backtested on customers held out.
+    pub validation: Validation,
     /// What ran, as `run.json` records it.
     pub run: RunRecord,
 }

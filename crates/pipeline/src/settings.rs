@@ -1,5 +1,5 @@
 //! The configuration document, `northstar.toml`: the tables' mappings, read by ingest, and one
-//! section per stage (`[clv]`, `[discover]`, `[market]`), each owned by its stage, checked as
+//! section per stage (`[clv]`, `[discover]`, `[market]`, `[intent]`), each owned by its stage, checked as
 //! it is read, unknown keys refused.
 
 use std::path::{Path, PathBuf};
@@ -9,12 +9,13 @@ use northstar_economics::ClvSettings;
 use northstar_ingest::Config;
 use northstar_ingest::config::FILE_NAME;
 use northstar_profile::MarketSettings;
+use northstar_score::IntentSettings;
 use serde::Deserialize;
 
 use crate::{PipelineError, Result};
 
 /// The sections that hold settings rather than a table's mapping.
-const SECTIONS: &[&str] = &["clv", "discover", "market"];
+const SECTIONS: &[&str] = &["clv", "discover", "market", "intent"];
 
 /// The whole configuration of a build.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,6 +30,8 @@ pub struct Settings {
     pub discover: DiscoverSettings,
     /// The serviceable market.
     pub market: MarketSettings,
+    /// Intent from behavioural signals.
+    pub intent: IntentSettings,
 }
 
 /// The document as read: the stages' sections typed, the tables' left as TOML.
@@ -40,6 +43,8 @@ struct Document {
     discover: DiscoverSettings,
     #[serde(default)]
     market: MarketSettings,
+    #[serde(default)]
+    intent: IntentSettings,
     #[serde(flatten)]
     tables: toml::Table,
 }
@@ -76,6 +81,7 @@ impl Settings {
             clv: document.clv,
             discover: document.discover,
             market: document.market,
+            intent: document.intent,
         })
     }
 }

@@ -148,6 +148,94 @@ fn icp_headline(icp: &northstar_profile::Icp) -> String {
     text
 }
 
+/// The prospects scored, the target list and the market, in three lines.
+fn targets_headline(build: &Build) -> String {
+    let t = &build.targets;
+    let tier = |k: u8| {
+        t.prospects
+            .iter()
+            .filter(|p| p.scored.assessment.tier == Some(k))
+            .count() as u64
+    };
+    let inside = t.prospects.iter().filter(|p| p.scored.assessment.in_sam).count() as u64;
+    let mut text = format!(
+        "  prospects: {} scored (prospects_scored.csv), {} inside the SAM: tier 1 {}, tier 2 {}, tier 3 {}; target_list.csv and .xlsx hold tiers 1 and 2\n",
+        group(t.prospects.len() as u64),
+        group(inside),
+        group(tier(1)),
+        group(tier(2)),
+        group(tier(3)),
+    );
+    if t.intent_measured {
+        let timing = t.prospects.iter().filter(|p| p.timing).count() as u64;
+        text.push_str(&format!(
+            "  intent: {} of tiers 1 and 2 show intent of {} or more now (timing)\n",
+            group(timing),
+            build.settings.intent.timing_threshold
+        ));
+    } else {
+        text.push_str("  intent not measured: no signals table\n");
+    }
+    let m = &t.market;
+    let som = match &m.som {
+        Some(som) => format!(
+            "SOM {:.1} accounts, {} a year (bound by {})",
+            som.accounts,
+            money(som.value),
+            som.bound_by
+        ),
+        None => format!(
+            "SOM not measured ({})",
+            m.som_not_measured.as_deref().unwrap_or("")
+        ),
+    };
+    text.push_str(&format!(
+        "  market (market.csv, expected profit a year from every account listed): TAM {} accounts, {}; SAM {} accounts, {}; {som}\n",
+        group(m.tam.accounts),
+        money(m.tam.value),
+        group(m.sam.accounts),
+        money(m.sam.value),
+    ));
+    text
+}
+
+/// The backtests as a short table: AUC and the share of the objective captured at the depths of
+/// tier 1 and of tiers 1–2, for the ICP and the plain rankings.
+fn validation_table(v: &crate::validation::Validation) -> String {
+    let mut text = format!(
+        "  validation (validation.json), on customers held out: AUC for the top fifth, and the share of the {} the profitable accounts make captured at the depth of tier 1 and of tiers 1-2\n",
+        v.objective
+    );
+    text.push_str(&format!(
+        "    {:<30} {:>6} {:>9} {:>10}\n",
+        "ranking", "AUC", "tier 1", "tiers 1-2"
+    ));
+    let mut row = |name: String, f: &northstar_score::validation::RankingFigures| {
+        let auc = f.auc.map_or_else(|| "-".to_owned(), |a| format!("{a:.3}"));
+        let share = |x: Option<f64>| x.map_or_else(|| "-".to_owned(), percent);
+        text.push_str(&format!(
+            "    {name:<30} {auc:>6} {:>9} {:>10}\n",
+            share(f.captured_tier_1),
+            share(f.captured_tiers_1_2)
+        ));
+    };
+    let splits = [("5-fold", Some(&v.k_fold)), ("time split", v.time_split.as_ref())];
+    for (split, backtest) in splits {
+        let Some(b) = backtest else { continue };
+        row(format!("{split}: ICP"), &b.icp);
+        if let Some(f) = &b.by_annual_revenue {
+            row(format!("{split}: by annual revenue"), f);
+        }
+        if let Some(f) = &b.by_employees {
+            row(format!("{split}: by employees"), f);
+        }
+    }
+    if let Some(caveat) = &v.caveat {
+        text.push_str(&format!("    {caveat}\n"));
+    }
+    text
+}
+
 /// The headline figures of a build, for the terminal.
 pub fn headline(build: &Build) -> String {
     let s = &build.economics.summary;
@@ -272,6 +360,8 @@ pub fn headline(build: &Build) -> String {
         ));
     }
     text.push_str(&icp_headline(&build.profile.icp));
+    text.push_str(&targets_headline(build));
+    text.push_str(&validation_table(&build.validation));
     if s.unallocated_spend > 0.0 {
         text.push_str(&format!(
             "  {} of channel spend acquired no account in its month\n",

@@ -287,6 +287,7 @@ mod tests {
             scorecard: Scorecard::default(),
             population: BTreeMap::new(),
             caveats: Vec::new(),
+            reference: Vec::new(),
         }
     }
 

@@ -303,6 +303,28 @@ pub struct Icp {
     pub population: BTreeMap<String, Distribution>,
     /// What the data cannot support, in plain words.
     pub caveats: Vec<String>,
+    /// The profitable customers to point to: one per set of signals met, the best of those
+    /// meeting it, so that an account's nearest customer is found without the build.
+    #[serde(default)]
+    pub reference: Vec<Lookalike>,
+}
+
+/// The best profitable customer meeting one set of signals: the one with a case study first,
+/// then the most profitable, then the lowest id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lookalike {
+    /// Indices, into the ICP's signals, of the signals its customers meet.
+    pub signals: Vec<usize>,
+    /// The customer's record id.
+    pub account_id: String,
+    /// Its name, when known.
+    pub name: Option<String>,
+    /// Its case study, when there is one.
+    pub case_study_url: Option<String>,
+    /// Its profit (the objective's unit).
+    pub profit: f64,
+    /// Profitable customers meeting the same set of signals.
+    pub customers: u64,
 }
 
 impl Icp {

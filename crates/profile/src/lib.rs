@@ -29,8 +29,8 @@ pub use account::{Account, Row};
 pub use assess::{Assessment, Reason, Verdicts, tiers};
 pub use diff::{Diff, diff};
 pub use icp::{
-    AntiRule, Filter, FilterEvidence, Icp, IcpError, Market, Persona, Rule, SCHEMA, Scorecard, ScorecardItem,
-    Segment, Signal, SignalEvidence, Tier, UnknownValues, describe_all,
+    AntiRule, Filter, FilterEvidence, Icp, IcpError, Lookalike, Market, Persona, Rule, SCHEMA, Scorecard,
+    ScorecardItem, Segment, Signal, SignalEvidence, Tier, UnknownValues, describe_all,
 };
 pub use market::MarketSettings;
 pub use page::markdown;
@@ -177,6 +177,7 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
             .map(|a| (a.name.clone(), population::distribution(&a.values)))
             .collect(),
         caveats: Vec::new(),
+        reference: Vec::new(),
     };
     icp.market.trade_off = trade_off(&icp, evidence.objective_name);
     let mut customers: Vec<Assessment> = (0..n)

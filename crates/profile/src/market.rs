@@ -31,6 +31,10 @@ pub struct MarketSettings {
     pub bins: usize,
     /// What a filter does with an unknown value: `unverified` (stays in) or `exclude`.
     pub unknown_values: UnknownValues,
+    /// Sales reps selling into the SAM, for the SOM's capacity (with `deals_per_rep`).
+    pub reps: Option<u32>,
+    /// Deals one rep closes in a year, for the SOM's capacity (with `reps`).
+    pub deals_per_rep: Option<f64>,
 }
 
 impl Default for MarketSettings {
@@ -42,6 +46,8 @@ impl Default for MarketSettings {
             alpha: 0.05,
             bins: 10,
             unknown_values: UnknownValues::Unverified,
+            reps: None,
+            deals_per_rep: None,
         }
     }
 }

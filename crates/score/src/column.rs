@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use northstar_discover::Condition;
-use northstar_engine::arrow::array::{Array, Float64Array, StringArray};
+use northstar_engine::arrow::array::{Array, AsArray, Float64Array, StringArray};
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::error::ArrowError;
@@ -71,15 +71,18 @@ impl Test {
                 .map(|x| x.map(|x| self.kind.matches_number(x)))
                 .collect());
         }
-        let texts = as_texts(column)?;
-        Ok(texts
-            .iter()
-            .map(|t| {
-                t.map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(|t| self.kind.matches(t))
-            })
-            .collect())
+        let judge = |t: Option<&str>| {
+            t.map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| self.kind.matches(t))
+        };
+        // Text read in place in the layouts the engine and Parquet give; others cast to text.
+        Ok(match column.data_type() {
+            DataType::Utf8View => column.as_string_view().iter().map(judge).collect(),
+            DataType::Utf8 => column.as_string::<i32>().iter().map(judge).collect(),
+            DataType::LargeUtf8 => column.as_string::<i64>().iter().map(judge).collect(),
+            _ => as_texts(column)?.iter().map(judge).collect(),
+        })
     }
 }
 

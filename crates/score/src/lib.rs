@@ -6,15 +6,28 @@
 //! an attribute the batch lacks, or a null, is unknown. The verdicts go through the ICP's own
 //! [`Icp::assessment`], so the compiled scorer and [`Icp::assess`] agree on every account, and
 //! the reasons add up to the score.
+//!
+//! Around the scorer: what would lift an account to tier 1 ([`to_tier_1`]), its nearest
+//! profitable customer ([`nearest`]), its intent, kept apart from fit ([`intent`]), the market
+//! sized from TAM to SOM ([`market`]), how well a ranking finds the best accounts
+//! ([`validation`]), and the scorer as SQL ([`sql`]).
 
 mod column;
+pub mod intent;
+pub mod market;
+pub mod nearest;
 mod reach;
+pub mod sql;
+pub mod validation;
 
+pub use intent::{Event, Intent, IntentSettings};
+pub use nearest::{Candidate, Nearest};
 pub use reach::{Step, ToTier1, to_tier_1};
+pub use sql::{Dialect, scorer_sql};
 
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
-use northstar_profile::{Assessment, Icp, Rule, Verdicts};
+use northstar_profile::{Assessment, Icp, Rule, UnknownValues, Verdicts};
 
 use column::Test;
 
@@ -25,6 +38,17 @@ pub struct Scorer {
     filters: Vec<Test>,
     anti: Vec<Vec<Test>>,
     signals: Vec<Test>,
+}
+
+/// What the ICP says of one account, with the verdicts behind it and the way to tier 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    /// Every rule's verdict.
+    pub verdicts: Verdicts,
+    /// SAM, score, tier and reasons.
+    pub assessment: Assessment,
+    /// What would lift it to tier 1.
+    pub to_tier_1: ToTier1,
 }
 
 /// The fit of a batch of accounts, one entry per row.
@@ -74,31 +98,56 @@ impl Scorer {
             .collect())
     }
 
-    /// What the ICP says of each row of `batch`, and what would lift it to tier 1.
-    pub fn assess_with_reach(&self, batch: &RecordBatch) -> Result<Vec<(Assessment, ToTier1)>, ArrowError> {
+    /// What the ICP says of each row of `batch`, with the verdicts behind it and what would
+    /// lift it to tier 1.
+    pub fn assess_with_reach(&self, batch: &RecordBatch) -> Result<Vec<Scored>, ArrowError> {
         let columns = self.columns(batch)?;
         Ok((0..batch.num_rows())
             .map(|r| {
                 let verdicts = columns.row(r);
                 let assessment = self.icp.assessment(&verdicts);
                 let unknown: Vec<bool> = columns.signals.iter().map(|s| s[r].is_none()).collect();
-                let reach = to_tier_1(&self.icp, &assessment, &verdicts.signals, &unknown);
-                (assessment, reach)
+                let to_tier_1 = to_tier_1(&self.icp, &assessment, &verdicts.signals, &unknown);
+                Scored {
+                    verdicts,
+                    assessment,
+                    to_tier_1,
+                }
             })
             .collect())
     }
 
-    /// The SAM verdict, score and tier of each row of `batch`, without reasons.
+    /// The SAM verdict, score and tier of each row of `batch`, without reasons: computed column
+    /// by column, rule by rule, with no value per row but the three results.
     pub fn scores(&self, batch: &RecordBatch) -> Result<Scores, ArrowError> {
-        let mut scores = Scores::default();
-        for v in self.verdicts(batch)? {
-            let inside = self.icp.inside(&v);
-            let score = self.icp.score_of(&v.signals);
-            scores.in_sam.push(inside);
-            scores.score.push(score);
-            scores.tier.push(inside.then(|| self.icp.tier_of(score)));
+        let n = batch.num_rows();
+        let columns = self.columns(batch)?;
+        let mut score = vec![self.icp.base_score; n];
+        for (signal, met) in self.icp.signals.iter().zip(&columns.signals) {
+            for (x, v) in score.iter_mut().zip(met) {
+                *x += signal.points * i64::from(*v == Some(true));
+            }
         }
-        Ok(scores)
+        let unknown_passes = self.icp.market.unknown_values == UnknownValues::Unverified;
+        let mut in_sam = vec![true; n];
+        for verdicts in &columns.filters {
+            for (inside, v) in in_sam.iter_mut().zip(verdicts) {
+                *inside &= v.unwrap_or(unknown_passes);
+            }
+        }
+        for (anti, members) in self.icp.anti_icp.iter().zip(&columns.anti) {
+            if anti.excluded_from_sam {
+                for (inside, member) in in_sam.iter_mut().zip(members) {
+                    *inside &= !member;
+                }
+            }
+        }
+        let tier = in_sam
+            .iter()
+            .zip(&score)
+            .map(|(inside, s)| inside.then(|| self.icp.tier_of(*s)))
+            .collect();
+        Ok(Scores { in_sam, score, tier })
     }
 }
 

@@ -4,4 +4,6 @@ pub mod build;
 pub mod clv;
 pub mod demo;
 pub mod diff;
+pub mod score;
+pub mod sql;
 pub mod validate;

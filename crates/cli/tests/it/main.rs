@@ -4,4 +4,5 @@ mod bad_input;
 mod cli;
 mod clv;
 mod icp;
+mod score;
 mod support;

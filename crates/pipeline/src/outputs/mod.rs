@@ -3,6 +3,7 @@
 
 mod discovery;
 pub mod tables;
+pub mod targets;
 
 use northstar_output::{BuildFolder, Result};
 
@@ -31,5 +32,18 @@ pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
     folder.write("icp.md", |w| {
         w.write_all(northstar_profile::markdown(icp).as_bytes())
     })?;
+    let found = &build.targets;
+    folder.write("prospects_scored.csv", |w| {
+        targets::write_prospects(w, found, icp)
+    })?;
+    folder.write("target_list.csv", |w| targets::write_target_csv(w, found, icp))?;
+    let as_of = build.economics.summary.as_of.as_deref().unwrap_or("2000-01-01");
+    folder.write("target_list.xlsx", |w| {
+        targets::write_target_xlsx(w, found, icp, as_of)
+    })?;
+    folder.write("market.csv", |w| targets::write_market(w, &found.market))?;
+    folder.write_json("validation.json", &build.validation)?;
+    let sql = northstar_score::scorer_sql(icp, northstar_score::Dialect::DuckDb, "prospects");
+    folder.write("scorer.sql", |w| writeln!(w, "{sql};"))?;
     folder.write_json("summary.json", &build.economics.summary)
 }

@@ -139,11 +139,81 @@ pub fn check(out: &Path) {
     }
 }
 
+/// The score outputs: every prospect's reasons add up to its score and its tier follows the
+/// thresholds; the target list is tiers 1 and 2; the market's funnel adds up from TAM to SAM
+/// over every customer and prospect; the backtests' figures are shares.
+pub fn check_targets(out: &Path) {
+    let icp = read_json(&out.join("icp.json"));
+    let base = icp["base_score"].as_i64().expect("base");
+    let tiers: Vec<(i64, String)> = icp["tiers"]
+        .as_array()
+        .expect("tiers")
+        .iter()
+        .map(|t| (t["min_score"].as_i64().unwrap(), t["tier"].to_string()))
+        .collect();
+    let prospects = read_csv(&out.join("prospects_scored.csv"));
+    for p in &prospects {
+        let id = &p["account_id"];
+        let score: i64 = p["fit_score"].parse().expect("score");
+        let mut parts = p["reasons"].split("; ");
+        assert_eq!(parts.next(), Some(format!("base {base}").as_str()), "{id}");
+        let points: i64 = parts
+            .filter(|r| r.starts_with('+') || r.starts_with('-'))
+            .map(|r| r.split(' ').next().unwrap().parse::<i64>().expect("points"))
+            .sum();
+        assert_eq!(base + points, score, "{id}: {}", p["reasons"]);
+        let expected = tiers.iter().find(|(min, _)| score >= *min).map(|t| t.1.clone());
+        match p["in_sam"].as_str() {
+            "true" => assert_eq!(Some(p["tier"].clone()), expected, "{id}"),
+            _ => {
+                assert_eq!(p["tier"], "", "{id}");
+                assert!(p["reasons"].contains("outside the SAM"), "{id}");
+            }
+        }
+    }
+    let targets = read_csv(&out.join("target_list.csv"));
+    let wanted = prospects
+        .iter()
+        .filter(|p| p["tier"] == "1" || p["tier"] == "2")
+        .count();
+    assert_eq!(targets.len(), wanted);
+    let market = read_csv(&out.join("market.csv"));
+    let count = |r: &std::collections::BTreeMap<String, String>, c: &str| r[c].parse::<u64>().expect(c);
+    let tam = &market[0];
+    assert_eq!(tam["level"], "TAM");
+    let customers = read_csv(&out.join("accounts.csv")).len() as u64;
+    assert_eq!(count(tam, "accounts"), customers + prospects.len() as u64);
+    assert_eq!(count(tam, "customers"), customers);
+    let mut left = count(tam, "accounts");
+    for step in market.iter().filter(|r| r["level"] == "filter") {
+        left -= count(step, "removed_accounts");
+        assert_eq!(count(step, "accounts"), left, "{}", step["rule"]);
+    }
+    let sam = market.iter().find(|r| r["level"] == "SAM").expect("SAM row");
+    assert_eq!(count(sam, "accounts"), left);
+    let inside = prospects.iter().filter(|p| p["in_sam"] == "true").count() as u64;
+    let customers_inside = read_csv(&out.join("accounts.csv"))
+        .iter()
+        .filter(|a| a["in_sam"] == "true")
+        .count() as u64;
+    assert_eq!(count(sam, "accounts"), inside + customers_inside);
+    assert_eq!(market.last().expect("SOM")["level"], "SOM");
+    let validation = read_json(&out.join("validation.json"));
+    let auc = &validation["k_fold"]["icp"]["auc"];
+    assert!(
+        auc.is_null() || (0.0..=1.0).contains(&auc.as_f64().unwrap()),
+        "{auc}"
+    );
+    let sql = fs_err::read_to_string(out.join("scorer.sql")).expect("scorer.sql");
+    assert!(sql.contains("fit_score") && sql.contains(&format!("ICP {}", icp["version"].as_str().unwrap())));
+}
+
 #[test]
 fn the_demo_output_meets_the_contract() {
     let dir = tempfile::tempdir().expect("dir");
     let out = demo(dir.path(), 42);
     check(&out);
+    check_targets(&out);
     assert!(
         read_csv(&out.join("rejects.csv")).is_empty(),
         "the demo data are clean"

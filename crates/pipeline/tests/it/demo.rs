@@ -57,6 +57,12 @@ fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
         "out/icp.json",
         "out/icp.md",
         "out/segments.csv",
+        "out/prospects_scored.csv",
+        "out/target_list.csv",
+        "out/target_list.xlsx",
+        "out/market.csv",
+        "out/validation.json",
+        "out/scorer.sql",
     ] {
         let read = |dir: &Path| fs_err::read(dir.join(name)).expect("read");
         assert!(

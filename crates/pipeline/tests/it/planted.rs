@@ -141,11 +141,16 @@ fn world(seed: u64, shape: Shape) -> World {
     }
 }
 
-/// Discovery, then the profile, as a build runs them: a customer base of the world's objective
-/// and attributes, with no referrals, NPS, contacts, acquisition dates or deals.
+/// Discovery, then the profile, as a build runs them, on the world's [`base`].
 fn profile(world: &World) -> Drafted {
+    northstar_pipeline::analyse(&base(world), &Settings::default()).profile
+}
+
+/// A customer base of the world's objective and attributes, with no referrals, NPS, contacts,
+/// acquisition dates or deals.
+fn base(world: &World) -> Base {
     let n = world.objective.len();
-    let base = Base {
+    Base {
         objective: world.objective.clone(),
         attributes: world.attributes.clone(),
         outcomes: Outcomes {
@@ -167,8 +172,7 @@ fn profile(world: &World) -> Drafted {
         },
         acquired: vec![None; n],
         ..Base::default()
-    };
-    northstar_pipeline::analyse(&base, &Settings::default()).profile
+    }
 }
 
 /// Share of a segment's accounts that `test` selects.
@@ -262,6 +266,82 @@ fn the_planted_icp_is_found_and_the_trap_and_small_accounts_are_kept_out() {
             assert!(d.icp.caveats.iter().all(|c| !c.contains("fewer than")), "{case}");
         }
     }
+}
+
+#[test]
+fn prospects_with_a_hidden_ideal_label_are_ranked_by_the_score() {
+    for (k, shape) in SHAPES.iter().enumerate() {
+        let customers = world(100 + k as u64, *shape);
+        let d = profile(&customers);
+        // Prospects drawn like the customers, their planted segment hidden from the profile.
+        let prospects = world(200 + k as u64, *shape);
+        let n = prospects.planted.len();
+        let assessed: Vec<_> = (0..n)
+            .map(|index| {
+                d.icp.assess(&Row {
+                    attributes: &prospects.attributes,
+                    index,
+                })
+            })
+            .collect();
+        let ideal: Vec<bool> = prospects.planted.iter().map(|p| *p == Planted::Core).collect();
+        let ranked: Vec<Option<f64>> = assessed
+            .iter()
+            .map(|a| a.in_sam.then_some(a.score as f64))
+            .collect();
+        let auc = northstar_score::validation::auc(&ranked, &ideal).expect("both classes");
+        let tier1: Vec<usize> = (0..n).filter(|&i| assessed[i].tier == Some(1)).collect();
+        let hits = tier1.iter().filter(|&&i| ideal[i]).count() as f64;
+        let precision = hits / tier1.len() as f64;
+        let recall = hits / ideal.iter().filter(|i| **i).count() as f64;
+        eprintln!("shape {k}: AUC {auc:.3}, tier 1 precision {precision:.3}, recall {recall:.3}");
+        if shape.core_by_industry {
+            assert!(auc >= 0.95, "shape {k}: a clean planted rule, AUC {auc}");
+        } else {
+            assert!(auc >= 0.9, "shape {k}: AUC {auc}");
+        }
+        assert!(precision > 0.8 && recall > 0.5, "shape {k}: {precision} {recall}");
+    }
+}
+
+#[test]
+fn the_backtest_finds_the_planted_core_and_beats_a_ranking_by_size() {
+    let w = world(31, SHAPES[0]);
+    let ids: Vec<String> = (0..w.planted.len()).map(|i| format!("C{i:05}")).collect();
+    let v = northstar_pipeline::validation::validate(&base(&w), &Settings::default(), &ids);
+    let k_fold = &v.k_fold;
+    assert_eq!(k_fold.tested_on, w.planted.len() as u64);
+    let icp = k_fold.icp.auc.expect("auc");
+    let size = k_fold
+        .by_employees
+        .as_ref()
+        .and_then(|f| f.auc)
+        .expect("by employees");
+    assert!(
+        icp > 0.9 && icp > size + 0.1,
+        "ICP {icp} against employees {size}"
+    );
+    // The trap is the largest: ranking by size puts losses first.
+    let by_size = k_fold.by_employees.as_ref().unwrap();
+    let (ours, theirs) = (
+        k_fold.icp.captured_tier_1.unwrap(),
+        by_size.captured_tier_1.unwrap(),
+    );
+    assert!(ours > 0.5 && theirs < 0.0, "ICP {ours}, by size {theirs}");
+    assert!(
+        k_fold.by_annual_revenue.is_none(),
+        "the world has no annual revenue"
+    );
+    assert!(v.caveat.is_none() && v.time_split.is_none());
+    assert!(
+        v.time_split_not_run
+            .as_deref()
+            .expect("why")
+            .contains("acquisition date")
+    );
+    // Folds are drawn from the ids alone: the same ids, the same figures.
+    let again = northstar_pipeline::validation::validate(&base(&w), &Settings::default(), &ids);
+    assert_eq!(again, v);
 }
 
 fn share_count(world: &World, who: Planted) -> f64 {

@@ -11,8 +11,6 @@ use northstar_profile::{Icp, Rule, UnknownValues};
 use northstar_score::Scorer;
 use proptest::prelude::*;
 
-mod support;
-
 /// One account: an industry, a headcount and a list of technologies, each possibly unknown.
 type Account = (Option<String>, Option<i64>, Vec<String>);
 
@@ -73,7 +71,7 @@ fn icp() -> impl Strategy<Value = Icp> {
             } else {
                 UnknownValues::Unverified
             };
-            support::icp(
+            crate::support::icp(
                 filters,
                 anti,
                 signals,

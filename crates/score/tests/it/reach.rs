@@ -5,21 +5,10 @@ use std::sync::Arc;
 use northstar_discover::Condition;
 use northstar_engine::arrow::array::{ArrayRef, Int64Array, StringArray};
 use northstar_engine::arrow::record_batch::RecordBatch;
-use northstar_profile::{Rule, UnknownValues};
+use northstar_profile::UnknownValues;
 use northstar_score::{Scorer, ToTier1};
 
-mod support;
-
-fn rule(attribute: &str, condition: Condition) -> Rule {
-    Rule {
-        attribute: attribute.into(),
-        condition,
-    }
-}
-
-fn between(attribute: &str, min: f64, max: f64) -> Rule {
-    rule(attribute, Condition::Between { min, max })
-}
+use crate::support::{between, rule};
 
 #[test]
 fn the_fewest_signals_to_tier_1_unknown_attributes_first() {
@@ -49,7 +38,7 @@ fn the_fewest_signals_to_tier_1_unknown_attributes_first() {
         ),
     ];
     let filters = vec![between("employees", 5.0, f64::INFINITY)];
-    let icp = support::icp(
+    let icp = crate::support::icp(
         filters,
         Vec::new(),
         signals.clone(),
@@ -73,18 +62,21 @@ fn the_fewest_signals_to_tier_1_unknown_attributes_first() {
     // A retailer of 50 (45 points) needs 25: the gains are industry +20, fleet size +12 (unknown),
     // employees +10 (100 or more instead of the 10-99 bin) and Kubernetes +6; the two largest
     // make 32.
-    assert_eq!(reached[0].0.score, 45);
+    assert_eq!(reached[0].assessment.score, 45);
     assert_eq!(
-        reached[0].1.to_string(),
+        reached[0].to_tier_1.to_string(),
         "find out fleet_size (+12 fleet_size at least 10); +20 industry in Logistics"
     );
     // A large logistics firm with a fleet has 40 + 20 + 15 + 12 = 87: tier 1 already.
-    assert_eq!((reached[1].0.score, &reached[1].1), (87, &ToTier1::InTier1));
+    assert_eq!(
+        (reached[1].assessment.score, &reached[1].to_tier_1),
+        (87, &ToTier1::InTier1)
+    );
     // Three employees fail the filter: that is the way.
-    assert_eq!(reached[2].1.to_string(), "fails employees at least 5");
+    assert_eq!(reached[2].to_tier_1.to_string(), "fails employees at least 5");
 
     // With tier 1 from 100, the retailer reaches at most 45 + 20 + 12 + 10 + 6 = 93.
-    let far = support::icp(
+    let far = crate::support::icp(
         vec![],
         Vec::new(),
         signals,
@@ -93,9 +85,9 @@ fn the_fewest_signals_to_tier_1_unknown_attributes_first() {
         UnknownValues::Unverified,
     );
     let reached = Scorer::new(far).assess_with_reach(&batch).expect("assessed");
-    assert_eq!(reached[0].1, ToTier1::OutOfReach { at_most: 93 });
+    assert_eq!(reached[0].to_tier_1, ToTier1::OutOfReach { at_most: 93 });
     assert_eq!(
-        reached[0].1.to_string(),
+        reached[0].to_tier_1.to_string(),
         "cannot reach tier 1 (at most 93 points)"
     );
 }

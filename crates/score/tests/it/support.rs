@@ -2,10 +2,24 @@
 
 use std::collections::BTreeMap;
 
+use northstar_discover::Condition;
 use northstar_profile::{
     AntiRule, Filter, FilterEvidence, Icp, Market, Rule, SCHEMA, Scorecard, Signal, SignalEvidence, Tier,
     UnknownValues,
 };
+
+/// A rule on `attribute`.
+pub fn rule(attribute: &str, condition: Condition) -> Rule {
+    Rule {
+        attribute: attribute.into(),
+        condition,
+    }
+}
+
+/// `attribute` between `min` and `max`.
+pub fn between(attribute: &str, min: f64, max: f64) -> Rule {
+    rule(attribute, Condition::Between { min, max })
+}
 
 /// An ICP of `filters`, anti-ICP segments (conditions, whether excluded), signals (rule,
 /// points) from `base`, tier 1 and tier 2 minimums, and a policy for unknown values.
@@ -90,5 +104,6 @@ pub fn icp(
         scorecard: Scorecard::default(),
         population: BTreeMap::new(),
         caveats: Vec::new(),
+        reference: Vec::new(),
     }
 }

@@ -1,0 +1,296 @@
+//! The score stage: every prospect ranked by the ICP with exact reasons, the way to tier 1, its
+//! nearest profitable customer and its intent, kept apart from fit; and the market sized from
+//! TAM to SOM over customers and prospects.
+//!
+//! The prospects are the `prospects` table and the accounts whose status is `prospect` (a CRM
+//! export's leads), once each: an account in both is read from the prospects table and its
+//! `source` says both.
+
+use std::collections::{HashMap, HashSet};
+
+use northstar_discover::Base;
+use northstar_economics::Economics;
+use northstar_engine::Engine;
+use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_facts::{SignalRow, texts};
+use northstar_profile::{Drafted, Icp, Lookalike, Row};
+use northstar_score::market::{self, Customer, ExpectedValues, Listed, MarketSize};
+use northstar_score::{Candidate, Event, Intent, IntentSettings, Nearest, Scored, Scorer};
+
+use crate::{Result, Settings};
+
+/// Columns of the accounts table that are not a prospect's attributes.
+const NOT_PROSPECT_COLUMNS: &[&str] = &[
+    "account_id",
+    "status",
+    "customer_since",
+    "churned_at",
+    "referred_by",
+];
+
+/// One scored prospect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prospect {
+    /// Its record id.
+    pub account_id: String,
+    /// Where it was listed: `prospects`, `accounts` (status prospect) or both.
+    pub source: &'static str,
+    /// SAM, fit score, tier, reasons and the way to tier 1.
+    pub scored: Scored,
+    /// Its intent, when a signals table was given.
+    pub intent: Option<Intent>,
+    /// In tier 1 or 2 with intent at or above the threshold.
+    pub timing: bool,
+    /// The nearest profitable customer and the signal points they share.
+    pub nearest: Option<(Lookalike, i64)>,
+    /// Its attribute values, in the order of [`Targets::columns`].
+    pub values: Vec<Option<String>>,
+}
+
+impl Prospect {
+    /// The value of attribute column `name` of `columns`.
+    pub fn value<'a>(&'a self, columns: &[String], name: &str) -> Option<&'a str> {
+        let at = columns.iter().position(|c| c == name)?;
+        self.values[at].as_deref()
+    }
+}
+
+/// What the score stage made of a build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Targets {
+    /// The prospects' attribute columns, as `prospects_scored.csv` writes them after the scores.
+    pub columns: Vec<String>,
+    /// Every prospect, in reading order.
+    pub prospects: Vec<Prospect>,
+    /// Whether intent was measured (a signals table was given).
+    pub intent_measured: bool,
+    /// Signals dated after the as-of date, not counted.
+    pub signals_after_as_of: u64,
+    /// TAM, the funnel to SAM, and SOM.
+    pub market: MarketSize,
+}
+
+/// Scores accounts of Arrow batches: fit through the compiled ICP, the nearest customer from
+/// its reference, intent from the accounts' signals.
+pub struct ProspectScorer<'a> {
+    scorer: Scorer,
+    nearest: Nearest,
+    intent: &'a IntentSettings,
+    events: Option<HashMap<String, Vec<Event>>>,
+    as_of: i32,
+}
+
+impl<'a> ProspectScorer<'a> {
+    /// A scorer of `icp`; intent from `signals` (none: not measured) decayed to day `as_of`.
+    pub fn new(icp: Icp, intent: &'a IntentSettings, signals: Option<Vec<SignalRow>>, as_of: i32) -> Self {
+        let events = signals.map(|rows| {
+            let mut by_account: HashMap<String, Vec<Event>> = HashMap::new();
+            for r in rows {
+                by_account.entry(r.account_id).or_default().push(Event {
+                    signal: r.signal,
+                    value: r.value,
+                    day: r.day,
+                });
+            }
+            by_account
+        });
+        Self {
+            nearest: Nearest::new(&icp),
+            scorer: Scorer::new(icp),
+            intent,
+            events,
+            as_of,
+        }
+    }
+
+    /// Every account of `batch`, with its values of `columns`, listed in `source`.
+    pub fn score(
+        &mut self,
+        batch: &RecordBatch,
+        columns: &[String],
+        source: &'static str,
+    ) -> Result<Vec<Prospect>> {
+        let schema = batch.schema();
+        let ids = match schema.index_of("account_id") {
+            Ok(at) => texts(batch, at)?,
+            Err(_) => vec![None; batch.num_rows()],
+        };
+        let values: Vec<Option<Vec<Option<String>>>> = columns
+            .iter()
+            .map(|c| schema.index_of(c).ok().map(|at| texts(batch, at)).transpose())
+            .collect::<std::result::Result<_, _>>()?;
+        let scored = self.scorer.assess_with_reach(batch)?;
+        let mut out = Vec::with_capacity(scored.len());
+        for (row, (scored, id)) in scored.into_iter().zip(ids).enumerate() {
+            let account_id = id.unwrap_or_default();
+            let intent = self.events.as_ref().map(|events| {
+                let none = Vec::new();
+                self.intent
+                    .intent(events.get(&account_id).unwrap_or(&none), self.as_of)
+            });
+            let timing = intent
+                .as_ref()
+                .is_some_and(|i| self.intent.timing(scored.assessment.tier, i.score));
+            let nearest = self
+                .nearest
+                .find(&scored.verdicts.signals)
+                .map(|(l, shared)| (l.clone(), shared));
+            out.push(Prospect {
+                account_id,
+                source,
+                timing,
+                intent,
+                nearest,
+                values: values
+                    .iter()
+                    .map(|v| v.as_ref().and_then(|v| v[row].clone()))
+                    .collect(),
+                scored,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The ICP's reference customers: the best profitable customer of each set of signals met.
+pub(crate) fn reference(
+    engine: &Engine,
+    economics: &Economics,
+    base: &Base,
+    drafted: &Drafted,
+) -> Result<Vec<Lookalike>> {
+    let showcase = northstar_facts::showcase(engine, &economics.accounts)?;
+    let candidates: Vec<Candidate> = economics
+        .accounts
+        .iter()
+        .zip(showcase)
+        .enumerate()
+        .map(|(index, (a, (name, case_study_url)))| Candidate {
+            account_id: a.account_id.clone(),
+            name,
+            case_study_url,
+            profit: a.profit,
+            met: drafted
+                .icp
+                .verdicts(&Row {
+                    attributes: &base.attributes,
+                    index,
+                })
+                .signals,
+        })
+        .collect();
+    Ok(northstar_score::nearest::reference(&candidates))
+}
+
+/// Scores the prospects of the engine's tables and sizes the market of customers and prospects.
+pub(crate) fn score(
+    engine: &Engine,
+    build: (&Economics, &Base, &Drafted),
+    settings: &Settings,
+    as_of: i32,
+    signals_given: bool,
+    win_rate: Option<f64>,
+) -> Result<Targets> {
+    let (economics, base, drafted) = build;
+    let listed_prospects = engine.query("SELECT * FROM prospects")?;
+    let listed_accounts = engine.query("SELECT * FROM accounts WHERE status = 'prospect'")?;
+    let columns = prospect_columns(&listed_prospects, &listed_accounts);
+    let signals = signals_given
+        .then(|| northstar_facts::signal_rows(engine))
+        .transpose()?;
+    let mut scorer = ProspectScorer::new(drafted.icp.clone(), &settings.intent, signals, as_of);
+    let mut prospects = Vec::new();
+    for batch in &listed_prospects {
+        prospects.extend(scorer.score(batch, &columns, "prospects")?);
+    }
+    let in_prospects: HashSet<String> = prospects.iter().map(|p| p.account_id.clone()).collect();
+    let mut both = HashSet::new();
+    for batch in &listed_accounts {
+        for p in scorer.score(batch, &columns, "accounts")? {
+            if in_prospects.contains(&p.account_id) {
+                both.insert(p.account_id);
+            } else {
+                prospects.push(p);
+            }
+        }
+    }
+    for p in prospects.iter_mut().filter(|p| both.contains(&p.account_id)) {
+        p.source = "prospects and accounts";
+    }
+    let signals_after_as_of = prospects
+        .iter()
+        .filter_map(|p| p.intent.as_ref())
+        .map(|i| i.after_as_of)
+        .sum();
+    let market = size_market(economics, base, drafted, &prospects, settings, win_rate);
+    Ok(Targets {
+        columns,
+        prospects,
+        intent_measured: signals_given,
+        signals_after_as_of,
+        market,
+    })
+}
+
+/// The attribute columns of the listed prospects: the prospects table's, then the accounts
+/// table's others.
+fn prospect_columns(prospects: &[RecordBatch], accounts: &[RecordBatch]) -> Vec<String> {
+    let mut columns: Vec<String> = Vec::new();
+    for batch in prospects.iter().take(1).chain(accounts.iter().take(1)) {
+        for field in batch.schema().fields() {
+            let name = field.name();
+            if !NOT_PROSPECT_COLUMNS.contains(&name.as_str()) && !columns.contains(name) {
+                columns.push(name.clone());
+            }
+        }
+    }
+    columns
+}
+
+/// TAM, SAM and SOM of the customers and the prospects.
+fn size_market(
+    economics: &Economics,
+    base: &Base,
+    drafted: &Drafted,
+    prospects: &[Prospect],
+    settings: &Settings,
+    win_rate: Option<f64>,
+) -> MarketSize {
+    let icp = &drafted.icp;
+    let customers: Vec<Customer> = economics
+        .accounts
+        .iter()
+        .zip(&drafted.customers)
+        .map(|(a, assessed)| Customer {
+            tier: assessed.tier,
+            profit: a.profit,
+            tenure_months: a.tenure_months,
+        })
+        .collect();
+    let mut listed: Vec<Listed> = (0..customers.len())
+        .map(|index| Listed {
+            verdicts: icp.verdicts(&Row {
+                attributes: &base.attributes,
+                index,
+            }),
+            tier: drafted.customers[index].tier,
+            customer: true,
+        })
+        .collect();
+    listed.extend(prospects.iter().map(|p| Listed {
+        verdicts: p.scored.verdicts.clone(),
+        tier: p.scored.assessment.tier,
+        customer: false,
+    }));
+    let capacity = match (settings.market.reps, settings.market.deals_per_rep) {
+        (Some(reps), Some(deals)) => Some(f64::from(reps) * deals),
+        _ => None,
+    };
+    market::size(
+        icp,
+        &listed,
+        ExpectedValues::from_customers(&customers),
+        win_rate,
+        capacity,
+    )
+}

@@ -1,0 +1,283 @@
+//! `validation.json`: the score backtested on customers it was not learnt from.
+//!
+//! - **k-fold by account**: each customer falls in one of 5 folds by a hash of its account id
+//!   (FNV-1a, so runs repeat); the ICP is learnt again without each fold and scores it.
+//! - **Time split**: the ICP is learnt from the customers acquired first (the earliest 70%) and
+//!   scores those acquired after. Recent customers have had less time to make profit, so they
+//!   are labelled by predicted lifetime value where every one of them has one, else by the
+//!   objective, and the file says which.
+//! - Each reports the AUC for "in the top fifth", the objective captured by tier 1 and tiers
+//!   1–2, lift and recall per tier and calibration by score decile, beside rankings by annual
+//!   revenue and by employees cut at the same depths. An account outside the SAM is not ranked.
+//! - Folds learn from at most [`TRAIN_LIMIT`] customers, a sample by the same hash, stated.
+
+use northstar_discover::{Base, Values, top_accounts};
+use northstar_profile::Row;
+use northstar_score::validation::{Held, RankingFigures, figures};
+use serde::Serialize;
+
+use crate::Settings;
+use crate::analyse::analyse;
+
+/// Folds of the k-fold backtest.
+pub const FOLDS: u64 = 5;
+/// Share of customers, by acquisition order, the time split learns from.
+const TIME_TRAIN_SHARE: f64 = 0.7;
+/// Most customers a fold learns from.
+pub const TRAIN_LIMIT: usize = 20_000;
+/// Fewest customers whose validation can be trusted.
+const TRUSTED: usize = 100;
+
+/// `validation.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Validation {
+    /// `northstar.validation/v1`.
+    pub schema: &'static str,
+    /// What "best" means.
+    pub objective: String,
+    /// Customers in the base.
+    pub customers: u64,
+    /// Why the figures cannot be trusted yet, when they cannot.
+    pub caveat: Option<String>,
+    /// The k-fold backtest.
+    pub k_fold: Backtest,
+    /// The time-based backtest, when acquisition dates allow one.
+    pub time_split: Option<Backtest>,
+    /// Why there is no time split, when there is none.
+    pub time_split_not_run: Option<String>,
+}
+
+/// One backtest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Backtest {
+    /// How it was split, in words.
+    pub method: String,
+    /// What the held-out accounts are labelled by.
+    pub label: String,
+    /// Customers the ICP was learnt from (per fold, the largest).
+    pub trained_on: u64,
+    /// Customers scored.
+    pub tested_on: u64,
+    /// The sample learnt from, when not every customer.
+    pub sample: Option<String>,
+    /// The ICP's score and tiers.
+    pub icp: RankingFigures,
+    /// Ranking by annual revenue, where known.
+    pub by_annual_revenue: Option<RankingFigures>,
+    /// Ranking by employees, where known.
+    pub by_employees: Option<RankingFigures>,
+}
+
+/// Backtests the ICP of `base`, learnt with `settings`.
+pub fn validate(base: &Base, settings: &Settings, account_ids: &[String]) -> Validation {
+    let n = base.objective.len();
+    let caveat = (n < TRUSTED).then(|| {
+        format!("only {n} customers: with fewer than {TRUSTED}, the validation cannot be trusted yet")
+    });
+    let (time_split, time_split_not_run) = match time_split(base, settings, account_ids) {
+        Ok(b) => (Some(b), None),
+        Err(why) => (None, Some(why)),
+    };
+    Validation {
+        schema: "northstar.validation/v1",
+        objective: settings.discover.objective.name().to_owned(),
+        customers: n as u64,
+        caveat,
+        k_fold: k_fold(base, settings, account_ids),
+        time_split,
+        time_split_not_run,
+    }
+}
+
+/// FNV-1a of `text`: a hash that never changes between runs, machines or versions.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Keeps at most [`TRAIN_LIMIT`] of the customers `train`, a sample by a hash of their ids that
+/// is independent of the folds'; says whether it sampled.
+fn sample_of(train: &mut Vec<usize>, account_ids: &[String]) -> bool {
+    if train.len() <= TRAIN_LIMIT {
+        return false;
+    }
+    train.sort_by_key(|&i| (fnv1a(&format!("sample:{}", account_ids[i])), i));
+    train.truncate(TRAIN_LIMIT);
+    train.sort_unstable();
+    true
+}
+
+/// The 5-fold backtest.
+fn k_fold(base: &Base, settings: &Settings, account_ids: &[String]) -> Backtest {
+    let n = base.objective.len();
+    let fold: Vec<u64> = account_ids.iter().map(|id| fnv1a(id) % FOLDS).collect();
+    let objective_name = settings.discover.objective.name();
+    let top = top_accounts(&base.objective, 0.2);
+    let mut scores: Vec<Option<(bool, i64, Option<u8>)>> = vec![None; n];
+    let mut trained_on = 0;
+    let mut sampled = false;
+    for f in 0..FOLDS {
+        let mut train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
+        sampled |= sample_of(&mut train, account_ids);
+        trained_on = trained_on.max(train.len());
+        let learnt = analyse(&base.subset(&train), settings).profile.icp;
+        for i in (0..n).filter(|&i| fold[i] == f) {
+            let a = learnt.assess(&Row {
+                attributes: &base.attributes,
+                index: i,
+            });
+            scores[i] = Some((a.in_sam, a.score, a.tier));
+        }
+    }
+    let everyone: Vec<usize> = (0..n).collect();
+    let label = format!("in the top fifth of all customers by {objective_name}");
+    backtest(
+        base,
+        &everyone,
+        &scores,
+        (&base.objective, &top),
+        Heading {
+            method: format!("{FOLDS}-fold by a hash (FNV-1a) of account_id"),
+            label,
+            trained_on,
+            sample: sampled.then(|| format!("each fold learnt from a sample of {TRAIN_LIMIT} customers")),
+        },
+    )
+}
+
+/// The time-based backtest, or why there is none.
+fn time_split(base: &Base, settings: &Settings, account_ids: &[String]) -> Result<Backtest, String> {
+    let mut dated: Vec<usize> = (0..base.acquired.len())
+        .filter(|&i| base.acquired[i].is_some())
+        .collect();
+    if dated.len() < TRUSTED {
+        return Err(format!(
+            "{} customers with an acquisition date (customer_since or a first transaction): at least {TRUSTED} are needed",
+            dated.len()
+        ));
+    }
+    dated.sort_by_key(|&i| (base.acquired[i], i));
+    let cut_day = base.acquired[dated[(dated.len() as f64 * TIME_TRAIN_SHARE) as usize]];
+    let (mut train, test): (Vec<usize>, Vec<usize>) =
+        dated.iter().partition(|&&i| base.acquired[i] < cut_day);
+    if train.is_empty() || test.is_empty() {
+        return Err("every customer was acquired on the same day".to_owned());
+    }
+    let trained_on = train.len();
+    let mut sample = None;
+    if sample_of(&mut train, account_ids) {
+        sample = Some(format!("learnt from a sample of {TRAIN_LIMIT} of them"));
+    }
+    let learnt = analyse(&base.subset(&train), settings).profile.icp;
+    let mut scores: Vec<Option<(bool, i64, Option<u8>)>> = vec![None; base.objective.len()];
+    for &i in &test {
+        let a = learnt.assess(&Row {
+            attributes: &base.attributes,
+            index: i,
+        });
+        scores[i] = Some((a.in_sam, a.score, a.tier));
+    }
+    let predicted: Option<Vec<f64>> = test.iter().map(|&i| base.outcomes.ltv_predicted[i]).collect();
+    let objective_name = settings.discover.objective.name();
+    let (values, label) = match predicted {
+        Some(v) => (
+            v,
+            "in the top fifth of the later customers by predicted lifetime value (ltv_predicted), \
+             since they have had less time to make profit"
+                .to_owned(),
+        ),
+        None => (
+            test.iter().map(|&i| base.objective[i]).collect(),
+            format!(
+                "in the top fifth of the later customers by {objective_name} to date (no predicted lifetime \
+                 value for all of them): recent customers have had less time, which the label does not correct"
+            ),
+        ),
+    };
+    let day = cut_day.map_or_else(String::new, |d| northstar_ingest::values::format_days(d as i32));
+    let mut objective = vec![0.0; base.objective.len()];
+    for (&i, v) in test.iter().zip(&values) {
+        objective[i] = *v;
+    }
+    let top_test = top_accounts(&values, 0.2);
+    let mut top = vec![false; base.objective.len()];
+    for (&i, t) in test.iter().zip(top_test) {
+        top[i] = t;
+    }
+    Ok(backtest(
+        base,
+        &test,
+        &scores,
+        (&objective, &top),
+        Heading {
+            method: format!(
+                "learnt from the {trained_on} customers acquired before {day}, tested on the {} acquired from then on",
+                test.len()
+            ),
+            label,
+            trained_on: train.len(),
+            sample,
+        },
+    ))
+}
+
+/// How a backtest was made.
+struct Heading {
+    method: String,
+    label: String,
+    trained_on: usize,
+    sample: Option<String>,
+}
+
+/// The figures of the accounts `tested`, scored as `scores` says, with `truth` (objective and
+/// top flags, by base index).
+fn backtest(
+    base: &Base,
+    tested: &[usize],
+    scores: &[Option<(bool, i64, Option<u8>)>],
+    truth: (&[f64], &[bool]),
+    heading: Heading,
+) -> Backtest {
+    let (objective, top) = truth;
+    let held = |rank_value: Vec<Option<f64>>, tier: Vec<Option<u8>>| Held {
+        rank_value,
+        tier,
+        objective: tested.iter().map(|&i| objective[i]).collect(),
+        top: tested.iter().map(|&i| top[i]).collect(),
+    };
+    let assessed: Vec<(bool, i64, Option<u8>)> = tested
+        .iter()
+        .map(|&i| scores[i].unwrap_or((false, 0, None)))
+        .collect();
+    let icp = held(
+        assessed
+            .iter()
+            .map(|&(inside, score, _)| inside.then_some(score as f64))
+            .collect(),
+        assessed.iter().map(|&(_, _, tier)| tier).collect(),
+    );
+    let count = |t: u8| assessed.iter().filter(|a| a.2 == Some(t)).count();
+    let depth = [count(1), count(2)];
+    let by = |name: &str| -> Option<RankingFigures> {
+        let attribute = base.attributes.iter().find(|a| a.name == name)?;
+        let Values::Numeric(values) = &attribute.values else {
+            return None;
+        };
+        let ranked = held(
+            tested.iter().map(|&i| values[i]).collect(),
+            vec![None; tested.len()],
+        );
+        Some(figures(&ranked, depth, false))
+    };
+    Backtest {
+        method: heading.method,
+        label: heading.label,
+        trained_on: heading.trained_on as u64,
+        tested_on: tested.len() as u64,
+        sample: heading.sample,
+        icp: figures(&icp, depth, true),
+        by_annual_revenue: by("annual_revenue"),
+        by_employees: by("employees"),
+    }
+}

@@ -1,0 +1,148 @@
+//! The nearest profitable customer of an account: the one sharing the most signal points with
+//! it, among customers with profit above zero, preferring those with a case study, then the
+//! most profitable, then the lowest id.
+//!
+//! Customers are bucketed by the set of signals they meet ([`reference`]): only the best
+//! customer of each set can be the nearest of anyone, so the ICP carries one [`Lookalike`] per
+//! set and an account is compared with those sets, not with every customer. Accounts meeting
+//! the same signals share one answer, looked up once.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use northstar_profile::{Icp, Lookalike};
+
+/// A customer that may be pointed to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Its record id.
+    pub account_id: String,
+    /// Its name, when known.
+    pub name: Option<String>,
+    /// Its case study, when there is one.
+    pub case_study_url: Option<String>,
+    /// Its profit.
+    pub profit: f64,
+    /// Whether it meets each signal of the ICP.
+    pub met: Vec<bool>,
+}
+
+/// The reference section of an ICP: for each set of signals met by customers with profit above
+/// zero, the best of them. Sets are in the order of their signal indices.
+pub fn reference(candidates: &[Candidate]) -> Vec<Lookalike> {
+    let mut best: HashMap<&[bool], (usize, u64)> = HashMap::new();
+    for (i, c) in candidates.iter().enumerate().filter(|(_, c)| c.profit > 0.0) {
+        let entry = best.entry(c.met.as_slice()).or_insert((i, 0));
+        entry.1 += 1;
+        let kept = &candidates[entry.0];
+        if preference(c.key(), kept.key()) == Ordering::Less {
+            entry.0 = i;
+        }
+    }
+    let mut sets: Vec<Lookalike> = best
+        .into_iter()
+        .map(|(met, (i, customers))| {
+            let c = &candidates[i];
+            Lookalike {
+                signals: (0..met.len()).filter(|&s| met[s]).collect(),
+                account_id: c.account_id.clone(),
+                name: c.name.clone(),
+                case_study_url: c.case_study_url.clone(),
+                profit: c.profit,
+                customers,
+            }
+        })
+        .collect();
+    sets.sort_by(|a, b| a.signals.cmp(&b.signals));
+    sets
+}
+
+/// What a customer is preferred by: whether it has a case study, its profit and its id.
+type Key<'a> = (bool, f64, &'a str);
+
+impl Candidate {
+    fn key(&self) -> Key<'_> {
+        (self.case_study_url.is_some(), self.profit, &self.account_id)
+    }
+}
+
+/// Which of two customers is preferred as a reference (`Less`: `a`): one with a case study, then
+/// the more profitable, then the lower id.
+fn preference(a: Key<'_>, b: Key<'_>) -> Ordering {
+    b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(b.2))
+}
+
+/// What a reference customer is preferred by.
+fn key(l: &Lookalike) -> Key<'_> {
+    (l.case_study_url.is_some(), l.profit, &l.account_id)
+}
+
+/// Finds the nearest reference customer of accounts, remembering the answer for each set of
+/// signals met.
+#[derive(Debug, Clone)]
+pub struct Nearest {
+    /// The weight of each signal: its points, in absolute value.
+    weights: Vec<i64>,
+    /// Each reference set's signals as flags.
+    sets: Vec<Vec<bool>>,
+    /// The ICP's reference.
+    reference: Vec<Lookalike>,
+    /// The answer for each set of signals met.
+    memo: HashMap<Vec<bool>, Option<usize>>,
+}
+
+impl Nearest {
+    /// The nearest-customer search of `icp`'s reference.
+    pub fn new(icp: &Icp) -> Self {
+        let n = icp.signals.len();
+        let sets = icp
+            .reference
+            .iter()
+            .map(|l| {
+                let mut flags = vec![false; n];
+                for &s in l.signals.iter().filter(|&&s| s < n) {
+                    flags[s] = true;
+                }
+                flags
+            })
+            .collect();
+        Self {
+            weights: icp.signals.iter().map(|s| s.points.abs()).collect(),
+            sets,
+            reference: icp.reference.clone(),
+            memo: HashMap::new(),
+        }
+    }
+
+    /// The nearest reference customer of an account meeting the signals flagged in `met`, and
+    /// the signal points they share; none when the ICP has no reference.
+    pub fn find(&mut self, met: &[bool]) -> Option<(&Lookalike, i64)> {
+        let found = match self.memo.get(met) {
+            Some(found) => *found,
+            None => {
+                let found = self.search(met);
+                self.memo.insert(met.to_vec(), found);
+                found
+            }
+        };
+        found.map(|i| (&self.reference[i], self.shared(met, i)))
+    }
+
+    /// The signal points an account meeting `met` shares with reference set `i`.
+    fn shared(&self, met: &[bool], i: usize) -> i64 {
+        (0..self.weights.len())
+            .filter(|&s| met.get(s) == Some(&true) && self.sets[i][s])
+            .map(|s| self.weights[s])
+            .sum()
+    }
+
+    /// The best reference set for `met`: most shared points, then the reference's own order of
+    /// preference.
+    fn search(&self, met: &[bool]) -> Option<usize> {
+        (0..self.reference.len()).min_by(|&a, &b| {
+            self.shared(met, b)
+                .cmp(&self.shared(met, a))
+                .then_with(|| preference(key(&self.reference[a]), key(&self.reference[b])))
+        })
+    }
+}

@@ -1,0 +1,81 @@
+//! The nearest profitable customer, worked out by hand.
+
+use northstar_discover::Condition;
+use northstar_profile::UnknownValues;
+use northstar_score::nearest::reference;
+use northstar_score::{Candidate, Nearest};
+
+use crate::support::{between, rule};
+
+fn candidate(id: &str, profit: f64, case_study: bool, met: [bool; 3]) -> Candidate {
+    Candidate {
+        account_id: id.into(),
+        name: Some(format!("{id} Ltd")),
+        case_study_url: case_study.then(|| format!("https://example.com/{id}")),
+        profit,
+        met: met.to_vec(),
+    }
+}
+
+#[test]
+fn customers_are_bucketed_by_signal_set_and_the_nearest_shares_most_points() {
+    // Signals: industry Logistics +20, employees at least 100 +15, a negative one (-10) for
+    // employees below 10.
+    let mut icp = crate::support::icp(
+        vec![],
+        vec![],
+        vec![
+            (
+                rule(
+                    "industry",
+                    Condition::In {
+                        values: vec!["Logistics".into()],
+                    },
+                ),
+                20,
+            ),
+            (between("employees", 100.0, f64::INFINITY), 15),
+            (between("employees", f64::NEG_INFINITY, 9.0), -10),
+        ],
+        40,
+        [70, 50],
+        UnknownValues::Unverified,
+    );
+    let customers = [
+        // Logistics and large: A has the most profit, B a case study; B is preferred.
+        candidate("A", 900.0, false, [true, true, false]),
+        candidate("B", 500.0, true, [true, true, false]),
+        // Logistics alone: C and D tie on everything but the id.
+        candidate("D", 300.0, false, [true, false, false]),
+        candidate("C", 300.0, false, [true, false, false]),
+        // Small: E; F loses money and is never a reference.
+        candidate("E", 50.0, false, [false, false, true]),
+        candidate("F", -50.0, true, [false, true, false]),
+    ];
+    icp.reference = reference(&customers);
+    let sets: Vec<(Vec<usize>, &str, u64)> = icp
+        .reference
+        .iter()
+        .map(|l| (l.signals.clone(), l.account_id.as_str(), l.customers))
+        .collect();
+    assert_eq!(
+        sets,
+        [(vec![0], "C", 2), (vec![0, 1], "B", 2), (vec![2], "E", 1)],
+        "one per set, in signal order"
+    );
+    let mut nearest = Nearest::new(&icp);
+    // A large logistics prospect shares 35 points with B's set.
+    let (found, shared) = nearest.find(&[true, true, false]).expect("found");
+    assert_eq!((found.account_id.as_str(), shared), ("B", 35));
+    // A large non-logistics prospect shares 15 with B's set only.
+    let (found, shared) = nearest.find(&[false, true, false]).expect("found");
+    assert_eq!((found.account_id.as_str(), shared), ("B", 15));
+    // A small one shares the negative signal's 10 points with E.
+    let (found, shared) = nearest.find(&[false, false, true]).expect("found");
+    assert_eq!((found.account_id.as_str(), shared), ("E", 10));
+    // Sharing nothing, the preferred reference is the one with a case study.
+    let (found, shared) = nearest.find(&[false, false, false]).expect("found");
+    assert_eq!((found.account_id.as_str(), shared), ("B", 0));
+    icp.reference.clear();
+    assert!(Nearest::new(&icp).find(&[true, true, false]).is_none());
+}

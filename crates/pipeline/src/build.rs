@@ -48,9 +48,10 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
         let discovery = discovered(&base, &settings);
         Ok((base, discovery))
     })?;
+    let customers = northstar_score::attribute_batch(&base.attributes, base.objective.len())?;
     let mut profile = clock.time(Step::Profile, || {
         let mut profile = profiled(&base, &discovery, &settings);
-        profile.icp.reference = targets::reference(&engine, &economics, &base, &profile)?;
+        profile.icp.reference = targets::reference(&engine, &economics, &customers, &profile.icp)?;
         Ok(profile)
     })?;
     profile.icp.caveats.extend(measured_caveat(&economics.summary));
@@ -65,7 +66,7 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
         let win_rate = discovery.deals.win_rate;
         targets::score(
             &engine,
-            (&economics, &base, &profile),
+            (&economics, &customers, &profile),
             &settings,
             as_of,
             signals,
@@ -74,7 +75,7 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
     })?;
     let validation = clock.time(Step::Validate, || {
         let ids: Vec<String> = economics.accounts.iter().map(|a| a.account_id.clone()).collect();
-        Ok(validation::validate(&base, &settings, &ids))
+        validation::validate(&base, &settings, &ids)
     })?;
     let run = RunRecord::new(request, &settings, &ingested, &economics, &profile.icp.version);
     let mut build = Build {

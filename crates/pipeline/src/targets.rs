@@ -8,12 +8,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use northstar_discover::Base;
 use northstar_economics::Economics;
 use northstar_engine::Engine;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_facts::{SignalRow, texts};
-use northstar_profile::{Drafted, Icp, Lookalike, Row};
+use northstar_profile::{Drafted, Icp, Lookalike};
 use northstar_score::market::{self, Customer, ExpectedValues, Listed, MarketSize};
 use northstar_score::{Candidate, Event, Intent, IntentSettings, Nearest, Scored, Scorer};
 
@@ -152,46 +151,43 @@ impl<'a> ProspectScorer<'a> {
     }
 }
 
-/// The ICP's reference customers: the best profitable customer of each set of signals met.
+/// The ICP's reference customers: the best profitable customer of each set of signals met;
+/// `customers` is the customers' attribute batch.
 pub(crate) fn reference(
     engine: &Engine,
     economics: &Economics,
-    base: &Base,
-    drafted: &Drafted,
+    customers: &RecordBatch,
+    icp: &Icp,
 ) -> Result<Vec<Lookalike>> {
     let showcase = northstar_facts::showcase(engine, &economics.accounts)?;
+    let verdicts = Scorer::new(icp.clone()).verdicts(customers)?;
     let candidates: Vec<Candidate> = economics
         .accounts
         .iter()
         .zip(showcase)
-        .enumerate()
-        .map(|(index, (a, (name, case_study_url)))| Candidate {
+        .zip(verdicts)
+        .map(|((a, (name, case_study_url)), v)| Candidate {
             account_id: a.account_id.clone(),
             name,
             case_study_url,
             profit: a.profit,
-            met: drafted
-                .icp
-                .verdicts(&Row {
-                    attributes: &base.attributes,
-                    index,
-                })
-                .signals,
+            met: v.signals,
         })
         .collect();
     Ok(northstar_score::nearest::reference(&candidates))
 }
 
-/// Scores the prospects of the engine's tables and sizes the market of customers and prospects.
+/// Scores the prospects of the engine's tables and sizes the market of customers (their
+/// attribute batch in `build`) and prospects.
 pub(crate) fn score(
     engine: &Engine,
-    build: (&Economics, &Base, &Drafted),
+    build: (&Economics, &RecordBatch, &Drafted),
     settings: &Settings,
     as_of: i32,
     signals_given: bool,
     win_rate: Option<f64>,
 ) -> Result<Targets> {
-    let (economics, base, drafted) = build;
+    let (economics, customers, drafted) = build;
     let listed_prospects = engine.query("SELECT * FROM prospects")?;
     let listed_accounts = engine.query("SELECT * FROM accounts WHERE status = 'prospect'")?;
     let columns = prospect_columns(&listed_prospects, &listed_accounts);
@@ -222,7 +218,7 @@ pub(crate) fn score(
         .filter_map(|p| p.intent.as_ref())
         .map(|i| i.after_as_of)
         .sum();
-    let market = size_market(economics, base, drafted, &prospects, settings, win_rate);
+    let market = size_market(economics, customers, drafted, &prospects, settings, win_rate)?;
     Ok(Targets {
         columns,
         prospects,
@@ -250,12 +246,12 @@ fn prospect_columns(prospects: &[RecordBatch], accounts: &[RecordBatch]) -> Vec<
 /// TAM, SAM and SOM of the customers and the prospects.
 fn size_market(
     economics: &Economics,
-    base: &Base,
+    customer_batch: &RecordBatch,
     drafted: &Drafted,
     prospects: &[Prospect],
     settings: &Settings,
     win_rate: Option<f64>,
-) -> MarketSize {
+) -> Result<MarketSize> {
     let icp = &drafted.icp;
     let customers: Vec<Customer> = economics
         .accounts
@@ -267,13 +263,13 @@ fn size_market(
             tenure_months: a.tenure_months,
         })
         .collect();
-    let mut listed: Vec<Listed> = (0..customers.len())
-        .map(|index| Listed {
-            verdicts: icp.verdicts(&Row {
-                attributes: &base.attributes,
-                index,
-            }),
-            tier: drafted.customers[index].tier,
+    let mut listed: Vec<Listed> = Scorer::new(icp.clone())
+        .verdicts(customer_batch)?
+        .into_iter()
+        .zip(&drafted.customers)
+        .map(|(verdicts, assessed)| Listed {
+            verdicts,
+            tier: assessed.tier,
             customer: true,
         })
         .collect();
@@ -286,11 +282,11 @@ fn size_market(
         (Some(reps), Some(deals)) => Some(f64::from(reps) * deals),
         _ => None,
     };
-    market::size(
+    Ok(market::size(
         icp,
         &listed,
         ExpectedValues::from_customers(&customers),
         win_rate,
         capacity,
-    )
+    ))
 }

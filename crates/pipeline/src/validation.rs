@@ -12,12 +12,13 @@
 //! - Folds learn from at most [`TRAIN_LIMIT`] customers, a sample by the same hash, stated.
 
 use northstar_discover::{Base, Values, top_accounts};
-use northstar_profile::Row;
+use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_score::Scorer;
 use northstar_score::validation::{Held, RankingFigures, figures};
 use serde::Serialize;
 
-use crate::Settings;
 use crate::analyse::analyse;
+use crate::{Result, Settings};
 
 /// Folds of the k-fold backtest.
 pub const FOLDS: u64 = 5;
@@ -68,25 +69,46 @@ pub struct Backtest {
     pub by_employees: Option<RankingFigures>,
 }
 
-/// Backtests the ICP of `base`, learnt with `settings`.
-pub fn validate(base: &Base, settings: &Settings, account_ids: &[String]) -> Validation {
+/// Backtests the ICP of `base`, learnt with `settings`; `account_ids` are the customers' ids.
+pub fn validate(base: &Base, settings: &Settings, account_ids: &[String]) -> Result<Validation> {
+    let customers = northstar_score::attribute_batch(&base.attributes, base.objective.len())?;
     let n = base.objective.len();
     let caveat = (n < TRUSTED).then(|| {
         format!("only {n} customers: with fewer than {TRUSTED}, the validation cannot be trusted yet")
     });
-    let (time_split, time_split_not_run) = match time_split(base, settings, account_ids) {
+    let (time_split, time_split_not_run) = match time_split(base, &customers, settings, account_ids)? {
         Ok(b) => (Some(b), None),
         Err(why) => (None, Some(why)),
     };
-    Validation {
+    Ok(Validation {
         schema: "northstar.validation/v1",
         objective: settings.discover.objective.name().to_owned(),
         customers: n as u64,
         caveat,
-        k_fold: k_fold(base, settings, account_ids),
+        k_fold: k_fold(base, &customers, settings, account_ids)?,
         time_split,
         time_split_not_run,
+    })
+}
+
+/// In-SAM flag, score and tier of a customer.
+type Scored = Option<(bool, i64, Option<u8>)>;
+
+/// What the ICP learnt from the customers `train` says of the customers `test`.
+fn learn_and_score(
+    base: &Base,
+    customers: &RecordBatch,
+    settings: &Settings,
+    train: &[usize],
+    test: &[usize],
+    scores: &mut [Scored],
+) -> Result<()> {
+    let learnt = analyse(&base.subset(train), settings).profile.icp;
+    let all = Scorer::new(learnt).scores(customers)?;
+    for &i in test {
+        scores[i] = Some((all.in_sam[i], all.score[i], all.tier[i]));
     }
+    Ok(())
 }
 
 /// FNV-1a of `text`: a hash that never changes between runs, machines or versions.
@@ -109,30 +131,29 @@ fn sample_of(train: &mut Vec<usize>, account_ids: &[String]) -> bool {
 }
 
 /// The 5-fold backtest.
-fn k_fold(base: &Base, settings: &Settings, account_ids: &[String]) -> Backtest {
+fn k_fold(
+    base: &Base,
+    customers: &RecordBatch,
+    settings: &Settings,
+    account_ids: &[String],
+) -> Result<Backtest> {
     let n = base.objective.len();
     let fold: Vec<u64> = account_ids.iter().map(|id| fnv1a(id) % FOLDS).collect();
     let objective_name = settings.discover.objective.name();
     let top = top_accounts(&base.objective, 0.2);
-    let mut scores: Vec<Option<(bool, i64, Option<u8>)>> = vec![None; n];
+    let mut scores: Vec<Scored> = vec![None; n];
     let mut trained_on = 0;
     let mut sampled = false;
     for f in 0..FOLDS {
         let mut train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
         sampled |= sample_of(&mut train, account_ids);
         trained_on = trained_on.max(train.len());
-        let learnt = analyse(&base.subset(&train), settings).profile.icp;
-        for i in (0..n).filter(|&i| fold[i] == f) {
-            let a = learnt.assess(&Row {
-                attributes: &base.attributes,
-                index: i,
-            });
-            scores[i] = Some((a.in_sam, a.score, a.tier));
-        }
+        let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
+        learn_and_score(base, customers, settings, &train, &test, &mut scores)?;
     }
     let everyone: Vec<usize> = (0..n).collect();
     let label = format!("in the top fifth of all customers by {objective_name}");
-    backtest(
+    Ok(backtest(
         base,
         &everyone,
         &scores,
@@ -143,41 +164,39 @@ fn k_fold(base: &Base, settings: &Settings, account_ids: &[String]) -> Backtest 
             trained_on,
             sample: sampled.then(|| format!("each fold learnt from a sample of {TRAIN_LIMIT} customers")),
         },
-    )
+    ))
 }
 
 /// The time-based backtest, or why there is none.
-fn time_split(base: &Base, settings: &Settings, account_ids: &[String]) -> Result<Backtest, String> {
+fn time_split(
+    base: &Base,
+    customers: &RecordBatch,
+    settings: &Settings,
+    account_ids: &[String],
+) -> Result<std::result::Result<Backtest, String>> {
     let mut dated: Vec<usize> = (0..base.acquired.len())
         .filter(|&i| base.acquired[i].is_some())
         .collect();
     if dated.len() < TRUSTED {
-        return Err(format!(
+        return Ok(Err(format!(
             "{} customers with an acquisition date (customer_since or a first transaction): at least {TRUSTED} are needed",
             dated.len()
-        ));
+        )));
     }
     dated.sort_by_key(|&i| (base.acquired[i], i));
     let cut_day = base.acquired[dated[(dated.len() as f64 * TIME_TRAIN_SHARE) as usize]];
     let (mut train, test): (Vec<usize>, Vec<usize>) =
         dated.iter().partition(|&&i| base.acquired[i] < cut_day);
     if train.is_empty() || test.is_empty() {
-        return Err("every customer was acquired on the same day".to_owned());
+        return Ok(Err("every customer was acquired on the same day".to_owned()));
     }
     let trained_on = train.len();
     let mut sample = None;
     if sample_of(&mut train, account_ids) {
         sample = Some(format!("learnt from a sample of {TRAIN_LIMIT} of them"));
     }
-    let learnt = analyse(&base.subset(&train), settings).profile.icp;
-    let mut scores: Vec<Option<(bool, i64, Option<u8>)>> = vec![None; base.objective.len()];
-    for &i in &test {
-        let a = learnt.assess(&Row {
-            attributes: &base.attributes,
-            index: i,
-        });
-        scores[i] = Some((a.in_sam, a.score, a.tier));
-    }
+    let mut scores: Vec<Scored> = vec![None; base.objective.len()];
+    learn_and_score(base, customers, settings, &train, &test, &mut scores)?;
     let predicted: Option<Vec<f64>> = test.iter().map(|&i| base.outcomes.ltv_predicted[i]).collect();
     let objective_name = settings.discover.objective.name();
     let (values, label) = match predicted {
@@ -205,7 +224,7 @@ fn time_split(base: &Base, settings: &Settings, account_ids: &[String]) -> Resul
     for (&i, t) in test.iter().zip(top_test) {
         top[i] = t;
     }
-    Ok(backtest(
+    Ok(Ok(backtest(
         base,
         &test,
         &scores,
@@ -219,7 +238,7 @@ fn time_split(base: &Base, settings: &Settings, account_ids: &[String]) -> Resul
             trained_on: train.len(),
             sample,
         },
-    ))
+    )))
 }
 
 /// How a backtest was made.
@@ -235,7 +254,7 @@ struct Heading {
 fn backtest(
     base: &Base,
     tested: &[usize],
-    scores: &[Option<(bool, i64, Option<u8>)>],
+    scores: &[Scored],
     truth: (&[f64], &[bool]),
     heading: Heading,
 ) -> Backtest {

@@ -25,8 +25,13 @@ pub use nearest::{Candidate, Nearest};
 pub use reach::{Step, ToTier1, to_tier_1};
 pub use sql::{Dialect, scorer_sql};
 
+use std::sync::Arc;
+
+use northstar_discover::{Attribute, Values};
+use northstar_engine::arrow::array::{ArrayRef, Float64Array, StringArray};
+use northstar_engine::arrow::datatypes::Schema;
 use northstar_engine::arrow::error::ArrowError;
-use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_engine::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use northstar_profile::{Assessment, Icp, Rule, UnknownValues, Verdicts};
 
 use column::Test;
@@ -38,6 +43,31 @@ pub struct Scorer {
     filters: Vec<Test>,
     anti: Vec<Vec<Test>>,
     signals: Vec<Test>,
+}
+
+/// An in-memory attribute table (discover's customers) as an Arrow batch the scorer reads:
+/// categories as text, numbers as doubles, lists `;`-joined.
+pub fn attribute_batch(attributes: &[Attribute], rows: usize) -> Result<RecordBatch, ArrowError> {
+    let columns: Vec<(String, ArrayRef)> = attributes
+        .iter()
+        .map(|a| {
+            let column: ArrayRef = match &a.values {
+                Values::Categorical(v) => Arc::new(v.iter().map(Option::as_deref).collect::<StringArray>()),
+                Values::Numeric(v) => Arc::new(v.iter().copied().collect::<Float64Array>()),
+                Values::List(v) => Arc::new(
+                    v.iter()
+                        .map(|e| (!e.is_empty()).then(|| e.join(";")))
+                        .collect::<StringArray>(),
+                ),
+            };
+            (a.name.clone(), column)
+        })
+        .collect();
+    if columns.is_empty() {
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        return RecordBatch::try_new_with_options(Arc::new(Schema::empty()), Vec::new(), &options);
+    }
+    RecordBatch::try_from_iter(columns)
 }
 
 /// What the ICP says of one account, with the verdicts behind it and the way to tier 1.

@@ -308,7 +308,8 @@ fn prospects_with_a_hidden_ideal_label_are_ranked_by_the_score() {
 fn the_backtest_finds_the_planted_core_and_beats_a_ranking_by_size() {
     let w = world(31, SHAPES[0]);
     let ids: Vec<String> = (0..w.planted.len()).map(|i| format!("C{i:05}")).collect();
-    let v = northstar_pipeline::validation::validate(&base(&w), &Settings::default(), &ids);
+    let v =
+        northstar_pipeline::validation::validate(&base(&w), &Settings::default(), &ids).expect("validated");
     let k_fold = &v.k_fold;
     assert_eq!(k_fold.tested_on, w.planted.len() as u64);
     let icp = k_fold.icp.auc.expect("auc");
@@ -340,7 +341,8 @@ fn the_backtest_finds_the_planted_core_and_beats_a_ranking_by_size() {
             .contains("acquisition date")
     );
     // Folds are drawn from the ids alone: the same ids, the same figures.
-    let again = northstar_pipeline::validation::validate(&base(&w), &Settings::default(), &ids);
+    let again =
+        northstar_pipeline::validation::validate(&base(&w), &Settings::default(), &ids).expect("validated");
     assert_eq!(again, v);
 }
 

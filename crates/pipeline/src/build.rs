@@ -52,6 +52,7 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
     let mut profile = clock.time(Step::Profile, || {
         let mut profile = profiled(&base, &discovery, &settings);
         profile.icp.reference = targets::reference(&engine, &economics, &customers, &profile.icp)?;
+        profile.icp.labels = settings.labels.clone();
         Ok(profile)
     })?;
     profile.icp.caveats.extend(measured_caveat(&economics.summary));

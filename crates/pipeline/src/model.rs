@@ -10,8 +10,8 @@ use northstar_profile::{Drafted, MarketSettings};
 use serde::Serialize;
 
 use crate::targets::Targets;
-use crate::validation::Validation;
 use crate::{BuildRequest, Settings};
+use northstar_score::validation::Validation;
 
 /// A finished build.
 #[derive(Debug)]

@@ -1,7 +1,8 @@
 //! The configuration document, `northstar.toml`: the tables' mappings, read by ingest, and one
-//! section per stage (`[clv]`, `[discover]`, `[market]`, `[intent]`), each owned by its stage, checked as
+//! section per stage (`[clv]`, `[discover]`, `[market]`, `[intent]`, `[labels]`, `[report]`), each owned by its stage, checked as
 //! it is read, unknown keys refused.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use northstar_discover::DiscoverSettings;
@@ -9,13 +10,14 @@ use northstar_economics::ClvSettings;
 use northstar_ingest::Config;
 use northstar_ingest::config::FILE_NAME;
 use northstar_profile::MarketSettings;
+use northstar_report::ReportSettings;
 use northstar_score::IntentSettings;
 use serde::Deserialize;
 
 use crate::{PipelineError, Result};
 
 /// The sections that hold settings rather than a table's mapping.
-const SECTIONS: &[&str] = &["clv", "discover", "market", "intent"];
+const SECTIONS: &[&str] = &["clv", "discover", "market", "intent", "labels", "report"];
 
 /// The whole configuration of a build.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,6 +34,10 @@ pub struct Settings {
     pub market: MarketSettings,
     /// Intent from behavioural signals.
     pub intent: IntentSettings,
+    /// Attribute names for people, by attribute.
+    pub labels: BTreeMap<String, String>,
+    /// How the report is written.
+    pub report: ReportSettings,
 }
 
 /// The document as read: the stages' sections typed, the tables' left as TOML.
@@ -45,6 +51,10 @@ struct Document {
     market: MarketSettings,
     #[serde(default)]
     intent: IntentSettings,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    report: ReportSettings,
     #[serde(flatten)]
     tables: toml::Table,
 }
@@ -82,6 +92,8 @@ impl Settings {
             discover: document.discover,
             market: document.market,
             intent: document.intent,
+            labels: document.labels,
+            report: document.report,
         })
     }
 }

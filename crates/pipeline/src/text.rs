@@ -201,7 +201,7 @@ fn targets_headline(build: &Build) -> String {
 
 /// The backtests as a short table: AUC and the share of the objective captured at the depths of
 /// tier 1 and of tiers 1–2, for the ICP and the plain rankings.
-fn validation_table(v: &crate::validation::Validation) -> String {
+fn validation_table(v: &northstar_score::validation::Validation) -> String {
     let mut text = format!(
         "  validation (validation.json), on customers held out: AUC for the top fifth, and the share of the {} the profitable accounts make captured at the depth of tier 1 and of tiers 1-2\n",
         v.objective

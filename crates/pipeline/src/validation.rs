@@ -14,8 +14,7 @@
 use northstar_discover::{Base, Values, top_accounts};
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_score::Scorer;
-use northstar_score::validation::{Held, RankingFigures, figures};
-use serde::Serialize;
+use northstar_score::validation::{Backtest, Held, RankingFigures, Validation, figures};
 
 use crate::analyse::analyse;
 use crate::{Result, Settings};
@@ -28,46 +27,6 @@ const TIME_TRAIN_SHARE: f64 = 0.7;
 pub const TRAIN_LIMIT: usize = 20_000;
 /// Fewest customers whose validation can be trusted.
 const TRUSTED: usize = 100;
-
-/// `validation.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Validation {
-    /// `northstar.validation/v1`.
-    pub schema: &'static str,
-    /// What "best" means.
-    pub objective: String,
-    /// Customers in the base.
-    pub customers: u64,
-    /// Why the figures cannot be trusted yet, when they cannot.
-    pub caveat: Option<String>,
-    /// The k-fold backtest.
-    pub k_fold: Backtest,
-    /// The time-based backtest, when acquisition dates allow one.
-    pub time_split: Option<Backtest>,
-    /// Why there is no time split, when there is none.
-    pub time_split_not_run: Option<String>,
-}
-
-/// One backtest.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Backtest {
-    /// How it was split, in words.
-    pub method: String,
-    /// What the held-out accounts are labelled by.
-    pub label: String,
-    /// Customers the ICP was learnt from (per fold, the largest).
-    pub trained_on: u64,
-    /// Customers scored.
-    pub tested_on: u64,
-    /// The sample learnt from, when not every customer.
-    pub sample: Option<String>,
-    /// The ICP's score and tiers.
-    pub icp: RankingFigures,
-    /// Ranking by annual revenue, where known.
-    pub by_annual_revenue: Option<RankingFigures>,
-    /// Ranking by employees, where known.
-    pub by_employees: Option<RankingFigures>,
-}
 
 /// Backtests the ICP of `base`, learnt with `settings`; `account_ids` are the customers' ids.
 pub fn validate(base: &Base, settings: &Settings, account_ids: &[String]) -> Result<Validation> {

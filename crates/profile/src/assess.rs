@@ -288,6 +288,7 @@ mod tests {
             population: BTreeMap::new(),
             caveats: Vec::new(),
             reference: Vec::new(),
+            labels: BTreeMap::new(),
         }
     }
 

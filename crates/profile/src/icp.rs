@@ -307,6 +307,9 @@ pub struct Icp {
     /// meeting it, so that an account's nearest customer is found without the build.
     #[serde(default)]
     pub reference: Vec<Lookalike>,
+    /// Attribute names for people (`[labels]` in northstar.toml), by attribute.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// The best profitable customer meeting one set of signals: the one with a case study first,

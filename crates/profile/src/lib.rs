@@ -19,6 +19,7 @@ mod page;
 pub mod population;
 mod scorecard;
 pub mod signals;
+pub mod words;
 
 use northstar_discover::{
     Attribute, Base, Counterfactual, Discovery, Ecosystem, Pmf, Subgroup, top_accounts,
@@ -178,6 +179,7 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
             .collect(),
         caveats: Vec::new(),
         reference: Vec::new(),
+        labels: std::collections::BTreeMap::new(),
     };
     icp.market.trade_off = trade_off(&icp, evidence.objective_name);
     let mut customers: Vec<Assessment> = (0..n)

@@ -14,7 +14,8 @@
 
 use serde::Serialize;
 
-use northstar_profile::{Icp, UnknownValues, Verdicts, describe_all};
+use northstar_profile::words::{rule_words, rules_words};
+use northstar_profile::{Icp, UnknownValues, Verdicts};
 
 /// One listed account as the market sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +100,7 @@ impl Level {
 /// One step of the funnel from TAM to SAM.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FunnelStep {
-    /// The rule, in words.
+    /// The rule, in words for people (thresholds exact).
     pub rule: String,
     /// What it removed of the accounts still in.
     pub removed: Level,
@@ -177,7 +178,7 @@ pub fn size(
     };
     for (k, filter) in icp.filters.iter().enumerate() {
         step(
-            filter.rule.describe(),
+            rule_words(&filter.rule, &icp.labels),
             &|a: &Listed| match a.verdicts.filters[k] {
                 Some(meets) => !meets,
                 None => exclude_unknown,
@@ -190,7 +191,7 @@ pub fn size(
         .enumerate()
         .filter(|(_, a)| a.excluded_from_sam)
     {
-        let rule = format!("not in anti-ICP segment {}", describe_all(&anti.conditions));
+        let rule = format!("not {}", rules_words(&anti.conditions, &icp.labels));
         step(rule, &|a: &Listed| a.verdicts.anti[k]);
     }
     let mut sam = Level::default();

@@ -2,6 +2,7 @@
 //! one place that knows which files a build has.
 
 mod discovery;
+pub mod report;
 pub mod tables;
 pub mod targets;
 
@@ -11,6 +12,8 @@ use crate::Build;
 
 /// Writes every file of `build` but `run.json`, which records the time this takes.
 pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
+    let page = northstar_report::render(&report::inputs(build));
+    folder.write("report.html", |w| w.write_all(page.as_bytes()))?;
     folder.write("rejects.csv", |w| {
         tables::write_rejects(w, &build.ingested.rejects)
     })?;

@@ -128,9 +128,9 @@ fn the_funnel_removes_each_filter_s_accounts_in_turn_and_som_is_bounded() {
     assert_eq!(
         steps,
         [
-            ("employees at least 50", 2, 1, -600.0, 7, 3600.0),
-            ("industry not in Banking", 1, 0, -300.0, 6, 3900.0),
-            ("not in anti-ICP segment country in XX", 1, 0, -300.0, 5, 4200.0),
+            ("Employees 50 or more", 2, 1, -600.0, 7, 3600.0),
+            ("Industry not Banking", 1, 0, -300.0, 6, 3900.0),
+            ("not Country XX", 1, 0, -300.0, 5, 4200.0),
         ]
     );
     assert_eq!((m.sam.accounts, m.sam.customers, m.sam.value), (5, 3, 4200.0));

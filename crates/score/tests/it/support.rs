@@ -105,5 +105,6 @@ pub fn icp(
         population: BTreeMap::new(),
         caveats: Vec::new(),
         reference: Vec::new(),
+        labels: BTreeMap::new(),
     }
 }

@@ -1,0 +1,86 @@
+//! `report.html`: the report's inputs gathered from the build's model; every figure is the one
+//! the other outputs hold.
+
+use std::collections::BTreeMap;
+
+use northstar_profile::Rule;
+use northstar_profile::words::rules_words;
+use northstar_report::{AntiRow, Inputs, RejectCount, SegmentRow};
+
+use crate::Build;
+
+/// The report's inputs from `build`.
+pub fn inputs(build: &Build) -> Inputs<'_> {
+    let icp = &build.profile.icp;
+    let found = &build.discovery;
+    let words = |conditions: &[(String, northstar_discover::Condition)]| {
+        let rules: Vec<Rule> = conditions
+            .iter()
+            .map(|(attribute, condition)| Rule {
+                attribute: attribute.clone(),
+                condition: condition.clone(),
+            })
+            .collect();
+        rules_words(&rules, &icp.labels)
+    };
+    let mut ranked: Vec<&northstar_economics::AccountEconomics> = build.economics.accounts.iter().collect();
+    ranked.sort_by_key(|a| a.profit_rank);
+    let mut rejects: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for r in &build.ingested.rejects {
+        *rejects.entry((r.table.clone(), r.reason.clone())).or_default() += 1;
+    }
+    let prospects = &build.targets.prospects;
+    let tier = |t: u8| {
+        prospects
+            .iter()
+            .filter(|p| p.scored.assessment.tier == Some(t))
+            .count() as u64
+    };
+    Inputs {
+        icp,
+        summary: &build.economics.summary,
+        cumulative_profit: ranked.iter().map(|a| a.cumulative_profit_share).collect(),
+        ltv_predicted: build
+            .economics
+            .accounts
+            .iter()
+            .filter_map(|a| a.ltv_predicted)
+            .collect(),
+        lifts: &found.lifts,
+        segments: found
+            .subgroups
+            .iter()
+            .zip(&found.segments)
+            .map(|(s, f)| SegmentRow {
+                conditions: words(&s.conditions),
+                accounts: s.members.len() as u64,
+                objective_share: s.objective_share,
+                mean_profit: f.mean_profit,
+                pmf: f.pmf.clone(),
+            })
+            .collect(),
+        pmf: &found.pmf,
+        pmf_verdict: found.pmf.verdict(),
+        cohorts: &found.cohort_figures,
+        ecosystem: &found.ecosystem,
+        anti: icp
+            .anti_icp
+            .iter()
+            .filter_map(|a| {
+                Some(AntiRow {
+                    conditions: rules_words(&a.conditions, &icp.labels),
+                    accounts: a.accounts,
+                    counterfactual: a.counterfactual.clone()?,
+                })
+            })
+            .collect(),
+        prospects: (prospects.len() as u64, [tier(1), tier(2), tier(3)]),
+        market: &build.targets.market,
+        validation: &build.validation,
+        rejects: rejects
+            .into_iter()
+            .map(|((table, reason), count)| RejectCount { table, reason, count })
+            .collect(),
+        currency: build.settings.report.currency.clone(),
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing northstar needs on a fresh machine: a Rust toolchain with
-# rustfmt and clippy, Python 3 (for the output contract check), and a Python environment in
-# .venv with DuckDB, in which a test runs the exported SQL scorer.
+# rustfmt and clippy, Python 3 (for the output contract check), a Python environment in .venv
+# with DuckDB, in which a test runs the exported SQL scorer, and Debian's Chromium with
+# playwright-core (tests/browser), which the report's browser test drives.
 set -euo pipefail
 if ! command -v cargo >/dev/null; then
     echo "northstar needs a Rust toolchain (cargo); install it with rustup" >&2
@@ -24,3 +25,10 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -c "import duckdb" 2>/dev/null || .venv/bin/pip install --quiet "duckdb==2.0.0"
+# The report's browser test drives Debian's Chromium with playwright-core (no browser download).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -d tests/browser/node_modules/playwright-core ] && command -v npm >/dev/null; then
+    (cd tests/browser && npm ci --silent --no-audit --no-fund)
+fi

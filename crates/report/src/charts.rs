@@ -164,7 +164,7 @@ pub fn histogram(id: &str, title: &str, description: &str, values: &[f64]) -> Ma
     };
     let ticks = [low, low + (high - low) / 2.0, high];
     let body = html! {
-        (axes(&frame, &ticks, &y_ticks(0.0, most), compact, |c| compact(c)))
+        (axes(&frame, &ticks, &y_ticks(0.0, most), compact, compact))
         @for (k, c) in counts.iter().enumerate() {
             @let x0 = frame.px(low + width * k as f64);
             @let x1 = frame.px(low + width * (k + 1) as f64);

@@ -4,5 +4,6 @@ mod bad_input;
 mod cli;
 mod clv;
 mod icp;
+mod report;
 mod score;
 mod support;

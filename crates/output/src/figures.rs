@@ -40,13 +40,15 @@ pub fn exact(x: f64) -> String {
 pub fn compact(x: f64) -> String {
     let a = x.abs();
     let sign = if x < 0.0 && a >= 0.5 { "-" } else { "" };
-    let (value, unit) = match a {
-        a if a >= 1e9 => (a / 1e9, "B"),
-        a if a >= 1e6 => (a / 1e6, "M"),
-        a if a >= 1e4 => (a / 1e3, "K"),
+    let (scale, unit) = match a {
+        a if a >= 1e9 => (1e9, "B"),
+        a if a >= 1e6 => (1e6, "M"),
+        a if a >= 1e4 => (1e3, "K"),
         a => return format!("{sign}{}", group(a.round() as u64)),
     };
-    format!("{sign}{value:.1}{unit}")
+    // Tenths counted in whole numbers, so that 354,450,000 rounds half up to 354.5M.
+    let tenths = (a / (scale / 10.0)).round();
+    format!("{sign}{:.1}{unit}", tenths / 10.0)
 }
 
 /// A share as a percentage to one decimal: `0.193` as `19.3%`.

@@ -2,6 +2,7 @@
 
 use northstar_ingest::Ingested;
 use northstar_output::figures::{group, money};
+use northstar_profile::words::{condition_words, conditions_words, rule_words, rules_words};
 
 use crate::Build;
 
@@ -100,12 +101,13 @@ fn percent(x: f64) -> String {
 
 /// The ICP in three lines: its market, its tier 1 and its strongest signals.
 fn icp_headline(icp: &northstar_profile::Icp) -> String {
-    let mut rules: Vec<String> = icp.filters.iter().map(|f| f.rule.describe()).collect();
+    let labels = &icp.labels;
+    let mut rules: Vec<String> = icp.filters.iter().map(|f| rule_words(&f.rule, labels)).collect();
     rules.extend(
         icp.anti_icp
             .iter()
             .filter(|a| a.excluded_from_sam)
-            .map(|a| format!("not ({})", a.describe())),
+            .map(|a| format!("not ({})", rules_words(&a.conditions, labels))),
     );
     let market = if rules.is_empty() {
         "every customer".to_owned()
@@ -130,7 +132,7 @@ fn icp_headline(icp: &northstar_profile::Icp) -> String {
             .iter()
             .filter(|s| s.points > 0)
             .take(3)
-            .map(|s| format!("{:+} {}", s.points, s.rule.describe()))
+            .map(|s| format!("{:+} {}", s.points, rule_words(&s.rule, labels)))
             .collect();
         text.push_str(&format!(
             "  tier 1 from {} points: {} customers, mean {} {}; strongest signals: {}\n",
@@ -238,6 +240,7 @@ fn validation_table(v: &northstar_score::validation::Validation) -> String {
 
 /// The headline figures of a build, for the terminal.
 pub fn headline(build: &Build) -> String {
+    let labels = &build.profile.icp.labels;
     let s = &build.economics.summary;
     let not_measured = |x: Option<f64>| x.map_or_else(|| "not measured".to_owned(), money);
     let mut text = format!(
@@ -314,9 +317,8 @@ pub fn headline(build: &Build) -> String {
         .take(3)
         .map(|l| {
             format!(
-                "{} {} ({:.1}x, 95% CI {:.1}-{:.1}, {} accounts)",
-                l.attribute,
-                l.condition.describe(),
+                "{} ({:.1}x, 95% CI {:.1}-{:.1}, {} accounts)",
+                condition_words(&l.attribute, &l.condition, labels),
                 l.lift,
                 l.ci[0],
                 l.ci[1],
@@ -342,19 +344,19 @@ pub fn headline(build: &Build) -> String {
         text.push_str(&format!(
             "  best segment by {}: {} ({} accounts, {} of the total, mean {} per account; {} segments in segments.csv)\n",
             build.settings.discover.objective.name(),
-            best.describe(),
+            conditions_words(&best.conditions, labels),
             group(best.members.len() as u64),
             percent(best.objective_share),
             money(best.mean_objective),
             build.discovery.subgroups.len()
         ));
     }
-    let found = &build.discovery;
-    if let (Some(worst), Some(without)) = (found.anti.first(), found.counterfactuals.first()) {
+    let worst = build.profile.icp.anti_icp.first();
+    if let Some((worst, without)) = worst.and_then(|w| Some((w, w.counterfactual.as_ref()?))) {
         text.push_str(&format!(
             "  worst segment: {} ({} accounts, profit {}; without them total profit would be {}; see anti_icp.csv)\n",
-            worst.describe(),
-            group(worst.members.len() as u64),
+            rules_words(&worst.conditions, labels),
+            group(worst.accounts),
             money(without.profit),
             money(without.profit_without)
         ));
@@ -369,7 +371,8 @@ pub fn headline(build: &Build) -> String {
         ));
     }
     text.push_str(&format!(
-        "outputs in `{}`: {}\n",
+        "report: `{}`\noutputs in `{}`: {}\n",
+        build.out.join("report.html").display(),
         build.out.display(),
         build.files.join(", ")
     ));

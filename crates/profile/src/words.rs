@@ -46,6 +46,24 @@ pub fn rule_words(rule: &Rule, labels: &BTreeMap<String, String>) -> String {
     }
 }
 
+/// A condition on `attribute` for people, as [`rule_words`] writes it.
+pub fn condition_words(attribute: &str, condition: &Condition, labels: &BTreeMap<String, String>) -> String {
+    let rule = Rule {
+        attribute: attribute.to_owned(),
+        condition: condition.clone(),
+    };
+    rule_words(&rule, labels)
+}
+
+/// Conditions (attribute, condition) for people, joined by "and": a segment of discover.
+pub fn conditions_words(conditions: &[(String, Condition)], labels: &BTreeMap<String, String>) -> String {
+    let words: Vec<String> = conditions
+        .iter()
+        .map(|(a, c)| condition_words(a, c, labels))
+        .collect();
+    words.join(" and ")
+}
+
 /// Rules for people, joined by "and".
 pub fn rules_words(rules: &[Rule], labels: &BTreeMap<String, String>) -> String {
     let words: Vec<String> = rules.iter().map(|r| rule_words(r, labels)).collect();

@@ -3,7 +3,7 @@
 
 use maud::{Markup, html};
 use northstar_output::figures::{compact, group, percent};
-use northstar_profile::words::{label, rule_words, rules_words};
+use northstar_profile::words::{condition_words, label, rule_words, rules_words};
 
 use crate::charts::{self, Bar};
 use crate::{Inputs, SECTIONS};
@@ -158,13 +158,7 @@ pub fn lift(inputs: &Inputs<'_>) -> Markup {
         .iter()
         .take(LIFTS_SHOWN)
         .map(|l| Bar {
-            label: rule_words(
-                &northstar_profile::Rule {
-                    attribute: l.attribute.clone(),
-                    condition: l.condition.clone(),
-                },
-                labels,
-            ),
+            label: condition_words(&l.attribute, &l.condition, labels),
             value: l.lift,
             interval: Some(l.ci),
             text: format!("{:.1}×", l.lift),
@@ -244,7 +238,7 @@ pub fn cohorts(inputs: &Inputs<'_>) -> Markup {
                                 td class="n" { (percent(c.churn_rate)) }
                                 td { @for (k, d) in c.more_common.iter().enumerate() {
                                     @if k > 0 { "; " }
-                                    (rule_words(&northstar_profile::Rule { attribute: d.attribute.clone(), condition: d.condition.clone() }, labels))
+                                    (condition_words(&d.attribute, &d.condition, labels))
                                     " (" (percent(d.cohort_share)) " vs " (percent(d.overall_share)) ")"
                                 } }
                             }

@@ -225,10 +225,15 @@ fn every_rule_has_evidence_and_every_score_its_reasons() {
     }
     let page = fs_err::read_to_string(dir.path().join("out/icp.md")).unwrap();
     for heading in [
-        "## Who to sell to",
-        "## How to rank them",
-        "## Who not to sell to",
-        "## Scorecard",
+        "## The slide",
+        "### Who to sell to",
+        "### How to rank them",
+        "### Tiers",
+        "### Who not to sell to",
+        "## Personas",
+        "- **How we help**: _to write_",
+        "## The evidence",
+        "### Scorecard",
     ] {
         assert!(page.contains(heading), "icp.md has {heading}");
     }

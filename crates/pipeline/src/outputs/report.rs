@@ -3,8 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use northstar_profile::Rule;
-use northstar_profile::words::rules_words;
+use northstar_profile::words::{conditions_words, rules_words};
 use northstar_report::{AntiRow, Inputs, RejectCount, SegmentRow};
 
 use crate::Build;
@@ -13,16 +12,6 @@ use crate::Build;
 pub fn inputs(build: &Build) -> Inputs<'_> {
     let icp = &build.profile.icp;
     let found = &build.discovery;
-    let words = |conditions: &[(String, northstar_discover::Condition)]| {
-        let rules: Vec<Rule> = conditions
-            .iter()
-            .map(|(attribute, condition)| Rule {
-                attribute: attribute.clone(),
-                condition: condition.clone(),
-            })
-            .collect();
-        rules_words(&rules, &icp.labels)
-    };
     let mut ranked: Vec<&northstar_economics::AccountEconomics> = build.economics.accounts.iter().collect();
     ranked.sort_by_key(|a| a.profit_rank);
     let mut rejects: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -52,7 +41,7 @@ pub fn inputs(build: &Build) -> Inputs<'_> {
             .iter()
             .zip(&found.segments)
             .map(|(s, f)| SegmentRow {
-                conditions: words(&s.conditions),
+                conditions: conditions_words(&s.conditions, &icp.labels),
                 accounts: s.members.len() as u64,
                 objective_share: s.objective_share,
                 mean_profit: f.mean_profit,

@@ -16,6 +16,8 @@ const TOP_ANTI: usize = 3;
 const LIFTS_SHOWN: usize = 15;
 /// Anti-ICP segments in the table.
 const ANTI_SHOWN: usize = 5;
+/// Reject reasons in the table, the most frequent first.
+const REJECTS_SHOWN: usize = 20;
 
 /// A section with its anchor and heading from [`SECTIONS`].
 fn section(anchor: &str, body: Markup) -> Markup {
@@ -519,6 +521,13 @@ pub fn validation(inputs: &Inputs<'_>) -> Markup {
 /// Rejects by table and reason, role coverage and the figures not measured.
 pub fn quality(inputs: &Inputs<'_>) -> Markup {
     let total: u64 = inputs.rejects.iter().map(|r| r.count).sum();
+    let mut frequent: Vec<&crate::RejectCount> = inputs.rejects.iter().collect();
+    frequent.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(a.table.cmp(&b.table))
+            .then(a.reason.cmp(&b.reason))
+    });
     let s = inputs.summary;
     section(
         "quality",
@@ -531,9 +540,10 @@ pub fn quality(inputs: &Inputs<'_>) -> Markup {
                 div class="scroll" {
                     table {
                         thead { tr { th { "table" } th { "reason" } th class="n" { "problems" } } }
-                        tbody { @for r in &inputs.rejects { tr { td { (r.table) } td { (r.reason) } td class="n" { (group(r.count)) } } } }
+                        tbody { @for r in frequent.iter().take(REJECTS_SHOWN) { tr { td { (r.table) } td { (r.reason) } td class="n" { (group(r.count)) } } } }
                     }
                 }
+                @if frequent.len() > REJECTS_SHOWN { p { (frequent.len() - REJECTS_SHOWN) " more reasons in rejects.csv." } }
             }
             h3 { "Buying-role coverage" }
             ul { @for r in &inputs.ecosystem.roles { li { (r.role) ": " (percent(r.coverage)) " of customers" } } }

@@ -13,7 +13,7 @@ use crate::observe::observed;
 use crate::outputs::tables;
 use crate::request::parse_day;
 use crate::session::Session;
-use crate::{Observer, Options, PipelineError, Result, Settings, Step, check_reject_limit};
+use crate::{Observer, Options, PipelineError, Result, Step};
 
 /// A repeat-purchase model to fit to a transactions file.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,23 +48,14 @@ pub fn purchases(request: &ClvRequest, observer: &dyn Observer) -> Result<Purcha
             reason: format!("{YEARLY_RATE}, not {discount}"),
         });
     }
-    let options = &request.options;
-    options.check()?;
-    let folder = request.input.parent().unwrap_or(Path::new("."));
-    let settings = Settings::find(folder, request.config.as_deref())?;
-    let session = Session::read(options, observer, |stage, engine, progress| {
-        northstar_ingest::ingest_file(
-            "transactions",
-            &request.input,
-            &settings.tables,
-            stage,
-            engine,
-            progress,
-        )
-    })?;
-    let (ingested, engine) = (&session.ingested, &session.engine);
-    check_reject_limit(ingested, options.max_rejects, options.rejects.as_deref())?;
-    ingested.register(engine)?;
+    let session = Session::read_file(
+        "transactions",
+        &request.input,
+        request.config.as_deref(),
+        &request.options,
+        observer,
+    )?;
+    let engine = &session.engine;
     let result = observed(observer, Step::LifetimeValue, || {
         northstar_economics::forecast_purchases(engine, request.model, &request.horizon, calibration_end)
     })?;

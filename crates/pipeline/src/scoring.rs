@@ -16,7 +16,7 @@ use crate::outputs::tables::record;
 use crate::outputs::targets::{PROSPECT_COLUMNS, prospect_cells};
 use crate::session::Session;
 use crate::targets::ProspectScorer;
-use crate::{Observer, Options, PipelineError, Result, Settings, check_reject_limit, icp_at};
+use crate::{Observer, Options, PipelineError, Result, icp_at};
 
 /// The columns of a brief score file.
 const BRIEF_COLUMNS: &[&str] = &["account_id", "in_sam", "fit_score", "tier"];
@@ -63,24 +63,15 @@ pub struct ScoreReport {
 pub fn score_list(request: &ScoreRequest, observer: &dyn Observer) -> Result<ScoreReport> {
     let started = Instant::now();
     let icp = icp_at(&request.icp)?;
-    let options = &request.options;
-    options.check()?;
-    let folder = request.input.parent().unwrap_or(Path::new("."));
-    let settings = Settings::find(folder, request.config.as_deref())?;
-    let session = Session::read(options, observer, |stage, engine, progress| {
-        northstar_ingest::ingest_file(
-            "prospects",
-            &request.input,
-            &settings.tables,
-            stage,
-            engine,
-            progress,
-        )
-    })?;
+    let session = Session::read_file(
+        "prospects",
+        &request.input,
+        request.config.as_deref(),
+        &request.options,
+        observer,
+    )?;
     let read_ms = started.elapsed().as_millis() as u64;
     let (ingested, engine) = (&session.ingested, &session.engine);
-    check_reject_limit(ingested, options.max_rejects, options.rejects.as_deref())?;
-    ingested.register(engine)?;
     let mut report = ScoreReport {
         icp_version: icp.version.clone(),
         accounts: 0,

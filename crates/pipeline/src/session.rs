@@ -10,7 +10,7 @@ use northstar_output::write_file;
 
 use crate::observe::IngestProgress;
 use crate::outputs::tables;
-use crate::{Observer, Options, Result, text};
+use crate::{Observer, Options, Result, Settings, check_reject_limit, text};
 
 /// The prefix of the folders a run stages its tables in, inside the temporary folder.
 const STAGE_PREFIX: &str = "northstar-stage-";
@@ -45,6 +45,28 @@ impl Session {
             engine,
             stage,
         })
+    }
+}
+
+impl Session {
+    /// Reads the one file `input` as the contract table `table`, mapped by `config` (else the
+    /// `northstar.toml` beside it), stops when it has too many rejects, and registers it.
+    pub fn read_file(
+        table: &str,
+        input: &Path,
+        config: Option<&Path>,
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<Self> {
+        options.check()?;
+        let folder = input.parent().unwrap_or(Path::new("."));
+        let settings = Settings::find(folder, config)?;
+        let session = Self::read(options, observer, |stage, engine, progress| {
+            northstar_ingest::ingest_file(table, input, &settings.tables, stage, engine, progress)
+        })?;
+        check_reject_limit(&session.ingested, options.max_rejects, options.rejects.as_deref())?;
+        session.ingested.register(&session.engine)?;
+        Ok(session)
     }
 }
 

@@ -2,9 +2,8 @@
 //! by profit, explains every score, and `diff` compares two versions.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use crate::support::{northstar, read_csv, read_json, rows_by_account};
+use crate::support::{demo, northstar, read_csv, read_json, rows_by_account};
 
 /// The planted segment of a demo account, read from its attributes as the generator draws them.
 fn planted(row: &BTreeMap<String, String>) -> &'static str {
@@ -45,25 +44,6 @@ fn holds(rule: &serde_json::Value, row: &BTreeMap<String, String>) -> bool {
     }
 }
 
-/// Runs `northstar demo` of `seed` into `dir`: its data in `dir/data`, its outputs in `dir/out`.
-fn make(dir: &Path, seed: u64) {
-    let seed = seed.to_string();
-    let output = northstar(&[
-        "demo",
-        "--out",
-        dir.to_str().expect("utf-8"),
-        "--seed",
-        &seed,
-        "--threads",
-        "2",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// The points of an accounts.csv `reasons` cell: `base 61; +10 rule; -3 rule; outside the SAM: ..`.
 fn points(reasons: &str) -> i64 {
     reasons
@@ -80,7 +60,7 @@ fn points(reasons: &str) -> i64 {
 fn the_demo_icp_recovers_the_planted_profile_over_three_seeds() {
     for seed in [42, 7, 3] {
         let dir = tempfile::tempdir().expect("dir");
-        make(dir.path(), seed);
+        demo(dir.path(), seed);
         let inputs = rows_by_account(&dir.path().join("data/accounts.csv"));
         let outputs = read_csv(&dir.path().join("out/accounts.csv"));
         let mut by_segment: BTreeMap<&str, Vec<&BTreeMap<String, String>>> = BTreeMap::new();
@@ -171,7 +151,7 @@ fn the_demo_icp_recovers_the_planted_profile_over_three_seeds() {
 #[test]
 fn every_rule_has_evidence_and_every_score_its_reasons() {
     let dir = tempfile::tempdir().expect("dir");
-    make(dir.path(), 42);
+    demo(dir.path(), 42);
     let icp = read_json(&dir.path().join("out/icp.json"));
     for f in icp["filters"].as_array().unwrap() {
         let e = &f["evidence"];
@@ -265,8 +245,8 @@ fn diff_of_a_version_with_itself_finds_nothing_and_of_another_seed_finds_changes
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
     );
-    make(a.path(), 42);
-    make(b.path(), 7);
+    demo(a.path(), 42);
+    demo(b.path(), 7);
     let path = |d: &tempfile::TempDir| d.path().join("out").to_str().unwrap().to_owned();
     let accounts = a.path().join("data/accounts.csv");
     let accounts = accounts.to_str().unwrap();

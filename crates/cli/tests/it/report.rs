@@ -6,25 +6,11 @@ use std::process::Command;
 
 use northstar_output::figures::{compact, group, percent};
 
-use crate::support::{northstar, read_csv, read_json};
+use crate::support::{demo, installed, read_csv, read_json};
 
 /// Makes the small demo of `seed` in `dir` and returns its report's text.
 fn demo_report(dir: &Path, seed: u64) -> String {
-    let output = northstar(&[
-        "demo",
-        "--out",
-        dir.to_str().expect("utf-8"),
-        "--seed",
-        &seed.to_string(),
-        "--threads",
-        "2",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = demo(dir, seed);
     assert!(
         stdout.contains("outputs in") && stdout.contains(": report.html, "),
         "the report comes first in the files written: {stdout}"
@@ -137,18 +123,10 @@ fn the_report_keeps_its_structure() {
 /// The Node.js driver of the browser test and Chromium, when the test setup installed them.
 fn browser() -> Option<PathBuf> {
     let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser/report.mjs");
-    let installed = driver.with_file_name("node_modules/playwright-core").is_dir()
+    let present = driver.with_file_name("node_modules/playwright-core").is_dir()
         && Path::new("/usr/bin/chromium").exists()
         && Command::new("node").arg("--version").output().is_ok();
-    if installed {
-        return Some(driver);
-    }
-    assert!(
-        std::env::var("CI").is_err(),
-        "CI needs Chromium and tests/browser/node_modules: run scripts/setup.sh"
-    );
-    eprintln!("skipped: no Chromium or tests/browser/node_modules; scripts/setup.sh installs them");
-    None
+    installed(present, "Chromium, Node.js and tests/browser/node_modules").then_some(driver)
 }
 
 #[test]

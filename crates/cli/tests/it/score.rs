@@ -5,25 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{northstar, read_csv, rows_by_account};
-
-/// Makes the small demo of `seed` in `dir` (`dir/data`, `dir/out`).
-fn demo(dir: &Path, seed: u64) {
-    let output = northstar(&[
-        "demo",
-        "--out",
-        dir.to_str().expect("utf-8"),
-        "--seed",
-        &seed.to_string(),
-        "--threads",
-        "2",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
+use crate::support::{demo, installed, northstar, read_csv, rows_by_account};
 
 #[test]
 fn score_on_a_list_gives_the_build_s_scores_and_reasons() {
@@ -96,15 +78,7 @@ fn python_with_duckdb() -> Option<PathBuf> {
         .args(["-c", "import duckdb"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if works {
-        return Some(python);
-    }
-    assert!(
-        std::env::var("CI").is_err(),
-        "CI needs .venv with duckdb: run scripts/setup.sh"
-    );
-    eprintln!("skipped: no .venv/bin/python with duckdb; scripts/setup.sh makes it");
-    None
+    installed(works, ".venv/bin/python with duckdb").then_some(python)
 }
 
 #[test]

@@ -56,3 +56,36 @@ pub fn data_folder(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Runs `northstar demo` of `seed` into `dir` on two threads (its data in `dir/data`, its
+/// outputs in `dir/out`); returns what it printed.
+pub fn demo(dir: &Path, seed: u64) -> String {
+    let output = northstar(&[
+        "demo",
+        "--out",
+        dir.to_str().expect("utf-8"),
+        "--seed",
+        &seed.to_string(),
+        "--threads",
+        "2",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+/// Whether what the test setup installs (`scripts/setup.sh`), named `what`, is `present`: a test
+/// without it skips with a message, but fails in CI.
+pub fn installed(present: bool, what: &str) -> bool {
+    if !present {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI needs {what}: run scripts/setup.sh"
+        );
+        eprintln!("skipped: no {what}; scripts/setup.sh installs it");
+    }
+    present
+}

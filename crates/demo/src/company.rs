@@ -227,7 +227,7 @@ impl Company {
     }
 }
 
-/// `n` prospects drawn as [`Company::generate`] draws its prospects, one at a time, from their
+/// `n` prospects drawn as the demo company's prospects are, one at a time, from their
 /// own stream of `seed`: a list as large as wanted, in bounded memory.
 pub fn prospects(n: usize, seed: u64) -> impl Iterator<Item = Account> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -2,7 +2,7 @@
 //! it, among customers with profit above zero, preferring those with a case study, then the
 //! most profitable, then the lowest id.
 //!
-//! Customers are bucketed by the set of signals they meet ([`reference`]): only the best
+//! Customers are bucketed by the set of signals they meet ([`reference()`]): only the best
 //! customer of each set can be the nearest of anyone, so the ICP carries one [`Lookalike`] per
 //! set and an account is compared with those sets, not with every customer. Accounts meeting
 //! the same signals share one answer, looked up once.

@@ -102,13 +102,19 @@ def main():
     kernel_file = prospects + f".head-{KERNEL_ROWS}.parquet"
     if not os.path.exists(kernel_file):
         chunk.to_parquet(kernel_file, index=False)
-    x = encoder.encode(chunk)
-    best = float("inf")
+    # scikit-learn from the same raw columns in memory (encoding, then predict_proba), and
+    # predict_proba alone on the matrix already encoded.
+    best = best_encoded = float("inf")
     for _ in range(3):
         started = time.perf_counter()
+        x = encoder.encode(chunk)
+        encoded = time.perf_counter()
         p = model.predict_proba(x)[:, 1]
-        best = min(best, time.perf_counter() - started)
+        done = time.perf_counter()
+        best = min(best, done - started)
+        best_encoded = min(best_encoded, done - encoded)
     sklearn_kernel = len(chunk) / best
+    sklearn_predict = len(chunk) / best_encoded
     kernel = json.loads(subprocess.run([f"{target}/score_kernel", icp, kernel_file, "3"],
                                        check=True, capture_output=True, text=True).stdout)
     del x, chunk, p
@@ -120,8 +126,11 @@ def main():
 
     rows = pq.ParquetFile(prospects).metadata.num_rows
     print(f"rows: {rows:,} (kernel on the first {kernel['rows']:,})")
-    print(f"kernel: northstar {kernel['rows_per_second']:,.0f} rows/s on {kernel['threads']} threads, "
-          f"scikit-learn predict_proba {sklearn_kernel:,.0f} rows/s: {kernel['rows_per_second'] / sklearn_kernel:.1f}x")
+    print(f"kernel, raw columns in memory to scores: northstar {kernel['rows_per_second']:,.0f} rows/s on "
+          f"{kernel['threads']} threads, scikit-learn one-hot + predict_proba {sklearn_kernel:,.0f} rows/s: "
+          f"{kernel['rows_per_second'] / sklearn_kernel:.1f}x")
+    print(f"  predict_proba alone on the matrix already encoded (a sparse dot product): {sklearn_predict:,.0f} rows/s: "
+          f"northstar at {kernel['rows_per_second'] / sklearn_predict:.2f}x")
     print(f"whole process: northstar score {northstar_wall:.1f} s ({rows / northstar_wall:,.0f} rows/s, "
           f"peak {northstar_peak:,.0f} MiB), pandas + scikit-learn {python_wall:.1f} s "
           f"({rows / python_wall:,.0f} rows/s, peak {python_peak:,.0f} MiB): {python_wall / northstar_wall:.1f}x")

@@ -85,6 +85,7 @@ pub fn score_list(request: &ScoreRequest, observer: &dyn Observer) -> Result<Sco
     let scoring = Instant::now();
     let intent = IntentSettings::default();
     let mut scorer = ProspectScorer::new(icp.clone(), &intent, None, 0);
+    let plain = northstar_score::Scorer::new(icp.clone());
     let mut failure: Option<PipelineError> = None;
     let target = request
         .out
@@ -107,19 +108,35 @@ pub fn score_list(request: &ScoreRequest, observer: &dyn Observer) -> Result<Sco
                         columns.insert(names)
                     }
                 };
-                for p in scorer.score(&batch, columns, "list")? {
-                    let a = &p.scored.assessment;
+                let mut count = |in_sam: bool, tier: Option<u8>| {
                     report.accounts += 1;
-                    report.in_sam += u64::from(a.in_sam);
-                    if let Some(t @ 1..=3) = a.tier {
+                    report.in_sam += u64::from(in_sam);
+                    if let Some(t @ 1..=3) = tier {
                         report.tiers[usize::from(t) - 1] += 1;
                     }
-                    let mut cells = prospect_cells(&p, &icp);
-                    if request.brief {
-                        cells.truncate(BRIEF_COLUMNS.len());
-                    } else {
-                        cells.extend(p.values.into_iter().map(Option::unwrap_or_default));
+                };
+                if request.brief {
+                    // Scores and tiers only: no reasons, way to tier 1 or nearest customer to make.
+                    let scores = plain.scores(&batch)?;
+                    let ids = account_ids(&batch)?;
+                    for (k, id) in ids.into_iter().enumerate() {
+                        let tier = scores.tier[k];
+                        count(scores.in_sam[k], tier);
+                        let tier = tier.map(|t| t.to_string()).unwrap_or_default();
+                        let cells = [
+                            id.unwrap_or_default(),
+                            scores.in_sam[k].to_string(),
+                            scores.score[k].to_string(),
+                            tier,
+                        ];
+                        record(&mut out, cells).map_err(io_failure)?;
                     }
+                    return Ok(());
+                }
+                for p in scorer.score(&batch, columns, "list")? {
+                    count(p.scored.assessment.in_sam, p.scored.assessment.tier);
+                    let mut cells = prospect_cells(&p, &icp);
+                    cells.extend(p.values.into_iter().map(Option::unwrap_or_default));
                     record(&mut out, cells).map_err(io_failure)?;
                 }
                 Ok(())
@@ -156,6 +173,14 @@ pub fn score_list(request: &ScoreRequest, observer: &dyn Observer) -> Result<Sco
 /// The sentinel that stops a stream whose consumer failed (the failure is kept beside it).
 fn stopped() -> northstar_engine::EngineError {
     northstar_engine::EngineError::Runtime(std::io::Error::other("stopped by its consumer"))
+}
+
+/// The account ids of `batch`, as text.
+fn account_ids(batch: &northstar_engine::arrow::record_batch::RecordBatch) -> Result<Vec<Option<String>>> {
+    match batch.schema().index_of("account_id") {
+        Ok(at) => Ok(northstar_facts::texts(batch, at)?),
+        Err(_) => Ok(vec![None; batch.num_rows()]),
+    }
 }
 
 /// A list's columns other than its id.

@@ -66,7 +66,21 @@ fn score_on_a_list_gives_the_build_s_scores_and_reasons() {
     let text = String::from_utf8(output.stdout).expect("utf-8");
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("account_id,in_sam,fit_score,tier"));
-    assert_eq!(lines.count(), listed.len());
+    let brief: Vec<&str> = lines.collect();
+    assert_eq!(brief.len(), listed.len());
+    for (line, row) in brief.iter().zip(&listed) {
+        let full = [
+            &row["account_id"],
+            &row["in_sam"],
+            &row["fit_score"],
+            &row["tier"],
+        ];
+        assert_eq!(
+            line.split(',').collect::<Vec<_>>(),
+            full,
+            "brief scores are the full ones"
+        );
+    }
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("accounts scored with ICP"), "{stderr}");
 }

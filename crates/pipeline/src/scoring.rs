@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::outputs::tables::record;
 use crate::outputs::targets::{PROSPECT_COLUMNS, prospect_cells};
 use crate::session::Session;
-use crate::targets::ProspectScorer;
+use crate::targets::{ProspectScorer, account_ids};
 use crate::{Observer, Options, PipelineError, Result, icp_at};
 
 /// The columns of a brief score file.
@@ -173,14 +173,6 @@ pub fn score_list(request: &ScoreRequest, observer: &dyn Observer) -> Result<Sco
 /// The sentinel that stops a stream whose consumer failed (the failure is kept beside it).
 fn stopped() -> northstar_engine::EngineError {
     northstar_engine::EngineError::Runtime(std::io::Error::other("stopped by its consumer"))
-}
-
-/// The account ids of `batch`, as text.
-fn account_ids(batch: &northstar_engine::arrow::record_batch::RecordBatch) -> Result<Vec<Option<String>>> {
-    match batch.schema().index_of("account_id") {
-        Ok(at) => Ok(northstar_facts::texts(batch, at)?),
-        Err(_) => Ok(vec![None; batch.num_rows()]),
-    }
 }
 
 /// A list's columns other than its id.

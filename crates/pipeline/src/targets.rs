@@ -110,10 +110,7 @@ impl<'a> ProspectScorer<'a> {
         source: &'static str,
     ) -> Result<Vec<Prospect>> {
         let schema = batch.schema();
-        let ids = match schema.index_of("account_id") {
-            Ok(at) => texts(batch, at)?,
-            Err(_) => vec![None; batch.num_rows()],
-        };
+        let ids = account_ids(batch)?;
         let values: Vec<Option<Vec<Option<String>>>> = columns
             .iter()
             .map(|c| schema.index_of(c).ok().map(|at| texts(batch, at)).transpose())
@@ -148,6 +145,14 @@ impl<'a> ProspectScorer<'a> {
             });
         }
         Ok(out)
+    }
+}
+
+/// The account ids of `batch`, as text; none where the batch has no `account_id` column.
+pub(crate) fn account_ids(batch: &RecordBatch) -> Result<Vec<Option<String>>> {
+    match batch.schema().index_of("account_id") {
+        Ok(at) => Ok(texts(batch, at)?),
+        Err(_) => Ok(vec![None; batch.num_rows()]),
     }
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing northstar needs on a fresh machine: a Rust toolchain with
 # rustfmt and clippy, Python 3 (for the output contract check), a Python environment in .venv
-# with DuckDB, in which a test runs the exported SQL scorer, and Debian's Chromium with
-# playwright-core (tests/browser), which the report's browser test drives.
+# with DuckDB, in which a test runs the exported SQL scorer, and schemathesis, which tests the
+# service against its OpenAPI document, and Debian's Chromium with playwright-core
+# (tests/browser), which the report's and the dashboard's browser tests drive.
 set -euo pipefail
 if ! command -v cargo >/dev/null; then
     echo "northstar needs a Rust toolchain (cargo); install it with rustup" >&2
@@ -25,6 +26,8 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -c "import duckdb" 2>/dev/null || .venv/bin/pip install --quiet "duckdb==2.0.0"
+# The service's contract test runs schemathesis against a live `northstar serve`.
+[ -x .venv/bin/schemathesis ] || .venv/bin/pip install --quiet "schemathesis==4.32.5"
 # The report's browser test drives Debian's Chromium with playwright-core (no browser download).
 if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
     apt-get update -qq && apt-get install -y -qq chromium >/dev/null

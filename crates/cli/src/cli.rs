@@ -47,6 +47,82 @@ pub enum Command {
     ///
     /// Example: northstar sql --icp northstar-out/icp.json --dialect postgres --table crm.accounts
     Sql(SqlArgs),
+    /// Serve a build over HTTP: scores, the ICP, accounts and personalisation behind tokens, and
+    /// a dashboard at `/`; a new build in OUT is served once it is complete and valid.
+    ///
+    /// Example: northstar serve northstar-out --tokens tokens.json --addr 127.0.0.1:8080
+    Serve(ServeArgs),
+    /// Make, list and revoke the service's API tokens; the file keeps only their hashes.
+    ///
+    /// Example: northstar token new --tokens tokens.json --scope read --scope score
+    Token(TokenArgs),
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The build folder to serve.
+    pub out: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// The tokens file (`northstar token new` makes it); reread when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub tokens: PathBuf,
+    /// Let /metrics answer without a token.
+    #[arg(long)]
+    pub open_metrics: bool,
+    /// Allow browsers on this origin to call the API (CORS); repeat for more. Off by default.
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors_origin: Vec<String>,
+    /// Threads answering requests; defaults to the number of cores.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenScope {
+    /// Read the ICP and the accounts.
+    Read,
+    /// Score accounts and personalise pages.
+    Score,
+}
+
+/// Arguments of `token`.
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    /// What to do with the tokens.
+    #[command(subcommand)]
+    pub action: TokenAction,
+}
+
+/// The token subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Make a token: it is printed once, on standard output; the file keeps only its hash.
+    New {
+        /// The tokens file; made if it does not exist.
+        #[arg(long, value_name = "FILE")]
+        tokens: PathBuf,
+        /// What the token may do; repeat for both.
+        #[arg(long, value_enum, required = true)]
+        scope: Vec<TokenScope>,
+    },
+    /// List the tokens: id and scopes (the tokens themselves are not kept).
+    List {
+        /// The tokens file.
+        #[arg(long, value_name = "FILE")]
+        tokens: PathBuf,
+    },
+    /// Revoke the token of this id (`token list` shows the ids).
+    Revoke {
+        /// The tokens file.
+        #[arg(long, value_name = "FILE")]
+        tokens: PathBuf,
+        /// The token's id.
+        id: String,
+    },
 }
 
 /// Size of the demo company.

@@ -20,5 +20,7 @@ pub fn run(cli: cli::Cli) -> Result<(), Failure> {
         cli::Command::Diff(args) => cmd::diff::run(&args),
         cli::Command::Score(args) => cmd::score::run(&args),
         cli::Command::Sql(args) => cmd::sql::run(&args),
+        cli::Command::Serve(args) => cmd::serve::run(&args),
+        cli::Command::Token(args) => cmd::token::run(&args),
     }
 }

@@ -22,3 +22,4 @@ pub use config::{Config, TableConfig};
 pub use error::IngestError;
 pub use load::{Ingested, LoadedTable, NoProgress, Progress, Reject, check_folder, ingest, ingest_file};
 pub use mapping::{LabelUse, MappingUsage};
+pub use rows::{Value, parse_value};

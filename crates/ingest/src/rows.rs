@@ -12,7 +12,44 @@ use northstar_engine::arrow::record_batch::RecordBatch;
 
 use crate::config::TableConfig;
 use crate::contract::{ColumnSpec, Kind, RowRule, TableSpec};
-use crate::values::{days_since_epoch, parse_date, parse_integer, parse_month, parse_number};
+use crate::values::{NumberFormat, days_since_epoch, parse_date, parse_integer, parse_month, parse_number};
+
+/// The value of `text` in `column`, checked by the column's kind and range as ingest checks it
+/// (a word of a fixed set in its canonical case), or why it is refused.
+pub fn parse_value(
+    column: &ColumnSpec,
+    text: &str,
+    format: NumberFormat,
+    date_format: Option<&str>,
+) -> Result<Value, String> {
+    let value = match column.kind {
+        Kind::Text | Kind::List => return Ok(Value::Text(text.to_owned())),
+        Kind::OneOf(words) => {
+            return match words.iter().find(|w| w.eq_ignore_ascii_case(text)) {
+                Some(word) => Ok(Value::Text((*word).to_owned())),
+                None => Err(format!("`{text}` is not one of {}", words.join(", "))),
+            };
+        }
+        Kind::Integer => Value::Int(parse_integer(text, format)?),
+        Kind::Number | Kind::Money => Value::Num(parse_number(text, format)?),
+        Kind::Date => Value::Date(days_since_epoch(parse_date(text, date_format)?)),
+        Kind::Month => Value::Date(days_since_epoch(parse_month(text, date_format)?)),
+    };
+    if let Some((min, max)) = column.range {
+        let number = match value {
+            Value::Int(i) => i as f64,
+            Value::Num(x) => x,
+            _ => return Ok(value),
+        };
+        if number < min && min == 0.0 {
+            return Err(format!("{} must not be negative", column.name));
+        }
+        if number < min || number > max {
+            return Err(format!("{} must be between {min} and {max}", column.name));
+        }
+    }
+    Ok(value)
+}
 
 /// A validated value.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,52 +192,13 @@ impl<'a> RowValidator<'a> {
                 Ok(Value::Null)
             };
         };
-        let format = self.config.number_format;
-        let date_format = self.config.date_format.as_deref();
-        let value = match column.kind {
-            Kind::Text | Kind::List => return Ok(Value::Text(text)),
-            Kind::OneOf(words) => {
-                return match words.iter().find(|w| w.eq_ignore_ascii_case(&text)) {
-                    Some(word) => Ok(Value::Text((*word).to_owned())),
-                    None => Err(problem(
-                        &text,
-                        format!("`{text}` is not one of {}", words.join(", ")),
-                    )),
-                };
-            }
-            Kind::Integer => Value::Int(parse_integer(&text, format).map_err(|r| problem(&text, r))?),
-            Kind::Number | Kind::Money => {
-                Value::Num(parse_number(&text, format).map_err(|r| problem(&text, r))?)
-            }
-            Kind::Date => Value::Date(days_since_epoch(
-                parse_date(&text, date_format).map_err(|r| problem(&text, r))?,
-            )),
-            Kind::Month => Value::Date(days_since_epoch(
-                parse_month(&text, date_format).map_err(|r| problem(&text, r))?,
-            )),
-        };
-        if let Some((min, max)) = column.range {
-            let number = match value {
-                Value::Int(i) => i as f64,
-                Value::Num(x) => x,
-                _ => return Ok(value),
-            };
-            if number < min {
-                let reason = if min == 0.0 {
-                    format!("{} must not be negative", column.name)
-                } else {
-                    format!("{} must be between {min} and {max}", column.name)
-                };
-                return Err(problem(&text, reason));
-            }
-            if number > max {
-                return Err(problem(
-                    &text,
-                    format!("{} must be between {min} and {max}", column.name),
-                ));
-            }
-        }
-        Ok(value)
+        parse_value(
+            column,
+            &text,
+            self.config.number_format,
+            self.config.date_format.as_deref(),
+        )
+        .map_err(|reason| problem(&text, reason))
     }
 
     fn value<'v>(&self, values: &'v [Value], name: &str) -> &'v Value {

@@ -1,11 +1,13 @@
-//! Reading what a build wrote: a build folder checked against its manifest, an ICP file, and a
-//! list of accounts to score.
+//! Reading what a build wrote: a build folder checked against its manifest (its ICP and what the
+//! service needs beside it), an ICP file, and a list of accounts to score.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use northstar_output::Manifest;
 use northstar_profile::Icp;
+use northstar_score::{IntentSettings, PersonaliseSettings};
+use serde::{Deserialize, Serialize};
 
 use crate::{PipelineError, Result};
 
@@ -18,16 +20,40 @@ pub struct Opened {
     pub manifest: Manifest,
     /// Its ICP.
     pub icp: Icp,
+    /// What the service needs beside the ICP.
+    pub service: Service,
 }
 
-/// Opens the build folder `dir`: every file its manifest lists is checked, and its ICP read.
+/// `service.json`: the settings a service of the build needs beside its ICP, copied from the
+/// build's northstar.toml so that the folder alone can be served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    /// The build's as-of date (YYYY-MM-DD), to which signals decay unless a request says.
+    pub as_of: Option<String>,
+    /// How intent is measured.
+    pub intent: IntentSettings,
+    /// The page variants.
+    pub personalise: PersonaliseSettings,
+}
+
+/// Opens the build folder `dir`: every file its manifest lists is checked, and its ICP and
+/// service settings read.
 pub fn open(dir: &Path) -> Result<Opened> {
     let manifest = northstar_output::check(dir)?;
     let icp = read_icp(&dir.join("icp.json"))?;
+    let file = dir.join("service.json");
+    let problem = |reason: String| PipelineError::Icp {
+        path: file.clone(),
+        reason,
+    };
+    let text = fs_err::read_to_string(&file)
+        .map_err(|e| problem(format!("{e}; build the folder again with this northstar")))?;
+    let service = serde_json::from_str(&text).map_err(|e| problem(e.to_string()))?;
     Ok(Opened {
         dir: dir.to_owned(),
         manifest,
         icp,
+        service,
     })
 }
 

@@ -90,7 +90,10 @@ fn check_max_rejects(percent: f64) -> Result<()> {
 
 /// The ISO date `text`, given for `option`, as days since 1970-01-01.
 pub(crate) fn parse_day(option: &'static str, text: &str) -> Result<i32> {
-    parse_date(text, None)
-        .map(days_since_epoch)
-        .map_err(|reason| PipelineError::Request { option, reason })
+    iso_day(text).map_err(|reason| PipelineError::Request { option, reason })
+}
+
+/// The ISO date `text` (YYYY-MM-DD) as days since 1970-01-01, or why it is none.
+pub fn iso_day(text: &str) -> std::result::Result<i32, String> {
+    parse_date(text, None).map(days_since_epoch)
 }

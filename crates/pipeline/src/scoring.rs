@@ -83,8 +83,7 @@ pub fn score_list(request: &ScoreRequest, observer: &dyn Observer) -> Result<Sco
         timings_ms: serde_json::Map::new(),
     };
     let scoring = Instant::now();
-    let intent = IntentSettings::default();
-    let mut scorer = ProspectScorer::new(icp.clone(), &intent, None, 0);
+    let mut scorer = ProspectScorer::new(icp.clone(), IntentSettings::default(), None, 0);
     let plain = northstar_score::Scorer::new(icp.clone());
     let mut failure: Option<PipelineError> = None;
     let target = request

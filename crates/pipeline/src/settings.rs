@@ -1,5 +1,6 @@
 //! The configuration document, `northstar.toml`: the tables' mappings, read by ingest, and one
-//! section per stage (`[clv]`, `[discover]`, `[market]`, `[intent]`, `[labels]`, `[report]`), each owned by its stage, checked as
+//! section per stage (`[clv]`, `[discover]`, `[market]`, `[intent]`, `[labels]`, `[report]`,
+//! `[personalise]`), each owned by its stage, checked as
 //! it is read, unknown keys refused.
 
 use std::collections::BTreeMap;
@@ -11,13 +12,21 @@ use northstar_ingest::Config;
 use northstar_ingest::config::FILE_NAME;
 use northstar_profile::MarketSettings;
 use northstar_report::ReportSettings;
-use northstar_score::IntentSettings;
+use northstar_score::{IntentSettings, PersonaliseSettings};
 use serde::Deserialize;
 
 use crate::{PipelineError, Result};
 
 /// The sections that hold settings rather than a table's mapping.
-const SECTIONS: &[&str] = &["clv", "discover", "market", "intent", "labels", "report"];
+const SECTIONS: &[&str] = &[
+    "clv",
+    "discover",
+    "market",
+    "intent",
+    "labels",
+    "report",
+    "personalise",
+];
 
 /// The whole configuration of a build.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,6 +47,8 @@ pub struct Settings {
     pub labels: BTreeMap<String, String>,
     /// How the report is written.
     pub report: ReportSettings,
+    /// The service's page variants.
+    pub personalise: PersonaliseSettings,
 }
 
 /// The document as read: the stages' sections typed, the tables' left as TOML.
@@ -55,6 +66,8 @@ struct Document {
     labels: BTreeMap<String, String>,
     #[serde(default)]
     report: ReportSettings,
+    #[serde(default)]
+    personalise: PersonaliseSettings,
     #[serde(flatten)]
     tables: toml::Table,
 }
@@ -81,10 +94,16 @@ impl Settings {
 
     /// Parses configuration text, read from `path` if it was.
     pub fn parse(text: &str, path: Option<&Path>) -> Result<Self> {
-        let document: Document = toml::from_str(text).map_err(|e| PipelineError::Settings {
+        let refused = |reason: String| PipelineError::Settings {
             path: path.map_or_else(|| PathBuf::from(FILE_NAME), Path::to_owned),
-            reason: e.to_string().trim_end().to_owned(),
-        })?;
+            reason,
+        };
+        let document: Document =
+            toml::from_str(text).map_err(|e| refused(e.to_string().trim_end().to_owned()))?;
+        document
+            .personalise
+            .check()
+            .map_err(|e| refused(format!("[personalise]: {e}")))?;
         Ok(Self {
             path: path.map(Path::to_owned),
             tables: Config::from_sections(path, document.tables, SECTIONS)?,
@@ -94,6 +113,7 @@ impl Settings {
             intent: document.intent,
             labels: document.labels,
             report: document.report,
+            personalise: document.personalise,
         })
     }
 }

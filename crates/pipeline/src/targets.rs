@@ -71,17 +71,17 @@ pub struct Targets {
 
 /// Scores accounts of Arrow batches: fit through the compiled ICP, the nearest customer from
 /// its reference, intent from the accounts' signals.
-pub struct ProspectScorer<'a> {
+pub struct ProspectScorer {
     scorer: Scorer,
     nearest: Nearest,
-    intent: &'a IntentSettings,
+    intent: IntentSettings,
     events: Option<HashMap<String, Vec<Event>>>,
     as_of: i32,
 }
 
-impl<'a> ProspectScorer<'a> {
+impl ProspectScorer {
     /// A scorer of `icp`; intent from `signals` (none: not measured) decayed to day `as_of`.
-    pub fn new(icp: Icp, intent: &'a IntentSettings, signals: Option<Vec<SignalRow>>, as_of: i32) -> Self {
+    pub fn new(icp: Icp, intent: IntentSettings, signals: Option<Vec<SignalRow>>, as_of: i32) -> Self {
         let events = signals.map(|rows| {
             let mut by_account: HashMap<String, Vec<Event>> = HashMap::new();
             for r in rows {
@@ -199,7 +199,7 @@ pub(crate) fn score(
     let signals = signals_given
         .then(|| northstar_facts::signal_rows(engine))
         .transpose()?;
-    let mut scorer = ProspectScorer::new(drafted.icp.clone(), &settings.intent, signals, as_of);
+    let mut scorer = ProspectScorer::new(drafted.icp.clone(), settings.intent.clone(), signals, as_of);
     let mut prospects = Vec::new();
     for batch in &listed_prospects {
         prospects.extend(scorer.score(batch, &columns, "prospects")?);

@@ -7,7 +7,7 @@
 
 pub mod charts;
 mod sections;
-mod style;
+pub mod style;
 
 use std::collections::BTreeMap;
 

@@ -9,19 +9,21 @@
 //!
 //! Around the scorer: what would lift an account to tier 1 ([`to_tier_1`]), its nearest
 //! profitable customer ([`nearest`]), its intent, kept apart from fit ([`intent`]), the market
-//! sized from TAM to SOM ([`market`]), how well a ranking finds the best accounts
+//! sized from TAM to SOM ([`market`]), the page a visitor sees ([`personalise`]), how well a ranking finds the best accounts
 //! ([`validation`]), and the scorer as SQL ([`sql`]).
 
 mod column;
 pub mod intent;
 pub mod market;
 pub mod nearest;
+pub mod personalise;
 mod reach;
 pub mod sql;
 pub mod validation;
 
 pub use intent::{Event, Intent, IntentSettings};
 pub use nearest::{Candidate, Nearest};
+pub use personalise::{PersonaliseSettings, Personalised};
 pub use reach::{Step, ToTier1, to_tier_1};
 pub use sql::{Dialect, scorer_sql};
 

@@ -5,5 +5,7 @@ pub mod clv;
 pub mod demo;
 pub mod diff;
 pub mod score;
+pub mod serve;
 pub mod sql;
+pub mod token;
 pub mod validate;

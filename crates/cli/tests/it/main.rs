@@ -6,4 +6,5 @@ mod clv;
 mod icp;
 mod report;
 mod score;
+mod serve;
 mod support;

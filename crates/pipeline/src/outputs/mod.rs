@@ -48,5 +48,11 @@ pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
     folder.write_json("validation.json", &build.validation)?;
     let sql = northstar_score::scorer_sql(icp, northstar_score::Dialect::DuckDb, "prospects");
     folder.write("scorer.sql", |w| writeln!(w, "{sql};"))?;
+    let service = crate::Service {
+        as_of: build.economics.summary.as_of.clone(),
+        intent: build.settings.intent.clone(),
+        personalise: build.settings.personalise.clone(),
+    };
+    folder.write_json("service.json", &service)?;
     folder.write_json("summary.json", &build.economics.summary)
 }

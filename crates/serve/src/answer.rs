@@ -1,0 +1,217 @@
+//! What the scoring endpoints answer: one account scored as `northstar score` scores it, with
+//! intent from the signals a request gives, and the page a visitor sees.
+
+use std::collections::BTreeMap;
+
+use northstar_score::Event;
+use serde_json::{Map, Value, json};
+
+use crate::error::ApiError;
+use crate::loaded::{AccountRow, Loaded};
+
+/// Keys of a score request that are not attributes.
+const NOT_ATTRIBUTES: &[&str] = &["signals", "as_of"];
+
+/// The UTM parameters personalisation reads.
+pub const UTM: &[&str] = &[
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+];
+
+/// The answer to a score request: a JSON object of attributes, with optional `signals`
+/// (`[{"signal", "value", "date"}]`) and `as_of` (the day they decay to; the build's by default).
+pub fn score(loaded: &Loaded, body: &Value) -> Result<Value, ApiError> {
+    let Value::Object(object) = body else {
+        return Err(ApiError::invalid(
+            "body",
+            "the body is one account: a JSON object of attribute names and values",
+        ));
+    };
+    let as_of = match object.get("as_of") {
+        None | Some(Value::Null) => loaded.as_of,
+        Some(Value::String(day)) => {
+            Some(northstar_pipeline::iso_day(day).map_err(|e| ApiError::invalid("as_of", e))?)
+        }
+        Some(_) => return Err(ApiError::invalid("as_of", "as_of is a date, YYYY-MM-DD")),
+    };
+    let events = object.get("signals").map(events).transpose()?;
+    let attributes: Map<String, Value> = object
+        .iter()
+        .filter(|(k, _)| !NOT_ATTRIBUTES.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let prospect = loaded
+        .score(&attributes)
+        .map_err(|e| ApiError::invalid(&e.field, e.reason))?;
+    let a = &prospect.scored.assessment;
+    let intent = match (events, as_of) {
+        (Some(_), None) => {
+            return Err(ApiError::invalid(
+                "as_of",
+                "the build has no as-of date: give as_of for the signals to decay to",
+            ));
+        }
+        (Some(events), Some(day)) => {
+            let settings = &loaded.service.intent;
+            let intent = settings.intent(&events, day);
+            Some(json!({
+                "score": intent.score,
+                "reasons": intent.reasons,
+                "explained": intent.explain(),
+                "after_as_of": intent.after_as_of,
+                "timing": settings.timing(a.tier, intent.score),
+            }))
+        }
+        (None, _) => None,
+    };
+    let nearest = prospect.nearest.as_ref().map(|(l, shared)| {
+        json!({
+            "account_id": l.account_id,
+            "name": l.name,
+            "case_study_url": l.case_study_url,
+            "shared_points": shared,
+        })
+    });
+    Ok(json!({
+        "account_id": attributes.get("account_id"),
+        "icp_version": loaded.icp.version,
+        "in_sam": a.in_sam,
+        "fit_score": a.score,
+        "tier": a.tier,
+        "reasons": a.explain(loaded.icp.base_score),
+        "signals": a.reasons,
+        "outside": a.outside,
+        "unverified": a.unverified,
+        "warnings": a.warnings,
+        "to_tier_1": prospect.scored.to_tier_1.to_string(),
+        "nearest_customer": nearest,
+        "intent": intent,
+    }))
+}
+
+/// The signals of a request as events.
+fn events(value: &Value) -> Result<Vec<Event>, ApiError> {
+    let Value::Array(items) = value else {
+        return Err(ApiError::invalid(
+            "signals",
+            "signals is a list of {\"signal\", \"value\", \"date\"}",
+        ));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let field = format!("signals[{i}]");
+            let wrong = |m: &str| ApiError::invalid(&field, m.to_owned());
+            let signal = item
+                .get("signal")
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| wrong("each signal has a name: \"signal\": \"web_visits\""))?;
+            let value = match item.get("value") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(v.as_f64().ok_or_else(|| wrong("a signal's value is a number"))?),
+            };
+            let day = match item.get("date") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(d)) => {
+                    Some(northstar_pipeline::iso_day(d).map_err(|e| ApiError::invalid(&field, e))?)
+                }
+                Some(_) => return Err(wrong("a signal's date is YYYY-MM-DD")),
+            };
+            Ok(Event {
+                signal: signal.trim().to_owned(),
+                value,
+                day,
+            })
+        })
+        .collect()
+}
+
+/// The answer to a personalisation request: UTM parameters, and a known `account_id` or
+/// `domain`, or an `account` to score; an unknown visitor gets the default variant.
+pub fn personalise(loaded: &Loaded, body: &Value) -> Result<Value, ApiError> {
+    let Value::Object(object) = body else {
+        return Err(ApiError::invalid(
+            "body",
+            "the body is a JSON object of UTM parameters and an account",
+        ));
+    };
+    let text = |key: &str| -> Result<Option<String>, ApiError> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+            Some(_) => Err(ApiError::invalid(key, format!("{key} is text"))),
+        }
+    };
+    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    for key in UTM {
+        if let Some(value) = text(key)? {
+            fields.insert((*key).to_owned(), value);
+        }
+    }
+    let known: Option<&AccountRow> = match (text("account_id")?, text("domain")?) {
+        (Some(id), _) if loaded.account(&id).is_some() => loaded.account(&id),
+        (_, Some(domain)) => loaded.account_by_domain(&domain),
+        _ => None,
+    };
+    let mut matched = "unknown";
+    if let Some(row) = known {
+        matched = "known";
+        fields.extend(row.fields());
+    } else if let Some(account) = object.get("account") {
+        let Value::Object(account) = account else {
+            return Err(ApiError::invalid(
+                "account",
+                "account is a JSON object of attribute names and values",
+            ));
+        };
+        let prospect = loaded
+            .score(account)
+            .map_err(|e| ApiError::invalid(&format!("account.{}", e.field), e.reason))?;
+        matched = "scored";
+        for (key, value) in account {
+            let value = match value {
+                Value::String(s) => s.trim().to_owned(),
+                Value::Number(n) => n.to_string(),
+                _ => continue,
+            };
+            if !value.is_empty() {
+                fields.insert(key.clone(), value);
+            }
+        }
+        let a = &prospect.scored.assessment;
+        fields.insert("in_sam".into(), a.in_sam.to_string());
+        fields.insert("fit_score".into(), a.score.to_string());
+        if let Some(tier) = a.tier {
+            fields.insert("tier".into(), tier.to_string());
+        }
+        if let Some((l, _)) = &prospect.nearest {
+            fields.insert("nearest_customer_id".into(), l.account_id.clone());
+            let named = [
+                ("nearest_customer_name", &l.name),
+                ("nearest_case_study_url", &l.case_study_url),
+            ];
+            for (key, value) in named {
+                if let Some(value) = value {
+                    fields.insert(key.into(), value.clone());
+                }
+            }
+        }
+    }
+    let chosen = loaded.service.personalise.choose(&fields);
+    Ok(json!({
+        "variant": chosen.variant,
+        "headline": chosen.headline,
+        "proof": chosen.proof,
+        "visitor": matched,
+        "account_id": fields.get("account_id"),
+        "tier": fields.get("tier").and_then(|t| t.parse::<u8>().ok()),
+        "case_study_url": fields.get("nearest_case_study_url"),
+        "icp_version": loaded.icp.version,
+    }))
+}

@@ -226,10 +226,18 @@ async fn home(Shared(state): Shared<Arc<State>>, headers: HeaderMap) -> Response
 fn overview(loaded: &Loaded) -> Markup {
     let icp = &loaded.icp;
     let labels = &icp.labels;
-    let mut by_tier = [0u64; 4];
+    // Customers and prospects by tier; index 0 holds those outside the SAM.
+    let mut by_tier = [[0u64; 2]; 4];
     for a in &loaded.accounts {
-        by_tier[a.tier.map_or(0, usize::from)] += 1;
+        by_tier[a.tier.map_or(0, usize::from)][usize::from(a.kind == "prospect")] += 1;
     }
+    let rows = [1, 2, 3, 0].map(|t| {
+        let (name, filter) = match t {
+            0 => ("Outside the SAM".to_owned(), "outside".to_owned()),
+            t => (format!("Tier {t}"), t.to_string()),
+        };
+        (name, filter, by_tier[t])
+    });
     html! {
         h1 { "The ICP, version " (icp.version) }
         p.lede { "Learned from " (group(icp.customers)) " customers by " (icp.objective) ". "
@@ -244,12 +252,15 @@ fn overview(loaded: &Loaded) -> Markup {
         }
         h2 { "Accounts by tier" }
         table {
-            thead { tr { th { "Tier" } th.n { "Accounts" } } }
+            thead { tr { th { "Tier" } th.n { "Customers" } th.n { "Prospects" } } }
             tbody {
-                @for (tier, n) in by_tier.iter().enumerate().skip(1) {
-                    tr { td { a href={"/accounts?tier=" (tier)} { "Tier " (tier) } } td.n { (group(*n)) } }
+                @for (name, filter, [customers, prospects]) in &rows {
+                    tr {
+                        td { a href={"/accounts?tier=" (filter)} { (name) } }
+                        td.n { (group(*customers)) }
+                        td.n { (group(*prospects)) }
+                    }
                 }
-                tr { td { a href="/accounts?tier=outside" { "Outside the SAM or untiered" } } td.n { (group(by_tier[0])) } }
             }
         }
     }
@@ -321,7 +332,7 @@ async fn accounts(
                 label { "Search " input type="search" name="q" value=(search); }
                 label { "Tier "
                     select name="tier" {
-                        @for (value, text) in [("", "Any"), ("1", "Tier 1"), ("2", "Tier 2"), ("3", "Tier 3"), ("outside", "Outside the SAM or untiered")] {
+                        @for (value, text) in [("", "Any"), ("1", "Tier 1"), ("2", "Tier 2"), ("3", "Tier 3"), ("outside", "Outside the SAM")] {
                             option value=(value) selected[tier == Some(value)] { (text) }
                         }
                     }
@@ -336,7 +347,7 @@ async fn accounts(
                     td { (a.kind) }
                     td.n { (a.tier.map(|t| t.to_string()).unwrap_or_else(|| "–".into())) }
                     td.n { (a.fit_score) }
-                    td { (a.reasons.split("; ").skip(1).take(3).collect::<Vec<_>>().join("; ")) }
+                    td { (a.reasons.split("; ").skip(1).take(3).map(|r| loaded.for_people(r)).collect::<Vec<_>>().join("; ")) }
                 } } }
             } }
             @if let Some(next) = next {
@@ -378,8 +389,8 @@ async fn account(Shared(state): Shared<Arc<State>>, headers: HeaderMap, Path(id)
             }
             h2 { "Why this score" }
             p { "The reasons add up to the score." }
-            ul.rules { @for reason in a.reasons.split("; ") { li { (reason) } } }
-            @if let Some(reach) = &a.to_tier_1 { h2 { "The way to tier 1" } ul.rules { @for step in reach.split("; ") { li { (step) } } } }
+            ul.rules { @for reason in a.reasons.split("; ") { li { (loaded.for_people(reason)) } } }
+            @if let Some(reach) = &a.to_tier_1 { h2 { "The way to tier 1" } ul.rules { @for step in reach.split("; ") { li { (loaded.for_people(step)) } } } }
             @if let Some(near) = near_id {
                 h2 { "Nearest profitable customer" }
                 p { (near_name.as_deref().unwrap_or(near)) " (" code { (near) } ")"
@@ -446,7 +457,7 @@ fn score_page(
                     @match result["tier"].as_u64() { Some(t) => { "Tier " (t) }, None => { "Outside the SAM" } }
                     ", fit score " (result["fit_score"].to_string()) "."
                 }
-                ul.rules { @for reason in result["reasons"].as_str().unwrap_or_default().split("; ") { li { (reason) } } }
+                ul.rules { @for reason in result["reasons"].as_str().unwrap_or_default().split("; ") { li { (loaded.for_people(reason)) } } }
                 @if let Some(reach) = result["to_tier_1"].as_str().filter(|r| !r.is_empty()) { p { "The way to tier 1: " (reach) } }
                 @if let Some(near) = result["nearest_customer"]["account_id"].as_str() {
                     p { "Nearest profitable customer: " (result["nearest_customer"]["name"].as_str().unwrap_or(near)) }

@@ -15,7 +15,7 @@ use northstar_ingest::{Value as Typed, parse_value};
 use northstar_pipeline::Service;
 use northstar_pipeline::outputs::targets::PROSPECT_COLUMNS;
 use northstar_pipeline::targets::{Prospect, ProspectScorer};
-use northstar_profile::Icp;
+use northstar_profile::{Icp, Rule, words};
 use serde_json::{Map, Value, json};
 
 /// One scored account of the build.
@@ -101,6 +101,8 @@ pub struct Loaded {
     scorer: Mutex<ProspectScorer>,
     /// Attributes the ICP compares as numbers.
     numeric: Vec<String>,
+    /// Each rule of the ICP as the reasons write it, and in words for people; longest first.
+    wording: Vec<(String, String)>,
 }
 
 /// A client's account that cannot be scored: the field and what is wrong with it.
@@ -150,6 +152,7 @@ impl Loaded {
         let scorer = ProspectScorer::new(icp.clone(), opened.service.intent.clone(), None, 0);
         Ok(Arc::new(Self {
             numeric: numeric_attributes(&icp),
+            wording: wording(&icp),
             icp,
             service: opened.service,
             as_of,
@@ -158,6 +161,17 @@ impl Loaded {
             by_domain,
             scorer: Mutex::new(scorer),
         }))
+    }
+
+    /// One part of an account's reasons (`+11 annual_revenue at least 354450000`) with its
+    /// rule in words for people (`+11 Annual revenue 354,450,000 or more`).
+    pub fn for_people(&self, part: &str) -> String {
+        for (machine, words) in &self.wording {
+            if let Some(prefix) = part.strip_suffix(machine.as_str()) {
+                return format!("{prefix}{words}");
+            }
+        }
+        part.to_owned()
     }
 
     /// The known account of `id`.
@@ -250,6 +264,27 @@ fn list(items: &[Value]) -> Option<String> {
         })
         .collect();
     parts.map(|p| p.join(";"))
+}
+
+/// Each rule and anti-ICP segment of `icp` as the reasons write it, and in words; longest first,
+/// so that a segment is matched before one of its conditions.
+fn wording(icp: &Icp) -> Vec<(String, String)> {
+    let labels = &icp.labels;
+    let rules = icp
+        .filters
+        .iter()
+        .map(|f| &f.rule)
+        .chain(icp.signals.iter().map(|s| &s.rule));
+    let mut pairs: Vec<(String, String)> = rules
+        .map(|r| (r.describe(), words::rule_words(r, labels)))
+        .collect();
+    pairs.extend(icp.anti_icp.iter().map(|a| {
+        let machine: Vec<String> = a.conditions.iter().map(Rule::describe).collect();
+        (machine.join(" and "), words::rules_words(&a.conditions, labels))
+    }));
+    pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+    pairs.dedup();
+    pairs
 }
 
 /// The attributes an ICP's ranges compare as numbers.

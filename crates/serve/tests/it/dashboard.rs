@@ -179,11 +179,25 @@ async fn the_pages_show_the_icp_the_accounts_and_the_report() {
         .await,
     )
     .await;
-    for reason in best["reasons"].split("; ") {
+    // Each reason with its rule in words: "+11 Annual revenue 354,450,000 or more".
+    let icp =
+        northstar_profile::Icp::from_json(&fs_err::read_to_string(served().out.join("icp.json")).unwrap())
+            .unwrap();
+    let reasons: Vec<&str> = best["reasons"].split("; ").collect();
+    assert!(page.contains(&format!("<li>{}</li>", reasons[0])), "the base");
+    for reason in &reasons[1..] {
+        let (points, rule) = reason.split_once(' ').unwrap();
+        let signal = icp
+            .signals
+            .iter()
+            .find(|s| s.rule.describe() == rule)
+            .expect("a signal");
+        let words = northstar_profile::words::rule_words(&signal.rule, &icp.labels);
         assert!(
-            page.contains(&reason.replace('&', "&amp;")),
-            "reason `{reason}` shown"
+            page.contains(&format!("<li>{points} {words}</li>")),
+            "`{reason}` as `{points} {words}`"
         );
+        assert!(!page.contains(rule), "no reason in the machine's words: {rule}");
     }
     let report = send(state(), get("/report", &session)).await;
     assert_eq!(report.status(), StatusCode::OK);

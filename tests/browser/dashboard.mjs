@@ -3,12 +3,13 @@
 // signs out. Prints what it found as JSON.
 // Usage: node dashboard.mjs BASE_URL TOKEN SCREENSHOT_DIR
 import { chromium } from "playwright-core";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const [base, token, shots] = process.argv.slice(2);
-const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "northstar-chromium-")), {
+const profile = mkdtempSync(join(tmpdir(), "northstar-chromium-"));
+const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   headless: true,
   javaScriptEnabled: false,
@@ -53,4 +54,5 @@ await page.screenshot({ path: join(shots, "dashboard-score.png"), fullPage: true
 await Promise.all([page.waitForNavigation(), page.click("form[action='/sign-out'] button")]);
 found.steps.afterSignOut = await page.locator("form[action='/sign-in']").count();
 await context.close();
+rmSync(profile, { recursive: true, force: true });
 console.log(JSON.stringify(found));

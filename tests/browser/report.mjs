@@ -3,13 +3,14 @@
 // not resolve, horizontal scroll at 390 px, SVGs without a title, skipped heading levels.
 // Usage: node report.mjs REPORT.html SCREENSHOT_DIR
 import { chromium } from "playwright-core";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [report, shots] = process.argv.slice(2);
-const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "northstar-chromium-")), {
+const profile = mkdtempSync(join(tmpdir(), "northstar-chromium-"));
+const browser = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   headless: true,
   args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -51,4 +52,5 @@ await page.goto(url);
 await page.screenshot({ path: join(shots, "report-390.png"), fullPage: true });
 found.scrollAt390 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 await browser.close();
+rmSync(profile, { recursive: true, force: true });
 console.log(JSON.stringify(found));

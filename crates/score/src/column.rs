@@ -1,6 +1,6 @@
-//! One rule compiled into a test on one column of a batch.
+//! The rules of an ICP compiled into tests on the columns of a batch.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use northstar_discover::Condition;
 use northstar_engine::arrow::array::{Array, AsArray, Float64Array, StringArray};
@@ -10,11 +10,21 @@ use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_profile::Rule;
 
-/// A rule as a test on its column.
+/// Every rule of an ICP compiled into a test on its column, the tests grouped by column so that
+/// a batch's column is read once however many rules read it: numbers cast once, and each
+/// distinct text (a category or a whole `;`-separated list) judged once by every test of its
+/// column.
 #[derive(Debug, Clone)]
-pub struct Test {
+pub struct Plan {
+    groups: Vec<Group>,
+    rules: usize,
+}
+
+/// The tests of one column, each with the position of its rule.
+#[derive(Debug, Clone)]
+struct Group {
     column: String,
-    kind: Kind,
+    tests: Vec<(usize, Kind)>,
 }
 
 /// What the column's value must be.
@@ -30,11 +40,94 @@ enum Kind {
     Equals { text: String, number: Option<f64> },
 }
 
-impl Test {
-    /// The test of `rule`.
-    pub fn new(rule: &Rule) -> Self {
+/// Each rule's verdict on each row: `None` where the value is unknown (null, blank or a column
+/// the batch lacks).
+pub type RuleVerdicts = Vec<Vec<Option<bool>>>;
+
+impl Plan {
+    /// The tests of `rules`, in their order.
+    pub fn new<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> Self {
+        let mut groups: Vec<Group> = Vec::new();
+        let mut count = 0;
+        for (i, rule) in rules.into_iter().enumerate() {
+            count += 1;
+            let kind = Kind::new(&rule.condition);
+            match groups.iter_mut().find(|g| g.column == rule.attribute) {
+                Some(group) => group.tests.push((i, kind)),
+                None => groups.push(Group {
+                    column: rule.attribute.clone(),
+                    tests: vec![(i, kind)],
+                }),
+            }
+        }
+        Self { groups, rules: count }
+    }
+
+    /// Every rule's verdicts over the rows of `batch`, in the rules' order.
+    pub fn apply(&self, batch: &RecordBatch) -> Result<RuleVerdicts, ArrowError> {
+        let mut out = vec![Vec::new(); self.rules];
+        for group in &self.groups {
+            for ((i, _), verdicts) in group.tests.iter().zip(group.apply(batch)?) {
+                out[*i] = verdicts;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Group {
+    /// The verdicts of each test of the group over the rows of `batch`.
+    fn apply(&self, batch: &RecordBatch) -> Result<RuleVerdicts, ArrowError> {
+        let n = batch.num_rows();
+        let Ok(at) = batch.schema().index_of(&self.column) else {
+            return Ok(vec![vec![None; n]; self.tests.len()]);
+        };
+        let column = batch.column(at);
+        let mut out: RuleVerdicts = self.tests.iter().map(|_| Vec::with_capacity(n)).collect();
+        if column.data_type().is_numeric() {
+            for x in as_numbers(column)?.iter() {
+                for (verdicts, (_, kind)) in out.iter_mut().zip(&self.tests) {
+                    verdicts.push(x.map(|x| kind.matches_number(x)));
+                }
+            }
+            return Ok(out);
+        }
+        // Text read in place in the layouts the engine and Parquet give; others cast to text.
+        match column.data_type() {
+            DataType::Utf8View => self.judge(column.as_string_view().iter(), &mut out),
+            DataType::Utf8 => self.judge(column.as_string::<i32>().iter(), &mut out),
+            DataType::LargeUtf8 => self.judge(column.as_string::<i64>().iter(), &mut out),
+            _ => self.judge(as_texts(column)?.iter(), &mut out),
+        }
+        Ok(out)
+    }
+
+    /// Judges each text by every test, each distinct text once.
+    fn judge<'a>(&self, texts: impl Iterator<Item = Option<&'a str>>, out: &mut RuleVerdicts) {
+        let k = self.tests.len();
+        let mut seen: HashMap<&'a str, usize> = HashMap::new();
+        let mut judged: Vec<bool> = Vec::new();
+        for text in texts {
+            let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+                out.iter_mut().for_each(|v| v.push(None));
+                continue;
+            };
+            let at = *seen.entry(text).or_insert_with(|| {
+                judged.extend(self.tests.iter().map(|(_, kind)| kind.matches(text)));
+                judged.len() / k - 1
+            });
+            for (verdicts, verdict) in out.iter_mut().zip(&judged[at * k..(at + 1) * k]) {
+                verdicts.push(Some(*verdict));
+            }
+        }
+    }
+}
+
+impl Kind {
+    /// The test of `condition`.
+    fn new(condition: &Condition) -> Self {
         let set = |values: &[String]| values.iter().cloned().collect::<HashSet<_>>();
-        let kind = match &rule.condition {
+        match condition {
             Condition::In { values } => Kind::Categories {
                 values: set(values),
                 negated: false,
@@ -49,44 +142,9 @@ impl Test {
                 text: value.trim().to_owned(),
                 number: value.trim().parse().ok(),
             },
-        };
-        Self {
-            column: rule.attribute.clone(),
-            kind,
         }
     }
 
-    /// The verdict for each row of `batch`: `None` where the value is unknown (null, blank or
-    /// a column the batch lacks).
-    pub fn apply(&self, batch: &RecordBatch) -> Result<Vec<Option<bool>>, ArrowError> {
-        let Ok(at) = batch.schema().index_of(&self.column) else {
-            return Ok(vec![None; batch.num_rows()]);
-        };
-        let column = batch.column(at);
-        let numeric = column.data_type().is_numeric();
-        if numeric {
-            let numbers = as_numbers(column)?;
-            return Ok(numbers
-                .iter()
-                .map(|x| x.map(|x| self.kind.matches_number(x)))
-                .collect());
-        }
-        let judge = |t: Option<&str>| {
-            t.map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(|t| self.kind.matches(t))
-        };
-        // Text read in place in the layouts the engine and Parquet give; others cast to text.
-        Ok(match column.data_type() {
-            DataType::Utf8View => column.as_string_view().iter().map(judge).collect(),
-            DataType::Utf8 => column.as_string::<i32>().iter().map(judge).collect(),
-            DataType::LargeUtf8 => column.as_string::<i64>().iter().map(judge).collect(),
-            _ => as_texts(column)?.iter().map(judge).collect(),
-        })
-    }
-}
-
-impl Kind {
     /// Whether a number meets the test: categories, elements and values are compared as
     /// numbers (one that is no number never matches).
     fn matches_number(&self, x: f64) -> bool {

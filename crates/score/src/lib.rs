@@ -34,17 +34,16 @@ use northstar_engine::arrow::array::{ArrayRef, Float64Array, StringArray};
 use northstar_engine::arrow::datatypes::Schema;
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::{RecordBatch, RecordBatchOptions};
-use northstar_profile::{Assessment, Icp, Rule, UnknownValues, Verdicts};
+use northstar_profile::{Assessment, Icp, UnknownValues, Verdicts};
 
-use column::Test;
+use column::{Plan, RuleVerdicts};
 
 /// An ICP compiled for batches of accounts.
 #[derive(Debug, Clone)]
 pub struct Scorer {
     icp: Icp,
-    filters: Vec<Test>,
-    anti: Vec<Vec<Test>>,
-    signals: Vec<Test>,
+    /// The filters, then each anti-ICP segment's conditions, then the signals.
+    plan: Plan,
 }
 
 /// An in-memory attribute table (discover's customers) as an Arrow batch the scorer reads:
@@ -97,15 +96,14 @@ pub struct Scores {
 impl Scorer {
     /// Compiles `icp`.
     pub fn new(icp: Icp) -> Self {
-        let compile = |rules: &mut dyn Iterator<Item = &Rule>| rules.map(Test::new).collect::<Vec<_>>();
+        let rules = icp
+            .filters
+            .iter()
+            .map(|f| &f.rule)
+            .chain(icp.anti_icp.iter().flat_map(|a| &a.conditions))
+            .chain(icp.signals.iter().map(|s| &s.rule));
         Self {
-            filters: compile(&mut icp.filters.iter().map(|f| &f.rule)),
-            anti: icp
-                .anti_icp
-                .iter()
-                .map(|a| compile(&mut a.conditions.iter()))
-                .collect(),
-            signals: compile(&mut icp.signals.iter().map(|s| &s.rule)),
+            plan: Plan::new(rules),
             icp,
         }
     }
@@ -184,22 +182,30 @@ impl Scorer {
 }
 
 impl Scorer {
-    /// Every rule's verdicts over the rows of `batch`, rule by rule.
+    /// Every rule's verdicts over the rows of `batch`, a column read once for all its rules.
     fn columns(&self, batch: &RecordBatch) -> Result<Columns, ArrowError> {
-        let mut anti = Vec::with_capacity(self.anti.len());
-        for conditions in &self.anti {
-            let mut member = vec![true; batch.num_rows()];
-            for verdicts in columns(conditions, batch)? {
-                for (m, v) in member.iter_mut().zip(verdicts) {
-                    *m &= v == Some(true);
+        let mut verdicts: RuleVerdicts = self.plan.apply(batch)?;
+        let signals = verdicts.split_off(verdicts.len() - self.icp.signals.len());
+        let conditions = verdicts.split_off(self.icp.filters.len());
+        let mut conditions = conditions.into_iter();
+        let anti = self
+            .icp
+            .anti_icp
+            .iter()
+            .map(|a| {
+                let mut member = vec![true; batch.num_rows()];
+                for verdicts in conditions.by_ref().take(a.conditions.len()) {
+                    for (m, v) in member.iter_mut().zip(verdicts) {
+                        *m &= v == Some(true);
+                    }
                 }
-            }
-            anti.push(member);
-        }
+                member
+            })
+            .collect();
         Ok(Columns {
-            filters: columns(&self.filters, batch)?,
+            filters: verdicts,
             anti,
-            signals: columns(&self.signals, batch)?,
+            signals,
         })
     }
 }
@@ -220,9 +226,4 @@ impl Columns {
             signals: self.signals.iter().map(|s| s[r] == Some(true)).collect(),
         }
     }
-}
-
-/// Each test's verdicts over the rows of `batch`.
-fn columns(tests: &[Test], batch: &RecordBatch) -> Result<Vec<Vec<Option<bool>>>, ArrowError> {
-    tests.iter().map(|t| t.apply(batch)).collect()
 }

@@ -48,11 +48,15 @@ load() { # name rate [oha options]
         -m POST -T application/json "$@" "$url" >"$data/$name.json"
 }
 load valid $((rate * 8 / 10)) -H "Authorization: Bearer $token" -d "$valid" &
+loads=$!
 load malformed $((rate / 10)) -H "Authorization: Bearer $token" -d '{"employees": ' &
+loads="$loads $!"
 load unauthenticated $((rate / 10)) -d "$valid" &
+loads="$loads $!"
 sleep $((seconds / 2))
 ln -sfn "$PWD/$data/demo-43/out" "$data/live.next" && mv -T "$data/live.next" "$data/live"
-wait %1 %2 %3 2>/dev/null || wait
+# shellcheck disable=SC2086
+wait $loads
 rss_end=$(rss)
 cat >"$data/post.lua" <<LUA
 wrk.method = "POST"

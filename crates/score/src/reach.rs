@@ -73,8 +73,8 @@ pub fn to_tier_1(icp: &Icp, assessment: &Assessment, met: &[bool], unknown: &[bo
     if assessment.score >= bar {
         return ToTier1::InTier1;
     }
-    // The best signal to gain on each attribute.
-    let mut best: Vec<(usize, Step)> = Vec::new();
+    // The best signal to gain on each attribute: its position and gain, described once chosen.
+    let mut best: Vec<(usize, i64)> = Vec::new();
     for (i, signal) in icp.signals.iter().enumerate() {
         if met[i] || signal.points <= 0 {
             continue;
@@ -92,28 +92,29 @@ pub fn to_tier_1(icp: &Icp, assessment: &Assessment, met: &[bool], unknown: &[bo
         if gain <= 0 {
             continue;
         }
-        let step = Step {
-            signal: signal.rule.describe(),
-            attribute: attribute.clone(),
-            gain,
-            unknown: unknown[i],
-        };
-        match best.iter_mut().find(|(_, s)| &s.attribute == attribute) {
-            Some((_, kept)) if kept.gain >= gain => {}
-            Some(kept) => *kept = (i, step),
-            None => best.push((i, step)),
+        let same = |j: &usize| &icp.signals[*j].rule.attribute == attribute;
+        match best.iter_mut().find(|(j, _)| same(j)) {
+            Some((_, kept)) if *kept >= gain => {}
+            Some(kept) => *kept = (i, gain),
+            None => best.push((i, gain)),
         }
     }
-    best.sort_by(|a, b| b.1.gain.cmp(&a.1.gain).then(a.0.cmp(&b.0)));
+    best.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let need = bar - assessment.score;
     let mut total = 0;
     let mut steps = Vec::new();
-    for (_, step) in best {
+    for (i, gain) in best {
         if total >= need {
             break;
         }
-        total += step.gain;
-        steps.push(step);
+        total += gain;
+        let rule = &icp.signals[i].rule;
+        steps.push(Step {
+            signal: rule.describe(),
+            attribute: rule.attribute.clone(),
+            gain,
+            unknown: unknown[i],
+        });
     }
     if total < need {
         return ToTier1::OutOfReach {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use northstar_score::Event;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::loaded::{AccountRow, Loaded};
@@ -38,13 +38,11 @@ pub fn score(loaded: &Loaded, body: &Value) -> Result<Value, ApiError> {
         Some(_) => return Err(ApiError::invalid("as_of", "as_of is a date, YYYY-MM-DD")),
     };
     let events = object.get("signals").map(events).transpose()?;
-    let attributes: Map<String, Value> = object
+    let attributes = object
         .iter()
-        .filter(|(k, _)| !NOT_ATTRIBUTES.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+        .filter(|(k, _)| !NOT_ATTRIBUTES.contains(&k.as_str()));
     let prospect = loaded
-        .score(&attributes)
+        .score(attributes)
         .map_err(|e| ApiError::invalid(&e.field, e.reason))?;
     let a = &prospect.scored.assessment;
     let intent = match (events, as_of) {
@@ -76,7 +74,7 @@ pub fn score(loaded: &Loaded, body: &Value) -> Result<Value, ApiError> {
         })
     });
     Ok(json!({
-        "account_id": attributes.get("account_id"),
+        "account_id": object.get("account_id"),
         "icp_version": loaded.icp.version,
         "in_sam": a.in_sam,
         "fit_score": a.score,
@@ -171,7 +169,7 @@ pub fn personalise(loaded: &Loaded, body: &Value) -> Result<Value, ApiError> {
             ));
         };
         let prospect = loaded
-            .score(account)
+            .score(account.iter())
             .map_err(|e| ApiError::invalid(&format!("account.{}", e.field), e.reason))?;
         matched = "scored";
         for (key, value) in account {

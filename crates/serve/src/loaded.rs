@@ -16,7 +16,7 @@ use northstar_pipeline::Service;
 use northstar_pipeline::outputs::targets::PROSPECT_COLUMNS;
 use northstar_pipeline::targets::{Prospect, ProspectScorer};
 use northstar_profile::{Icp, Rule, words};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// One scored account of the build.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,9 +186,12 @@ impl Loaded {
             .map(|&i| &self.accounts[i])
     }
 
-    /// Scores one account of a JSON object, as `northstar score` scores a row of a list.
-    pub fn score(&self, object: &Map<String, Value>) -> Result<Prospect, FieldError> {
-        let batch = self.batch(object)?;
+    /// Scores one account of a JSON object's fields, as `northstar score` scores a row of a list.
+    pub fn score<'a>(
+        &self,
+        fields: impl Iterator<Item = (&'a String, &'a Value)>,
+    ) -> Result<Prospect, FieldError> {
+        let batch = self.batch(fields)?;
         let mut scorer = self
             .scorer
             .lock()
@@ -206,10 +209,13 @@ impl Loaded {
     /// of a fixed set in its case, a number within its range), any other number as a number and
     /// text as text; lists as arrays or `;`-separated text; null or blank as unknown. A value
     /// the ICP compares as a number must be one.
-    pub fn batch(&self, object: &Map<String, Value>) -> Result<RecordBatch, FieldError> {
+    pub fn batch<'a>(
+        &self,
+        fields: impl Iterator<Item = (&'a String, &'a Value)>,
+    ) -> Result<RecordBatch, FieldError> {
         let contract = northstar_ingest::contract::table("prospects");
         let mut columns: Vec<(String, ArrayRef)> = Vec::new();
-        for (field, value) in object {
+        for (field, value) in fields {
             let wrong = |reason: String| FieldError::new(field, reason);
             let text = match value {
                 Value::Null => None,

@@ -16,7 +16,7 @@ pub struct Metrics {
 
 #[derive(Debug, Default)]
 struct Counts {
-    requests: BTreeMap<(String, u16), u64>,
+    requests: BTreeMap<String, BTreeMap<u16, u64>>,
     errors: BTreeMap<&'static str, u64>,
     latency: [u64; BUCKETS.len()],
     latency_count: u64,
@@ -27,7 +27,12 @@ impl Metrics {
     /// Counts a request to `route` answered with `status` after `seconds`, of error `class`.
     pub fn record(&self, route: &str, status: u16, seconds: f64, class: Option<&'static str>) {
         let Ok(mut c) = self.inner.lock() else { return };
-        *c.requests.entry((route.to_owned(), status)).or_default() += 1;
+        match c.requests.get_mut(route) {
+            Some(by_status) => *by_status.entry(status).or_default() += 1,
+            None => {
+                c.requests.insert(route.to_owned(), BTreeMap::from([(status, 1)]));
+            }
+        }
         if let Some(class) = class {
             *c.errors.entry(class).or_default() += 1;
         }
@@ -51,11 +56,13 @@ impl Metrics {
             "# HELP northstar_requests_total Requests answered, by route and status."
         );
         let _ = writeln!(out, "# TYPE northstar_requests_total counter");
-        for ((route, status), n) in &c.requests {
-            let _ = writeln!(
-                out,
-                "northstar_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-            );
+        for (route, by_status) in &c.requests {
+            for (status, n) in by_status {
+                let _ = writeln!(
+                    out,
+                    "northstar_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+                );
+            }
         }
         let _ = writeln!(
             out,

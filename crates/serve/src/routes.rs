@@ -155,15 +155,13 @@ async fn bound_headers(request: Request, next: Next) -> Response {
 /// Counts every answer by route, status and error class, and times it.
 async fn observe(Shared(state): Shared<Arc<State>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     let class = response.extensions().get::<ErrorClass>().map(|c| c.0);
     let class = class.or_else(|| response.status().is_client_error().then_some("client"));
     state.metrics.record(
-        &route,
+        route,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
         class,

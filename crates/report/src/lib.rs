@@ -55,6 +55,23 @@ pub struct RejectCount {
     pub count: u64,
 }
 
+/// A prospect to call first, as the report lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRow {
+    /// Its name, else its record id.
+    pub company: String,
+    /// Its tier.
+    pub tier: u8,
+    /// Its fit score.
+    pub fit_score: i64,
+    /// Its intent, when measured.
+    pub intent: Option<i64>,
+    /// Its three largest reasons, in words.
+    pub reasons: String,
+    /// The nearest profitable customer's name.
+    pub nearest: Option<String>,
+}
+
 /// Everything the report shows, each figure computed by its stage.
 #[derive(Debug, Clone)]
 pub struct Inputs<'a> {
@@ -82,6 +99,8 @@ pub struct Inputs<'a> {
     pub anti: Vec<AntiRow>,
     /// Prospects scored, and of them in tiers 1, 2 and 3.
     pub prospects: (u64, [u64; 3]),
+    /// The first prospects of the target list, best first.
+    pub call_first: Vec<CallRow>,
     /// TAM, funnel, SAM and SOM.
     pub market: &'a MarketSize,
     /// The backtests.

@@ -451,6 +451,21 @@ pub fn market(inputs: &Inputs<'_>) -> Markup {
             (charts::bars("tiers-chart", "Prospects by tier", &format!("{} prospects in tier 1, {} in tier 2, {} in tier 3.", group(tiers[0]), group(tiers[1]), group(tiers[2])), &tier_bars, None))
             (charts::bars("funnel-chart", "From TAM to SAM to SOM: accounts left after each rule", &reading, &funnel, None))
             p { "Value is " (m.basis) "." }
+            @if !inputs.call_first.is_empty() {
+                h3 { "Call first" }
+                p { "The first " (inputs.call_first.len()) " prospects of target_list.xlsx: tier, then fit, then intent." }
+                div class="scroll" { table {
+                    thead { tr { th { "Company" } th class="n" { "Tier" } th class="n" { "Fit" } th class="n" { "Intent" } th { "Why" } th { "Nearest customer" } } }
+                    tbody { @for c in &inputs.call_first { tr {
+                        td { (c.company) }
+                        td class="n" { (c.tier) }
+                        td class="n" { (c.fit_score) }
+                        td class="n" { (c.intent.map_or_else(|| "–".to_owned(), |i| i.to_string())) }
+                        td { (c.reasons) }
+                        td { (c.nearest.as_deref().unwrap_or("–")) }
+                    } } }
+                } }
+            }
         },
     )
 }

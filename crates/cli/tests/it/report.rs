@@ -77,6 +77,19 @@ fn the_report_s_numbers_are_the_build_s() {
         .filter(|p| p["tier"] == "1")
         .count() as u64;
     expect(format!("Call the {} tier-1 prospects first", group(tier_1)));
+    // The call-first table is the head of the target list, in its order.
+    let targets = read_csv(&out.join("target_list.csv"));
+    let mut at = page.find("<h3>Call first</h3>").expect("a call-first table");
+    for row in targets.iter().take(10) {
+        let cells = format!(
+            "<td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+            row["company"], row["tier"], row["fit_score"]
+        );
+        let found = page[at..]
+            .find(&cells)
+            .unwrap_or_else(|| panic!("{cells} after the previous row"));
+        at += found + cells.len();
+    }
     let validation = read_json(&out.join("validation.json"));
     let auc = number(&validation["k_fold"]["icp"]["auc"]);
     expect(format!("AUC {auc:.2}"));

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use northstar_profile::words::{conditions_words, rules_words};
-use northstar_report::{AntiRow, Inputs, RejectCount, SegmentRow};
+use northstar_profile::words::{conditions_words, rule_words, rules_words};
+use northstar_report::{AntiRow, CallRow, Inputs, RejectCount, SegmentRow};
 
 use crate::Build;
 
@@ -64,6 +64,7 @@ pub fn inputs(build: &Build) -> Inputs<'_> {
             })
             .collect(),
         prospects: (prospects.len() as u64, [tier(1), tier(2), tier(3)]),
+        call_first: call_first(build),
         market: &build.targets.market,
         validation: &build.validation,
         rejects: rejects
@@ -72,4 +73,47 @@ pub fn inputs(build: &Build) -> Inputs<'_> {
             .collect(),
         currency: build.settings.report.currency.clone(),
     }
+}
+
+/// How many prospects the report lists to call first.
+const CALL_FIRST: usize = 10;
+
+/// The first prospects of the target list, their reasons in words.
+fn call_first(build: &Build) -> Vec<CallRow> {
+    let (targets, icp) = (&build.targets, &build.profile.icp);
+    super::targets::target_rows(targets)
+        .into_iter()
+        .take(CALL_FIRST)
+        .map(|p| {
+            let a = &p.scored.assessment;
+            let mut reasons = a.reasons.clone();
+            reasons.sort_by_key(|r| std::cmp::Reverse(r.points));
+            let words: Vec<String> = reasons
+                .iter()
+                .take(3)
+                .filter_map(|r| {
+                    let signal = icp.signals.iter().find(|s| s.rule.describe() == r.rule)?;
+                    Some(format!(
+                        "{:+} {}",
+                        r.points,
+                        rule_words(&signal.rule, &icp.labels)
+                    ))
+                })
+                .collect();
+            CallRow {
+                company: p
+                    .value(&targets.columns, "name")
+                    .unwrap_or(&p.account_id)
+                    .to_owned(),
+                tier: a.tier.unwrap_or_default(),
+                fit_score: a.score,
+                intent: p.intent.as_ref().map(|i| i.score),
+                reasons: words.join("; "),
+                nearest: p
+                    .nearest
+                    .as_ref()
+                    .map(|(l, _)| l.name.clone().unwrap_or_else(|| l.account_id.clone())),
+            }
+        })
+        .collect()
 }

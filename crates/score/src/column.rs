@@ -27,6 +27,9 @@ struct Group {
     tests: Vec<(usize, Kind)>,
 }
 
+/// Batches of at most this many rows are judged without a cache of distinct texts.
+const FEW_ROWS: usize = 8;
+
 /// What the column's value must be.
 #[derive(Debug, Clone)]
 enum Kind {
@@ -94,17 +97,27 @@ impl Group {
         }
         // Text read in place in the layouts the engine and Parquet give; others cast to text.
         match column.data_type() {
-            DataType::Utf8View => self.judge(column.as_string_view().iter(), &mut out),
-            DataType::Utf8 => self.judge(column.as_string::<i32>().iter(), &mut out),
-            DataType::LargeUtf8 => self.judge(column.as_string::<i64>().iter(), &mut out),
-            _ => self.judge(as_texts(column)?.iter(), &mut out),
+            DataType::Utf8View => self.judge(n, column.as_string_view().iter(), &mut out),
+            DataType::Utf8 => self.judge(n, column.as_string::<i32>().iter(), &mut out),
+            DataType::LargeUtf8 => self.judge(n, column.as_string::<i64>().iter(), &mut out),
+            _ => self.judge(n, as_texts(column)?.iter(), &mut out),
         }
         Ok(out)
     }
 
-    /// Judges each text by every test, each distinct text once.
-    fn judge<'a>(&self, texts: impl Iterator<Item = Option<&'a str>>, out: &mut RuleVerdicts) {
+    /// Judges each text by every test, each distinct text once (a batch of a few rows, as a
+    /// service scores, is judged row by row: a cache would cost more than it saves).
+    fn judge<'a>(&self, rows: usize, texts: impl Iterator<Item = Option<&'a str>>, out: &mut RuleVerdicts) {
         let k = self.tests.len();
+        if rows <= FEW_ROWS {
+            for text in texts {
+                let text = text.map(str::trim).filter(|t| !t.is_empty());
+                for (verdicts, (_, kind)) in out.iter_mut().zip(&self.tests) {
+                    verdicts.push(text.map(|t| kind.matches(t)));
+                }
+            }
+            return;
+        }
         let mut seen: HashMap<&'a str, usize> = HashMap::new();
         let mut judged: Vec<bool> = Vec::new();
         for text in texts {

@@ -341,6 +341,26 @@ impl Icp {
         }
     }
 
+    /// Every rule: the filters, then each anti-ICP segment's conditions, then the signals.
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.filters
+            .iter()
+            .map(|f| &f.rule)
+            .chain(self.anti_icp.iter().flat_map(|a| &a.conditions))
+            .chain(self.signals.iter().map(|s| &s.rule))
+    }
+
+    /// Every attribute the rules name, in the order of [`Icp::rules`], each once.
+    pub fn attributes(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for rule in self.rules() {
+            if !names.contains(&rule.attribute) {
+                names.push(rule.attribute.clone());
+            }
+        }
+        names
+    }
+
     /// The digest of the rules alone (not their evidence), as [`Icp::version`] holds it.
     pub fn rules_digest(&self) -> String {
         use sha2::Digest;

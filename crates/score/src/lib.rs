@@ -96,14 +96,8 @@ pub struct Scores {
 impl Scorer {
     /// Compiles `icp`.
     pub fn new(icp: Icp) -> Self {
-        let rules = icp
-            .filters
-            .iter()
-            .map(|f| &f.rule)
-            .chain(icp.anti_icp.iter().flat_map(|a| &a.conditions))
-            .chain(icp.signals.iter().map(|s| &s.rule));
         Self {
-            plan: Plan::new(rules),
+            plan: Plan::new(icp.rules()),
             icp,
         }
     }

@@ -78,7 +78,7 @@ impl Dialect {
 /// The scorer of `icp` over the table `table` (which has a column for each attribute the ICP
 /// names, NULL where unknown), in `dialect`.
 pub fn scorer_sql(icp: &Icp, dialect: Dialect, table: &str) -> String {
-    let attributes = attributes(icp);
+    let attributes = icp.attributes();
     let text = |rule: &Rule| {
         let at = attributes.iter().position(|a| a == &rule.attribute).unwrap_or(0);
         format!("v{at}")
@@ -168,23 +168,6 @@ pub fn scorer_sql(icp: &Icp, dialect: Dialect, table: &str) -> String {
     let _ = writeln!(out, "  {} AS reasons", reasons(icp, unknown_passes));
     let _ = write!(out, "FROM scored");
     out
-}
-
-/// Every attribute the ICP's rules name, in first-use order.
-fn attributes(icp: &Icp) -> Vec<String> {
-    let rules = icp
-        .filters
-        .iter()
-        .map(|f| &f.rule)
-        .chain(icp.anti_icp.iter().flat_map(|a| &a.conditions))
-        .chain(icp.signals.iter().map(|s| &s.rule));
-    let mut names: Vec<String> = Vec::new();
-    for r in rules {
-        if !names.contains(&r.attribute) {
-            names.push(r.attribute.clone());
-        }
-    }
-    names
 }
 
 /// The tier of a scored row: the first tier whose minimum the score meets, else the last; NULL

@@ -152,11 +152,10 @@ pub fn personalise(loaded: &Loaded, body: &Value) -> Result<Value, ApiError> {
             fields.insert((*key).to_owned(), value);
         }
     }
-    let known: Option<&AccountRow> = match (text("account_id")?, text("domain")?) {
-        (Some(id), _) if loaded.account(&id).is_some() => loaded.account(&id),
-        (_, Some(domain)) => loaded.account_by_domain(&domain),
-        _ => None,
-    };
+    let (id, domain) = (text("account_id")?, text("domain")?);
+    let known: Option<&AccountRow> = id
+        .and_then(|id| loaded.account(&id))
+        .or_else(|| domain.and_then(|d| loaded.account_by_domain(&d)));
     let mut matched = "unknown";
     if let Some(row) = known {
         matched = "known";
@@ -172,34 +171,16 @@ pub fn personalise(loaded: &Loaded, body: &Value) -> Result<Value, ApiError> {
             .score(account.iter())
             .map_err(|e| ApiError::invalid(&format!("account.{}", e.field), e.reason))?;
         matched = "scored";
-        for (key, value) in account {
-            let value = match value {
-                Value::String(s) => s.trim().to_owned(),
-                Value::Number(n) => n.to_string(),
-                _ => continue,
-            };
-            if !value.is_empty() {
-                fields.insert(key.clone(), value);
-            }
-        }
-        let a = &prospect.scored.assessment;
-        fields.insert("in_sam".into(), a.in_sam.to_string());
-        fields.insert("fit_score".into(), a.score.to_string());
-        if let Some(tier) = a.tier {
-            fields.insert("tier".into(), tier.to_string());
-        }
-        if let Some((l, _)) = &prospect.nearest {
-            fields.insert("nearest_customer_id".into(), l.account_id.clone());
-            let named = [
-                ("nearest_customer_name", &l.name),
-                ("nearest_case_study_url", &l.case_study_url),
-            ];
-            for (key, value) in named {
-                if let Some(value) = value {
-                    fields.insert(key.into(), value.clone());
-                }
-            }
-        }
+        let attributes = account
+            .iter()
+            .filter_map(|(key, value)| match value {
+                Value::String(s) => Some((key.clone(), s.trim().to_owned())),
+                Value::Number(n) => Some((key.clone(), n.to_string())),
+                _ => None,
+            })
+            .filter(|(_, value)| !value.is_empty())
+            .collect();
+        fields.extend(AccountRow::scored(&prospect, attributes, loaded.icp.base_score).fields());
     }
     let chosen = loaded.service.personalise.choose(&fields);
     Ok(json!({

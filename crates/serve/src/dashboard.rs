@@ -128,6 +128,18 @@ fn set_cookie(name: &str, value: &str, max_age: u64) -> HeaderValue {
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The refusal of a form whose CSRF token is not its session's; none when it is.
+fn stale(csrf: Option<&String>, session: &Session) -> Option<Response> {
+    if csrf.is_some_and(|c| same(c, &session.csrf)) {
+        return None;
+    }
+    let content = html! { p.error { "The form is stale: open it again." } };
+    Some(html_response(
+        StatusCode::FORBIDDEN,
+        page("Refused", Some(session), content),
+    ))
+}
+
 /// The session of a request and its id, if it is signed in.
 fn session_of(state: &State, headers: &HeaderMap) -> Option<(String, Session)> {
     let id = cookie(headers, SESSION)?;
@@ -351,21 +363,12 @@ async fn accounts(
                 } } }
             } }
             @if let Some(next) = next {
-                p { a href={"/accounts?q=" (urlencode(&search)) "&tier=" (tier.unwrap_or("")) "&page=" (next)} { "Next page" } }
+                @let query = serde_urlencoded::to_string([("q", search.as_str()), ("tier", tier.unwrap_or("")), ("page", &next.to_string())]).unwrap_or_default();
+                p { a href={"/accounts?" (query)} { "Next page" } }
             }
         };
         html_response(StatusCode::OK, page("Accounts", Some(session), content))
     })
-}
-
-/// `text` escaped for a URL's query.
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn account(Shared(state): Shared<Arc<State>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
@@ -405,28 +408,6 @@ async fn account(Shared(state): Shared<Arc<State>>, headers: HeaderMap, Path(id)
     })
 }
 
-/// The attributes the ICP's rules read, in order of first use.
-fn rule_attributes(loaded: &Loaded) -> Vec<String> {
-    let icp = &loaded.icp;
-    let rules = icp
-        .filters
-        .iter()
-        .map(|f| &f.rule.attribute)
-        .chain(icp.signals.iter().map(|s| &s.rule.attribute))
-        .chain(
-            icp.anti_icp
-                .iter()
-                .flat_map(|a| a.conditions.iter().map(|c| &c.attribute)),
-        );
-    let mut names: Vec<String> = Vec::new();
-    for name in rules {
-        if !names.contains(name) {
-            names.push(name.clone());
-        }
-    }
-    names
-}
-
 /// The form that scores a company, filled with `values`, and what it answered.
 fn score_page(
     loaded: &Loaded,
@@ -443,7 +424,7 @@ fn score_page(
         form method="post" action="/score" {
             input type="hidden" name="csrf" value=(session.csrf);
             label { "Name " input type="text" name="name" value=(values.get("name").map_or("", String::as_str)); }
-            @for attribute in rule_attributes(loaded) {
+            @for attribute in loaded.icp.attributes() {
                 label { (words::label(&attribute, labels)) " "
                     input type="text" name=(attribute) value=(values.get(&attribute).map_or("", String::as_str)); }
             }
@@ -487,15 +468,8 @@ async fn score(
     let Some((_, session)) = session_of(&state, &headers) else {
         return sign_in_page(StatusCode::UNAUTHORIZED, Some("Sign in first."));
     };
-    if !form.get("csrf").is_some_and(|c| same(c, &session.csrf)) {
-        return html_response(
-            StatusCode::FORBIDDEN,
-            page(
-                "Refused",
-                Some(&session),
-                html! { p.error { "The form is stale: open it again." } },
-            ),
-        );
+    if let Some(refused) = stale(form.get("csrf"), &session) {
+        return refused;
     }
     let loaded = state.loaded();
     let values: BTreeMap<String, String> = form
@@ -559,15 +533,8 @@ async fn sign_out(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     if let Some((id, session)) = session_of(&state, &headers) {
-        if !form.get("csrf").is_some_and(|c| same(c, &session.csrf)) {
-            return html_response(
-                StatusCode::FORBIDDEN,
-                page(
-                    "Refused",
-                    Some(&session),
-                    html! { p.error { "The form is stale: open it again." } },
-                ),
-            );
+        if let Some(refused) = stale(form.get("csrf"), &session) {
+            return refused;
         }
         state.sessions.end(&id);
     }

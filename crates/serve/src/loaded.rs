@@ -63,18 +63,46 @@ impl AccountRow {
         })
     }
 
+    /// An account scored on request, with its attributes, as the build would list it.
+    pub fn scored(prospect: &Prospect, attributes: BTreeMap<String, String>, base_score: i64) -> Self {
+        let a = &prospect.scored.assessment;
+        let nearest = prospect.nearest.as_ref().map(|(l, _)| l);
+        Self {
+            account_id: prospect.account_id.clone(),
+            kind: "prospect",
+            segment: None,
+            in_sam: a.in_sam,
+            fit_score: a.score,
+            tier: a.tier,
+            reasons: a.explain(base_score),
+            to_tier_1: Some(prospect.scored.to_tier_1.to_string()).filter(|t| !t.is_empty()),
+            nearest: [
+                nearest.map(|l| l.account_id.clone()),
+                nearest.and_then(|l| l.name.clone()),
+                nearest.and_then(|l| l.case_study_url.clone()),
+            ],
+            attributes,
+        }
+    }
+
     /// The fields personalisation rules and templates read: attributes, score and the
     /// nearest customer's.
     pub fn fields(&self) -> BTreeMap<String, String> {
         let mut fields = self.attributes.clone();
-        fields.insert("account_id".into(), self.account_id.clone());
+        if !self.account_id.is_empty() {
+            fields.insert("account_id".into(), self.account_id.clone());
+        }
         fields.insert("in_sam".into(), self.in_sam.to_string());
         fields.insert("fit_score".into(), self.fit_score.to_string());
         if let Some(tier) = self.tier {
             fields.insert("tier".into(), tier.to_string());
         }
-        let [_, name, url] = &self.nearest;
-        let nearest = [("nearest_customer_name", name), ("nearest_case_study_url", url)];
+        let [id, name, url] = &self.nearest;
+        let nearest = [
+            ("nearest_customer_id", id),
+            ("nearest_customer_name", name),
+            ("nearest_case_study_url", url),
+        ];
         for (key, value) in nearest {
             if let Some(value) = value {
                 fields.insert(key.into(), value.clone());
@@ -295,13 +323,8 @@ fn wording(icp: &Icp) -> Vec<(String, String)> {
 
 /// The attributes an ICP's ranges compare as numbers.
 fn numeric_attributes(icp: &Icp) -> Vec<String> {
-    let rules = icp
-        .filters
-        .iter()
-        .map(|f| &f.rule)
-        .chain(icp.anti_icp.iter().flat_map(|a| &a.conditions))
-        .chain(icp.signals.iter().map(|s| &s.rule));
-    let mut names: Vec<String> = rules
+    let mut names: Vec<String> = icp
+        .rules()
         .filter(|r| matches!(r.condition, Condition::Between { .. }))
         .map(|r| r.attribute.clone())
         .collect();

@@ -19,6 +19,7 @@ use tower_http::cors::CorsLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::error::{ApiError, ErrorClass};
+use crate::loaded::Loaded;
 use crate::tokens::Scope;
 use crate::{State, answer, dashboard};
 
@@ -272,14 +273,24 @@ fn json_of(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::malformed(format!("malformed JSON: {e}")))
 }
 
+/// A JSON request of scope score: its body, checked, and the build that answers it.
+fn scoring_request(
+    state: &State,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(Arc<Loaded>, Value), ApiError> {
+    authorize(state, headers, Scope::Score)?;
+    let body = json_of(&body_of(body, MAX_BODY)?)?;
+    Ok((state.loaded(), body))
+}
+
 async fn score(
     Shared(state): Shared<Arc<State>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&state, &headers, Scope::Score)?;
-    let body = json_of(&body_of(body, MAX_BODY)?)?;
-    answer::score(&state.loaded(), &body).map(Json)
+    let (loaded, body) = scoring_request(&state, &headers, body)?;
+    answer::score(&loaded, &body).map(Json)
 }
 
 /// NDJSON in and out: one answer per account line, in order; a line that cannot be scored
@@ -291,35 +302,25 @@ async fn batch(
 ) -> Result<Response, ApiError> {
     authorize(&state, &headers, Scope::Score)?;
     let body = body_of(body, MAX_BATCH_BODY)?;
-    let text = std::str::from_utf8(&body)
-        .map_err(|e| ApiError::malformed(format!("the body is not UTF-8: {e}")))?
-        .to_owned();
-    let count = text.lines().filter(|l| !l.trim().is_empty()).count();
-    if count > MAX_BATCH {
-        return Err(ApiError::too_large(format!(
-            "the batch holds {count} accounts; at most {MAX_BATCH}"
-        )));
-    }
-    let loaded = state.loaded();
+    let text =
+        std::str::from_utf8(&body).map_err(|e| ApiError::malformed(format!("the body is not UTF-8: {e}")))?;
     let lines: Vec<(usize, String)> = text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| (i + 1, l.to_owned()))
         .collect();
+    if lines.len() > MAX_BATCH {
+        return Err(ApiError::too_large(format!(
+            "the batch holds {} accounts; at most {MAX_BATCH}",
+            lines.len()
+        )));
+    }
+    let loaded = state.loaded();
     let answers = futures::stream::iter(lines).map(move |(line, text)| {
         let answered = json_of(text.as_bytes()).and_then(|v| answer::score(&loaded, &v));
-        let value = match answered {
-            Ok(mut value) => {
-                value["line"] = line.into();
-                value
-            }
-            Err(e) => {
-                let mut value = e.body();
-                value["line"] = line.into();
-                value
-            }
-        };
+        let mut value = answered.unwrap_or_else(|e| e.body());
+        value["line"] = line.into();
         Ok::<_, std::convert::Infallible>(format!("{value}\n"))
     });
     Ok((
@@ -334,7 +335,6 @@ async fn personalise(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&state, &headers, Scope::Score)?;
-    let body = json_of(&body_of(body, MAX_BODY)?)?;
-    answer::personalise(&state.loaded(), &body).map(Json)
+    let (loaded, body) = scoring_request(&state, &headers, body)?;
+    answer::personalise(&loaded, &body).map(Json)
 }

@@ -144,19 +144,41 @@ fn tokens_are_shown_once_kept_as_hashes_listed_and_revoked() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("token list"));
 }
 
-/// The small demo of seed 42 in `dir`, its out folder.
-fn built(dir: &Path) -> PathBuf {
-    demo(dir, 42);
-    dir.join("out")
+/// The small demo of seed 42 served with a token of both scopes.
+struct Live {
+    dir: tempfile::TempDir,
+    out: PathBuf,
+    tokens: PathBuf,
+    token: String,
+    server: Server,
+}
+
+/// Builds the small demo of seed 42 in a fresh folder and serves it.
+fn live() -> Live {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path(), 42);
+    let out = dir.path().join("out");
+    let tokens = dir.path().join("tokens.json");
+    let token = new_token(&tokens, &["read", "score"]);
+    let server = Server::start(&out, &tokens);
+    Live {
+        dir,
+        out,
+        tokens,
+        token,
+        server,
+    }
 }
 
 #[test]
 fn a_live_service_reloads_new_builds_and_tokens_and_keeps_the_old_build_when_a_new_one_is_broken() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = built(dir.path());
-    let tokens = dir.path().join("tokens.json");
-    let token = new_token(&tokens, &["read", "score"]);
-    let server = Server::start(&out, &tokens);
+    let Live {
+        dir,
+        out,
+        tokens,
+        token,
+        server,
+    } = live();
     let first = read_json(&out.join("icp.json"))["version"]
         .as_str()
         .unwrap()
@@ -213,11 +235,9 @@ fn schemathesis_finds_no_server_error_and_no_answer_off_the_schema() {
     let Some(schemathesis) = schemathesis() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let out = built(dir.path());
-    let tokens = dir.path().join("tokens.json");
-    let token = new_token(&tokens, &["read", "score"]);
-    let server = Server::start(&out, &tokens);
+    let Live {
+        dir, token, server, ..
+    } = live();
     let ran = Command::new(schemathesis)
         .args(["run", &format!("http://{}/openapi.json", server.address)])
         .args(["--header", &format!("Authorization: Bearer {token}")])
@@ -264,11 +284,9 @@ fn a_browser_without_javascript_signs_in_filters_reads_and_scores() {
     let Some(driver) = browser() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let out = built(dir.path());
-    let tokens = dir.path().join("tokens.json");
-    let token = new_token(&tokens, &["read", "score"]);
-    let server = Server::start(&out, &tokens);
+    let Live {
+        dir, token, server, ..
+    } = live();
     let ran = Command::new("node")
         .arg(&driver)
         .args([

@@ -15,14 +15,8 @@ use crate::support::{csv_rows, json, request, send, served, state};
 /// Each attribute the ICP's rules read, with values that fall on each side of its rules;
 /// `""` is unknown.
 fn candidates(icp: &Icp) -> Vec<(String, bool, Vec<String>)> {
-    let rules = icp
-        .filters
-        .iter()
-        .map(|f| &f.rule)
-        .chain(icp.signals.iter().map(|s| &s.rule))
-        .chain(icp.anti_icp.iter().flat_map(|a| &a.conditions));
     let mut by_attribute: BTreeMap<String, (bool, Vec<String>)> = BTreeMap::new();
-    for rule in rules {
+    for rule in icp.rules() {
         let (list, values) = by_attribute
             .entry(rule.attribute.clone())
             .or_insert_with(|| (false, vec![String::new(), "Other".into()]));

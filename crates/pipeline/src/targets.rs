@@ -113,7 +113,12 @@ impl ProspectScorer {
         let ids = account_ids(batch)?;
         let values: Vec<Option<Vec<Option<String>>>> = columns
             .iter()
-            .map(|c| schema.index_of(c).ok().map(|at| texts(batch, at)).transpose())
+            .map(|c| {
+                schema
+                    .column_with_name(c)
+                    .map(|(at, _)| texts(batch, at))
+                    .transpose()
+            })
             .collect::<std::result::Result<_, _>>()?;
         let scored = self.scorer.assess_with_reach(batch)?;
         let mut out = Vec::with_capacity(scored.len());
@@ -150,9 +155,9 @@ impl ProspectScorer {
 
 /// The account ids of `batch`, as text; none where the batch has no `account_id` column.
 pub(crate) fn account_ids(batch: &RecordBatch) -> Result<Vec<Option<String>>> {
-    match batch.schema().index_of("account_id") {
-        Ok(at) => Ok(texts(batch, at)?),
-        Err(_) => Ok(vec![None; batch.num_rows()]),
+    match batch.schema_ref().column_with_name("account_id") {
+        Some((at, _)) => Ok(texts(batch, at)?),
+        None => Ok(vec![None; batch.num_rows()]),
     }
 }
 

@@ -82,7 +82,7 @@ impl Group {
     /// The verdicts of each test of the group over the rows of `batch`.
     fn apply(&self, batch: &RecordBatch) -> Result<RuleVerdicts, ArrowError> {
         let n = batch.num_rows();
-        let Ok(at) = batch.schema().index_of(&self.column) else {
+        let Some((at, _)) = batch.schema_ref().column_with_name(&self.column) else {
             return Ok(vec![vec![None; n]; self.tests.len()]);
         };
         let column = batch.column(at);
@@ -186,6 +186,9 @@ impl Kind {
 
 /// A numeric column as doubles.
 fn as_numbers(column: &dyn Array) -> Result<Float64Array, ArrowError> {
+    if let Some(numbers) = column.as_any().downcast_ref::<Float64Array>() {
+        return Ok(numbers.clone());
+    }
     cast_to(column, &DataType::Float64)
 }
 

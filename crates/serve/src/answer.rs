@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use northstar_profile::Reason;
 use northstar_score::Event;
+use northstar_score::intent::IntentReason;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
@@ -23,7 +26,7 @@ pub const UTM: &[&str] = &[
 
 /// The answer to a score request: a JSON object of attributes, with optional `signals`
 /// (`[{"signal", "value", "date"}]`) and `as_of` (the day they decay to; the build's by default).
-pub fn score(loaded: &Loaded, body: &Value) -> Result<Value, ApiError> {
+pub fn score(loaded: &Loaded, body: &Value) -> Result<ScoreAnswer, ApiError> {
     let Value::Object(object) = body else {
         return Err(ApiError::invalid(
             "body",
@@ -55,39 +58,99 @@ pub fn score(loaded: &Loaded, body: &Value) -> Result<Value, ApiError> {
         (Some(events), Some(day)) => {
             let settings = &loaded.service.intent;
             let intent = settings.intent(&events, day);
-            Some(json!({
-                "score": intent.score,
-                "reasons": intent.reasons,
-                "explained": intent.explain(),
-                "after_as_of": intent.after_as_of,
-                "timing": settings.timing(a.tier, intent.score),
-            }))
+            Some(IntentAnswer {
+                explained: intent.explain(),
+                timing: settings.timing(a.tier, intent.score),
+                score: intent.score,
+                after_as_of: intent.after_as_of,
+                reasons: intent.reasons,
+            })
         }
         (None, _) => None,
     };
-    let nearest = prospect.nearest.as_ref().map(|(l, shared)| {
-        json!({
-            "account_id": l.account_id,
-            "name": l.name,
-            "case_study_url": l.case_study_url,
-            "shared_points": shared,
-        })
+    let reasons = a.explain(loaded.icp.base_score);
+    let to_tier_1 = prospect.scored.to_tier_1.to_string();
+    let nearest_customer = prospect.nearest.map(|(l, shared)| NearestAnswer {
+        account_id: l.account_id,
+        name: l.name,
+        case_study_url: l.case_study_url,
+        shared_points: shared,
     });
-    Ok(json!({
-        "account_id": object.get("account_id"),
-        "icp_version": loaded.icp.version,
-        "in_sam": a.in_sam,
-        "fit_score": a.score,
-        "tier": a.tier,
-        "reasons": a.explain(loaded.icp.base_score),
-        "signals": a.reasons,
-        "outside": a.outside,
-        "unverified": a.unverified,
-        "warnings": a.warnings,
-        "to_tier_1": prospect.scored.to_tier_1.to_string(),
-        "nearest_customer": nearest,
-        "intent": intent,
-    }))
+    let a = prospect.scored.assessment;
+    Ok(ScoreAnswer {
+        account_id: object.get("account_id").cloned(),
+        icp_version: loaded.icp.version.clone(),
+        in_sam: a.in_sam,
+        fit_score: a.score,
+        tier: a.tier,
+        reasons,
+        signals: a.reasons,
+        outside: a.outside,
+        unverified: a.unverified,
+        warnings: a.warnings,
+        to_tier_1,
+        nearest_customer,
+        intent,
+    })
+}
+
+/// The answer to a score request, as `/openapi.json` documents it.
+#[derive(Debug, Serialize)]
+pub struct ScoreAnswer {
+    /// The request's `account_id`, as it came.
+    pub account_id: Option<Value>,
+    /// The ICP version that scored it.
+    pub icp_version: String,
+    /// Inside the SAM.
+    pub in_sam: bool,
+    /// Fit score: the base plus the points of each signal met.
+    pub fit_score: i64,
+    /// Tier, inside the SAM.
+    pub tier: Option<u8>,
+    /// The base and each signal's points, as the build writes reasons.
+    pub reasons: String,
+    /// The signals met, with their points.
+    pub signals: Vec<Reason>,
+    /// The filters failed and excluded anti-ICP segments belonged to.
+    pub outside: Vec<String>,
+    /// The filters passed only because a value is unknown.
+    pub unverified: Vec<String>,
+    /// The anti-ICP segments belonged to that do not exclude.
+    pub warnings: Vec<String>,
+    /// What would lift it to tier 1.
+    pub to_tier_1: String,
+    /// The most similar profitable customer.
+    pub nearest_customer: Option<NearestAnswer>,
+    /// Intent, when the request gives signals.
+    pub intent: Option<IntentAnswer>,
+}
+
+/// The nearest profitable customer of a scored account.
+#[derive(Debug, Serialize)]
+pub struct NearestAnswer {
+    /// Its record id.
+    pub account_id: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its case study.
+    pub case_study_url: Option<String>,
+    /// The points of the signals both meet.
+    pub shared_points: i64,
+}
+
+/// The intent of a scored account, from the signals of the request.
+#[derive(Debug, Serialize)]
+pub struct IntentAnswer {
+    /// 0 to 100.
+    pub score: i64,
+    /// The contributions by signal.
+    pub reasons: Vec<IntentReason>,
+    /// The reasons in words.
+    pub explained: String,
+    /// Signals dated after the as-of day, left out.
+    pub after_as_of: u64,
+    /// Fit and intent together say: call now.
+    pub timing: bool,
 }
 
 /// The signals of a request as events.

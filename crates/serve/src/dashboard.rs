@@ -26,10 +26,11 @@ use rand::RngCore;
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
+use crate::State;
+use crate::answer::{self, ScoreAnswer};
 use crate::loaded::{AccountRow, Loaded};
 use crate::routes::parameter;
 use crate::tokens::{self, Scope, Tokens};
-use crate::{State, answer};
 
 /// The session cookie.
 const SESSION: &str = "ns_session";
@@ -413,7 +414,7 @@ fn score_page(
     loaded: &Loaded,
     session: &Session,
     values: &BTreeMap<String, String>,
-    answered: Option<Result<Value, String>>,
+    answered: Option<Result<ScoreAnswer, String>>,
 ) -> Markup {
     let labels = &loaded.icp.labels;
     let content = html! {
@@ -435,13 +436,13 @@ fn score_page(
             Some(Ok(result)) => {
                 h2 { "Result" }
                 p.reading {
-                    @match result["tier"].as_u64() { Some(t) => { "Tier " (t) }, None => { "Outside the SAM" } }
-                    ", fit score " (result["fit_score"].to_string()) "."
+                    @match result.tier { Some(t) => { "Tier " (t) }, None => { "Outside the SAM" } }
+                    ", fit score " (result.fit_score) "."
                 }
-                ul.rules { @for reason in result["reasons"].as_str().unwrap_or_default().split("; ") { li { (loaded.for_people(reason)) } } }
-                @if let Some(reach) = result["to_tier_1"].as_str().filter(|r| !r.is_empty()) { p { "The way to tier 1: " (reach) } }
-                @if let Some(near) = result["nearest_customer"]["account_id"].as_str() {
-                    p { "Nearest profitable customer: " (result["nearest_customer"]["name"].as_str().unwrap_or(near)) }
+                ul.rules { @for reason in result.reasons.split("; ") { li { (loaded.for_people(reason)) } } }
+                @if !result.to_tier_1.is_empty() { p { "The way to tier 1: " (result.to_tier_1) } }
+                @if let Some(near) = &result.nearest_customer {
+                    p { "Nearest profitable customer: " (near.name.as_deref().unwrap_or(&near.account_id)) }
                 }
             },
             Some(Err(problem)) => { p.error role="alert" { (problem) } },

@@ -85,9 +85,14 @@ impl State {
     }
 
     /// Reads the build folder again; on success serves it, else keeps the old one and says why.
+    /// The old build is freed here, not by the request that happens to hold it last.
     pub fn reload(&self) -> Result<(), String> {
         let fresh = Loaded::open(&self.out)?;
-        *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        let old = std::mem::replace(
+            &mut *self.loaded.write().unwrap_or_else(|p| p.into_inner()),
+            fresh,
+        );
+        drop(old);
         Ok(())
     }
 
@@ -107,6 +112,21 @@ fn stamp(path: &Path) -> Option<(SystemTime, u64, u64)> {
     Some((meta.modified().ok()?, meta.len(), meta.ino()))
 }
 
+/// Reloads the build on a thread of its own at the lowest CPU priority, so that the answers
+/// served meanwhile keep their latency on a busy core.
+async fn in_background(state: Arc<State>) -> Result<Result<(), String>, String> {
+    let (done, reloaded) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("northstar-reload".into())
+        .spawn(move || {
+            // Best effort: a thread that cannot lower its priority reloads at the normal one.
+            let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19);
+            let _ = done.send(state.reload());
+        })
+        .map_err(|e| e.to_string())?;
+    reloaded.await.map_err(|e| e.to_string())
+}
+
 /// Watches the build's manifest and the tokens file every `period`, reloading what changed;
 /// what cannot be reloaded is logged and the old kept.
 pub async fn watch(state: Arc<State>, period: Duration) {
@@ -117,13 +137,13 @@ pub async fn watch(state: Arc<State>, period: Duration) {
         let now = stamp(&manifest);
         if now != build {
             build = now;
-            let reloading = state.clone();
-            let reloaded = tokio::task::spawn_blocking(move || reloading.reload()).await;
-            match reloaded {
+            let started = std::time::Instant::now();
+            match in_background(state.clone()).await {
                 Ok(Ok(())) => eprintln!(
-                    "serving the new build in `{}` (ICP {})",
+                    "serving the new build in `{}` (ICP {}), read in {} ms",
                     state.out.display(),
-                    state.loaded().icp.version
+                    state.loaded().icp.version,
+                    started.elapsed().as_millis()
                 ),
                 Ok(Err(why)) => eprintln!("kept the previous build: the new one cannot be served: {why}"),
                 Err(why) => eprintln!("kept the previous build: the reload failed: {why}"),

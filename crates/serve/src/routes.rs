@@ -288,7 +288,7 @@ async fn score(
     Shared(state): Shared<Arc<State>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<answer::ScoreAnswer>, ApiError> {
     let (loaded, body) = scoring_request(&state, &headers, body)?;
     answer::score(&loaded, &body).map(Json)
 }
@@ -318,7 +318,9 @@ async fn batch(
     }
     let loaded = state.loaded();
     let answers = futures::stream::iter(lines).map(move |(line, text)| {
-        let answered = json_of(text.as_bytes()).and_then(|v| answer::score(&loaded, &v));
+        let answered = json_of(text.as_bytes())
+            .and_then(|v| answer::score(&loaded, &v))
+            .and_then(|a| serde_json::to_value(a).map_err(|e| ApiError::internal(e.to_string())));
         let mut value = answered.unwrap_or_else(|e| e.body());
         value["line"] = line.into();
         Ok::<_, std::convert::Infallible>(format!("{value}\n"))

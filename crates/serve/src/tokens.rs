@@ -75,10 +75,11 @@ pub enum TokenError {
 
 /// The SHA-256 of `token`, in hex, as the tokens file keeps it.
 pub fn hash(token: &str) -> String {
-    use std::fmt::Write as _;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(64);
     for b in Sha256::digest(token.as_bytes()) {
-        let _ = write!(hex, "{b:02x}");
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 15)]));
     }
     hex
 }
@@ -175,5 +176,14 @@ mod tests {
         tokens.revoke(&entry.id).expect("revoked");
         assert_eq!(tokens.scopes_of(&token), None);
         assert!(tokens.revoke(&entry.id).is_err());
+    }
+
+    #[test]
+    fn the_hash_is_sha256_in_lowercase_hex() {
+        // FIPS 180-2, appendix B.1: the digest of "abc".
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -14,6 +14,14 @@ pub enum IngestError {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// The file changed while it was read: its rows could mix two versions of it.
+    #[error("`{path}` changed while it was read ({what}): run again once nothing is writing it")]
+    Changed {
+        /// The file concerned.
+        path: PathBuf,
+        /// What changed.
+        what: String,
+    },
     /// The file's contents are not in the format its name says.
     #[error("cannot read `{path}`: {reason}")]
     Unreadable {

@@ -15,6 +15,7 @@ mod load;
 mod mapping;
 mod rows;
 pub mod source;
+mod stamp;
 pub mod survival;
 pub mod values;
 

@@ -22,6 +22,7 @@ use crate::error::IngestError;
 use crate::mapping::{ColumnPlan, MappingUsage, TypeInference};
 use crate::rows::{KeySets, RowValidator, TableBuilder, Value};
 use crate::source::{Format, ReadOptions, Record, Source};
+use crate::stamp::FileStamp;
 
 /// Rows mapped and validated together.
 const CHUNK_ROWS: usize = 8192;
@@ -336,6 +337,7 @@ fn load_table(
         sheet: config.sheet.clone(),
         header_names: config.required_headers(spec),
     };
+    let opened = FileStamp::of(path)?;
     let source = Source::open(path, format, gz, &options)?;
     let header = source.header().to_vec();
     let title_rows = source.preamble_rows();
@@ -417,11 +419,14 @@ fn load_table(
     })?;
     writer.write_rows(&mut builder)?;
     writer.close()?;
+    let sha256 = sha256(path)?;
+    // The rows and the checksum are of the file as it was opened, or the table is refused.
+    opened.unchanged(path)?;
     Ok(LoadedTable {
         table: spec.name,
         file: Some(path.to_owned()),
         format: Some(format),
-        sha256: Some(sha256(path)?),
+        sha256: Some(sha256),
         rows_read: counts.read + footer_lines,
         rows_accepted: counts.accepted,
         rows_rejected: counts.rejected,

@@ -69,12 +69,27 @@ impl OutputError {
     }
 }
 
-/// Whether an I/O error says the disk is full or over quota.
+/// Whether an I/O error says the disk is full or over quota, itself or through the errors it
+/// wraps (a CSV or Parquet writer's error carries the operating system's inside).
 pub fn is_disk_full(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
-    )
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            let full = matches!(
+                io.kind(),
+                io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+            ) || matches!(io.raw_os_error(), Some(28 | 122));
+            if full {
+                return true;
+            }
+            if let Some(inner) = io.get_ref() {
+                current = Some(inner);
+                continue;
+            }
+        }
+        current = e.source();
+    }
+    false
 }
 
 /// Result of an output call.
@@ -85,5 +100,25 @@ fn io_error(path: &std::path::Path) -> impl Fn(io::Error) -> OutputError + '_ {
     move |source| OutputError::Io {
         path: path.to_owned(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_told_through_the_errors_that_wrap_it() {
+        let full = || io::Error::from_raw_os_error(28);
+        assert!(is_disk_full(&full()));
+        assert!(is_disk_full(&io::Error::other(full())), "inside another error");
+        assert!(
+            is_disk_full(&io::Error::other(io::Error::from_raw_os_error(122))),
+            "over quota"
+        );
+        assert!(
+            !is_disk_full(&io::Error::from_raw_os_error(30)),
+            "read-only is not full"
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use northstar_engine::Engine;
+use northstar_engine::{Engine, EngineConfig};
 use northstar_ingest::{Ingested, Progress};
 use northstar_output::scratch::Scratch;
 use northstar_output::write_file;
@@ -34,7 +34,12 @@ impl Session {
         read: impl FnOnce(&Path, &Engine, &dyn Progress) -> Result<Ingested, northstar_ingest::IngestError>,
     ) -> Result<Self> {
         let stage = Scratch::create(&options.temp_dir(), STAGE_PREFIX)?;
-        let engine = Engine::start(&options.engine)?;
+        // The engine spills inside the stage, so that a run killed outright leaves nothing a
+        // later run cannot tell is stale: the stage is named after its process.
+        let engine = Engine::start(&EngineConfig {
+            temp_dir: Some(stage.path().to_owned()),
+            ..options.engine.clone()
+        })?;
         let ingested = read(stage.path(), &engine, &IngestProgress(observer))?;
         observer.note(&text::ingest_summary(&ingested));
         if let Some(path) = &options.rejects {

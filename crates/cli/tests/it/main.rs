@@ -3,6 +3,8 @@
 mod bad_input;
 mod cli;
 mod clv;
+mod crash;
+mod faults;
 mod icp;
 mod report;
 mod score;

@@ -89,3 +89,67 @@ pub fn installed(present: bool, what: &str) -> bool {
     }
     present
 }
+
+/// The files of the build folder `out`, checked against its manifest, by name with their
+/// SHA-256: the folder holds exactly the files the manifest lists (and the manifest), each
+/// with its checksum, and nothing else.
+pub fn checked_build(out: &Path) -> BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    let manifest = read_json(&out.join("manifest.json"));
+    let listed: BTreeMap<String, String> = manifest["files"]
+        .as_array()
+        .expect("a list of files")
+        .iter()
+        .map(|f| {
+            let name = f["name"].as_str().expect("name").to_owned();
+            (name, f["sha256"].as_str().expect("sha256").to_owned())
+        })
+        .collect();
+    let mut present: Vec<String> = fs_err::read_dir(out)
+        .expect("readable output folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "manifest.json")
+        .collect();
+    present.sort();
+    assert_eq!(
+        present,
+        listed.keys().cloned().collect::<Vec<_>>(),
+        "`{}` holds exactly the files its manifest lists",
+        out.display()
+    );
+    for (name, sha256) in &listed {
+        let bytes = fs_err::read(out.join(name)).expect("readable output");
+        let digest: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            &digest,
+            sha256,
+            "{name} in `{}` matches its manifest",
+            out.display()
+        );
+    }
+    listed
+}
+
+/// Runs `script` as root of a new user and mount namespace (`unshare -rm`), where it may mount
+/// a small tmpfs or a read-only bind; none when this machine cannot make one (the caller skips,
+/// or fails in CI).
+pub fn in_namespace(script: &str, env: &[(&str, &Path)]) -> Option<std::process::Output> {
+    let probe = std::process::Command::new("unshare")
+        .args(["-rm", "true"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    if !installed(probe.is_some(), "user namespaces (unshare -rm)") {
+        return None;
+    }
+    let mut command = std::process::Command::new("unshare");
+    command.args(["-rm", "sh", "-c", script]);
+    command.env("NORTHSTAR", env!("CARGO_BIN_EXE_northstar"));
+    for (name, path) in env {
+        command.env(name, path);
+    }
+    Some(command.output().expect("unshare runs"))
+}

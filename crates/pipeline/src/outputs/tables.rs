@@ -42,8 +42,16 @@ pub(crate) fn csv_writer<'a>(
     header: &[&str],
 ) -> io::Result<csv::Writer<&'a mut dyn Write>> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(header).map_err(io::Error::other)?;
+    w.write_record(header).map_err(io_of)?;
     Ok(w)
+}
+
+/// A CSV writer's error as an I/O error of the same kind, so that a full disk is told as one.
+fn io_of(e: csv::Error) -> io::Error {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io::Error::new(io.kind(), e),
+        _ => io::Error::other(e),
+    }
 }
 
 /// Writes one record.
@@ -52,7 +60,7 @@ where
     I: IntoIterator<Item = T>,
     T: AsRef<[u8]>,
 {
-    w.write_record(row).map_err(io::Error::other)
+    w.write_record(row).map_err(io_of)
 }
 
 /// Writes `accounts.csv`: each customer's economics, adopter cohort, best segment (its rank in

@@ -1,0 +1,81 @@
+//! An input file that changes while it is read is refused, naming it, with nothing staged from
+//! it: the change is made as the read starts, through the progress hook, so it always lands
+//! between the open and the end of the read.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use northstar_engine::{Engine, Fault};
+use northstar_ingest::{Config, IngestError, Progress, ingest_file};
+
+/// Changes the file being read as soon as its read starts.
+struct Writer {
+    path: PathBuf,
+    change: fn(&std::path::Path),
+}
+
+impl Progress for Writer {
+    fn start(&self, _: &str, _: u64, _: Arc<AtomicU64>) {
+        (self.change)(&self.path);
+    }
+    fn finish(&self, _: &str) {}
+}
+
+fn read_while(change: fn(&std::path::Path)) -> Result<(), IngestError> {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("transactions.csv");
+    let rows: String = (0..5000)
+        .map(|i| format!("A{},2024-01-{:02},{}.50\n", i % 50, i % 28 + 1, i))
+        .collect();
+    fs_err::write(&path, format!("account_id,date,amount\n{rows}")).expect("write");
+    let stage = tempfile::tempdir().expect("stage");
+    let engine = Engine::new(1).expect("engine");
+    let writer = Writer {
+        path: path.clone(),
+        change,
+    };
+    ingest_file(
+        "transactions",
+        &path,
+        &Config::default(),
+        stage.path(),
+        &engine,
+        &writer,
+    )
+    .map(|_| ())
+}
+
+#[test]
+fn a_file_appended_to_while_it_is_read_is_refused() {
+    let error = read_while(|path| {
+        use std::io::Write;
+        let mut file = fs_err::File::options().append(true).open(path).expect("open");
+        file.write_all(b"A1,2024-02-01,9.00\n").expect("append");
+    })
+    .expect_err("refused");
+    let text = error.to_string();
+    assert!(
+        text.contains("transactions.csv")
+            && text.contains("changed while it was read")
+            && text.contains("size"),
+        "{text}"
+    );
+    assert_eq!(error.fault(), Fault::User, "exit 1: the user's to fix");
+}
+
+#[test]
+fn a_file_replaced_while_it_is_read_is_refused() {
+    let error = read_while(|path| {
+        let next = path.with_extension("next");
+        fs_err::copy(path, &next).expect("copy");
+        fs_err::rename(&next, path).expect("replace");
+    })
+    .expect_err("refused");
+    assert!(error.to_string().contains("replaced by another file"), "{error}");
+}
+
+#[test]
+fn a_file_left_alone_is_read() {
+    read_while(|_| {}).expect("read");
+}

@@ -403,6 +403,7 @@ impl RejectOptions {
             as_of,
             rejects: self.rejects.clone(),
             engine: engine_config(engine),
+            ..northstar_pipeline::Options::default()
         }
     }
 }

@@ -99,6 +99,27 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// Per-table settings.
     pub tables: BTreeMap<String, TableConfig>,
+    /// How many rows are read and staged together (not a setting of the file).
+    pub chunking: Chunking,
+}
+
+/// How many rows ingest handles together. The outputs never depend on it; tests vary it to
+/// show that they do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunking {
+    /// Rows read, mapped and validated together (and rows per Parquet read).
+    pub chunk_rows: usize,
+    /// Rows per staged batch.
+    pub batch_rows: usize,
+}
+
+impl Default for Chunking {
+    fn default() -> Self {
+        Self {
+            chunk_rows: 8192,
+            batch_rows: 65_536,
+        }
+    }
 }
 
 /// The built-in presets: mappings of common CRM export headers, keyed by `preset` name.
@@ -154,6 +175,7 @@ impl Config {
         Ok(Self {
             path: path.map(Path::to_owned),
             tables,
+            chunking: Chunking::default(),
         })
     }
 

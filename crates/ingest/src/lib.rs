@@ -19,7 +19,7 @@ mod stamp;
 pub mod survival;
 pub mod values;
 
-pub use config::{Config, TableConfig};
+pub use config::{Chunking, Config, TableConfig};
 pub use error::IngestError;
 pub use load::{Ingested, LoadedTable, NoProgress, Progress, Reject, check_folder, ingest, ingest_file};
 pub use mapping::{LabelUse, MappingUsage};

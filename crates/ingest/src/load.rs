@@ -16,7 +16,7 @@ use northstar_engine::parquet::arrow::ArrowWriter;
 use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sha2::{Digest, Sha256};
 
-use crate::config::{Config, TableConfig};
+use crate::config::{Chunking, Config, TableConfig};
 use crate::contract::{self, TableSpec};
 use crate::error::IngestError;
 use crate::mapping::{ColumnPlan, MappingUsage, TypeInference};
@@ -24,12 +24,8 @@ use crate::rows::{KeySets, RowValidator, TableBuilder, Value};
 use crate::source::{Format, ReadOptions, Record, Source};
 use crate::stamp::FileStamp;
 
-/// Rows mapped and validated together.
-const CHUNK_ROWS: usize = 8192;
 /// Chunks read ahead of validation.
 const READ_AHEAD_CHUNKS: usize = 4;
-/// Rows per staged batch.
-const BATCH_ROWS: usize = 65_536;
 
 /// One rejected input row (or one of its problems), as written to `rejects.csv`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -232,6 +228,7 @@ fn load_files(
             path,
             &file_name,
             &table_config,
+            config.chunking,
             &keys,
             engine,
             stage,
@@ -319,6 +316,7 @@ fn load_table(
     path: &Path,
     file_name: &str,
     config: &TableConfig,
+    chunking: Chunking,
     keys: &KeySets,
     engine: &Engine,
     stage: &Path,
@@ -333,6 +331,7 @@ fn load_table(
         ))
     })?;
     let options = ReadOptions {
+        batch_rows: chunking.chunk_rows,
         delimiter: config.delimiter,
         sheet: config.sheet.clone(),
         header_names: config.required_headers(spec),
@@ -360,7 +359,7 @@ fn load_table(
     let mut validator = RowValidator::new(spec, config);
     let mut builder = TableBuilder::new(schema.clone());
     let mut counts = Counts::default();
-    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+    let mut chunk = Vec::with_capacity(chunking.chunk_rows);
     let reject = |rejects: &mut Vec<Reject>, line, column: String, value: String, reason: String| {
         rejects.push(Reject {
             table: spec.name.to_owned(),
@@ -374,7 +373,7 @@ fn load_table(
     // One thread reads and splits the file while this one maps, validates and stages the rows.
     let footer_lines = std::thread::scope(|scope| -> Result<u64, IngestError> {
         let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
-        let reading = scope.spawn(move || read_chunks(source, sender));
+        let reading = scope.spawn(move || read_chunks(source, chunking.chunk_rows, sender));
         for records in receiver {
             for record in records? {
                 match record {
@@ -411,7 +410,7 @@ fn load_table(
                     }
                 }
             }
-            if builder.len() >= BATCH_ROWS {
+            if builder.len() >= chunking.batch_rows {
                 writer.write_rows(&mut builder)?;
             }
         }
@@ -443,17 +442,18 @@ fn load_table(
     })
 }
 
-/// Sends the records of `source` in chunks of [`CHUNK_ROWS`], then stops and returns the lines
+/// Sends the records of `source` in chunks of `rows`, then stops and returns the lines
 /// of its report footer; a read error is sent and ends the reading, as does a receiver that has
 /// hung up.
 fn read_chunks(
     mut source: Source,
+    rows: usize,
     sender: std::sync::mpsc::SyncSender<Result<Vec<Record>, IngestError>>,
 ) -> u64 {
     loop {
-        let mut records = Vec::with_capacity(CHUNK_ROWS);
+        let mut records = Vec::with_capacity(rows);
         let mut done = false;
-        while records.len() < CHUNK_ROWS {
+        while records.len() < rows.max(1) {
             match source.next_record() {
                 Ok(Some(record)) => records.push(record),
                 Ok(None) => {

@@ -93,8 +93,10 @@ pub struct Problem {
 }
 
 /// Options that change how a file is read.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ReadOptions {
+    /// Rows per batch read from Parquet.
+    pub batch_rows: usize,
     /// Field delimiter for delimited text; defaults from the format.
     pub delimiter: Option<u8>,
     /// Worksheet to read from a workbook; defaults to the first.
@@ -103,6 +105,17 @@ pub struct ReadOptions {
     /// of the first [`HEADER_SEARCH_ROWS`] rows of a text file or sheet that holds them all
     /// (rows above it are a title). With none given, or none found, it is the first row.
     pub header_names: Vec<Vec<String>>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            batch_rows: crate::Chunking::default().chunk_rows,
+            delimiter: None,
+            sheet: None,
+            header_names: Vec::new(),
+        }
+    }
 }
 
 /// How many rows at the top of a file may hold its header.
@@ -243,7 +256,7 @@ impl Source {
                     .map(|f| f.name().clone())
                     .collect();
                 let batches = builder
-                    .with_batch_size(8192)
+                    .with_batch_size(options.batch_rows.max(1))
                     .build()
                     .map_err(|e| IngestError::Unreadable {
                         path: path.to_owned(),

@@ -109,8 +109,9 @@ fn read_tables(
     out: &Path,
     observer: &dyn Observer,
 ) -> Result<Session> {
+    let tables = options.tables(settings);
     let session = Session::read(options, observer, |stage, engine, progress| {
-        northstar_ingest::ingest(data, &settings.tables, stage, engine, progress)
+        northstar_ingest::ingest(data, &tables, stage, engine, progress)
     })?;
     let beside = options.rejects_beside(out);
     if let Err(error) = check_reject_limit(&session.ingested, options.max_rejects, Some(&beside)) {

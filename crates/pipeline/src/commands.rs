@@ -23,8 +23,9 @@ pub fn validate(
 ) -> Result<Ingested> {
     options.check()?;
     let settings = Settings::find(data, config)?;
+    let tables = options.tables(&settings);
     let session = Session::read(options, observer, |stage, engine, progress| {
-        northstar_ingest::ingest(data, &settings.tables, stage, engine, progress)
+        northstar_ingest::ingest(data, &tables, stage, engine, progress)
     })?;
     Ok(session.ingested)
 }

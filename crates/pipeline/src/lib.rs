@@ -30,6 +30,7 @@ pub use commands::{demo, diff, ingest_summary, validate};
 pub use error::{Fault, PipelineError, Result};
 pub use model::{Build, InputRecord, Parameters, RunRecord, Versions};
 pub use northstar_engine::EngineConfig;
+pub use northstar_ingest::Chunking;
 pub use northstar_score::Dialect;
 pub use observe::{Observer, Silent, Step};
 pub use open::{ListedAccount, Opened, Service, account_list, icp_at, open};

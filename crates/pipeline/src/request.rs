@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use northstar_engine::EngineConfig;
 use northstar_ingest::values::{days_since_epoch, parse_date};
+use northstar_ingest::{Chunking, Config};
 
-use crate::{PipelineError, Result};
+use crate::{PipelineError, Result, Settings};
 
 /// A build: a data folder, its configuration, where the outputs go, and the options.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +34,8 @@ pub struct Options {
     /// Threads, memory limit and spill folder of the engine; `temp_dir` is also where the
     /// tables are staged.
     pub engine: EngineConfig,
+    /// How many rows ingest reads and stages together; the outputs do not depend on it.
+    pub chunking: Chunking,
 }
 
 impl Default for Options {
@@ -42,6 +45,7 @@ impl Default for Options {
             as_of: None,
             rejects: None,
             engine: EngineConfig::default(),
+            chunking: Chunking::default(),
         }
     }
 }
@@ -59,6 +63,14 @@ impl Options {
             });
         }
         self.as_of.as_deref().map(|d| parse_day("--as-of", d)).transpose()
+    }
+
+    /// The tables' configuration of `settings`, read in chunks as these options say.
+    pub(crate) fn tables(&self, settings: &Settings) -> Config {
+        Config {
+            chunking: self.chunking,
+            ..settings.tables.clone()
+        }
     }
 
     /// Where the run's tables are staged: the engine's temporary folder, else the system's.

@@ -66,8 +66,9 @@ impl Session {
         options.check()?;
         let folder = input.parent().unwrap_or(Path::new("."));
         let settings = Settings::find(folder, config)?;
+        let tables = options.tables(&settings);
         let session = Self::read(options, observer, |stage, engine, progress| {
-            northstar_ingest::ingest_file(table, input, &settings.tables, stage, engine, progress)
+            northstar_ingest::ingest_file(table, input, &tables, stage, engine, progress)
         })?;
         check_reject_limit(&session.ingested, options.max_rejects, options.rejects.as_deref())?;
         session.ingested.register(&session.engine)?;

@@ -4,20 +4,17 @@
 //!
 //! Nothing is dropped or coerced silently: a row that breaks the contract becomes a [`Reject`]
 //! naming the file, line, column, value and reason; rows left out by a configured `where` are
-//! counted. The pipeline is `source` (records with line numbers) → `mapping` (canonical columns,
-//! SQL expressions, filter) → `rows` (types, ranges, rules, keys, references) → staged Parquet.
+//! counted. The pipeline is `source` (records with line numbers, from `northstar-read`) →
+//! `mapping` (canonical columns, SQL expressions, filter) → `rows` (types, ranges, rules, keys,
+//! references) → staged Parquet.
 
-pub mod config;
-pub mod contract;
+pub use northstar_read::{config, contract, error, source, survival, values};
+
 mod crm;
-mod error;
 mod load;
 mod mapping;
 mod rows;
-pub mod source;
 mod stamp;
-pub mod survival;
-pub mod values;
 
 pub use config::{Chunking, Config, TableConfig};
 pub use error::IngestError;

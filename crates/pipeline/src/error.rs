@@ -105,7 +105,7 @@ impl PipelineError {
         use northstar_facts::FactsError as F;
         use northstar_output::OutputError as O;
         match self {
-            PipelineError::Ingest(e) => e.fault(),
+            PipelineError::Ingest(e) if e.is_bug() => Fault::Internal,
             PipelineError::Engine(e)
             | PipelineError::Economics(E::Engine(e))
             | PipelineError::Facts(F::Engine(e)) => e.fault(),

@@ -87,13 +87,10 @@ pub enum IngestError {
 }
 
 impl IngestError {
-    /// Who can fix it: every problem of the files or the configuration is the user's; a table
-    /// that cannot be staged is a bug, unless the disk is full.
-    pub fn fault(&self) -> northstar_engine::Fault {
-        match self {
-            IngestError::Stage { .. } if !self.is_disk_full() => northstar_engine::Fault::Internal,
-            _ => northstar_engine::Fault::User,
-        }
+    /// Whether northstar is at fault: every problem of the files or the configuration is the
+    /// user's to fix; a table that cannot be staged is a bug, unless the disk is full.
+    pub fn is_bug(&self) -> bool {
+        matches!(self, IngestError::Stage { .. }) && !self.is_disk_full()
     }
 
     /// Whether staging failed because the disk is full or over quota (os errors 28 and 122).

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use northstar_engine::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 /// The type of a canonical column, which decides how its text is parsed and checked.
 #[derive(Debug, Clone, Copy, PartialEq)]

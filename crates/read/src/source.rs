@@ -10,13 +10,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use arrow::array::{Array, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
 use calamine::{Data, Reader};
-use northstar_engine::arrow::array::{Array, StringArray};
-use northstar_engine::arrow::compute::cast;
-use northstar_engine::arrow::datatypes::DataType;
-use northstar_engine::parquet::arrow::arrow_reader::{
-    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
-};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use crate::error::IngestError;
 
@@ -745,7 +743,7 @@ fn jsonl_record(line: u64, header: &[String], text: &[u8]) -> Record {
 /// The rows of one Parquet batch as text records, numbered from `next_row` + 1.
 fn parquet_records(
     path: &Path,
-    batch: &northstar_engine::arrow::record_batch::RecordBatch,
+    batch: &arrow::record_batch::RecordBatch,
     next_row: &mut u64,
     width: usize,
 ) -> Result<Vec<Record>, IngestError> {

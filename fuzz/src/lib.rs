@@ -1,0 +1,48 @@
+//! What the fuzz targets share: a file of any bytes read to its end as the readers read an
+//! input table, with the header names a preset's mapping asks for.
+
+use std::path::Path;
+
+use northstar_read::Config;
+use northstar_read::source::{Format, ReadOptions, Record, Source};
+
+/// Most records read from one input: enough to reach every state of a reader.
+const MOST_RECORDS: usize = 10_000;
+
+/// Writes `bytes` to a file named `name` and reads it to its end, or to its first error, as
+/// the `accounts` table mapped by the HubSpot preset; every record must have one field per
+/// header column.
+pub fn read(bytes: &[u8], name: &str) {
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let path = dir.path().join(name);
+    if std::fs::write(&path, bytes).is_err() {
+        return;
+    }
+    read_path(&path);
+}
+
+fn read_path(path: &Path) {
+    let Some((format, gz)) = Format::of(path) else {
+        return;
+    };
+    let config = Config::parse("[accounts]\npreset = \"hubspot\"\n").expect("the preset parses");
+    let spec = northstar_read::contract::table("accounts").expect("the accounts table");
+    let options = ReadOptions {
+        batch_rows: 64,
+        header_names: config.table("accounts").required_headers(spec),
+        ..ReadOptions::default()
+    };
+    let Ok(mut source) = Source::open(path, format, gz, &options) else {
+        return;
+    };
+    let columns = source.header().len();
+    for _ in 0..MOST_RECORDS {
+        match source.next_record() {
+            Ok(Some(Record::Fields { fields, .. })) => assert_eq!(fields.len(), columns),
+            Ok(Some(Record::Broken(problem))) => assert!(!problem.reason.is_empty()),
+            Ok(None) | Err(_) => return,
+        }
+    }
+}

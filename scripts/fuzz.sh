@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of northstar's readers (CSV, TSV, JSON Lines, XLSX, Parquet), the
+# tables' configuration and the value parsers, with cargo fuzz (libFuzzer) on the nightly
+# toolchain. Not part of CI.
+#
+#   scripts/fuzz.sh SECONDS     # each target for SECONDS (default 60), one after the other
+#
+# Installs cargo-fuzz into fuzz/.tools when it is missing, writes the starting corpora
+# (fuzz/corpus/<target>, kept between runs), then prints each target's executions and the
+# crashes found (a crash's input is kept in fuzz/artifacts/<target>/ and the run fails).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+tools="$PWD/fuzz/.tools"
+export PATH="$tools/bin:$PATH"
+if ! command -v cargo-fuzz >/dev/null; then
+    cargo install --quiet --locked cargo-fuzz --root "$tools"
+fi
+export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$PWD/fuzz/target}"
+cargo run --quiet --manifest-path fuzz/Cargo.toml --example seeds
+targets=(csv tsv jsonl xlsx parquet config values)
+cargo +nightly fuzz build --fuzz-dir fuzz
+total=0
+crashes=0
+printf '%-10s %14s %10s\n' target executions crashes
+for target in "${targets[@]}"; do
+    log="fuzz/.tools/$target.log"
+    mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
+    status=0
+    cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" -- \
+        -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 >"$log" 2>&1 || status=$?
+    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+    runs=${runs:-0}
+    found=0
+    if [ "$status" -ne 0 ]; then found=1; fi
+    printf '%-10s %14s %10s\n' "$target" "$runs" "$found"
+    total=$((total + runs))
+    crashes=$((crashes + found))
+done
+printf '%-10s %14s %10s\n' all "$total" "$crashes"
+if [ "$crashes" -ne 0 ]; then
+    echo "crashes found: see fuzz/artifacts/ and fuzz/.tools/<target>.log" >&2
+    exit 1
+fi

@@ -2,6 +2,7 @@
 //! input table, with the header names a preset's mapping asks for.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use northstar_read::Config;
 use northstar_read::source::{Format, ReadOptions, Record, Source};
@@ -13,28 +14,33 @@ const MOST_RECORDS: usize = 10_000;
 /// the `accounts` table mapped by the HubSpot preset; every record must have one field per
 /// header column.
 pub fn read(bytes: &[u8], name: &str) {
-    let Ok(dir) = tempfile::tempdir() else {
-        return;
-    };
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let dir = DIR.get_or_init(|| tempfile::tempdir().expect("a temporary folder"));
     let path = dir.path().join(name);
-    if std::fs::write(&path, bytes).is_err() {
-        return;
+    if std::fs::write(&path, bytes).is_ok() {
+        read_path(&path);
     }
-    read_path(&path);
+}
+
+/// How the readers are asked to read: the header the HubSpot preset maps, in small batches.
+fn options() -> &'static ReadOptions {
+    static OPTIONS: OnceLock<ReadOptions> = OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        let config = Config::parse("[accounts]\npreset = \"hubspot\"\n").expect("the preset parses");
+        let spec = northstar_read::contract::table("accounts").expect("the accounts table");
+        ReadOptions {
+            batch_rows: 64,
+            header_names: config.table("accounts").required_headers(spec),
+            ..ReadOptions::default()
+        }
+    })
 }
 
 fn read_path(path: &Path) {
     let Some((format, gz)) = Format::of(path) else {
         return;
     };
-    let config = Config::parse("[accounts]\npreset = \"hubspot\"\n").expect("the preset parses");
-    let spec = northstar_read::contract::table("accounts").expect("the accounts table");
-    let options = ReadOptions {
-        batch_rows: 64,
-        header_names: config.table("accounts").required_headers(spec),
-        ..ReadOptions::default()
-    };
-    let Ok(mut source) = Source::open(path, format, gz, &options) else {
+    let Ok(mut source) = Source::open(path, format, gz, options()) else {
         return;
     };
     let columns = source.header().len();

@@ -14,7 +14,9 @@ use arrow::array::{Array, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use calamine::{Data, Reader};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 
 use crate::error::IngestError;
 
@@ -241,11 +243,16 @@ impl Source {
                 let file = fs_err::File::open(path).map_err(io)?;
                 let size = file.metadata().map_err(io)?.len();
                 bytes_read.store(size, Ordering::Relaxed);
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0).map_err(|e| {
-                    IngestError::Unreadable {
-                        path: path.to_owned(),
-                        reason: e.to_string(),
-                    }
+                // Every column is read as text, so the Parquet types suffice: the Arrow schema a
+                // writer may embed is not decoded (a damaged one made the decoder panic).
+                let arrow_schema_skipped = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+                let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(
+                    file.into_parts().0,
+                    arrow_schema_skipped,
+                )
+                .map_err(|e| IngestError::Unreadable {
+                    path: path.to_owned(),
+                    reason: e.to_string(),
                 })?;
                 let header = builder
                     .schema()

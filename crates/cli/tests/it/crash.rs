@@ -41,27 +41,39 @@ fn a_build_killed_at_any_moment_leaves_the_previous_build_or_the_new_one() {
     let scratch = dir.path().join("scratch");
     fs_err::create_dir_all(&scratch).expect("scratch");
     let data = [dir.path().join("a/data"), dir.path().join("b/data")];
-    // Each data folder's whole build, timed: the kills are spread over that length and a bit past.
-    let mut whole = Vec::new();
-    let mut length = Duration::ZERO;
-    for (i, data) in data.iter().enumerate() {
-        let out = dir.path().join(format!("whole-{i}"));
-        let started = Instant::now();
-        assert!(start(data, &out, &scratch).wait().expect("runs").success());
-        length = length.max(started.elapsed());
-        whole.push(without_run(checked_build(&out)));
-    }
+    let whole: Vec<_> = data
+        .iter()
+        .enumerate()
+        .map(|(i, data)| {
+            let out = dir.path().join(format!("whole-{i}"));
+            assert!(start(data, &out, &scratch).wait().expect("runs").success());
+            without_run(checked_build(&out))
+        })
+        .collect();
 
     let parent = dir.path().join("target");
     let out = parent.join("out");
     assert!(start(&data[0], &out, &scratch).wait().expect("runs").success());
     let mut current = 0;
     let (mut kept, mut replaced) = (0, 0);
+    let mut length = Duration::ZERO;
     for kill in 0..KILLS {
-        // Stratified: the k-th kill falls somewhere in the k-th slice of 1.2 × the build's length.
-        let slice = length.mul_f64(1.2) / KILLS as u32;
-        let delay = slice * kill as u32 + slice.mul_f64(rng.random::<f64>());
         let next = 1 - current;
+        // A build's length, timed again every ten kills under the machine's load of the moment.
+        if kill % 10 == 0 {
+            let started = Instant::now();
+            let measure = dir.path().join("measure");
+            assert!(
+                start(&data[next], &measure, &scratch)
+                    .wait()
+                    .expect("runs")
+                    .success()
+            );
+            length = started.elapsed();
+        }
+        // Stratified: the k-th kill of ten falls somewhere in the k-th tenth of 1.25 × that length.
+        let slice = length.mul_f64(1.25) / 10;
+        let delay = slice * (kill % 10) as u32 + slice.mul_f64(rng.random::<f64>());
         let mut child = start(&data[next], &out, &scratch);
         std::thread::sleep(delay);
         let _ = child.kill();

@@ -14,12 +14,21 @@ const MOST_RECORDS: usize = 10_000;
 /// the `accounts` table mapped by the HubSpot preset; every record must have one field per
 /// header column.
 pub fn read(bytes: &[u8], name: &str) {
+    contain_decoder_panics();
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     let dir = DIR.get_or_init(|| tempfile::tempdir().expect("a temporary folder"));
     let path = dir.path().join(name);
     if std::fs::write(&path, bytes).is_ok() {
         read_path(&path);
     }
+}
+
+/// The readers turn a panic of a third-party decoder into an error; libFuzzer's panic hook would
+/// abort on it all the same. A panic that escapes a reader still aborts: libfuzzer-sys catches
+/// it around the target.
+fn contain_decoder_panics() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| std::panic::set_hook(Box::new(|info| eprintln!("{info}"))));
 }
 
 /// How the readers are asked to read: the header the HubSpot preset maps, in small batches.

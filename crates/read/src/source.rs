@@ -243,30 +243,31 @@ impl Source {
                 let file = fs_err::File::open(path).map_err(io)?;
                 let size = file.metadata().map_err(io)?.len();
                 bytes_read.store(size, Ordering::Relaxed);
+                let unreadable = |e: parquet::errors::ParquetError| IngestError::Unreadable {
+                    path: path.to_owned(),
+                    reason: e.to_string(),
+                };
                 // Every column is read as text, so the Parquet types suffice: the Arrow schema a
                 // writer may embed is not decoded (a damaged one made the decoder panic).
                 let arrow_schema_skipped = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
-                let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(
-                    file.into_parts().0,
-                    arrow_schema_skipped,
-                )
-                .map_err(|e| IngestError::Unreadable {
-                    path: path.to_owned(),
-                    reason: e.to_string(),
+                let (header, batches) = contained(path, "Parquet", || {
+                    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(
+                        file.into_parts().0,
+                        arrow_schema_skipped,
+                    )
+                    .map_err(unreadable)?;
+                    let header = builder
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().clone())
+                        .collect();
+                    let batches = builder
+                        .with_batch_size(options.batch_rows.max(1))
+                        .build()
+                        .map_err(unreadable)?;
+                    Ok((header, batches))
                 })?;
-                let header = builder
-                    .schema()
-                    .fields()
-                    .iter()
-                    .map(|f| f.name().clone())
-                    .collect();
-                let batches = builder
-                    .with_batch_size(options.batch_rows.max(1))
-                    .build()
-                    .map_err(|e| IngestError::Unreadable {
-                        path: path.to_owned(),
-                        reason: e.to_string(),
-                    })?;
                 (
                     header,
                     Rows::Parquet {
@@ -277,8 +278,9 @@ impl Source {
                 )
             }
             Format::Xlsx => {
-                let (header, above, records) =
-                    read_sheet(path, options.sheet.as_deref(), &options.header_names)?;
+                let (header, above, records) = contained(path, "XLSX", || {
+                    read_sheet(path, options.sheet.as_deref(), &options.header_names)
+                })?;
                 preamble_rows = above;
                 (header, Rows::Sheet(records.into_iter()))
             }
@@ -395,7 +397,7 @@ impl Source {
                 if let Some(record) = pending.next() {
                     break Some(record);
                 }
-                let Some(batch) = batches.next() else {
+                let Some(batch) = contained(&self.path, "Parquet", || Ok(batches.next()))? else {
                     break None;
                 };
                 let batch = batch.map_err(|e| IngestError::Unreadable {
@@ -407,6 +409,26 @@ impl Source {
         };
         Ok(record.map(|r| (r, Shape::DATA)))
     }
+}
+
+/// Runs `decode`, a third-party decoder's work on the file `path` (in `format`); a panic of the
+/// decoder on a damaged file becomes an error naming the file, not a crash.
+fn contained<T>(
+    path: &Path,
+    format: &str,
+    decode: impl FnOnce() -> Result<T, IngestError>,
+) -> Result<T, IngestError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).unwrap_or_else(|panic| {
+        let said = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(IngestError::Unreadable {
+            path: path.to_owned(),
+            reason: format!("the {format} decoder failed on it, so it is likely damaged ({said})"),
+        })
+    })
 }
 
 /// The line a delimited record starts on and its shape; `last_line` is the line the previous

@@ -32,3 +32,23 @@ fn a_parquet_file_whose_embedded_arrow_schema_names_an_unknown_type() {
         assert!(error.contains("parquet-unknown-arrow-type.parquet"), "{error}");
     }
 }
+
+#[test]
+fn an_xlsx_file_whose_cells_point_past_their_strings() {
+    // calamine indexed past an empty list while reading the sheet's cells.
+    let error = read("xlsx-shared-string-index.xlsx", Format::Xlsx).expect("refused");
+    assert!(
+        error.contains("xlsx-shared-string-index.xlsx") && error.contains("likely damaged"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_parquet_file_whose_dictionary_page_is_missing() {
+    // The column decoder met dictionary-encoded data before any dictionary.
+    let error = read("parquet-dictionary-page-missing.parquet", Format::Parquet).expect("refused");
+    assert!(
+        error.contains("parquet-dictionary-page-missing.parquet"),
+        "{error}"
+    );
+}

@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 
-use crate::faults::without_run;
-use crate::support::{checked_build, demo};
+use crate::support::{checked_build, demo, without_run};
 
 /// Kills per run of the test.
 const KILLS: usize = 50;

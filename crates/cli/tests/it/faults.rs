@@ -3,15 +3,27 @@
 //! full disk are made in a user namespace (`unshare -rm`): a read-only bind mount and a small
 //! tmpfs.
 
-use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Output;
 
-use crate::support::{checked_build, demo, in_namespace, northstar};
+use crate::support::{checked_build, demo, in_namespace, northstar, without_run};
 
-/// A build's checksums but run.json's, which holds the run's timings.
-pub fn without_run(mut files: BTreeMap<String, String>) -> BTreeMap<String, String> {
-    files.remove("run.json");
-    files
+/// Builds `data` into `out`, which must succeed; returns the build's files with their checksums.
+fn build(data: &Path, out: &Path) -> std::collections::BTreeMap<String, String> {
+    let output = northstar(&["build", data.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    checked_build(out)
+}
+
+/// What a refused run said: it must have exited with code 1.
+fn refused(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    stderr
 }
 
 /// Two demo data folders of different seeds in `dir` (`a/data`, `b/data`), with `a`'s build.
@@ -27,9 +39,12 @@ fn an_output_path_that_is_a_file_is_refused_and_left_alone() {
     let file = dir.path().join("out.txt");
     fs_err::write(&file, "mine").expect("write");
     let data = dir.path().join("a/data");
-    let output = northstar(&["build", data.to_str().unwrap(), "--out", file.to_str().unwrap()]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stderr = refused(&northstar(&[
+        "build",
+        data.to_str().unwrap(),
+        "--out",
+        file.to_str().unwrap(),
+    ]));
     assert!(
         stderr.contains("out.txt") && stderr.contains("is a file"),
         "{stderr}"
@@ -42,17 +57,7 @@ fn a_read_only_output_folder_is_refused_and_the_build_in_it_kept() {
     let dir = tempfile::tempdir().expect("dir");
     two_demos(dir.path());
     let volume = dir.path().join("volume");
-    let before = {
-        let out = volume.join("out");
-        let data = dir.path().join("a/data");
-        let output = northstar(&["build", data.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        checked_build(&out)
-    };
+    let before = build(&dir.path().join("a/data"), &volume.join("out"));
     let script = r#"mount --bind "$VOLUME" "$VOLUME" && mount -o remount,bind,ro "$VOLUME" || exit 99
         exec "$NORTHSTAR" build "$DATA" --out "$VOLUME/out" --temp-dir "$SCRATCH" --threads 2"#;
     let scratch = tempfile::tempdir().expect("scratch");
@@ -66,8 +71,7 @@ fn a_read_only_output_folder_is_refused_and_the_build_in_it_kept() {
     ) else {
         return;
     };
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stderr = refused(&output);
     assert!(
         stderr.contains(&volume.display().to_string()) && stderr.contains("Read-only file system"),
         "names the folder and why: {stderr}"
@@ -114,30 +118,17 @@ fn a_full_disk_is_refused_and_the_build_on_it_kept() {
     ) else {
         return;
     };
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stderr = refused(&output);
     assert!(
         stderr.contains(&disk.display().to_string())
             && stderr.contains("No space left on device")
             && stderr.contains("the disk is full: free space or choose an --out on a disk with room"),
         "names the path and why: {stderr}"
     );
-    let reference = dir.path().join("reference");
-    let data = dir.path().join("a/data");
-    let built = northstar(&[
-        "build",
-        data.to_str().unwrap(),
-        "--out",
-        reference.to_str().unwrap(),
-    ]);
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    let reference = build(&dir.path().join("a/data"), &dir.path().join("reference"));
     assert_eq!(
         without_run(checked_build(&copy.join("out"))),
-        without_run(checked_build(&reference)),
+        without_run(reference),
         "the first build is whole"
     );
     let left: Vec<String> = fs_err::read_dir(&copy)

@@ -133,6 +133,12 @@ pub fn checked_build(out: &Path) -> BTreeMap<String, String> {
     listed
 }
 
+/// A build's checksums but run.json's, which holds the run's timings.
+pub fn without_run(mut files: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    files.remove("run.json");
+    files
+}
+
 /// Runs `script` as root of a new user and mount namespace (`unshare -rm`), where it may mount
 /// a small tmpfs or a read-only bind; none when this machine cannot make one (the caller skips,
 /// or fails in CI).

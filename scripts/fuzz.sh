@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of northstar's readers (CSV, TSV, JSON Lines, XLSX, Parquet), the
-# tables' configuration and the value parsers, with cargo fuzz (libFuzzer) on the nightly
-# toolchain. Not part of CI.
+# tables' configuration, the ICP file (icp.json) and the value parsers, with cargo fuzz
+# (libFuzzer) on the nightly toolchain. Not part of CI.
 #
 #   scripts/fuzz.sh SECONDS     # each target for SECONDS (default 60), one after the other
 #
@@ -18,7 +18,7 @@ if ! command -v cargo-fuzz >/dev/null; then
 fi
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$PWD/fuzz/target}"
 cargo run --quiet --manifest-path fuzz/Cargo.toml --example seeds
-targets=(csv tsv jsonl xlsx parquet config values)
+targets=(csv tsv jsonl xlsx parquet config icp values)
 cargo +nightly fuzz build --fuzz-dir fuzz
 total=0
 crashes=0

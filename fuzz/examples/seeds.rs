@@ -102,6 +102,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         write("values", &format!("value-{i}"), value.as_bytes())?;
     }
+    write("icp", "demo.json", include_bytes!("../../crates/profile/tests/fixtures/icp.json"))?;
     println!("seed corpora written to {}", corpus.display());
     Ok(())
 }

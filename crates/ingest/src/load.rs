@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{Chunking, Config, TableConfig};
 use crate::contract::{self, TableSpec};
 use crate::error::IngestError;
-use crate::mapping::{ColumnPlan, MappingUsage, TypeInference};
+use crate::mapping::{ColumnPlan, Mapped, MappingUsage, TypeInference};
 use crate::rows::{KeySets, RowValidator, TableBuilder, Value};
 use crate::source::{Format, ReadOptions, Record, Source};
 use crate::stamp::FileStamp;
@@ -334,6 +334,7 @@ fn load_table(
         batch_rows: chunking.chunk_rows,
         delimiter: config.delimiter,
         sheet: config.sheet.clone(),
+        encoding: config.encoding,
         header_names: config.required_headers(spec),
     };
     let opened = FileStamp::of(path)?;
@@ -390,11 +391,19 @@ fn load_table(
             } else {
                 plan.apply(&mut chunk)?
             };
-            for ((line, _), texts) in chunk.drain(..).zip(mapped) {
+            for ((line, _), mapped) in chunk.drain(..).zip(mapped) {
                 counts.read += 1;
-                let Some(texts) = texts else {
-                    counts.excluded += 1;
-                    continue;
+                let texts = match mapped {
+                    Mapped::Row(texts) => texts,
+                    Mapped::Excluded => {
+                        counts.excluded += 1;
+                        continue;
+                    }
+                    Mapped::Failed { column, reason } => {
+                        counts.rejected += 1;
+                        reject(rejects, line, column, String::new(), reason);
+                        continue;
+                    }
                 };
                 match validator.check(line, texts, keys) {
                     Ok(values) => {

@@ -224,6 +224,14 @@ impl ColumnPlan {
                 },
             };
             if let Origin::Column(i) = origin {
+                let names = config.columns.get(column.name).map_or(&[][..], |c| &c.names[..]);
+                let answers = |h: &String| {
+                    h.eq_ignore_ascii_case(column.name)
+                        || names.iter().any(|n| h.eq_ignore_ascii_case(n.trim()))
+                };
+                if let Some(j) = other_column(header, config, i, answers) {
+                    return Err(two_sources(spec, path, header, column.name, i, j));
+                }
                 used[i] = true;
             }
             if column.required && matches!(origin, Origin::Absent) {
@@ -247,6 +255,14 @@ impl ColumnPlan {
         } else {
             Vec::new()
         };
+        for (at, (name, i)) in extra.iter().enumerate() {
+            if let Some((_, j)) = extra[at + 1..]
+                .iter()
+                .find(|(other, _)| other.eq_ignore_ascii_case(name))
+            {
+                return Err(two_sources(spec, path, header, name, *i, *j));
+            }
+        }
         let filter = config
             .filter
             .as_deref()
@@ -316,12 +332,9 @@ impl ColumnPlan {
         self.extra.iter().map(|(name, _)| name.clone()).collect()
     }
 
-    /// Maps a chunk of rows: for each, `None` if the filter excludes it, else its canonical texts
-    /// followed by its custom attribute texts. Fields are moved out of `rows`, not copied.
-    pub fn apply(
-        &mut self,
-        rows: &mut [(u64, Vec<Option<String>>)],
-    ) -> Result<Vec<Option<Vec<Option<String>>>>, IngestError> {
+    /// Maps a chunk of rows: for each, its canonical texts followed by its custom attribute
+    /// texts, or why it is left out or rejected. Fields are moved out of `rows`, not copied.
+    pub fn apply(&mut self, rows: &mut [(u64, Vec<Option<String>>)]) -> Result<Vec<Mapped>, IngestError> {
         let table = self.spec.name;
         let mapping_error = |column: &str, reason: String| IngestError::Mapping {
             table: table.to_owned(),
@@ -332,42 +345,61 @@ impl ColumnPlan {
             Some(schema) => Some(typed_batch(schema, rows).map_err(|e| mapping_error("", e))?),
             None => None,
         };
-        let mut evaluated: Vec<Option<StringArray>> = Vec::with_capacity(self.origins.len());
+        let mut evaluated: Vec<Option<Evaluated<StringArray>>> = Vec::with_capacity(self.origins.len());
         for origin in &self.origins {
             evaluated.push(match (origin, &batch) {
-                (Origin::Expr(expr), Some(batch)) => {
-                    let values = expr
-                        .evaluate(batch)
-                        .map_err(|e| mapping_error("", e.to_string()))?;
-                    Some(as_text(&values).map_err(|e| mapping_error("", e))?)
-                }
+                (Origin::Expr(expr), Some(batch)) => Some(evaluate(expr, batch, as_text)),
                 _ => None,
             });
         }
-        let keep: Option<BooleanArray> = match (&self.filter, &batch) {
-            (Some(filter), Some(batch)) => {
-                let mask = filter
-                    .evaluate(batch)
-                    .map_err(|e| mapping_error("where", e.to_string()))?;
-                let mask = mask.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| {
-                    mapping_error("where", "the condition must be true or false".to_owned())
-                })?;
-                Some(mask.clone())
-            }
+        let keep = match (&self.filter, &batch) {
+            (Some(filter), Some(batch)) => Some(evaluate(filter, batch, |mask| {
+                mask.as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .cloned()
+                    .ok_or_else(|| "the condition must be true or false".to_owned())
+            })),
             _ => None,
         };
         let mut out = Vec::with_capacity(rows.len());
-        for (r, (_, fields)) in rows.iter_mut().enumerate() {
-            if keep.as_ref().is_some_and(|k| k.is_null(r) || !k.value(r)) {
-                out.push(None);
-                continue;
+        'rows: for (r, (_, fields)) in rows.iter_mut().enumerate() {
+            match keep
+                .as_ref()
+                .map(|k| k.at(r, |mask, i| !mask.is_null(i) && mask.value(i)))
+            {
+                Some(Err(reason)) => {
+                    out.push(Mapped::Failed {
+                        column: "where".to_owned(),
+                        reason,
+                    });
+                    continue;
+                }
+                Some(Ok(false)) => {
+                    out.push(Mapped::Excluded);
+                    continue;
+                }
+                Some(Ok(true)) | None => {}
             }
             let mut texts = Vec::with_capacity(self.origins.len() + self.extra.len());
-            for (origin, values) in self.origins.iter().zip(&evaluated) {
+            for ((origin, values), column) in self.origins.iter().zip(&evaluated).zip(self.spec.columns) {
                 texts.push(match (origin, values) {
                     (Origin::Column(i), _) => self.field(fields, *i),
-                    (Origin::Expr(_), Some(values)) if !values.is_null(r) => {
-                        Some(values.value(r).trim().to_owned()).filter(|s| !s.is_empty())
+                    (Origin::Expr(_), Some(values)) => {
+                        let text = values.at(r, |v, i| {
+                            (!v.is_null(i))
+                                .then(|| v.value(i).trim().to_owned())
+                                .filter(|s| !s.is_empty())
+                        });
+                        match text {
+                            Ok(text) => text,
+                            Err(reason) => {
+                                out.push(Mapped::Failed {
+                                    column: column.name.to_owned(),
+                                    reason,
+                                });
+                                continue 'rows;
+                            }
+                        }
                     }
                     _ => None,
                 });
@@ -377,7 +409,10 @@ impl ColumnPlan {
                 (stage, stage_from_flags(read(closed), read(won)))
             });
             texts.extend(self.extra.iter().map(|(_, i)| self.field(fields, *i)));
-            out.push(self.read_crm(texts, flags));
+            out.push(match self.read_crm(texts, flags) {
+                Some(texts) => Mapped::Row(texts),
+                None => Mapped::Excluded,
+            });
         }
         Ok(out)
     }
@@ -465,6 +500,43 @@ impl ColumnPlan {
 /// The index of the first of `names` that is a header column.
 fn first_found(header: &[String], names: &[String]) -> Option<usize> {
     names.iter().find_map(|n| find_column(header, n))
+}
+
+/// A column of `header` other than `i`, neither ignored nor a deal flag, that `answers` to the
+/// same name.
+fn other_column(
+    header: &[String],
+    config: &TableConfig,
+    i: usize,
+    answers: impl Fn(&String) -> bool,
+) -> Option<usize> {
+    let named = |h: &String, names: &[String]| names.iter().any(|n| h.eq_ignore_ascii_case(n.trim()));
+    let taken = |h: &String| named(h, &config.ignore) || config.flags.values().any(|f| named(h, &f.names));
+    (0..header.len()).find(|&j| j != i && answers(&header[j]) && !taken(&header[j]))
+}
+
+/// Two columns of the file that would both give `column`: which one is meant is not guessed.
+fn two_sources(
+    spec: &TableSpec,
+    path: &Path,
+    header: &[String],
+    column: &str,
+    i: usize,
+    j: usize,
+) -> IngestError {
+    let (first, second) = (i.min(j), i.max(j));
+    IngestError::Mapping {
+        table: spec.name.to_owned(),
+        column: column.to_owned(),
+        reason: format!(
+            "two columns of `{}` map to it, `{}` (column {}) and `{}` (column {}); keep one, and name the other under `ignore` in northstar.toml",
+            path.display(),
+            header[first],
+            first + 1,
+            header[second],
+            second + 1
+        ),
+    }
 }
 
 /// A mapping that names columns the file lacks, with the closest header as a suggestion.
@@ -583,6 +655,60 @@ fn typed_batch(schema: &SchemaRef, rows: &[(u64, Vec<Option<String>>)]) -> Resul
         });
     }
     RecordBatch::try_new(schema.clone(), arrays).map_err(|e| e.to_string())
+}
+
+/// What mapping made of one row.
+#[derive(Debug, PartialEq)]
+pub enum Mapped {
+    /// Its canonical texts, then its custom attribute texts.
+    Row(Vec<Option<String>>),
+    /// The `where` condition or its CRM label leaves it out.
+    Excluded,
+    /// An expression of the mapping (or the `where` condition) fails on it.
+    Failed {
+        /// The canonical column the expression gives, or `where`.
+        column: String,
+        /// The expression's error.
+        reason: String,
+    },
+}
+
+/// An expression's values over a chunk: one array, or, when it fails on the chunk, each row's
+/// own value or error.
+enum Evaluated<T> {
+    Chunk(T),
+    Rows(Vec<Result<T, String>>),
+}
+
+impl<T> Evaluated<T> {
+    /// Row `r`'s value, read from its array by `read`, or the expression's error on it.
+    fn at<V>(&self, r: usize, read: impl Fn(&T, usize) -> V) -> Result<V, String> {
+        match self {
+            Evaluated::Chunk(values) => Ok(read(values, r)),
+            Evaluated::Rows(rows) => match &rows[r] {
+                Ok(values) => Ok(read(values, 0)),
+                Err(reason) => Err(reason.clone()),
+            },
+        }
+    }
+}
+
+/// `expr` over `batch`, its result converted by `convert`; when it fails on the whole batch, it
+/// is evaluated row by row, so that only the rows it fails on are rejected, each with the error.
+fn evaluate<T>(
+    expr: &RowExpr,
+    batch: &RecordBatch,
+    convert: impl Fn(&ArrayRef) -> Result<T, String>,
+) -> Evaluated<T> {
+    let on = |batch: &RecordBatch| {
+        expr.evaluate(batch)
+            .map_err(|e| format!("the mapping's expression fails on this row: {e}"))
+            .and_then(|values| convert(&values))
+    };
+    match on(batch) {
+        Ok(values) => Evaluated::Chunk(values),
+        Err(_) => Evaluated::Rows((0..batch.num_rows()).map(|r| on(&batch.slice(r, 1))).collect()),
+    }
 }
 
 fn as_text(values: &ArrayRef) -> Result<StringArray, String> {

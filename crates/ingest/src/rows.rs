@@ -12,7 +12,9 @@ use northstar_engine::arrow::record_batch::RecordBatch;
 
 use crate::config::TableConfig;
 use crate::contract::{ColumnSpec, Kind, RowRule, TableSpec};
-use crate::values::{NumberFormat, days_since_epoch, parse_date, parse_integer, parse_month, parse_number};
+use crate::values::{
+    NumberFormat, days_since_epoch, parse_date, parse_integer, parse_month, parse_number, plausible_date,
+};
 
 /// The value of `text` in `column`, checked by the column's kind and range as ingest checks it
 /// (a word of a fixed set in its canonical case), or why it is refused.
@@ -32,8 +34,8 @@ pub fn parse_value(
         }
         Kind::Integer => Value::Int(parse_integer(text, format)?),
         Kind::Number | Kind::Money => Value::Num(parse_number(text, format)?),
-        Kind::Date => Value::Date(days_since_epoch(parse_date(text, date_format)?)),
-        Kind::Month => Value::Date(days_since_epoch(parse_month(text, date_format)?)),
+        Kind::Date => Value::Date(days_since_epoch(plausible_date(parse_date(text, date_format)?)?)),
+        Kind::Month => Value::Date(days_since_epoch(plausible_date(parse_month(text, date_format)?)?)),
     };
     if let Some((min, max)) = column.range {
         let number = match value {

@@ -65,6 +65,9 @@ pub struct TableConfig {
     pub number_format: NumberFormat,
     /// Field delimiter of a text file.
     pub delimiter: Option<u8>,
+    /// Character encoding of a text file, when it is not UTF-8 (a UTF-16 file is known by its
+    /// byte-order mark without it).
+    pub encoding: Option<&'static encoding_rs::Encoding>,
     /// Worksheet of a workbook.
     pub sheet: Option<String>,
     /// Columns of the file that are not custom attributes (owners, phone numbers, audit dates).
@@ -135,6 +138,7 @@ const OPTION_KEYS: &[&str] = &[
     "date_format",
     "number_format",
     "delimiter",
+    "encoding",
     "sheet",
     "ignore",
     "ids",
@@ -266,6 +270,9 @@ fn apply_keys(
                     )
                 })?;
             }
+            "encoding" => {
+                config.encoding = encoding(&text()?).map_err(|e| format!("`{}.encoding`: {e}", spec.name))?
+            }
             "delimiter" => {
                 let d = text()?;
                 let d = if d == "\\t" { "\t".to_owned() } else { d };
@@ -303,6 +310,17 @@ fn apply_keys(
         }
     }
     Ok(())
+}
+
+/// The encoding an `encoding` setting names (a WHATWG label such as `latin1`, `windows-1252`,
+/// `utf-16le` or `shift_jis`; `latin-1` too); `None` for UTF-8, the default.
+fn encoding(label: &str) -> Result<Option<&'static encoding_rs::Encoding>, String> {
+    let found = encoding_rs::Encoding::for_label(label.trim().as_bytes())
+        .or_else(|| encoding_rs::Encoding::for_label(label.trim().replace('-', "").as_bytes()))
+        .ok_or_else(|| {
+            format!("unknown encoding `{label}`; for example \"latin-1\", \"windows-1252\" or \"utf-16\"")
+        })?;
+    Ok((found != encoding_rs::UTF_8).then_some(found))
 }
 
 /// A string, or a list of strings, as a list.

@@ -7,6 +7,7 @@
 //! [`contract`] is the input contract every table is checked against. Ingest maps, validates and
 //! stages what these read; this crate holds no engine, so that its parsers can be fuzzed.
 
+mod arrow_text;
 pub mod config;
 pub mod contract;
 pub mod error;

@@ -10,14 +10,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use arrow::array::{Array, StringArray};
-use arrow::compute::cast;
-use arrow::datatypes::DataType;
 use calamine::{Data, Reader};
 use parquet::arrow::arrow_reader::{
     ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
 };
 
+use crate::arrow_text::TextColumn;
 use crate::error::IngestError;
 
 /// The longest field accepted, in bytes; longer ones are rejected (often an unclosed quote).
@@ -101,6 +99,9 @@ pub struct ReadOptions {
     pub delimiter: Option<u8>,
     /// Worksheet to read from a workbook; defaults to the first.
     pub sheet: Option<String>,
+    /// Encoding of a text file that is not UTF-8; a byte-order mark of UTF-16 is followed
+    /// without it.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
     /// Headers the header row must hold, each a list of alternatives: the header is the first
     /// of the first [`HEADER_SEARCH_ROWS`] rows of a text file or sheet that holds them all
     /// (rows above it are a title). With none given, or none found, it is the first row.
@@ -113,6 +114,7 @@ impl Default for ReadOptions {
             batch_rows: crate::Chunking::default().chunk_rows,
             delimiter: None,
             sheet: None,
+            encoding: None,
             header_names: Vec::new(),
         }
     }
@@ -187,7 +189,7 @@ impl Source {
         let (header, rows) = match format {
             Format::Csv | Format::Tsv => {
                 let default = if format == Format::Tsv { b'\t' } else { b',' };
-                let raw = text_reader(path, gz, &bytes_read)?;
+                let raw = text_reader(path, gz, options.encoding, &bytes_read)?;
                 let mut reader = csv::ReaderBuilder::new()
                     .delimiter(options.delimiter.unwrap_or(default))
                     .flexible(true)
@@ -208,12 +210,7 @@ impl Source {
                 }
                 let texts = |r: &csv::ByteRecord| -> Vec<String> {
                     r.iter()
-                        .map(|f| {
-                            String::from_utf8_lossy(f)
-                                .trim_start_matches('\u{feff}')
-                                .trim()
-                                .to_owned()
-                        })
+                        .map(|f| String::from_utf8_lossy(f).trim().to_owned())
                         .collect()
                 };
                 let at = header_row(top.iter().map(|(_, _, r)| texts(r)), &options.header_names);
@@ -229,14 +226,18 @@ impl Source {
                     .collect::<Result<Vec<_>, _>>()?;
                 preamble_rows = at as u64;
                 for (line, shape, record) in top.drain(..).skip(at + 1) {
-                    ahead.push_back((split_fields(line, &header, record.iter()), shape));
+                    ahead.push_back((split_fields(line, &header, &record), shape));
                 }
                 (header, Rows::Delimited { reader, last_line })
             }
             Format::Jsonl => {
-                let header = jsonl_header(path, gz)?;
-                let lines: Box<dyn BufRead + Send> =
-                    Box::new(BufReader::new(text_reader(path, gz, &bytes_read)?));
+                let header = jsonl_header(path, gz, options.encoding)?;
+                let lines: Box<dyn BufRead + Send> = Box::new(BufReader::new(text_reader(
+                    path,
+                    gz,
+                    options.encoding,
+                    &bytes_read,
+                )?));
                 (header, Rows::Jsonl { lines, line: 0 })
             }
             Format::Parquet => {
@@ -367,7 +368,7 @@ impl Source {
                     Ok(false) => Ok(None),
                     Ok(true) => {
                         let (line, shape) = delimited_position(reader, &record, last_line);
-                        Ok(Some((split_fields(line, &self.header, record.iter()), shape)))
+                        Ok(Some((split_fields(line, &self.header, &record), shape)))
                     }
                     Err(e) => Err(csv_error(&self.path, e)),
                 };
@@ -481,21 +482,115 @@ fn header_row(rows: impl Iterator<Item = Vec<String>>, names: &[Vec<String>]) ->
     .map_or(0, |(i, _)| i)
 }
 
-/// A reader of the file's bytes, decompressed when `gz`, counting what it reads.
-fn text_reader(path: &Path, gz: bool, counter: &Arc<AtomicU64>) -> Result<Box<dyn Read + Send>, IngestError> {
-    let file = fs_err::File::open(path).map_err(|source| IngestError::Io {
+/// A reader of the file's text as UTF-8 without a byte-order mark, counting the bytes it reads:
+/// decompressed when `gz`, and decoded from UTF-16 when the file starts with its byte-order mark,
+/// or from `encoding`.
+/// UTF-8 passes through unchecked: its fields are checked one by one, to reject their rows.
+fn text_reader(
+    path: &Path,
+    gz: bool,
+    encoding: Option<&'static encoding_rs::Encoding>,
+    counter: &Arc<AtomicU64>,
+) -> Result<Box<dyn Read + Send>, IngestError> {
+    let io = |source| IngestError::Io {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let file = fs_err::File::open(path).map_err(io)?;
     let counted = Counted {
         inner: BufReader::with_capacity(1 << 16, file),
         counter: counter.clone(),
     };
-    Ok(if gz {
+    let mut bytes: Box<dyn Read + Send> = if gz {
         Box::new(flate2::read::MultiGzDecoder::new(counted))
     } else {
         Box::new(counted)
+    };
+    // A whole block is read ahead, so that the parsers' first read is not the mark alone.
+    let mut head = Vec::with_capacity(1 << 16);
+    (&mut bytes).take(1 << 16).read_to_end(&mut head).map_err(io)?;
+    let bom = encoding_rs::Encoding::for_bom(&head).map(|(found, _)| found);
+    let utf8 = bom == Some(encoding_rs::UTF_8);
+    if utf8 {
+        head.drain(..3);
+    }
+    let bytes = Box::new(std::io::Cursor::new(head).chain(bytes));
+    // A decoder follows a byte-order mark of UTF-16 of its own accord.
+    Ok(match bom.or(encoding) {
+        Some(encoding) if !utf8 => Box::new(Decoded::new(bytes, encoding.new_decoder())),
+        _ => bytes,
     })
+}
+
+/// Decodes text to UTF-8. A sequence that is not valid in the encoding becomes the byte 0xFF,
+/// never valid in UTF-8, so that its field is rejected as any other field that is not text.
+struct Decoded<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    served: usize,
+    eof: bool,
+}
+
+impl<R: Read> Decoded<R> {
+    fn new(inner: R, decoder: encoding_rs::Decoder) -> Self {
+        Decoded {
+            inner,
+            decoder,
+            raw: vec![0; 1 << 16],
+            out: Vec::new(),
+            served: 0,
+            eof: false,
+        }
+    }
+
+    /// Reads the next block and decodes it; at the end of the input, flushes the decoder.
+    fn refill(&mut self) -> std::io::Result<()> {
+        self.out.clear();
+        self.served = 0;
+        let n = loop {
+            match self.inner.read(&mut self.raw) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        self.eof = n == 0;
+        let mut input = &self.raw[..n];
+        loop {
+            let room = self
+                .decoder
+                .max_utf8_buffer_length_without_replacement(input.len())
+                .unwrap_or(input.len() * 3 + 16);
+            let start = self.out.len();
+            self.out.resize(start + room.max(4), 0);
+            let (result, read, written) =
+                self.decoder
+                    .decode_to_utf8_without_replacement(input, &mut self.out[start..], self.eof);
+            self.out.truncate(start + written);
+            input = &input[read..];
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => return Ok(()),
+                encoding_rs::DecoderResult::OutputFull => {}
+                encoding_rs::DecoderResult::Malformed(..) => self.out.push(0xFF),
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for Decoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.served == self.out.len() {
+            if self.eof {
+                return Ok(0);
+            }
+            self.refill()?;
+        }
+        let n = buf.len().min(self.out.len() - self.served);
+        buf[..n].copy_from_slice(&self.out[self.served..self.served + n]);
+        self.served += n;
+        Ok(n)
+    }
 }
 
 /// Gives the CSV parser one line end, LF: CRLF and lone CR become LF, and a missing final line
@@ -609,13 +704,17 @@ fn header_name(path: &Path, index: usize, raw: &[u8]) -> Result<String, IngestEr
             index + 1
         ),
     })?;
-    Ok(text.trim_start_matches('\u{feff}').trim().to_owned())
+    Ok(text.trim().to_owned())
 }
 
 /// Turns raw fields into a record, or a broken row when they do not fit the header.
-fn split_fields<'a>(line: u64, header: &[String], raw: impl ExactSizeIterator<Item = &'a [u8]>) -> Record {
-    if raw.len() != header.len() {
-        let reason = format!("row has {} fields but the header has {}", raw.len(), header.len());
+fn split_fields(line: u64, header: &[String], record: &csv::ByteRecord) -> Record {
+    if record.len() != header.len() {
+        let reason = format!(
+            "row has {} fields but the header has {}",
+            record.len(),
+            header.len()
+        );
         return Record::Broken(Problem {
             line,
             column: String::new(),
@@ -623,8 +722,15 @@ fn split_fields<'a>(line: u64, header: &[String], raw: impl ExactSizeIterator<It
             reason,
         });
     }
+    let repeats_header = record
+        .iter()
+        .zip(header)
+        .all(|(field, name)| field.trim_ascii() == name.as_bytes());
+    if repeats_header {
+        return header_repeated(line);
+    }
     let mut fields = Vec::with_capacity(header.len());
-    for (bytes, name) in raw.zip(header) {
+    for (bytes, name) in record.iter().zip(header) {
         if bytes.len() > MAX_FIELD_BYTES {
             let reason = format!(
                 "field is {} bytes long; the limit is {MAX_FIELD_BYTES} (is a quote left open?)",
@@ -642,7 +748,7 @@ fn split_fields<'a>(line: u64, header: &[String], raw: impl ExactSizeIterator<It
             Ok(text) => fields.push(non_empty(text)),
             Err(_) => {
                 let value = shorten(&String::from_utf8_lossy(bytes));
-                let reason = "not valid UTF-8 (save the file as UTF-8)".to_owned();
+                let reason = "not valid UTF-8: save the file as UTF-8, or give the table's `encoding` in northstar.toml (\"latin-1\" for Latin-1 or Windows-1252)".to_owned();
                 return Record::Broken(Problem {
                     line,
                     column: name.clone(),
@@ -653,6 +759,16 @@ fn split_fields<'a>(line: u64, header: &[String], raw: impl ExactSizeIterator<It
         }
     }
     Record::Fields { line, fields }
+}
+
+/// A row that holds the header's names again, as where two exports were joined end to end.
+fn header_repeated(line: u64) -> Record {
+    Record::Broken(Problem {
+        line,
+        column: String::new(),
+        value: String::new(),
+        reason: "header repeated: the row holds the column names again (were two files joined?)".to_owned(),
+    })
 }
 
 /// A trimmed field, or `None` when it is empty.
@@ -671,8 +787,13 @@ pub fn shorten(text: &str) -> String {
 }
 
 /// The keys of the first object of a JSON Lines file, which serve as its header.
-fn jsonl_header(path: &Path, gz: bool) -> Result<Vec<String>, IngestError> {
-    let mut lines = BufReader::new(text_reader(path, gz, &Arc::new(AtomicU64::new(0)))?);
+fn jsonl_header(
+    path: &Path,
+    gz: bool,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<Vec<String>, IngestError> {
+    let counter = Arc::new(AtomicU64::new(0));
+    let mut lines = BufReader::new(text_reader(path, gz, encoding, &counter)?);
     let mut text = String::new();
     let mut line = 0;
     loop {
@@ -783,30 +904,28 @@ fn parquet_records(
     let columns = batch
         .columns()
         .iter()
-        .map(|c| {
-            cast(c, &DataType::Utf8).map_err(|e| unreadable(format!("cannot read a column as text: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let columns: Vec<&StringArray> = columns
-        .iter()
-        .map(|c| {
-            c.as_any()
-                .downcast_ref::<StringArray>()
-                .ok_or_else(|| unreadable("text cast".into()))
-        })
-        .collect::<Result<_, _>>()?;
+        .map(TextColumn::of)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(unreadable)?;
+    let header = batch.schema();
     let mut records = Vec::with_capacity(batch.num_rows());
-    for row in 0..batch.num_rows() {
+    'rows: for row in 0..batch.num_rows() {
         *next_row += 1;
-        let fields = (0..width)
-            .map(|c| {
-                if columns[c].is_null(row) {
-                    None
-                } else {
-                    non_empty(columns[c].value(row))
+        let mut fields = Vec::with_capacity(width);
+        for (c, column) in columns.iter().enumerate().take(width) {
+            match column.at(row) {
+                Ok(text) => fields.push(text),
+                Err(reason) => {
+                    records.push(Record::Broken(Problem {
+                        line: *next_row,
+                        column: header.field(c).name().clone(),
+                        value: String::new(),
+                        reason: reason.to_owned(),
+                    }));
+                    continue 'rows;
                 }
-            })
-            .collect();
+            }
+        }
         records.push(Record::Fields {
             line: *next_row,
             fields,
@@ -889,6 +1008,10 @@ fn read_sheet(
             records.push((Record::Broken(problem), Shape::DATA));
             continue;
         }
+        if texts(cells) == header {
+            records.push((header_repeated(line), Shape::DATA));
+            continue;
+        }
         let fields = cells.iter().map(cell_text).collect();
         records.push((Record::Fields { line, fields }, shape));
     }
@@ -930,6 +1053,37 @@ mod tests {
             self.0 = rest;
             Ok(1)
         }
+    }
+
+    /// The text `text_reader` gives of a file holding `bytes`, with `encoding` set or not.
+    fn text_of(bytes: &[u8], encoding: Option<&'static encoding_rs::Encoding>) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let mut text = Vec::new();
+        let counter = Arc::new(AtomicU64::new(0));
+        text_reader(&path, false, encoding, &counter)
+            .unwrap()
+            .read_to_end(&mut text)
+            .unwrap();
+        assert_eq!(counter.load(Ordering::Relaxed), bytes.len() as u64);
+        text
+    }
+
+    #[test]
+    fn text_is_decoded_by_its_byte_order_mark_or_the_encoding_given() {
+        let latin1 = Some(encoding_rs::WINDOWS_1252);
+        // UTF-8 passes through as it is, invalid bytes included, less its byte-order mark.
+        assert_eq!(text_of(b"\xef\xbb\xbfa,\xe9", None), b"a,\xe9");
+        assert_eq!(text_of(b"", None), b"");
+        assert_eq!(text_of(b"ab", None), b"ab");
+        assert_eq!(text_of(b"a,\xe9\n", latin1), "a,é\n".as_bytes());
+        // A UTF-8 byte-order mark wins over the encoding given.
+        assert_eq!(text_of("\u{feff}a,é".as_bytes(), latin1), "a,é".as_bytes());
+        assert_eq!(text_of(b"\xff\xfea\x00,\x00\xe9\x00", None), "a,é".as_bytes());
+        assert_eq!(text_of(b"\xfe\xff\x00a\x00,\x00\xe9", None), "a,é".as_bytes());
+        // A lone surrogate is not text: it becomes a byte that is not UTF-8 either.
+        assert_eq!(text_of(b"\xff\xfea\x00\x00\xd8b\x00", None), b"a\xffb");
     }
 
     #[test]

@@ -23,6 +23,23 @@ pub fn days_since_epoch(date: NaiveDate) -> i32 {
     (date - epoch).num_days() as i32
 }
 
+/// The years a date of the data may fall in; outside them it is taken for a typo or a
+/// placeholder (`0001-01-01`, `9999-12-31`), not a day.
+pub const DATE_YEARS: (i32, i32) = (1900, 2100);
+
+/// `date` when it lies in [`DATE_YEARS`], else why it is refused.
+pub fn plausible_date(date: NaiveDate) -> Result<NaiveDate, String> {
+    use chrono::Datelike;
+    let (first, last) = DATE_YEARS;
+    if (first..=last).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "{date} is outside the years {first} to {last}: a typo, or a placeholder for no date (leave it empty)"
+        ))
+    }
+}
+
 /// A finite number written in `format`.
 pub fn parse_number(text: &str, format: NumberFormat) -> Result<f64, String> {
     let cleaned = match format {

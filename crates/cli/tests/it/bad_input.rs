@@ -495,3 +495,333 @@ fn one_source_column_may_feed_two_columns() {
         .collect();
     assert_eq!(costs, want, "amount and cost both take `Amt`");
 }
+
+/// `text` encoded as UTF-16, little- or big-endian, with its byte-order mark.
+fn utf16(text: &str, little_endian: bool) -> Vec<u8> {
+    let mut bytes = if little_endian {
+        vec![0xff, 0xfe]
+    } else {
+        vec![0xfe, 0xff]
+    };
+    for unit in text.encode_utf16() {
+        bytes.extend(if little_endian {
+            unit.to_le_bytes()
+        } else {
+            unit.to_be_bytes()
+        });
+    }
+    bytes
+}
+
+#[test]
+fn utf16_files_are_read_by_their_byte_order_mark() {
+    let text = "account_id,name,employees\r\nA1,Café Ünal,10\r\nA2,Beta,x\r\nA3,Gamma,30\r\n";
+    for little_endian in [true, false] {
+        check(
+            &[("accounts.csv", &utf16(text, little_endian))],
+            &[("accounts", 3, "employees", "`x` is not a number")],
+            &[("accounts", 2)],
+        );
+    }
+}
+
+#[test]
+fn latin1_lines_are_rejected_unless_the_encoding_is_given() {
+    // "Café" and "Müller" in Latin-1: one byte each for é and ü, never valid UTF-8.
+    let mut bytes = b"account_id,name\nA1,Caf\xe9\nA2,Beta\nA3,M\xfcller\n".to_vec();
+    check(
+        &[("accounts.csv", &bytes)],
+        &[
+            ("accounts", 2, "name", "encoding"),
+            ("accounts", 4, "name", "encoding"),
+        ],
+        &[("accounts", 1)],
+    );
+    let config = b"[accounts]\nencoding = \"latin-1\"\n";
+    check(
+        &[("accounts.csv", &bytes), ("northstar.toml", config)],
+        &[],
+        &[("accounts", 3)],
+    );
+    bytes.extend(b"A4,\xff\n");
+    check(
+        &[("accounts.csv", &bytes), ("northstar.toml", config)],
+        &[],
+        &[("accounts", 4)],
+    );
+}
+
+#[test]
+fn mixed_line_ends_keep_line_numbers_right() {
+    let text = "account_id,name,employees\r\nA1,Acme,10\nA2,Beta,x\rA3,Gamma,30\r\nA4,Delta,y\n";
+    check(
+        &[("accounts.csv", text.as_bytes())],
+        &[
+            ("accounts", 3, "employees", "not a number"),
+            ("accounts", 5, "employees", "not a number"),
+        ],
+        &[("accounts", 2)],
+    );
+}
+
+#[test]
+fn a_ten_megabyte_field_is_rejected_and_the_rows_after_it_arrive() {
+    let huge = "x".repeat(10 << 20);
+    let text = format!("account_id,name\nA1,Acme\nA2,\"{huge}\"\nA3,Gamma\n");
+    check(
+        &[("accounts.csv", text.as_bytes())],
+        &[("accounts", 3, "name", "the limit is 65536")],
+        &[("accounts", 2)],
+    );
+}
+
+#[test]
+fn a_header_repeated_mid_file_is_rejected() {
+    let text = "account_id,name\nA1,Acme\naccount_id,name\nA2,Beta\n";
+    check(
+        &[("accounts.csv", text.as_bytes())],
+        &[("accounts", 3, "", "header repeated")],
+        &[("accounts", 2)],
+    );
+}
+
+#[test]
+fn dates_before_1900_or_after_2100_are_rejected() {
+    let tx = "account_id,date,amount\nA1,1899-12-31,5\nA2,1900-01-01,5\nA3,2100-12-31,5\nA1,2101-01-01,5\nA2,9999-12-31,5\n";
+    check(
+        &with_accounts("transactions.csv", tx.as_bytes()),
+        &[
+            ("transactions", 2, "date", "outside the years 1900 to 2100"),
+            ("transactions", 5, "date", "outside the years 1900 to 2100"),
+            ("transactions", 6, "date", "placeholder"),
+        ],
+        &[("transactions", 2)],
+    );
+}
+
+#[test]
+fn numbers_that_are_not_finite_are_rejected() {
+    let tx = "account_id,date,amount\nA1,2024-01-01,NaN\nA2,2024-01-01,inf\nA3,2024-01-01,1e400\nA1,2024-01-01,-0.5\n";
+    check(
+        &with_accounts("transactions.csv", tx.as_bytes()),
+        &[
+            ("transactions", 2, "amount", "not a number"),
+            ("transactions", 3, "amount", "not a number"),
+            ("transactions", 4, "amount", "too large"),
+        ],
+        &[("transactions", 1)],
+    );
+}
+
+#[test]
+fn a_mapping_expression_that_fails_on_some_rows_rejects_those_rows() {
+    let tx = "Customer,Day,Qty,Price\nA1,2024-01-01,2,2.5\nA2,2024-01-02,two,2.5\nA3,2024-01-03,1,4\n";
+    let config = "[transactions]\naccount_id = \"Customer\"\ndate = \"Day\"\namount = \"CAST(Qty AS DOUBLE) * Price\"\n";
+    check(
+        &[
+            ("accounts.csv", ACCOUNTS.as_bytes()),
+            ("transactions.csv", tx.as_bytes()),
+            ("northstar.toml", config.as_bytes()),
+        ],
+        &[("transactions", 3, "amount", "expression fails on this row")],
+        &[("transactions", 2)],
+    );
+}
+
+/// Runs `validate` on `files` and returns its error, which must be an exit 1.
+fn refused(files: &[(&str, &str)]) -> String {
+    let dir = data_folder(files);
+    let outcome = validate(dir.path(), &[]);
+    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+    outcome.stderr
+}
+
+#[test]
+fn duplicate_header_names_are_an_error_naming_both() {
+    let text = "account_id,Notes,name,notes\nA1,a,Acme,b\n";
+    let error = refused(&[("accounts.csv", text)]);
+    assert!(
+        error.contains("`Notes` (column 2) and `notes` (column 4)"),
+        "{error}"
+    );
+    let text = "account_id,employees,name,Employees\nA1,10,Acme,12\n";
+    let error = refused(&[("accounts.csv", text)]);
+    assert!(
+        error.contains("`employees` (column 2) and `Employees` (column 4)"),
+        "{error}"
+    );
+}
+
+#[test]
+fn two_source_columns_mapped_to_one_column_are_an_error_naming_both() {
+    let text = "account_id,Headcount,employees\nA1,10,12\n";
+    let config = "[accounts]\nemployees = \"Headcount\"\n";
+    let error = refused(&[("accounts.csv", text), ("northstar.toml", config)]);
+    assert!(
+        error.contains("column `employees`")
+            && error.contains("`Headcount` (column 2) and `employees` (column 3)")
+            && error.contains("ignore"),
+        "{error}"
+    );
+    // Naming the other under `ignore` settles it.
+    let config = "[accounts]\nemployees = \"Headcount\"\nignore = [\"employees\"]\n";
+    check(
+        &[
+            ("accounts.csv", text.as_bytes()),
+            ("northstar.toml", config.as_bytes()),
+        ],
+        &[],
+        &[("accounts", 1)],
+    );
+}
+
+#[test]
+fn xlsx_formula_error_and_date_cells() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("transactions.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["account_id", "date", "amount"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("cell");
+    }
+    let day = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 3, 1).expect("date");
+    // Row 2: a date cell and a formula with its computed value.
+    sheet.write_string(1, 0, "A1").expect("cell");
+    sheet.write_datetime_with_format(1, 1, &date, &day).expect("cell");
+    sheet
+        .write_formula(1, 2, rust_xlsxwriter::Formula::new("=2*21").set_result("42"))
+        .expect("cell");
+    // Row 3: a formula whose value is an error.
+    sheet.write_string(2, 0, "A2").expect("cell");
+    sheet.write_datetime_with_format(2, 1, &date, &day).expect("cell");
+    sheet
+        .write_formula(2, 2, rust_xlsxwriter::Formula::new("=1/0").set_result("#DIV/0!"))
+        .expect("cell");
+    // Row 4: a date as a bare serial number, with no date format.
+    sheet.write_string(3, 0, "A3").expect("cell");
+    sheet.write_number(3, 1, 45352.0).expect("cell");
+    sheet.write_number(3, 2, 7.0).expect("cell");
+    book.save(&path).expect("save");
+    let bytes = fs_err::read(&path).expect("read");
+    check(
+        &with_accounts("transactions.xlsx", &bytes),
+        &[
+            ("transactions", 3, "amount", "spreadsheet error"),
+            ("transactions", 4, "date", "not an ISO 8601 date"),
+        ],
+        &[("transactions", 1)],
+    );
+}
+
+#[test]
+fn jsonl_with_nested_objects_and_lists() {
+    let accounts = concat!(
+        "{\"account_id\":\"A1\",\"technologies\":[\"Snowflake\",\"Salesforce\"],\"hq\":null}\n",
+        "{\"account_id\":\"A2\",\"technologies\":[\"Snowflake\"],\"hq\":{\"city\":\"Oslo\"}}\n",
+        "{\"account_id\":\"A3\",\"technologies\":[1, 2],\"hq\":\"Lyon\"}\n",
+        "{\"account_id\":\"A4\",\"technologies\":[],\"hq\":\"Rome\"}\n",
+    );
+    check(
+        &[("accounts.jsonl", accounts.as_bytes())],
+        &[
+            ("accounts", 2, "hq", "nested objects are not supported"),
+            ("accounts", 3, "technologies", "a list must hold only strings"),
+        ],
+        &[("accounts", 2)],
+    );
+}
+
+#[test]
+fn parquet_with_list_struct_and_decimal_columns_and_nulls() {
+    use std::sync::Arc;
+
+    use northstar_engine::arrow::array::{
+        ArrayRef, Decimal128Array, Int64Array, ListBuilder, StringArray, StringBuilder, StructArray,
+    };
+    use northstar_engine::arrow::datatypes::{DataType, Field};
+    use northstar_engine::arrow::record_batch::RecordBatch;
+    use northstar_engine::parquet::arrow::ArrowWriter;
+
+    let mut technologies = ListBuilder::new(StringBuilder::new());
+    technologies.values().append_value("Snowflake");
+    technologies.values().append_value("Salesforce");
+    technologies.append(true);
+    technologies.append(false);
+    technologies.values().append_value("SAP");
+    technologies.append(true);
+    let hq = StructArray::from(vec![(
+        Arc::new(Field::new("city", DataType::Utf8, true)),
+        Arc::new(StringArray::from(vec![None, Some("Oslo"), None])) as ArrayRef,
+    )]);
+    let hq = StructArray::try_new(
+        hq.fields().clone(),
+        hq.columns().to_vec(),
+        Some(vec![false, true, false].into()),
+    )
+    .expect("struct");
+    let revenue = Decimal128Array::from(vec![Some(1_234_550), None, Some(-5)])
+        .with_precision_and_scale(12, 2)
+        .expect("decimal");
+    let batch = RecordBatch::try_from_iter([
+        (
+            "account_id",
+            Arc::new(StringArray::from(vec!["A1", "A2", "A3"])) as ArrayRef,
+        ),
+        (
+            "employees",
+            Arc::new(Int64Array::from(vec![Some(10), None, Some(30)])) as ArrayRef,
+        ),
+        ("annual_revenue", Arc::new(revenue) as ArrayRef),
+        ("technologies", Arc::new(technologies.finish()) as ArrayRef),
+        ("hq", Arc::new(hq) as ArrayRef),
+    ])
+    .expect("batch");
+    let mut bytes = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), None).expect("writer");
+    writer.write(&batch).expect("write");
+    writer.close().expect("close");
+    // A3's revenue, -0.05, is negative; A2's `hq` is a structure.
+    check(
+        &[("accounts.parquet", &bytes)],
+        &[
+            ("accounts", 2, "hq", "nested"),
+            ("accounts", 3, "annual_revenue", "must not be negative"),
+        ],
+        &[("accounts", 1)],
+    );
+}
+
+#[test]
+fn a_truncated_gzip_file_is_an_error_naming_it() {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(ACCOUNTS.repeat(50).as_bytes()).expect("gzip");
+    let mut gz = gz.finish().expect("gzip");
+    gz.truncate(gz.len() / 2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs_err::write(dir.path().join("accounts.csv.gz"), &gz).expect("write");
+    let outcome = validate(dir.path(), &[]);
+    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.starts_with("error: ") && outcome.stderr.contains("accounts.csv.gz"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn jsonl_with_a_byte_order_mark_and_crlf_lines() {
+    let tx = "\u{feff}{\"account_id\":\"A1\",\"date\":\"2024-01-01\",\"amount\":5}\r\n{\"account_id\":\"A2\",\"date\":\"2024-01-02\",\"amount\":\"x\"}\r\n";
+    check(
+        &with_accounts("transactions.jsonl", tx.as_bytes()),
+        &[("transactions", 2, "amount", "not a number")],
+        &[("transactions", 1)],
+    );
+}
+
+#[test]
+fn an_unnamed_trailing_column_is_left_out() {
+    let text = "account_id,name,\nA1,Acme,\nA2,Beta,x\n";
+    check(&[("accounts.csv", text.as_bytes())], &[], &[("accounts", 2)]);
+}

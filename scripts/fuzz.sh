@@ -3,7 +3,7 @@
 # tables' configuration, the ICP file (icp.json) and the value parsers, with cargo fuzz
 # (libFuzzer) on the nightly toolchain. Not part of CI.
 #
-#   scripts/fuzz.sh SECONDS     # each target for SECONDS (default 60), one after the other
+#   scripts/fuzz.sh SECONDS [JOBS]   # each target for SECONDS (default 60), JOBS at a time (1)
 #
 # Installs cargo-fuzz into fuzz/.tools when it is missing, writes the starting corpora
 # (fuzz/corpus/<target>, kept between runs), then prints each target's executions and the
@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
+jobs="${2:-1}"
 tools="$PWD/fuzz/.tools"
 export PATH="$tools/bin:$PATH"
 if ! command -v cargo-fuzz >/dev/null; then
@@ -20,19 +21,28 @@ export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$PWD/fuzz/target}"
 cargo run --quiet --manifest-path fuzz/Cargo.toml --example seeds
 targets=(csv tsv jsonl xlsx parquet config icp values)
 cargo +nightly fuzz build --fuzz-dir fuzz
+# One target for SECONDS; its status goes to fuzz/.tools/<target>.status.
+run_target() {
+    local target="$1" status=0
+    mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
+    cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" -- \
+        -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+        >"fuzz/.tools/$target.log" 2>&1 || status=$?
+    echo "$status" >"fuzz/.tools/$target.status"
+}
+for target in "${targets[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+    run_target "$target" &
+done
+wait
 total=0
 crashes=0
 printf '%-10s %14s %10s\n' target executions crashes
 for target in "${targets[@]}"; do
-    log="fuzz/.tools/$target.log"
-    mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
-    status=0
-    cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" -- \
-        -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 >"$log" 2>&1 || status=$?
-    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "fuzz/.tools/$target.log" | grep -oE '[0-9]+$' | tail -1)
     runs=${runs:-0}
     found=0
-    if [ "$status" -ne 0 ]; then found=1; fi
+    if [ "$(cat "fuzz/.tools/$target.status")" -ne 0 ]; then found=1; fi
     printf '%-10s %14s %10s\n' "$target" "$runs" "$found"
     total=$((total + runs))
     crashes=$((crashes + found))

@@ -107,7 +107,7 @@ fn load(world: &World) -> Engine {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn components_add_up_and_the_whale_curve_ends_at_one(world in world()) {

@@ -28,7 +28,8 @@ fn transaction_lines() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    // Each case ingests a folder through the engine.
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn any_transactions_file_is_read_or_refused_and_keeps_every_row(
@@ -47,6 +48,11 @@ proptest! {
             prop_assert_eq!(rejected_lines.len() as u64, tx.rows_rejected);
         }
     }
+
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
     fn value_parsers_never_panic(

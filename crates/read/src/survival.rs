@@ -144,6 +144,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
         #[test]
         fn any_text_is_parsed_or_refused_without_panic(text in "\\PC{0,200}") {
             let _ = parse_survival(&text);

@@ -70,7 +70,7 @@ fn account(choices: &[(String, bool, Vec<String>)], picks: &[(Index, Index)]) ->
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn the_http_score_equals_the_command_line_score(

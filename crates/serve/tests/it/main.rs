@@ -3,5 +3,6 @@
 
 mod agreement;
 mod api;
+mod bodies;
 mod dashboard;
 mod support;

@@ -194,7 +194,7 @@ impl Source {
                     .delimiter(options.delimiter.unwrap_or(default))
                     .flexible(true)
                     .has_headers(false)
-                    .from_reader(Box::new(CrlfToLf::new(raw)) as Box<dyn Read + Send>);
+                    .from_reader(Box::new(Converted::new(raw, CrlfToLf::default())) as Box<dyn Read + Send>);
                 let mut top = Vec::new();
                 let mut last_line = 0;
                 while top.len() < HEADER_SEARCH_ROWS {
@@ -517,35 +517,41 @@ fn text_reader(
     let bytes = Box::new(std::io::Cursor::new(head).chain(bytes));
     // A decoder follows a byte-order mark of UTF-16 of its own accord.
     Ok(match bom.or(encoding) {
-        Some(encoding) if !utf8 => Box::new(Decoded::new(bytes, encoding.new_decoder())),
+        Some(encoding) if !utf8 => Box::new(Converted::new(bytes, encoding.new_decoder())),
         _ => bytes,
     })
 }
 
-/// Decodes text to UTF-8. A sequence that is not valid in the encoding becomes the byte 0xFF,
-/// never valid in UTF-8, so that its field is rejected as any other field that is not text.
-struct Decoded<R> {
+/// A reader that converts the bytes of `inner` block by block with `convert`.
+struct Converted<R, C> {
     inner: R,
-    decoder: encoding_rs::Decoder,
+    convert: C,
     raw: Vec<u8>,
     out: Vec<u8>,
     served: usize,
     eof: bool,
 }
 
-impl<R: Read> Decoded<R> {
-    fn new(inner: R, decoder: encoding_rs::Decoder) -> Self {
-        Decoded {
+/// One way of converting a byte stream, a block at a time.
+trait Convert {
+    /// Converts the next block, `input`, onto `out`; `end` says the input ended (`input` is
+    /// then empty).
+    fn convert(&mut self, input: &[u8], end: bool, out: &mut Vec<u8>);
+}
+
+impl<R: Read, C: Convert> Converted<R, C> {
+    fn new(inner: R, convert: C) -> Self {
+        Converted {
             inner,
-            decoder,
+            convert,
             raw: vec![0; 1 << 16],
-            out: Vec::new(),
+            out: Vec::with_capacity(1 << 16),
             served: 0,
             eof: false,
         }
     }
 
-    /// Reads the next block and decodes it; at the end of the input, flushes the decoder.
+    /// Reads the next block and converts it.
     fn refill(&mut self) -> std::io::Result<()> {
         self.out.clear();
         self.served = 0;
@@ -556,29 +562,12 @@ impl<R: Read> Decoded<R> {
             }
         };
         self.eof = n == 0;
-        let mut input = &self.raw[..n];
-        loop {
-            let room = self
-                .decoder
-                .max_utf8_buffer_length_without_replacement(input.len())
-                .unwrap_or(input.len() * 3 + 16);
-            let start = self.out.len();
-            self.out.resize(start + room.max(4), 0);
-            let (result, read, written) =
-                self.decoder
-                    .decode_to_utf8_without_replacement(input, &mut self.out[start..], self.eof);
-            self.out.truncate(start + written);
-            input = &input[read..];
-            match result {
-                encoding_rs::DecoderResult::InputEmpty => return Ok(()),
-                encoding_rs::DecoderResult::OutputFull => {}
-                encoding_rs::DecoderResult::Malformed(..) => self.out.push(0xFF),
-            }
-        }
+        self.convert.convert(&self.raw[..n], self.eof, &mut self.out);
+        Ok(())
     }
 }
 
-impl<R: Read> Read for Decoded<R> {
+impl<R: Read, C: Convert> Read for Converted<R, C> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.served == self.out.len() {
             if self.eof {
@@ -590,79 +579,62 @@ impl<R: Read> Read for Decoded<R> {
         buf[..n].copy_from_slice(&self.out[self.served..self.served + n]);
         self.served += n;
         Ok(n)
+    }
+}
+
+/// Decodes text to UTF-8 (flushing the decoder at the end). A sequence that is not valid in the
+/// encoding becomes the byte 0xFF, never valid in UTF-8, so that its field is rejected as any
+/// other field that is not text.
+impl Convert for encoding_rs::Decoder {
+    fn convert(&mut self, mut input: &[u8], end: bool, out: &mut Vec<u8>) {
+        loop {
+            let room = self
+                .max_utf8_buffer_length_without_replacement(input.len())
+                .unwrap_or(input.len() * 3 + 16);
+            let start = out.len();
+            out.resize(start + room.max(4), 0);
+            let (result, read, written) =
+                self.decode_to_utf8_without_replacement(input, &mut out[start..], end);
+            out.truncate(start + written);
+            input = &input[read..];
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => return,
+                encoding_rs::DecoderResult::OutputFull => {}
+                encoding_rs::DecoderResult::Malformed(..) => out.push(0xFF),
+            }
+        }
     }
 }
 
 /// Gives the CSV parser one line end, LF: CRLF and lone CR become LF, and a missing final line
 /// end is added. Every record then ends with an LF, so its first line can be told from where the
 /// parser stands after it (see [`Source::next_record`]).
-struct CrlfToLf<R> {
-    inner: R,
-    raw: Vec<u8>,
-    out: Vec<u8>,
-    served: usize,
+#[derive(Default)]
+struct CrlfToLf {
+    /// A CR ended the last block: it waits for the next byte.
     held_cr: bool,
     last: Option<u8>,
-    eof: bool,
 }
 
-impl<R: Read> CrlfToLf<R> {
-    fn new(inner: R) -> Self {
-        CrlfToLf {
-            inner,
-            raw: vec![0; 1 << 16],
-            out: Vec::with_capacity(1 << 16),
-            served: 0,
-            held_cr: false,
-            last: None,
-            eof: false,
-        }
-    }
-
-    /// Reads the next block and converts it; a CR at the end of a block waits for the next byte.
-    fn refill(&mut self) -> std::io::Result<()> {
-        self.out.clear();
-        self.served = 0;
-        let n = loop {
-            match self.inner.read(&mut self.raw) {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                other => break other?,
-            }
-        };
-        if n == 0 {
-            self.eof = true;
+impl Convert for CrlfToLf {
+    fn convert(&mut self, input: &[u8], end: bool, out: &mut Vec<u8>) {
+        if end {
             if std::mem::take(&mut self.held_cr) || !matches!(self.last, None | Some(b'\n')) {
-                self.out.push(b'\n');
+                out.push(b'\n');
             }
-            return Ok(());
+            return;
         }
-        for &byte in &self.raw[..n] {
+        for &byte in input {
             if std::mem::take(&mut self.held_cr) && byte != b'\n' {
-                self.out.push(b'\n');
+                out.push(b'\n');
             }
             if byte == b'\r' {
                 self.held_cr = true;
             } else {
-                self.out.push(byte);
+                out.push(byte);
             }
         }
-        self.last = self.out.last().copied().or(self.last);
-        Ok(())
-    }
-}
-
-impl<R: Read> Read for CrlfToLf<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.served == self.out.len() {
-            if self.eof {
-                return Ok(0);
-            }
-            self.refill()?;
-        }
-        let n = buf.len().min(self.out.len() - self.served);
-        buf[..n].copy_from_slice(&self.out[self.served..self.served + n]);
-        self.served += n;
-        Ok(n)
+        self.last = out.last().copied().or(self.last);
     }
 }
 
@@ -1092,9 +1064,13 @@ mod tests {
         for whole in [true, false] {
             let mut converted = Vec::new();
             if whole {
-                CrlfToLf::new(&text[..]).read_to_end(&mut converted).unwrap();
+                Converted::new(&text[..], CrlfToLf::default())
+                    .read_to_end(&mut converted)
+                    .unwrap();
             } else {
-                CrlfToLf::new(OneByte(text)).read_to_end(&mut converted).unwrap();
+                Converted::new(OneByte(text), CrlfToLf::default())
+                    .read_to_end(&mut converted)
+                    .unwrap();
             }
             assert_eq!(converted, b"a,b\n\"x\ny\",2\n\nz\n");
         }

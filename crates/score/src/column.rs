@@ -1,14 +1,18 @@
 //! The rules of an ICP compiled into tests on the columns of a batch.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use northstar_discover::Condition;
+use foldhash::fast::FixedState;
+
 use northstar_engine::arrow::array::{Array, AsArray, Float64Array, StringArray};
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_profile::Rule;
+
+use crate::effect::{Cuts, Effect, Role};
+use crate::kind::Kind;
 
 /// Every rule of an ICP compiled into a test on its column, the tests grouped by column so that
 /// a batch's column is read once however many rules read it: numbers cast once, and each
@@ -29,19 +33,6 @@ struct Group {
 
 /// Batches of at most this many rows are judged without a cache of distinct texts.
 const FEW_ROWS: usize = 8;
-
-/// What the column's value must be.
-#[derive(Debug, Clone)]
-enum Kind {
-    /// One of the categories (or, negated, none of them).
-    Categories { values: HashSet<String>, negated: bool },
-    /// Within [min, max].
-    Range { min: f64, max: f64 },
-    /// A `;`-separated list holding any of the elements.
-    Elements(HashSet<String>),
-    /// Exactly this value: as a number when both are numbers, else as text.
-    Equals { text: String, number: Option<f64> },
-}
 
 /// Each rule's verdict on each row: `None` where the value is unknown (null, blank or a column
 /// the batch lacks).
@@ -69,118 +60,212 @@ impl Plan {
     /// Every rule's verdicts over the rows of `batch`, in the rules' order.
     pub fn apply(&self, batch: &RecordBatch) -> Result<RuleVerdicts, ArrowError> {
         let mut out = vec![Vec::new(); self.rules];
-        for group in &self.groups {
-            for ((i, _), verdicts) in group.tests.iter().zip(group.apply(batch)?) {
-                out[*i] = verdicts;
-            }
-        }
+        self.visit(batch, |rule, verdicts| out[rule] = verdicts.to_vec())?;
         Ok(out)
+    }
+
+    /// Hands each rule's verdicts over the rows of `batch` to `each(rule, verdicts)`, rule by
+    /// rule, in one buffer reused for every rule.
+    fn visit(
+        &self,
+        batch: &RecordBatch,
+        mut each: impl FnMut(usize, &[Option<bool>]),
+    ) -> Result<(), ArrowError> {
+        let mut buffer = Vec::with_capacity(batch.num_rows());
+        for group in &self.groups {
+            group.visit(batch, &mut buffer, &mut each)?;
+        }
+        Ok(())
+    }
+
+    /// Hands, column by column, what the rules of each column do to the rows of `batch` to
+    /// `each(table, index)`: row r meets `table[index[r]]`. `roles` gives each rule's role, in
+    /// the rules' order.
+    pub fn effects(
+        &self,
+        batch: &RecordBatch,
+        roles: &[Role],
+        mut each: impl FnMut(&[Effect], &[u32]),
+    ) -> Result<(), ArrowError> {
+        let mut index = Vec::with_capacity(batch.num_rows());
+        for group in &self.groups {
+            let table = group.effects(batch, roles, &mut index)?;
+            each(&table, &index);
+        }
+        Ok(())
     }
 }
 
 impl Group {
-    /// The verdicts of each test of the group over the rows of `batch`.
-    fn apply(&self, batch: &RecordBatch) -> Result<RuleVerdicts, ArrowError> {
+    /// The group's column of `batch` as its tests read it.
+    fn read(&self, batch: &RecordBatch) -> Result<Read, ArrowError> {
         let n = batch.num_rows();
         let Some((at, _)) = batch.schema_ref().column_with_name(&self.column) else {
-            return Ok(vec![vec![None; n]; self.tests.len()]);
+            return Ok(Read::Missing);
         };
         let column = batch.column(at);
-        let mut out: RuleVerdicts = self.tests.iter().map(|_| Vec::with_capacity(n)).collect();
         if column.data_type().is_numeric() {
-            for x in as_numbers(column)?.iter() {
-                for (verdicts, (_, kind)) in out.iter_mut().zip(&self.tests) {
-                    verdicts.push(x.map(|x| kind.matches_number(x)));
-                }
-            }
-            return Ok(out);
+            return Ok(Read::Numbers(as_numbers(column)?));
         }
         // Text read in place in the layouts the engine and Parquet give; others cast to text.
-        match column.data_type() {
-            DataType::Utf8View => self.judge(n, column.as_string_view().iter(), &mut out),
-            DataType::Utf8 => self.judge(n, column.as_string::<i32>().iter(), &mut out),
-            DataType::LargeUtf8 => self.judge(n, column.as_string::<i64>().iter(), &mut out),
-            _ => self.judge(n, as_texts(column)?.iter(), &mut out),
-        }
-        Ok(out)
+        Ok(Read::Texts(match column.data_type() {
+            DataType::Utf8View => self.judge(n, column.as_string_view().iter()),
+            DataType::Utf8 => self.judge(n, column.as_string::<i32>().iter()),
+            DataType::LargeUtf8 => self.judge(n, column.as_string::<i64>().iter()),
+            _ => self.judge(n, as_texts(column)?.iter()),
+        }))
     }
 
-    /// Judges each text by every test, each distinct text once (a batch of a few rows, as a
-    /// service scores, is judged row by row: a cache would cost more than it saves).
-    fn judge<'a>(&self, rows: usize, texts: impl Iterator<Item = Option<&'a str>>, out: &mut RuleVerdicts) {
+    /// Hands each test's verdicts over the rows of `batch` to `each`, through `buffer`.
+    fn visit(
+        &self,
+        batch: &RecordBatch,
+        buffer: &mut Vec<Option<bool>>,
+        each: &mut impl FnMut(usize, &[Option<bool>]),
+    ) -> Result<(), ArrowError> {
         let k = self.tests.len();
-        if rows <= FEW_ROWS {
-            for text in texts {
-                let text = text.map(str::trim).filter(|t| !t.is_empty());
-                for (verdicts, (_, kind)) in out.iter_mut().zip(&self.tests) {
-                    verdicts.push(text.map(|t| kind.matches(t)));
+        let read = self.read(batch)?;
+        for (t, (i, kind)) in self.tests.iter().enumerate() {
+            buffer.clear();
+            match &read {
+                Read::Missing => buffer.resize(batch.num_rows(), None),
+                Read::Numbers(numbers) => match kind {
+                    Kind::Range { min, max } => judge_numbers(numbers, buffer, |x| x >= *min && x <= *max),
+                    _ => judge_numbers(numbers, buffer, |x| kind.matches_number(x)),
+                },
+                Read::Texts(texts) => buffer.extend(
+                    (texts.rows.iter()).map(|d| (*d != BLANK).then(|| texts.judged[*d as usize * k + t])),
+                ),
+            }
+            each(*i, buffer);
+        }
+        Ok(())
+    }
+
+    /// What the group's rules, in `roles`, do to each row of `batch`: a table of effects, and
+    /// each row's position in it, in `index`.
+    fn effects(
+        &self,
+        batch: &RecordBatch,
+        roles: &[Role],
+        index: &mut Vec<u32>,
+    ) -> Result<Vec<Effect>, ArrowError> {
+        let rules = || self.tests.iter().map(|(i, _)| *i);
+        let unknown = Effect::of(roles, rules().map(|i| (i, None)));
+        index.clear();
+        match self.read(batch)? {
+            Read::Missing => {
+                index.resize(batch.num_rows(), 0);
+                Ok(vec![unknown])
+            }
+            Read::Numbers(numbers) => {
+                let cuts = Cuts::new(self.tests.iter().map(|(_, kind)| kind));
+                let mut table: Vec<Effect> = (0..cuts.regions())
+                    .map(|r| {
+                        let x = cuts.representative(r);
+                        Effect::of(
+                            roles,
+                            self.tests.iter().map(|(i, k)| (*i, Some(k.matches_number(x)))),
+                        )
+                    })
+                    .collect();
+                let null = table.len() as u32;
+                table.push(unknown);
+                let values = numbers.values().iter();
+                match numbers.nulls() {
+                    None => index.extend(values.map(|x| cuts.region(*x))),
+                    Some(nulls) => {
+                        index.extend(
+                            values
+                                .zip(nulls)
+                                .map(|(x, valid)| if valid { cuts.region(*x) } else { null }),
+                        );
+                    }
                 }
+                Ok(table)
             }
-            return;
+            Read::Texts(texts) => {
+                let k = self.tests.len();
+                let table = texts
+                    .judged
+                    .chunks(k)
+                    .enumerate()
+                    .map(|(d, judged)| match d as u32 {
+                        BLANK => unknown,
+                        _ => Effect::of(roles, rules().zip(judged.iter().map(|v| Some(*v)))),
+                    })
+                    .collect();
+                *index = texts.rows;
+                Ok(table)
+            }
         }
-        let mut seen: HashMap<&'a str, usize> = HashMap::new();
-        let mut judged: Vec<bool> = Vec::new();
+    }
+
+    /// Judges each distinct text by every test once (a batch of a few rows, as a service scores,
+    /// is judged row by row: a cache would cost more than it saves).
+    fn judge<'a>(&self, rows: usize, texts: impl Iterator<Item = Option<&'a str>>) -> Distinct {
+        let k = self.tests.len();
+        let mut distinct = Distinct {
+            rows: Vec::with_capacity(rows),
+            judged: vec![false; k],
+        };
+        let judge = |text: &str, judged: &mut Vec<bool>| {
+            judged.extend(self.tests.iter().map(|(_, kind)| kind.matches(text)));
+            (judged.len() / k - 1) as u32
+        };
+        let mut seen: HashMap<&'a str, u32, FixedState> = HashMap::default();
         for text in texts {
-            let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-                out.iter_mut().for_each(|v| v.push(None));
-                continue;
+            let entry = match text.map(trim).filter(|t| !t.is_empty()) {
+                None => BLANK,
+                Some(text) if rows <= FEW_ROWS => judge(text, &mut distinct.judged),
+                Some(text) => *seen
+                    .entry(text)
+                    .or_insert_with(|| judge(text, &mut distinct.judged)),
             };
-            let at = *seen.entry(text).or_insert_with(|| {
-                judged.extend(self.tests.iter().map(|(_, kind)| kind.matches(text)));
-                judged.len() / k - 1
-            });
-            for (verdicts, verdict) in out.iter_mut().zip(&judged[at * k..(at + 1) * k]) {
-                verdicts.push(Some(*verdict));
-            }
+            distinct.rows.push(entry);
         }
+        distinct
     }
 }
 
-impl Kind {
-    /// The test of `condition`.
-    fn new(condition: &Condition) -> Self {
-        let set = |values: &[String]| values.iter().cloned().collect::<HashSet<_>>();
-        match condition {
-            Condition::In { values } => Kind::Categories {
-                values: set(values),
-                negated: false,
-            },
-            Condition::NotIn { values } => Kind::Categories {
-                values: set(values),
-                negated: true,
-            },
-            Condition::Between { min, max } => Kind::Range { min: *min, max: *max },
-            Condition::Contains { values } => Kind::Elements(set(values)),
-            Condition::Eq { value } => Kind::Equals {
-                text: value.trim().to_owned(),
-                number: value.trim().parse().ok(),
-            },
-        }
-    }
+/// A batch's column as the tests of its group read it.
+enum Read {
+    /// The batch lacks the column: every value is unknown.
+    Missing,
+    /// A numeric column, as doubles.
+    Numbers(Float64Array),
+    /// A text column, each distinct text judged.
+    Texts(Distinct),
+}
 
-    /// Whether a number meets the test: categories, elements and values are compared as
-    /// numbers (one that is no number never matches).
-    fn matches_number(&self, x: f64) -> bool {
-        let listed = |values: &HashSet<String>| values.iter().any(|v| v.trim().parse::<f64>() == Ok(x));
-        match self {
-            Kind::Categories { values, negated } => listed(values) != *negated,
-            Kind::Range { min, max } => x >= *min && x <= *max,
-            Kind::Elements(values) => listed(values),
-            Kind::Equals { number, .. } => *number == Some(x),
-        }
-    }
+/// The texts of a column judged once each: per row, the position of its text ([`BLANK`] for
+/// none), and per position, each test's verdict (none judged at [`BLANK`]).
+struct Distinct {
+    rows: Vec<u32>,
+    judged: Vec<bool>,
+}
 
-    /// Whether a value written as text meets the test.
-    fn matches(&self, text: &str) -> bool {
-        match self {
-            Kind::Categories { values, negated } => values.contains(text) != *negated,
-            Kind::Range { min, max } => text.parse::<f64>().is_ok_and(|x| x >= *min && x <= *max),
-            Kind::Elements(values) => text.split(';').any(|e| values.contains(e.trim())),
-            Kind::Equals { text: value, number } => match (text.parse::<f64>(), number) {
-                (Ok(a), Some(b)) => a == *b,
-                _ => text == value,
-            },
-        }
+/// The position of a row without text.
+const BLANK: u32 = 0;
+
+/// Each number's verdict by `test`, `None` where it is null, into `buffer`: a loop of its own
+/// for each test, so that the test is inlined.
+fn judge_numbers(numbers: &Float64Array, buffer: &mut Vec<Option<bool>>, test: impl Fn(f64) -> bool) {
+    let values = numbers.values().iter();
+    match numbers.nulls() {
+        None => buffer.extend(values.map(|x| Some(test(*x)))),
+        Some(nulls) => buffer.extend(values.zip(nulls).map(|(x, valid)| valid.then(|| test(*x)))),
+    }
+}
+
+/// `text` without surrounding whitespace; most texts have none, which two bytes tell.
+fn trim(text: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !b.is_ascii_whitespace());
+    let bytes = text.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        text
+    } else {
+        text.trim()
     }
 }
 

@@ -13,7 +13,9 @@
 //! ([`validation`]), and the scorer as SQL ([`sql`]).
 
 mod column;
+mod effect;
 pub mod intent;
+mod kind;
 pub mod market;
 pub mod nearest;
 pub mod personalise;
@@ -37,6 +39,7 @@ use northstar_engine::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use northstar_profile::{Assessment, Icp, UnknownValues, Verdicts};
 
 use column::{Plan, RuleVerdicts};
+use effect::Role;
 
 /// An ICP compiled for batches of accounts.
 #[derive(Debug, Clone)]
@@ -44,6 +47,11 @@ pub struct Scorer {
     icp: Icp,
     /// The filters, then each anti-ICP segment's conditions, then the signals.
     plan: Plan,
+    /// What each rule of the plan does to the fit.
+    roles: Vec<Role>,
+    /// The bits of each anti-ICP segment excluded from the SAM; none when there are too many
+    /// conditions for a bit each.
+    excluding: Option<Vec<u64>>,
 }
 
 /// An in-memory attribute table (discover's customers) as an Arrow batch the scorer reads:
@@ -96,8 +104,11 @@ pub struct Scores {
 impl Scorer {
     /// Compiles `icp`.
     pub fn new(icp: Icp) -> Self {
+        let (roles, excluding) = roles(&icp);
         Self {
             plan: Plan::new(icp.rules()),
+            roles,
+            excluding,
             icp,
         }
     }
@@ -142,27 +153,37 @@ impl Scorer {
     }
 
     /// The SAM verdict, score and tier of each row of `batch`, without reasons: computed column
-    /// by column, rule by rule, with no value per row but the three results.
+    /// by column, what a column's rules do worked out once per distinct text or numeric region,
+    /// with no value per row but the three results and the excluding conditions met.
     pub fn scores(&self, batch: &RecordBatch) -> Result<Scores, ArrowError> {
         let n = batch.num_rows();
-        let columns = self.columns(batch)?;
         let mut score = vec![self.icp.base_score; n];
-        for (signal, met) in self.icp.signals.iter().zip(&columns.signals) {
-            for (x, v) in score.iter_mut().zip(met) {
-                *x += signal.points * i64::from(*v == Some(true));
-            }
-        }
-        let unknown_passes = self.icp.market.unknown_values == UnknownValues::Unverified;
         let mut in_sam = vec![true; n];
-        for verdicts in &columns.filters {
-            for (inside, v) in in_sam.iter_mut().zip(verdicts) {
-                *inside &= v.unwrap_or(unknown_passes);
+        let mut met = vec![0u64; n];
+        let unknown_passes = self.icp.market.unknown_values == UnknownValues::Unverified;
+        self.plan.effects(batch, &self.roles, |table, index| {
+            let rows = score.iter_mut().zip(in_sam.iter_mut()).zip(met.iter_mut());
+            for (((score, inside), met), at) in rows.zip(index) {
+                let effect = &table[*at as usize];
+                *score += effect.points;
+                *inside &= !effect.fails && (unknown_passes || !effect.unknown);
+                *met |= effect.met;
             }
-        }
-        for (anti, members) in self.icp.anti_icp.iter().zip(&columns.anti) {
-            if anti.excluded_from_sam {
-                for (inside, member) in in_sam.iter_mut().zip(members) {
-                    *inside &= !member;
+        })?;
+        match &self.excluding {
+            Some(segments) => {
+                for (inside, met) in in_sam.iter_mut().zip(&met) {
+                    *inside &= segments.iter().all(|conditions| met & conditions != *conditions);
+                }
+            }
+            None => {
+                let members = self.columns(batch)?.anti;
+                for (anti, members) in self.icp.anti_icp.iter().zip(&members) {
+                    if anti.excluded_from_sam {
+                        for (inside, member) in in_sam.iter_mut().zip(members) {
+                            *inside &= !member;
+                        }
+                    }
                 }
             }
         }
@@ -173,6 +194,34 @@ impl Scorer {
             .collect();
         Ok(Scores { in_sam, score, tier })
     }
+}
+
+/// Each rule's role, in the order of [`Icp::rules`] (filters, anti-ICP conditions, signals),
+/// and the bits of each anti-ICP segment excluded from the SAM; with more excluding conditions
+/// than bits, the conditions have no role and the segments no bits.
+fn roles(icp: &Icp) -> (Vec<Role>, Option<Vec<u64>>) {
+    let excluding = icp.anti_icp.iter().filter(|a| a.excluded_from_sam);
+    let bits = excluding.map(|a| a.conditions.len()).sum::<usize>() <= 64;
+    let mut bit = 0;
+    let mut segments = Vec::new();
+    let anti: Vec<Role> = icp
+        .anti_icp
+        .iter()
+        .flat_map(|a| {
+            let excluding = bits && a.excluded_from_sam;
+            if !excluding {
+                return vec![Role::Ignored; a.conditions.len()];
+            }
+            let first = bit;
+            bit += a.conditions.len() as u32;
+            segments.push((first..bit).fold(0u64, |mask, b| mask | 1 << b));
+            (first..bit).map(Role::Excluding).collect()
+        })
+        .collect();
+    let filters = icp.filters.iter().map(|_| Role::Filter);
+    let signals = icp.signals.iter().map(|s| Role::Signal(s.points));
+    let roles = filters.chain(anti).chain(signals).collect();
+    (roles, bits.then_some(segments))
 }
 
 impl Scorer {

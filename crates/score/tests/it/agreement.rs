@@ -58,9 +58,26 @@ fn rule() -> impl Strategy<Value = Rule> {
 }
 
 fn icp() -> impl Strategy<Value = Icp> {
+    icp_with(prop::collection::vec(
+        (prop::collection::vec(rule(), 1..3), any::<bool>()),
+        0..3,
+    ))
+}
+
+/// ICPs with more conditions of anti-ICP segments excluded from the SAM than the scorer has bits
+/// for (66 against 64).
+fn icp_with_many_exclusions() -> impl Strategy<Value = Icp> {
+    icp_with(prop::collection::vec(
+        (prop::collection::vec(rule(), 2..3), Just(true)),
+        33..34,
+    ))
+}
+
+/// ICPs with the anti-ICP segments of `anti`.
+fn icp_with(anti: impl Strategy<Value = Vec<(Vec<Rule>, bool)>>) -> impl Strategy<Value = Icp> {
     (
         prop::collection::vec(rule(), 0..3),
-        prop::collection::vec((prop::collection::vec(rule(), 1..3), any::<bool>()), 0..3),
+        anti,
         prop::collection::vec((rule(), -30i64..40), 0..6),
         (0i64..50, 0i64..30, 0i64..30),
         any::<bool>(),
@@ -123,25 +140,39 @@ fn as_text(account: &Account) -> BTreeMap<String, String> {
     values
 }
 
+/// The compiled scorer's assessments and scores against `Icp::assess` on each account.
+fn agree(icp: &Icp, accounts: &[Account]) -> Result<(), TestCaseError> {
+    let scorer = Scorer::new(icp.clone());
+    let batch = batch(accounts);
+    let compiled = scorer.assess(&batch).expect("assessed");
+    let scores = scorer.scores(&batch).expect("scored");
+    prop_assert_eq!(compiled.len(), accounts.len());
+    for (i, account) in accounts.iter().enumerate() {
+        let expected = icp.assess(&as_text(account));
+        prop_assert_eq!(&compiled[i], &expected, "account {:?}", account);
+        let points: i64 = expected.reasons.iter().map(|r| r.points).sum();
+        prop_assert_eq!(expected.score, icp.base_score + points);
+        prop_assert_eq!(
+            (scores.in_sam[i], scores.score[i], scores.tier[i]),
+            (expected.in_sam, expected.score, expected.tier)
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn the_compiled_scorer_agrees_with_assess_and_reasons_add_up(icp in icp(), accounts in accounts()) {
-        let scorer = Scorer::new(icp.clone());
-        let batch = batch(&accounts);
-        let compiled = scorer.assess(&batch).expect("assessed");
-        let scores = scorer.scores(&batch).expect("scored");
-        prop_assert_eq!(compiled.len(), accounts.len());
-        for (i, account) in accounts.iter().enumerate() {
-            let expected = icp.assess(&as_text(account));
-            prop_assert_eq!(&compiled[i], &expected, "account {:?}", account);
-            let points: i64 = expected.reasons.iter().map(|r| r.points).sum();
-            prop_assert_eq!(expected.score, icp.base_score + points);
-            prop_assert_eq!(
-                (scores.in_sam[i], scores.score[i], scores.tier[i]),
-                (expected.in_sam, expected.score, expected.tier)
-            );
-        }
+        agree(&icp, &accounts)?;
+    }
+
+    #[test]
+    fn the_scorer_agrees_with_more_excluding_conditions_than_bits(
+        icp in icp_with_many_exclusions(),
+        accounts in accounts(),
+    ) {
+        agree(&icp, &accounts)?;
     }
 }

@@ -114,6 +114,7 @@ pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 pub struct Engine {
     ctx: SessionContext,
     runtime: tokio::runtime::Runtime,
+    threads: usize,
 }
 
 impl Engine {
@@ -152,7 +153,13 @@ impl Engine {
         Ok(Self {
             ctx: SessionContext::new_with_config_rt(session, env.build_arc()?),
             runtime,
+            threads,
         })
+    }
+
+    /// The threads queries run on.
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// Makes the Parquet file (or folder of files) at `path` queryable as `name`.

@@ -2,6 +2,8 @@
 //! the engine, with every rejected row kept.
 
 use std::collections::{BTreeSet, HashSet};
+
+use rayon::prelude::*;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,12 +22,15 @@ use crate::config::{Chunking, Config, TableConfig};
 use crate::contract::{self, TableSpec};
 use crate::error::IngestError;
 use crate::mapping::{ColumnPlan, Mapped, MappingUsage, TypeInference};
-use crate::rows::{KeySets, RowValidator, TableBuilder, Value};
+use crate::rows::{KeySets, Prepared, RowValidator, TableBuilder, Value};
 use crate::source::{Format, ReadOptions, Record, Source};
 use crate::stamp::FileStamp;
 
 /// Chunks read ahead of validation.
 const READ_AHEAD_CHUNKS: usize = 4;
+
+/// Fewest rows one thread parses and checks at a time.
+const PARALLEL_ROWS: usize = 512;
 
 /// One rejected input row (or one of its problems), as written to `rejects.csv`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -190,19 +195,35 @@ fn load_files(
     engine: &Engine,
     progress: &dyn Progress,
 ) -> Result<Ingested, IngestError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(engine.threads())
+        .thread_name(|i| format!("northstar-ingest-{i}"))
+        .build()
+        .map_err(|e| {
+            stage_error(
+                "every table",
+                stage,
+                format!("cannot start the threads that check rows: {e}"),
+            )
+        })?;
     let mut keys = KeySets::default();
     let mut tables = Vec::new();
     let mut rejects = Vec::new();
     let derive_accounts = !files.iter().any(|(t, _)| t.name == "accounts");
     let mut derived_ids = BTreeSet::new();
-    for (spec, path) in files {
+    for (position, (spec, path)) in files.iter().enumerate() {
         let table_config = config.table(spec.name);
         let file_name = display_name(path, &table_config);
         let mut referrals: Vec<Referral> = Vec::new();
         let referrer_column = spec.columns.iter().position(|c| c.name == "referred_by");
+        // Keys are kept for the tables that refer to them, and for the accounts' referrers.
+        let referred = files[position + 1..]
+            .iter()
+            .any(|(later, _)| later.references.iter().any(|r| r.tables.contains(&spec.name)));
         let key_column = spec
             .key
             .filter(|_| matches!(spec.name, "accounts" | "prospects" | "activity_rates"))
+            .filter(|_| referred || spec.name == "accounts")
             .and_then(|key| spec.columns.iter().position(|c| c.name == key));
         let mut accepted_keys: Vec<String> = Vec::new();
         let mut accepted = 0usize;
@@ -231,6 +252,7 @@ fn load_files(
             config.chunking,
             &keys,
             engine,
+            &pool,
             stage,
             progress,
             &mut rejects,
@@ -319,6 +341,7 @@ fn load_table(
     chunking: Chunking,
     keys: &KeySets,
     engine: &Engine,
+    pool: &rayon::ThreadPool,
     stage: &Path,
     progress: &dyn Progress,
     rejects: &mut Vec<Reject>,
@@ -391,21 +414,33 @@ fn load_table(
             } else {
                 plan.apply(&mut chunk)?
             };
-            for ((line, _), mapped) in chunk.drain(..).zip(mapped) {
+            // Rows are parsed and checked on every core, then admitted in line order.
+            let rows: Vec<(u64, Mapped)> = chunk.drain(..).map(|(line, _)| line).zip(mapped).collect();
+            let prepared: Vec<(u64, Checked)> = pool.install(|| {
+                rows.into_par_iter()
+                    .with_min_len(PARALLEL_ROWS)
+                    .map(|(line, mapped)| match mapped {
+                        Mapped::Row(texts) => (line, Checked::Row(validator.prepare(texts, keys))),
+                        Mapped::Excluded => (line, Checked::Excluded),
+                        Mapped::Failed { column, reason } => (line, Checked::Failed { column, reason }),
+                    })
+                    .collect()
+            });
+            for (line, prepared) in prepared {
                 counts.read += 1;
-                let texts = match mapped {
-                    Mapped::Row(texts) => texts,
-                    Mapped::Excluded => {
-                        counts.excluded += 1;
-                        continue;
-                    }
-                    Mapped::Failed { column, reason } => {
+                let prepared = match prepared {
+                    Checked::Row(prepared) => prepared,
+                    Checked::Failed { column, reason } => {
                         counts.rejected += 1;
                         reject(rejects, line, column, String::new(), reason);
                         continue;
                     }
+                    Checked::Excluded => {
+                        counts.excluded += 1;
+                        continue;
+                    }
                 };
-                match validator.check(line, texts, keys) {
+                match validator.admit(line, prepared) {
                     Ok(values) => {
                         on_accept(line, &values);
                         builder.push(values);
@@ -479,6 +514,13 @@ fn read_chunks(
             return source.footer_lines();
         }
     }
+}
+
+/// A mapped row parsed and checked but for duplicate keys, or why it is left out.
+enum Checked {
+    Row(Prepared),
+    Excluded,
+    Failed { column: String, reason: String },
 }
 
 #[derive(Default)]

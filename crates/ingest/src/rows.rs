@@ -1,6 +1,6 @@
 //! Validation of one row against its table's contract, and the typed columns it is appended to.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use northstar_engine::arrow::array::{
@@ -82,7 +82,7 @@ pub struct FieldProblem {
 /// The keys accepted so far by tables that others refer to.
 #[derive(Debug, Default)]
 pub struct KeySets {
-    sets: HashMap<&'static str, HashSet<String>>,
+    sets: HashMap<&'static str, foldhash::HashSet<String>>,
 }
 
 impl KeySets {
@@ -109,11 +109,17 @@ impl KeySets {
     }
 }
 
+/// A row parsed and checked but for duplicate keys: its values, and the problems found.
+pub struct Prepared {
+    values: Vec<Value>,
+    problems: Vec<FieldProblem>,
+}
+
 /// Checks rows of one table and keeps what each accepted row's key was first seen at.
 pub struct RowValidator<'a> {
     spec: &'static TableSpec,
     config: &'a TableConfig,
-    seen_keys: HashMap<String, u64>,
+    seen_keys: foldhash::HashMap<String, u64>,
     key_index: Option<usize>,
 }
 
@@ -126,19 +132,15 @@ impl<'a> RowValidator<'a> {
         Self {
             spec,
             config,
-            seen_keys: HashMap::new(),
+            seen_keys: foldhash::HashMap::default(),
             key_index,
         }
     }
 
-    /// Validates one row: canonical texts in contract order, then custom attribute texts. Returns
-    /// the typed values, or every problem found.
-    pub fn check(
-        &mut self,
-        line: u64,
-        texts: Vec<Option<String>>,
-        keys: &KeySets,
-    ) -> Result<Vec<Value>, Vec<FieldProblem>> {
+    /// Parses one row and checks its rules and references: canonical texts in contract order,
+    /// then custom attribute texts. Needs nothing but the row, so rows are prepared in parallel;
+    /// [`RowValidator::admit`] then finds duplicate keys in line order.
+    pub fn prepare(&self, texts: Vec<Option<String>>, keys: &KeySets) -> Prepared {
         let mut problems = Vec::new();
         let mut values = Vec::with_capacity(texts.len());
         for (i, text) in texts.into_iter().enumerate() {
@@ -157,11 +159,18 @@ impl<'a> RowValidator<'a> {
             self.check_rules(&values, &mut problems);
             self.check_references(&values, keys, &mut problems);
         }
+        Prepared { values, problems }
+    }
+
+    /// Admits a prepared row of `line`: its typed values, or every problem found, a key seen on
+    /// an earlier line among them.
+    pub fn admit(&mut self, line: u64, prepared: Prepared) -> Result<Vec<Value>, Vec<FieldProblem>> {
+        let Prepared { values, mut problems } = prepared;
         let key = self.key_index.and_then(|i| match &values[i] {
-            Value::Text(k) => Some(k.clone()),
+            Value::Text(k) => Some(k),
             _ => None,
         });
-        if let (Some(key), Some(column)) = (&key, self.spec.key)
+        if let (Some(key), Some(column)) = (key, self.spec.key)
             && let Some(first) = self.seen_keys.get(key)
         {
             problems.push(FieldProblem {
@@ -174,7 +183,7 @@ impl<'a> RowValidator<'a> {
             return Err(problems);
         }
         if let Some(key) = key {
-            self.seen_keys.insert(key, line);
+            self.seen_keys.insert(key.clone(), line);
         }
         Ok(values)
     }

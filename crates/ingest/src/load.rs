@@ -2,8 +2,6 @@
 //! the engine, with every rejected row kept.
 
 use std::collections::{BTreeSet, HashSet};
-
-use rayon::prelude::*;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,6 +14,7 @@ use northstar_engine::arrow::datatypes::SchemaRef;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::parquet::arrow::ArrowWriter;
 use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Chunking, Config, TableConfig};

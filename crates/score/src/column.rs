@@ -29,6 +29,8 @@ pub struct Plan {
 struct Group {
     column: String,
     tests: Vec<(usize, Kind)>,
+    /// The cut points of the tests, for the column read as numbers.
+    cuts: Cuts,
 }
 
 /// Batches of at most this many rows are judged without a cache of distinct texts.
@@ -41,19 +43,24 @@ pub type RuleVerdicts = Vec<Vec<Option<bool>>>;
 impl Plan {
     /// The tests of `rules`, in their order.
     pub fn new<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> Self {
-        let mut groups: Vec<Group> = Vec::new();
+        let mut columns: Vec<(String, Vec<(usize, Kind)>)> = Vec::new();
         let mut count = 0;
         for (i, rule) in rules.into_iter().enumerate() {
             count += 1;
             let kind = Kind::new(&rule.condition);
-            match groups.iter_mut().find(|g| g.column == rule.attribute) {
-                Some(group) => group.tests.push((i, kind)),
-                None => groups.push(Group {
-                    column: rule.attribute.clone(),
-                    tests: vec![(i, kind)],
-                }),
+            match columns.iter_mut().find(|(column, _)| *column == rule.attribute) {
+                Some((_, tests)) => tests.push((i, kind)),
+                None => columns.push((rule.attribute.clone(), vec![(i, kind)])),
             }
         }
+        let groups = columns
+            .into_iter()
+            .map(|(column, tests)| Group {
+                cuts: Cuts::new(tests.iter().map(|(_, kind)| kind)),
+                column,
+                tests,
+            })
+            .collect();
         Self { groups, rules: count }
     }
 
@@ -159,7 +166,7 @@ impl Group {
                 Ok(vec![unknown])
             }
             Read::Numbers(numbers) => {
-                let cuts = Cuts::new(self.tests.iter().map(|(_, kind)| kind));
+                let cuts = &self.cuts;
                 let mut table: Vec<Effect> = (0..cuts.regions())
                     .map(|r| {
                         let x = cuts.representative(r);
@@ -260,7 +267,8 @@ fn judge_numbers(numbers: &Float64Array, buffer: &mut Vec<Option<bool>>, test: i
 
 /// `text` without surrounding whitespace; most texts have none, which two bytes tell.
 fn trim(text: &str) -> &str {
-    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !b.is_ascii_whitespace());
+    // An ASCII byte that `str::trim` keeps (it also trims the vertical tab, as `char` does).
+    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !char::from(*b).is_whitespace());
     let bytes = text.as_bytes();
     if plain(bytes.first()) && plain(bytes.last()) {
         text
@@ -289,4 +297,27 @@ fn cast_to<A: Array + Clone + 'static>(column: &dyn Array, data_type: &DataType)
         .downcast_ref::<A>()
         .cloned()
         .ok_or_else(|| ArrowError::CastError(format!("not a {data_type} column")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trim_takes_off_what_str_trim_does() {
+        for byte in 0..=127u8 {
+            let c = char::from(byte);
+            for text in [
+                format!("{c}x"),
+                format!("x{c}"),
+                format!("{c}x{c}"),
+                c.to_string(),
+            ] {
+                assert_eq!(trim(&text), text.trim(), "byte {byte}");
+            }
+        }
+        for text in ["\u{a0}x", "x\u{2003}", "é", "xé"] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
 }

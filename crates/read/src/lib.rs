@@ -11,6 +11,7 @@ mod arrow_text;
 pub mod config;
 pub mod contract;
 pub mod error;
+mod parquet_pages;
 pub mod source;
 pub mod survival;
 pub mod values;

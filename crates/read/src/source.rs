@@ -17,6 +17,7 @@ use parquet::arrow::arrow_reader::{
 
 use crate::arrow_text::TextColumn;
 use crate::error::IngestError;
+use crate::parquet_pages;
 
 /// The longest field accepted, in bytes; longer ones are rejected (often an unclosed quote).
 pub const MAX_FIELD_BYTES: usize = 64 * 1024;
@@ -251,12 +252,21 @@ impl Source {
                 // Every column is read as text, so the Parquet types suffice: the Arrow schema a
                 // writer may embed is not decoded (a damaged one made the decoder panic).
                 let arrow_schema_skipped = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+                let file = file.into_parts().0;
+                let pages = file.try_clone().map_err(|source| IngestError::Io {
+                    path: path.to_owned(),
+                    source,
+                })?;
                 let (header, batches) = contained(path, "Parquet", || {
-                    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(
-                        file.into_parts().0,
-                        arrow_schema_skipped,
-                    )
-                    .map_err(unreadable)?;
+                    let builder =
+                        ParquetRecordBatchReaderBuilder::try_new_with_options(file, arrow_schema_skipped)
+                            .map_err(unreadable)?;
+                    parquet_pages::check_dictionaries(pages, builder.metadata()).map_err(|reason| {
+                        IngestError::Unreadable {
+                            path: path.to_owned(),
+                            reason,
+                        }
+                    })?;
                     let header = builder
                         .schema()
                         .fields()

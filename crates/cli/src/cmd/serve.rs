@@ -18,16 +18,10 @@ pub fn run(args: &ServeArgs) -> Result<(), Failure> {
     };
     let state = State::open(&args.out, &args.tokens, options)
         .map_err(|why| Failure::user(format!("cannot serve `{}`: {why}", args.out.display())))?;
-    // One thread runs everything on it, with no hand-over between the listener and the workers.
-    let mut runtime = match args.threads {
-        Some(0 | 1) => tokio::runtime::Builder::new_current_thread(),
-        Some(threads) => {
-            let mut runtime = tokio::runtime::Builder::new_multi_thread();
-            runtime.worker_threads(threads);
-            runtime
-        }
-        None => tokio::runtime::Builder::new_multi_thread(),
-    };
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = args.threads {
+        runtime.worker_threads(threads.max(1));
+    }
     let runtime = runtime
         .enable_all()
         .build()

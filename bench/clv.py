@@ -5,7 +5,8 @@ Usage: clv.py NORTHSTAR_BINARY TRANSACTIONS.csv
 Both sides read the CSV, summarise purchases by day (lifetimes' conventions), fit BG/NBD and
 Gamma-Gamma, and predict P(alive) and expected purchases for every customer over 365 days.
 Prints whole-process and fit-only times, both parameter sets and the ratios; peak memory of
-each side is its process's maximum resident set size.
+each side is its process's maximum resident set size. Then fits Pareto/NBD with northstar on the
+same file and prints its fit time against BG/NBD's.
 """
 
 import json
@@ -19,10 +20,11 @@ PARAMS = ["r", "alpha", "a", "b"]
 SPEND = ["p", "q", "gamma"]
 
 
-def run_northstar():
+def run_northstar(model="bgnbd"):
     started = time.perf_counter()
     out = subprocess.run(
-        [northstar, "clv", path, "--time-unit", "day", "--json", "--out", path + ".northstar.csv"],
+        [northstar, "clv", path, "--model", model, "--time-unit", "day", "--json",
+         "--out", f"{path}.northstar-{model}.csv"],
         check=True, capture_output=True, text=True,
     )
     wall = time.perf_counter() - started
@@ -80,3 +82,8 @@ print(f"fit (BG/NBD + Gamma-Gamma): northstar {ns_fit:.3f} s, lifetimes {lt_fit:
 print(f"end to end (read, summarise, fit, predict): northstar {ns_wall:.3f} s, lifetimes {lt_wall:.3f} s, "
       f"northstar {lt_wall / ns_wall:.1f}x faster")
 print(f"peak memory: northstar {ns_peak:.0f} MiB, lifetimes {lt_peak:.0f} MiB")
+pareto_wall, pareto, _ = run_northstar("pareto")
+pareto_fit = pareto["seconds"]["fit"]
+print(f"Pareto/NBD (northstar): fit {pareto_fit:.3f} s, {pareto_fit / ns_fit:.1f}x BG/NBD's fit; "
+      f"end to end {pareto_wall:.3f} s; parameters "
+      + ", ".join(f"{k} {v:.6f}" for k, v in pareto["params"].items()))

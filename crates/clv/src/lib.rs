@@ -108,15 +108,26 @@ pub trait PurchaseModel: Sync {
         steps: u32,
         discount: f64,
     ) -> Result<f64, ClvError> {
-        let mut total = 0.0;
-        let mut before = 0.0;
-        let mut factor = 1.0;
-        for i in 1..=steps {
-            let upto = self.expected_purchases(f64::from(i) * step, c)?;
-            factor /= 1.0 + discount;
-            total += (upto - before) * factor;
-            before = upto;
-        }
-        Ok(total)
+        discounted(|t| self.expected_purchases(t, c), step, steps, discount)
     }
+}
+
+/// Σᵢ (E(i·step) − E((i−1)·step)) / (1+discount)ⁱ for i in 1..=`steps`, E being `expected`:
+/// expected purchases by the end of each period, discounted per period.
+pub(crate) fn discounted(
+    expected: impl Fn(f64) -> Result<f64, ClvError>,
+    step: f64,
+    steps: u32,
+    discount: f64,
+) -> Result<f64, ClvError> {
+    let mut total = 0.0;
+    let mut before = 0.0;
+    let mut factor = 1.0;
+    for i in 1..=steps {
+        let upto = expected(f64::from(i) * step)?;
+        factor /= 1.0 + discount;
+        total += (upto - before) * factor;
+        before = upto;
+    }
+    Ok(total)
 }

@@ -75,6 +75,20 @@ impl BetaGeo {
         Ok((model, fit))
     }
 
+    /// Expected purchases in the next `t` of a customer with history `c` who is still active.
+    fn purchases_if_alive(&self, t: f64, c: &Customer) -> Result<f64, ClvError> {
+        let BetaGeo { r, alpha, a, b, .. } = *self;
+        let x = f64::from(c.frequency);
+        let k = self.variant.shift();
+        let z = t / (alpha + c.age + t);
+        let series = hyp2f1(r + x, b + x + k, a + b + x + k - 1.0, z).ok_or(ClvError::Series {
+            what: "expected purchases",
+            z,
+        })?;
+        let ratio = ((alpha + c.age) / (alpha + c.age + t)).powf(r + x);
+        Ok((a + b + x + k - 1.0) / (a - 1.0) * (1.0 - ratio * series))
+    }
+
     /// ln of the odds that the customer has dropped out, against alive; `None` when alive for sure.
     fn log_dead_odds(&self, c: &Customer) -> Option<f64> {
         let x = f64::from(c.frequency);
@@ -96,17 +110,24 @@ impl PurchaseModel for BetaGeo {
     }
 
     fn expected_purchases(&self, t: f64, c: &Customer) -> Result<f64, ClvError> {
-        let BetaGeo { r, alpha, a, b, .. } = *self;
-        let x = f64::from(c.frequency);
-        let k = self.variant.shift();
-        let z = t / (alpha + c.age + t);
-        let series = hyp2f1(r + x, b + x + k, a + b + x + k - 1.0, z).ok_or(ClvError::Series {
-            what: "expected purchases",
-            z,
-        })?;
-        let ratio = ((alpha + c.age) / (alpha + c.age + t)).powf(r + x);
-        let unconditional = (a + b + x + k - 1.0) / (a - 1.0) * (1.0 - ratio * series);
-        Ok(unconditional * self.p_alive(c))
+        Ok(self.purchases_if_alive(t, c)? * self.p_alive(c))
+    }
+
+    fn discounted_purchases(
+        &self,
+        c: &Customer,
+        step: f64,
+        steps: u32,
+        discount: f64,
+    ) -> Result<f64, ClvError> {
+        // P(alive) is the same at every step.
+        let p_alive = self.p_alive(c);
+        crate::discounted(
+            |t| Ok(self.purchases_if_alive(t, c)? * p_alive),
+            step,
+            steps,
+            discount,
+        )
     }
 }
 

@@ -49,26 +49,27 @@ pub fn repeat_summary(
         return Err(EconomicsError::NoTransactions);
     };
     let end = calibration_end.unwrap_or(last);
+    // One pass over the purchase days per account: the first day's value is taken out of the
+    // calibration sum rather than joined back (sums are rounded to 1e-6, far above the error of
+    // the subtraction).
     let sql = format!(
         "WITH days AS (
             SELECT account_id, CAST(date AS INT) AS day, round(sum(amount), 6) AS amount
             FROM transactions GROUP BY account_id, CAST(date AS INT)
             HAVING max(amount) >= 0
-        ),
-        firsts AS (SELECT account_id, min(day) AS first FROM days GROUP BY account_id),
-        bounds AS (SELECT CAST({end} AS INT) AS cal_end, CAST({last} AS INT) AS last)
-        SELECT d.account_id,
-               CAST(sum(CASE WHEN d.day <= b.cal_end THEN 1 ELSE 0 END) - 1 AS BIGINT) AS frequency,
-               CAST(max(CASE WHEN d.day <= b.cal_end THEN d.day END) - f.first AS DOUBLE) AS recency_days,
-               CAST(b.cal_end - f.first AS DOUBLE) AS age_days,
-               CAST(round(COALESCE(sum(CASE WHEN d.day > f.first AND d.day <= b.cal_end THEN d.amount END), 0), 6)
-                   AS DOUBLE) AS repeat_spend,
-               CAST(sum(CASE WHEN d.day > b.cal_end AND d.day <= b.last THEN 1 ELSE 0 END) AS BIGINT)
+        )
+        SELECT account_id,
+               CAST(count(CASE WHEN day <= {end} THEN 1 END) - 1 AS BIGINT) AS frequency,
+               CAST(max(CASE WHEN day <= {end} THEN day END) - min(day) AS DOUBLE) AS recency_days,
+               CAST({end} - min(day) AS DOUBLE) AS age_days,
+               CAST(round(sum(CASE WHEN day <= {end} THEN amount END)
+                          - first_value(amount ORDER BY day), 6) AS DOUBLE) AS repeat_spend,
+               CAST(count(CASE WHEN day > {end} AND day <= {last} THEN 1 END) AS BIGINT)
                    AS holdout_purchases
-        FROM days d JOIN firsts f ON f.account_id = d.account_id CROSS JOIN bounds b
-        WHERE f.first <= b.cal_end
-        GROUP BY d.account_id, f.first, b.cal_end
-        ORDER BY d.account_id"
+        FROM days
+        GROUP BY account_id
+        HAVING min(day) <= {end}
+        ORDER BY account_id"
     );
     let days = unit.days();
     let mut histories = Vec::new();

@@ -1,7 +1,7 @@
 //! Reading a whole data folder: every table found, mapped, validated and staged as Parquet for
 //! the engine, with every rejected row kept.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -209,7 +209,7 @@ fn load_files(
     let mut tables = Vec::new();
     let mut rejects = Vec::new();
     let derive_accounts = !files.iter().any(|(t, _)| t.name == "accounts");
-    let mut derived_ids = BTreeSet::new();
+    let mut derived_ids = DerivedIds::default();
     for (position, (spec, path)) in files.iter().enumerate() {
         let table_config = config.table(spec.name);
         let file_name = display_name(path, &table_config);
@@ -231,7 +231,7 @@ fn load_files(
                 && spec.name == "transactions"
                 && let Some(Value::Text(id)) = values.first()
             {
-                derived_ids.insert(id.clone());
+                derived_ids.insert(id);
             }
             if spec.name == "accounts"
                 && let Some(Value::Text(referrer)) = referrer_column.map(|i| &values[i])
@@ -274,7 +274,7 @@ fn load_files(
         tables.push(loaded);
     }
     if derive_accounts {
-        tables.insert(0, derived_accounts(stage, &derived_ids)?);
+        tables.insert(0, derived_accounts(stage, &derived_ids.sorted())?);
     }
     Ok(Ingested { tables, rejects })
 }
@@ -689,8 +689,34 @@ fn drop_unknown_referrers(
     Ok(drop)
 }
 
+/// The distinct account ids of the transactions, gathered as rows are accepted.
+#[derive(Default)]
+struct DerivedIds {
+    ids: foldhash::HashSet<String>,
+    last: String,
+}
+
+impl DerivedIds {
+    /// Notes `id`; a run of one account's rows, as exports are often grouped, is looked up once.
+    fn insert(&mut self, id: &str) {
+        if id != self.last {
+            id.clone_into(&mut self.last);
+            if !self.ids.contains(id) {
+                self.ids.insert(id.to_owned());
+            }
+        }
+    }
+
+    /// The ids in order.
+    fn sorted(self) -> Vec<String> {
+        let mut ids: Vec<String> = self.ids.into_iter().collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
 /// An `accounts` table made of the distinct account ids of the transactions, when none is given.
-fn derived_accounts(stage: &Path, ids: &BTreeSet<String>) -> Result<LoadedTable, IngestError> {
+fn derived_accounts(stage: &Path, ids: &[String]) -> Result<LoadedTable, IngestError> {
     let schema = contract::ACCOUNTS.schema(&[]);
     let staged = stage.join("accounts.parquet");
     let mut builder = TableBuilder::new(schema.clone());

@@ -162,6 +162,8 @@ pub struct Source {
 enum Rows {
     Delimited {
         reader: csv::Reader<Box<dyn Read + Send>>,
+        /// The record read into, kept so that its buffers are reused.
+        record: csv::ByteRecord,
         /// The line the last record ended on.
         last_line: u64,
     },
@@ -229,7 +231,15 @@ impl Source {
                 for (line, shape, record) in top.drain(..).skip(at + 1) {
                     ahead.push_back((split_fields(line, &header, &record), shape));
                 }
-                (header, Rows::Delimited { reader, last_line })
+                let record = csv::ByteRecord::new();
+                (
+                    header,
+                    Rows::Delimited {
+                        reader,
+                        record,
+                        last_line,
+                    },
+                )
             }
             Format::Jsonl => {
                 let header = jsonl_header(path, gz, options.encoding)?;
@@ -372,13 +382,16 @@ impl Source {
         }
         let width = self.header.len();
         let record = match &mut self.rows {
-            Rows::Delimited { reader, last_line } => {
-                let mut record = csv::ByteRecord::new();
-                return match reader.read_byte_record(&mut record) {
+            Rows::Delimited {
+                reader,
+                record,
+                last_line,
+            } => {
+                return match reader.read_byte_record(record) {
                     Ok(false) => Ok(None),
                     Ok(true) => {
-                        let (line, shape) = delimited_position(reader, &record, last_line);
-                        Ok(Some((split_fields(line, &self.header, &record), shape)))
+                        let (line, shape) = delimited_position(reader, record, last_line);
+                        Ok(Some((split_fields(line, &self.header, record), shape)))
                     }
                     Err(e) => Err(csv_error(&self.path, e)),
                 };
@@ -634,14 +647,22 @@ impl Convert for CrlfToLf {
             }
             return;
         }
-        for &byte in input {
-            if std::mem::take(&mut self.held_cr) && byte != b'\n' {
+        // Runs between CRs are copied whole; each CR waits for the byte after it.
+        let mut rest = input;
+        while let Some(&first) = rest.first() {
+            if std::mem::take(&mut self.held_cr) && first != b'\n' {
                 out.push(b'\n');
             }
-            if byte == b'\r' {
-                self.held_cr = true;
-            } else {
-                out.push(byte);
+            match memchr::memchr(b'\r', rest) {
+                Some(at) => {
+                    out.extend_from_slice(&rest[..at]);
+                    self.held_cr = true;
+                    rest = &rest[at + 1..];
+                }
+                None => {
+                    out.extend_from_slice(rest);
+                    rest = &[];
+                }
             }
         }
         self.last = out.last().copied().or(self.last);
@@ -1023,17 +1044,15 @@ fn cell_text(cell: &Data) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// A reader that hands out one byte per call, to put every CR at a block's end.
-    struct OneByte<'a>(&'a [u8]);
+    /// A reader that hands out at most `.1` bytes per call (1 puts every CR at a block's end).
+    struct Blocks<'a>(&'a [u8], usize);
 
-    impl Read for OneByte<'_> {
+    impl Read for Blocks<'_> {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let Some((first, rest)) = self.0.split_first() else {
-                return Ok(0);
-            };
-            buf[0] = *first;
-            self.0 = rest;
-            Ok(1)
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
         }
     }
 
@@ -1078,11 +1097,29 @@ mod tests {
                     .read_to_end(&mut converted)
                     .unwrap();
             } else {
-                Converted::new(OneByte(text), CrlfToLf::default())
+                Converted::new(Blocks(text, 1), CrlfToLf::default())
                     .read_to_end(&mut converted)
                     .unwrap();
             }
             assert_eq!(converted, b"a,b\n\"x\ny\",2\n\nz\n");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        /// However the bytes arrive in blocks, CR LF and a lone CR each become one LF, and a
+        /// text that does not end a line gets one.
+        #[test]
+        fn line_ends_convert_the_same_in_any_blocks(text in "[a\r\n\"]{0,40}", block in 1usize..9) {
+            let mut expected = text.replace("\r\n", "\n").replace('\r', "\n");
+            if !expected.is_empty() && !expected.ends_with('\n') {
+                expected.push('\n');
+            }
+            let mut converted = Vec::new();
+            Converted::new(Blocks(text.as_bytes(), block), CrlfToLf::default())
+                .read_to_end(&mut converted)
+                .unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(converted).unwrap(), expected);
         }
     }
 

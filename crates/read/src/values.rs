@@ -130,7 +130,11 @@ pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String>
     } else {
         (text, "")
     };
-    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| iso_error())?;
+    let date = match iso_day(day) {
+        Some(ymd) => ymd,
+        None => NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| ()),
+    }
+    .map_err(|_| iso_error())?;
     if !time.is_empty() {
         let time = time.strip_prefix(['T', ' ']).ok_or_else(iso_error)?;
         if !is_iso_time(time) {
@@ -138,6 +142,22 @@ pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String>
         }
     }
     Ok(date)
+}
+
+/// The date of `text` when it is exactly `YYYY-MM-DD` in digits (the common case, read without
+/// a format parser), or `None` for any other shape; an impossible day is an error as chrono's.
+fn iso_day(text: &str) -> Option<Result<NaiveDate, ()>> {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    Some(NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(()))
 }
 
 /// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff`, optionally followed by `Z` or an offset `±HH:MM`.
@@ -252,6 +272,19 @@ mod tests {
             "ISO is always understood"
         );
         assert!(parse_date("9 Dec 2011", Some("%d.%m.%Y")).is_err());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        /// The digits-only reading of a ten-character day agrees with chrono's `%Y-%m-%d` on
+        /// every text of that length, valid, impossible (2023-02-29) or not a date at all.
+        #[test]
+        fn ten_character_days_read_as_chrono_reads_them(
+            text in "[0-9]{4}-[0-1][0-9]-[0-3][0-9]|[0-9 +-]{4}[-/][0-9 +]{2}-[0-9 ]{2}|.{10}"
+        ) {
+            let chrono = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+            proptest::prop_assert_eq!(parse_date(&text, None).ok(), chrono);
+        }
     }
 
     #[test]

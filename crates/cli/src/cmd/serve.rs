@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use northstar_serve::{ServeOptions, State};
 
 use crate::Failure;
@@ -36,6 +37,11 @@ pub fn run(args: &ServeArgs) -> Result<(), Failure> {
         let address = listener
             .local_addr()
             .map_or_else(|_| args.addr.clone(), |a| a.to_string());
+        // An answer goes out at once, not held back to be joined with the next (Nagle); best
+        // effort, as a socket that refuses the option still serves.
+        let listener = listener.tap_io(|stream| {
+            let _ = stream.set_nodelay(true);
+        });
         eprintln!(
             "serving `{}` (ICP {}) on http://{address}",
             args.out.display(),

@@ -11,6 +11,7 @@ use northstar_engine::Engine;
 use northstar_engine::arrow::array::BooleanArray;
 use northstar_engine::arrow::compute::filter_record_batch;
 use northstar_engine::arrow::datatypes::SchemaRef;
+use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::parquet::arrow::ArrowWriter;
 use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -22,11 +23,14 @@ use crate::contract::{self, TableSpec};
 use crate::error::IngestError;
 use crate::mapping::{ColumnPlan, Mapped, MappingUsage, TypeInference};
 use crate::rows::{KeySets, Prepared, RowValidator, TableBuilder, Value};
-use crate::source::{Format, ReadOptions, Record, Source};
+use crate::source::{Format, Problem, ReadOptions, Record, Source};
 use crate::stamp::FileStamp;
 
 /// Chunks read ahead of validation.
 const READ_AHEAD_CHUNKS: usize = 4;
+
+/// Batches of accepted rows waiting to be written.
+const WRITE_AHEAD_BATCHES: usize = 2;
 
 /// Fewest rows one thread parses and checks at a time.
 const PARALLEL_ROWS: usize = 512;
@@ -382,7 +386,6 @@ fn load_table(
     let mut validator = RowValidator::new(spec, config);
     let mut builder = TableBuilder::new(schema.clone());
     let mut counts = Counts::default();
-    let mut chunk = Vec::with_capacity(chunking.chunk_rows);
     let reject = |rejects: &mut Vec<Reject>, line, column: String, value: String, reason: String| {
         rejects.push(Reject {
             table: spec.name.to_owned(),
@@ -393,28 +396,38 @@ fn load_table(
             reason,
         });
     };
-    // One thread reads and splits the file while this one maps, validates and stages the rows.
-    let footer_lines = std::thread::scope(|scope| -> Result<u64, IngestError> {
+    // One thread reads, splits and maps the file, this one checks and admits the rows (parsing
+    // them on every core), one encodes the accepted rows for the engine, and one takes the
+    // file's checksum.
+    let (footer_lines, sha256) = std::thread::scope(|scope| -> Result<(u64, String), IngestError> {
+        let hashing = scope.spawn(|| sha256(path));
         let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
-        let reading = scope.spawn(move || read_chunks(source, chunking.chunk_rows, sender));
-        for records in receiver {
-            for record in records? {
-                match record {
-                    Record::Fields { line, fields } => chunk.push((line, fields)),
-                    Record::Broken(p) => {
-                        counts.read += 1;
-                        counts.rejected += 1;
-                        reject(rejects, p.line, p.column, p.value, p.reason);
-                    }
-                }
+        let plan = &mut plan;
+        let reading = scope.spawn(move || read_chunks(source, plan, chunking.chunk_rows, sender));
+        let (to_writer, for_writer) = std::sync::mpsc::sync_channel::<RecordBatch>(WRITE_AHEAD_BATCHES);
+        let writing = scope.spawn(move || -> Result<(), IngestError> {
+            for batch in for_writer {
+                writer.write(&batch)?;
             }
-            let mapped = if chunk.is_empty() {
-                Vec::new()
-            } else {
-                plan.apply(&mut chunk)?
-            };
+            writer.close()
+        });
+        let staging_error = |e: ArrowError| stage_error(spec.name, &staged, e);
+        // A writer that stopped has its error; sending to it fails, and joining it tells why.
+        let send = |builder: &mut TableBuilder| -> Result<bool, IngestError> {
+            if builder.is_empty() {
+                return Ok(true);
+            }
+            Ok(to_writer.send(builder.finish().map_err(staging_error)?).is_ok())
+        };
+        let mut writer_open = true;
+        for chunk in receiver {
+            let MappedChunk { broken, rows } = chunk?;
+            for p in broken {
+                counts.read += 1;
+                counts.rejected += 1;
+                reject(rejects, p.line, p.column, p.value, p.reason);
+            }
             // Rows are parsed and checked on every core, then admitted in line order.
-            let rows: Vec<(u64, Mapped)> = chunk.drain(..).map(|(line, _)| line).zip(mapped).collect();
             let prepared: Vec<(u64, Checked)> = pool.install(|| {
                 rows.into_par_iter()
                     .with_min_len(PARALLEL_ROWS)
@@ -453,15 +466,23 @@ fn load_table(
                     }
                 }
             }
-            if builder.len() >= chunking.batch_rows {
-                writer.write_rows(&mut builder)?;
+            if builder.len() >= chunking.batch_rows && !send(&mut builder)? {
+                writer_open = false;
+                break;
             }
         }
-        Ok(reading.join().unwrap_or_default())
+        if writer_open {
+            send(&mut builder)?;
+        }
+        drop(to_writer);
+        writing
+            .join()
+            .map_err(|_| stage_error(spec.name, &staged, "the thread writing the rows stopped"))??;
+        let sha256 = hashing
+            .join()
+            .map_err(|_| stage_error(spec.name, &staged, "the thread taking the checksum stopped"))??;
+        Ok((reading.join().unwrap_or_default(), sha256))
     })?;
-    writer.write_rows(&mut builder)?;
-    writer.close()?;
-    let sha256 = sha256(path)?;
     // The rows and the checksum are of the file as it was opened, or the table is refused.
     opened.unchanged(path)?;
     Ok(LoadedTable {
@@ -485,20 +506,30 @@ fn load_table(
     })
 }
 
-/// Sends the records of `source` in chunks of `rows`, then stops and returns the lines
-/// of its report footer; a read error is sent and ends the reading, as does a receiver that has
-/// hung up.
+/// Rows of one chunk of a file: those that could not be split into fields, and the others
+/// mapped, each with its line.
+struct MappedChunk {
+    broken: Vec<Problem>,
+    rows: Vec<(u64, Mapped)>,
+}
+
+/// Sends the records of `source` in chunks of `rows`, mapped by `plan`, then stops and returns
+/// the lines of its report footer; a read or mapping error is sent and ends the reading, as
+/// does a receiver that has hung up.
 fn read_chunks(
     mut source: Source,
+    plan: &mut ColumnPlan,
     rows: usize,
-    sender: std::sync::mpsc::SyncSender<Result<Vec<Record>, IngestError>>,
+    sender: std::sync::mpsc::SyncSender<Result<MappedChunk, IngestError>>,
 ) -> u64 {
     loop {
-        let mut records = Vec::with_capacity(rows);
+        let mut broken = Vec::new();
+        let mut fields = Vec::with_capacity(rows);
         let mut done = false;
-        while records.len() < rows.max(1) {
+        while broken.len() + fields.len() < rows.max(1) {
             match source.next_record() {
-                Ok(Some(record)) => records.push(record),
+                Ok(Some(Record::Fields { line, fields: f })) => fields.push((line, f)),
+                Ok(Some(Record::Broken(problem))) => broken.push(problem),
                 Ok(None) => {
                     done = true;
                     break;
@@ -509,7 +540,23 @@ fn read_chunks(
                 }
             }
         }
-        if (!records.is_empty() && sender.send(Ok(records)).is_err()) || done {
+        let mapped = if fields.is_empty() {
+            Ok(Vec::new())
+        } else {
+            plan.apply(&mut fields)
+        };
+        let chunk = match mapped {
+            Ok(mapped) => MappedChunk {
+                broken,
+                rows: fields.into_iter().map(|(line, _)| line).zip(mapped).collect(),
+            },
+            Err(e) => {
+                let _ = sender.send(Err(e));
+                return 0;
+            }
+        };
+        let empty = chunk.broken.is_empty() && chunk.rows.is_empty();
+        if (!empty && sender.send(Ok(chunk)).is_err()) || done {
             return source.footer_lines();
         }
     }

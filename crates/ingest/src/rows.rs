@@ -1,6 +1,7 @@
 //! Validation of one row against its table's contract, and the typed columns it is appended to.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use northstar_engine::arrow::array::{
@@ -119,7 +120,7 @@ pub struct Prepared {
 pub struct RowValidator<'a> {
     spec: &'static TableSpec,
     config: &'a TableConfig,
-    seen_keys: foldhash::HashMap<String, u64>,
+    seen_keys: SeenKeys,
     key_index: Option<usize>,
 }
 
@@ -132,7 +133,7 @@ impl<'a> RowValidator<'a> {
         Self {
             spec,
             config,
-            seen_keys: foldhash::HashMap::default(),
+            seen_keys: SeenKeys::default(),
             key_index,
         }
     }
@@ -171,7 +172,7 @@ impl<'a> RowValidator<'a> {
             _ => None,
         });
         if let (Some(key), Some(column)) = (key, self.spec.key)
-            && let Some(first) = self.seen_keys.get(key)
+            && let Some(first) = self.seen_keys.first_line(key)
         {
             problems.push(FieldProblem {
                 column: column.to_owned(),
@@ -183,7 +184,7 @@ impl<'a> RowValidator<'a> {
             return Err(problems);
         }
         if let Some(key) = key {
-            self.seen_keys.insert(key.clone(), line);
+            self.seen_keys.insert(key, line);
         }
         Ok(values)
     }
@@ -292,6 +293,51 @@ impl<'a> RowValidator<'a> {
     }
 }
 
+/// The keys accepted so far, each with the line it was first on: their bytes side by side in
+/// one buffer and found through a table of indices, so that ten million keys cost no
+/// allocation each.
+#[derive(Default)]
+struct SeenKeys {
+    bytes: Vec<u8>,
+    /// Where each key ends in `bytes`.
+    ends: Vec<usize>,
+    lines: Vec<u64>,
+    table: hashbrown::HashTable<usize>,
+    state: foldhash::fast::RandomState,
+}
+
+impl SeenKeys {
+    /// The line `key` was first accepted on, if it was.
+    fn first_line(&self, key: &str) -> Option<u64> {
+        let hash = self.state.hash_one(key.as_bytes());
+        self.table
+            .find(hash, |&i| key_at(&self.bytes, &self.ends, i) == key.as_bytes())
+            .map(|&i| self.lines[i])
+    }
+
+    /// Notes that `key`, not seen before, was accepted on `line`.
+    fn insert(&mut self, key: &str, line: u64) {
+        let Self {
+            bytes,
+            ends,
+            lines,
+            table,
+            state,
+        } = self;
+        let hash = state.hash_one(key.as_bytes());
+        bytes.extend_from_slice(key.as_bytes());
+        ends.push(bytes.len());
+        lines.push(line);
+        table.insert_unique(hash, lines.len() - 1, |&i| state.hash_one(key_at(bytes, ends, i)));
+    }
+}
+
+/// Key `i` of keys stored side by side in `bytes`, ending at `ends`.
+fn key_at<'a>(bytes: &'a [u8], ends: &[usize], i: usize) -> &'a [u8] {
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &bytes[start..ends[i]]
+}
+
 /// Typed column builders for a table's accepted rows.
 pub struct TableBuilder {
     schema: SchemaRef,
@@ -367,5 +413,30 @@ impl TableBuilder {
             })
             .collect();
         RecordBatch::try_new(self.schema.clone(), arrays)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        /// Keys stored side by side are told apart however they join ("a" then "b" is not
+        /// "ab", nor is the empty key any other), through the table's growth, as a map of
+        /// owned strings tells them.
+        #[test]
+        fn seen_keys_find_the_first_line_as_a_map_does(keys in proptest::collection::vec("[ab]{0,3}", 0..200)) {
+            let mut seen = SeenKeys::default();
+            let mut expected: HashMap<String, u64> = HashMap::new();
+            for (line, key) in keys.iter().enumerate() {
+                let line = line as u64 + 2;
+                proptest::prop_assert_eq!(seen.first_line(key), expected.get(key).copied());
+                if !expected.contains_key(key) {
+                    seen.insert(key, line);
+                    expected.insert(key.clone(), line);
+                }
+            }
+        }
     }
 }

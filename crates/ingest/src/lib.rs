@@ -11,6 +11,7 @@
 pub use northstar_read::{config, contract, error, source, survival, values};
 
 mod crm;
+mod limit;
 mod load;
 mod mapping;
 mod rows;

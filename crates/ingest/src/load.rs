@@ -18,9 +18,10 @@ use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuil
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::config::{Chunking, Config, TableConfig};
+use crate::config::{Config, TableConfig};
 use crate::contract::{self, TableSpec};
 use crate::error::IngestError;
+use crate::limit::RejectLimit;
 use crate::mapping::{ColumnPlan, Mapped, MappingUsage, TypeInference};
 use crate::rows::{KeySets, Prepared, RowValidator, TableBuilder, Value};
 use crate::source::{Format, Problem, ReadOptions, Record, Source};
@@ -71,6 +72,9 @@ pub struct LoadedTable {
     pub rows_rejected: u64,
     /// Rows left out by the configured `where` condition or by their CRM label.
     pub rows_excluded: u64,
+    /// The line after which reading stopped, the table being past the reject limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut_after: Option<u64>,
     /// Lines of a report footer at the end of the file, counted in `rows_read`, not data.
     pub footer_lines: u64,
     /// Rows above the header (a report's title), not counted in `rows_read`.
@@ -252,7 +256,7 @@ fn load_files(
             path,
             &file_name,
             &table_config,
-            config.chunking,
+            config,
             &keys,
             engine,
             &pool,
@@ -262,6 +266,11 @@ fn load_files(
             &mut on_accept,
         )?;
         progress.finish(spec.name);
+        if loaded.cut_after.is_some() {
+            // The run stops here: the table is past the reject limit.
+            tables.push(loaded);
+            return Ok(Ingested { tables, rejects });
+        }
         let dropped = if spec.name == "accounts" {
             drop_unknown_referrers(&mut loaded, &file_name, &accepted_keys, &referrals, &mut rejects)?
         } else {
@@ -341,7 +350,7 @@ fn load_table(
     path: &Path,
     file_name: &str,
     config: &TableConfig,
-    chunking: Chunking,
+    folder: &Config,
     keys: &KeySets,
     engine: &Engine,
     pool: &rayon::ThreadPool,
@@ -356,6 +365,7 @@ fn load_table(
             path.display()
         ))
     })?;
+    let chunking = folder.chunking;
     let options = ReadOptions {
         batch_rows: chunking.chunk_rows,
         delimiter: config.delimiter,
@@ -383,6 +393,10 @@ fn load_table(
         source.bytes_read(),
     );
 
+    let mut limit = folder
+        .max_rejects
+        .map(|percent| RejectLimit::new(percent, source.extent()));
+    let mut cut_after = None;
     let mut validator = RowValidator::new(spec, config);
     let mut builder = TableBuilder::new(schema.clone());
     let mut counts = Counts::default();
@@ -420,13 +434,9 @@ fn load_table(
             Ok(to_writer.send(builder.finish().map_err(staging_error)?).is_ok())
         };
         let mut writer_open = true;
-        for chunk in receiver {
+        let mut chunks = receiver.into_iter();
+        'chunks: while let Some(chunk) = chunks.next() {
             let MappedChunk { broken, rows } = chunk?;
-            for p in broken {
-                counts.read += 1;
-                counts.rejected += 1;
-                reject(rejects, p.line, p.column, p.value, p.reason);
-            }
             // Rows are parsed and checked on every core, then admitted in line order.
             let prepared: Vec<(u64, Checked)> = pool.install(|| {
                 rows.into_par_iter()
@@ -438,32 +448,54 @@ fn load_table(
                     })
                     .collect()
             });
-            for (line, prepared) in prepared {
+            let mut in_order = in_line_order(broken, prepared).into_iter().peekable();
+            while let Some((line, checked)) = in_order.next() {
                 counts.read += 1;
-                let prepared = match prepared {
-                    Checked::Row(prepared) => prepared,
-                    Checked::Failed { column, reason } => {
-                        counts.rejected += 1;
-                        reject(rejects, line, column, String::new(), reason);
-                        continue;
-                    }
+                let rejected = match checked {
                     Checked::Excluded => {
                         counts.excluded += 1;
-                        continue;
+                        false
                     }
-                };
-                match validator.admit(line, prepared) {
-                    Ok(values) => {
-                        on_accept(line, &values);
-                        builder.push(values);
-                        counts.accepted += 1;
+                    Checked::Broken(p) => {
+                        reject(rejects, line, p.column, p.value, p.reason);
+                        true
                     }
-                    Err(problems) => {
-                        counts.rejected += 1;
-                        for p in problems {
-                            reject(rejects, line, p.column, p.value, p.reason);
+                    Checked::Failed { column, reason } => {
+                        reject(rejects, line, column, String::new(), reason);
+                        true
+                    }
+                    Checked::Row(prepared) => match validator.admit(line, prepared) {
+                        Ok(values) => {
+                            on_accept(line, &values);
+                            builder.push(values);
+                            counts.accepted += 1;
+                            false
                         }
-                    }
+                        Err(problems) => {
+                            for p in problems {
+                                reject(rejects, line, p.column, p.value, p.reason);
+                            }
+                            true
+                        }
+                    },
+                };
+                if !rejected {
+                    continue;
+                }
+                counts.rejected += 1;
+                let considered = counts.read - counts.excluded;
+                let Some(limit) = &mut limit else {
+                    continue;
+                };
+                if !limit.reached(counts.rejected, considered)? {
+                    continue;
+                }
+                // Reading stops here, unless this was the file's last row.
+                if in_order.peek().is_some() || chunks.next().is_some() {
+                    let reason = limit.reason(line, counts.rejected, considered);
+                    reject(rejects, line, String::new(), String::new(), reason);
+                    cut_after = Some(line);
+                    break 'chunks;
                 }
             }
             if builder.len() >= chunking.batch_rows && !send(&mut builder)? {
@@ -471,6 +503,8 @@ fn load_table(
                 break;
             }
         }
+        // The reader stops when the chunks it sends are no longer received.
+        drop(chunks);
         if writer_open {
             send(&mut builder)?;
         }
@@ -494,6 +528,7 @@ fn load_table(
         rows_accepted: counts.accepted,
         rows_rejected: counts.rejected,
         rows_excluded: counts.excluded,
+        cut_after,
         footer_lines,
         title_rows,
         preset: config.preset.clone(),
@@ -566,7 +601,26 @@ fn read_chunks(
 enum Checked {
     Row(Prepared),
     Excluded,
-    Failed { column: String, reason: String },
+    Failed {
+        column: String,
+        reason: String,
+    },
+    /// A row that could not be split into fields.
+    Broken(Problem),
+}
+
+/// The rows of a chunk that could not be split into fields among its other rows, in line order.
+fn in_line_order(broken: Vec<Problem>, rows: Vec<(u64, Checked)>) -> Vec<(u64, Checked)> {
+    if broken.is_empty() {
+        return rows;
+    }
+    let mut all: Vec<(u64, Checked)> = broken
+        .into_iter()
+        .map(|p| (p.line, Checked::Broken(p)))
+        .chain(rows)
+        .collect();
+    all.sort_by_key(|(line, _)| *line);
+    all
 }
 
 #[derive(Default)]
@@ -784,6 +838,7 @@ fn derived_accounts(stage: &Path, ids: &[String]) -> Result<LoadedTable, IngestE
         rows_accepted: ids.len() as u64,
         rows_rejected: 0,
         rows_excluded: 0,
+        cut_after: None,
         footer_lines: 0,
         title_rows: 0,
         preset: None,

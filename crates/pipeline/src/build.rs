@@ -167,15 +167,19 @@ pub fn check_reject_limit(ingested: &Ingested, max_percent: f64, rejects: Option
     let tables: Vec<String> = ingested
         .tables
         .iter()
-        .filter(|t| t.reject_share() * 100.0 > max_percent)
+        .filter(|t| t.cut_after.is_some() || t.reject_share() * 100.0 > max_percent)
         .map(|t| {
-            format!(
+            let rejected = format!(
                 "`{}`: {} of {} rows rejected ({:.1}%)",
                 t.table,
                 group(t.rows_rejected),
                 group(t.rows_read - t.rows_excluded - t.footer_lines),
                 t.reject_share() * 100.0
-            )
+            );
+            match t.cut_after {
+                Some(line) => format!("{rejected} when reading stopped after line {line}"),
+                None => rejected,
+            }
         })
         .collect();
     if tables.is_empty() {

@@ -69,6 +69,7 @@ impl Options {
     pub(crate) fn tables(&self, settings: &Settings) -> Config {
         Config {
             chunking: self.chunking,
+            max_rejects: Some(self.max_rejects),
             ..settings.tables.clone()
         }
     }

@@ -46,6 +46,12 @@ pub fn ingest_summary(ingested: &Ingested) -> String {
         if t.title_rows > 0 {
             line.push_str(&format!("; {} title rows above the header", group(t.title_rows)));
         }
+        if let Some(cut) = t.cut_after {
+            line.push_str(&format!(
+                "; reading stopped after line {}, the table being past --max-rejects",
+                group(cut)
+            ));
+        }
         if t.mapping.several_accounts > 0 {
             line.push_str(&format!(
                 "; {} named several companies (the first, the primary, was taken)",

@@ -104,6 +104,9 @@ pub struct Config {
     pub tables: BTreeMap<String, TableConfig>,
     /// How many rows are read and staged together (not a setting of the file).
     pub chunking: Chunking,
+    /// The percent of a table's rows that may be rejected, past which reading stops (not a
+    /// setting of the file); `None` reads every row.
+    pub max_rejects: Option<f64>,
 }
 
 /// How many rows ingest handles together. The outputs never depend on it; tests vary it to
@@ -179,7 +182,7 @@ impl Config {
         Ok(Self {
             path: path.map(Path::to_owned),
             tables,
-            chunking: Chunking::default(),
+            ..Self::default()
         })
     }
 

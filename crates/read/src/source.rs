@@ -140,6 +140,63 @@ impl Shape {
     };
 }
 
+/// The most data rows a file can hold, or how to find it out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Extent {
+    /// Known: a Parquet file's row count, or a sheet's rows.
+    Rows(u64),
+    /// The lines of this uncompressed text file, counted when asked.
+    Lines(PathBuf),
+    /// Not known ahead: a compressed text file.
+    Unknown,
+}
+
+impl Extent {
+    /// The most data rows the file can hold, when known; counting a text file's lines takes one
+    /// pass over its bytes.
+    pub fn rows_at_most(&self) -> Result<Option<u64>, IngestError> {
+        match self {
+            Extent::Rows(rows) => Ok(Some(*rows)),
+            Extent::Lines(path) => lines_at_most(path).map(Some),
+            Extent::Unknown => Ok(None),
+        }
+    }
+}
+
+/// The lines of the file at `path`: its line ends (a CR LF pair, a lone CR and a lone LF each
+/// end one) plus one for a last line without an end.
+fn lines_at_most(path: &Path) -> Result<u64, IngestError> {
+    let io = |source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = fs_err::File::open(path).map_err(io)?;
+    let mut buffer = vec![0; 1 << 20];
+    let mut ends = 0;
+    let mut after_cr = false;
+    loop {
+        let n = file.read(&mut buffer).map_err(io)?;
+        if n == 0 {
+            return Ok(ends + 1);
+        }
+        ends += line_ends(&buffer[..n], &mut after_cr);
+    }
+}
+
+/// The line ends in `bytes`, where `after_cr` says whether the bytes before them ended in a CR
+/// (whose LF then ends no further line), and is updated for the bytes after them.
+fn line_ends(bytes: &[u8], after_cr: &mut bool) -> u64 {
+    let lf = memchr::memchr_iter(b'\n', bytes).count() as u64;
+    let mut cr_lf = u64::from(*after_cr && bytes.first() == Some(&b'\n'));
+    let mut cr = 0;
+    for at in memchr::memchr_iter(b'\r', bytes) {
+        cr += 1;
+        cr_lf += u64::from(bytes.get(at + 1) == Some(&b'\n'));
+    }
+    *after_cr = bytes.last() == Some(&b'\r');
+    lf + cr - cr_lf
+}
+
 /// A file opened for reading records.
 ///
 /// A report footer is not data: a trailing block that starts at an empty row (or after blank
@@ -157,6 +214,10 @@ pub struct Source {
     ready: VecDeque<Record>,
     preamble_rows: u64,
     footer_lines: u64,
+    /// Whether the file is gzip-compressed.
+    gz: bool,
+    /// The rows of a Parquet file, as its metadata gives them.
+    parquet_rows: Option<u64>,
 }
 
 enum Rows {
@@ -185,6 +246,7 @@ impl Source {
         let bytes_read = Arc::new(AtomicU64::new(0));
         let mut ahead = VecDeque::new();
         let mut preamble_rows = 0;
+        let mut parquet_rows = None;
         let io = |source| IngestError::Io {
             path: path.to_owned(),
             source,
@@ -277,6 +339,7 @@ impl Source {
                             reason,
                         }
                     })?;
+                    parquet_rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
                     let header = builder
                         .schema()
                         .fields()
@@ -320,7 +383,19 @@ impl Source {
             ready: VecDeque::new(),
             preamble_rows,
             footer_lines: 0,
+            gz,
+            parquet_rows,
         })
+    }
+
+    /// How the most data rows the file can hold is known.
+    pub fn extent(&self) -> Extent {
+        match &self.rows {
+            Rows::Parquet { .. } => self.parquet_rows.map_or(Extent::Unknown, Extent::Rows),
+            Rows::Sheet(records) => Extent::Rows((self.ahead.len() + records.len()) as u64),
+            Rows::Delimited { .. } | Rows::Jsonl { .. } if self.gz => Extent::Unknown,
+            Rows::Delimited { .. } | Rows::Jsonl { .. } => Extent::Lines(self.path.clone()),
+        }
     }
 
     /// Rows above the header (a report's title), not data.
@@ -1121,6 +1196,16 @@ mod tests {
                 .unwrap();
             proptest::prop_assert_eq!(String::from_utf8(converted).unwrap(), expected);
         }
+
+        /// However the bytes arrive in blocks, CR LF, a lone CR and a lone LF each count as one
+        /// line end.
+        #[test]
+        fn line_ends_count_the_same_in_any_blocks(text in "[a\r\n]{0,40}", block in 1usize..9) {
+            let expected = text.replace("\r\n", "\n").replace('\r', "\n").matches('\n').count() as u64;
+            let mut after_cr = false;
+            let counted: u64 = text.as_bytes().chunks(block).map(|b| line_ends(b, &mut after_cr)).sum();
+            proptest::prop_assert_eq!(counted, expected);
+        }
     }
 
     #[test]
@@ -1135,6 +1220,13 @@ mod tests {
         ] {
             fs_err::write(&path, text).unwrap();
             let mut source = Source::open(&path, Format::Csv, false, &ReadOptions::default()).unwrap();
+            // Seven lines, an eighth (empty) after a final line end.
+            let lines_at_most = if text.ends_with('z') { 7 } else { 8 };
+            assert_eq!(
+                source.extent().rows_at_most().unwrap(),
+                Some(lines_at_most),
+                "{text:?}"
+            );
             let mut lines = Vec::new();
             while let Some(record) = source.next_record().unwrap() {
                 if let Record::Fields { line, .. } = record {

@@ -408,6 +408,38 @@ fn where_filter_excludes_without_rejecting() {
 }
 
 #[test]
+fn too_many_rejects_stop_the_reading_where_the_table_is_certain_to_pass_the_limit() {
+    // 200 rows, the first 10 bad: 3 rejects pass 1% of the at most 202 rows.
+    let mut accounts = String::from("account_id,name,employees\n");
+    for row in 1..=200 {
+        let employees = if row <= 10 { "many" } else { "10" };
+        accounts.push_str(&format!("A{row},Company {row},{employees}\n"));
+    }
+    let dir = data_folder(&[("accounts.csv", &accounts)]);
+    let outcome = validate(dir.path(), &[]);
+    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("`accounts`: 3 of 3 rows rejected (100.0%) when reading stopped after line 4"),
+        "{}",
+        outcome.stderr
+    );
+    let lines: Vec<(u64, &str)> = outcome.rejects.iter().map(|r| (r.1, r.2.as_str())).collect();
+    assert_eq!(
+        lines,
+        [(2, "employees"), (3, "employees"), (4, "employees"), (4, "")]
+    );
+    assert!(
+        outcome.rejects[3]
+            .3
+            .contains("the rows after this line were not checked"),
+        "{:?}",
+        outcome.rejects[3]
+    );
+}
+
+#[test]
 fn file_level_errors_stop_with_exit_1_and_say_what_to_do() {
     let cases: &[(&[(&str, &str)], &str)] = &[
         (

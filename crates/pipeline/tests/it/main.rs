@@ -8,4 +8,5 @@ mod determinism;
 mod economics;
 mod planted;
 mod real_data;
+mod rejects;
 mod support;

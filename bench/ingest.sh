@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Benchmark: reading the large demo's ten CSV tables (1M accounts, 12.6M transactions),
+# `northstar validate` and `northstar build` against DuckDB's typed load of the same files, in
+# one run, whole processes, same thread count. Makes bench/data/large and bench/.venv on first use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+threads="${THREADS:-$(nproc)}"
+if [ ! -x bench/.venv/bin/python ]; then
+    python3 -m venv bench/.venv
+fi
+bench/.venv/bin/python -c "import duckdb" 2>/dev/null || bench/.venv/bin/pip install --quiet duckdb
+cargo build --release
+target="${CARGO_TARGET_DIR:-target}/release"
+if [ ! -d bench/data/large/data ]; then
+    "$target/northstar" demo --size large --out bench/data/large >/dev/null
+fi
+bench/.venv/bin/python bench/ingest.py "$target/northstar" bench/data/large/data "$threads"

@@ -13,9 +13,99 @@ pub struct Deals {
     pub closed: Vec<Deal>,
     /// Deals still open.
     pub open: u64,
-    /// The attribute values, by column name, of each account with a closed deal; the first is
-    /// the account of deals whose account is in no table (it has no values).
-    pub accounts: Vec<HashMap<String, String>>,
+    /// The attribute values of each account with a closed deal; the first is the account of
+    /// deals whose account is in no table (it has no values).
+    pub accounts: DealAccounts,
+}
+
+/// The attribute values of the accounts with a closed deal, column by column, each value
+/// written once: an account's value of a column is a code into that column's distinct values,
+/// so that a million accounts cost a few bytes per value rather than a string each.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DealAccounts {
+    /// The column names.
+    names: Vec<String>,
+    /// Per column, its distinct values.
+    distinct: Vec<Vec<String>>,
+    /// Per column and account, the position of its value in `distinct`, or [`UNKNOWN`].
+    codes: Vec<Vec<u32>>,
+    /// Per column, the position of each distinct value, while values are being set.
+    lookup: Vec<HashMap<String, u32>>,
+    /// How many accounts there are.
+    len: usize,
+}
+
+/// The code of a value not known.
+const UNKNOWN: u32 = u32::MAX;
+
+impl DealAccounts {
+    /// Adds an account with no values yet; returns its index.
+    pub fn push(&mut self) -> usize {
+        for codes in &mut self.codes {
+            codes.push(UNKNOWN);
+        }
+        self.len += 1;
+        self.len - 1
+    }
+
+    /// How many accounts there are.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there is no account.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Sets the value of column `name` of account `index`, replacing any before.
+    pub fn set(&mut self, index: usize, name: &str, value: &str) {
+        let column = match self.names.iter().position(|n| n == name) {
+            Some(column) => column,
+            None => {
+                self.names.push(name.to_owned());
+                self.distinct.push(Vec::new());
+                self.codes.push(vec![UNKNOWN; self.len]);
+                self.lookup.push(HashMap::new());
+                self.names.len() - 1
+            }
+        };
+        let distinct = &mut self.distinct[column];
+        let code = *self.lookup[column].entry(value.to_owned()).or_insert_with(|| {
+            distinct.push(value.to_owned());
+            (distinct.len() - 1) as u32
+        });
+        self.codes[column][index] = code;
+    }
+
+    /// The column `name`'s position, when there is such a column.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// Account `index`, to read its values.
+    pub fn get(&self, index: usize) -> DealAccount<'_> {
+        DealAccount {
+            accounts: self,
+            index,
+        }
+    }
+}
+
+/// One account with a closed deal, read in place.
+#[derive(Debug, Clone, Copy)]
+pub struct DealAccount<'a> {
+    accounts: &'a DealAccounts,
+    index: usize,
+}
+
+impl<'a> DealAccount<'a> {
+    /// The account's value of column `name`, when known.
+    pub fn value(&self, name: &str) -> Option<&'a str> {
+        let column = self.accounts.column(name)?;
+        let code = self.accounts.codes[column][self.index];
+        (code != UNKNOWN).then(|| self.accounts.distinct[column][code as usize].as_str())
+    }
 }
 
 /// A closed deal.
@@ -40,18 +130,20 @@ pub struct DealOutcome {
 
 impl Deals {
     /// For each closed deal, `test` of its account's attributes, evaluated once per account.
-    pub fn per_account(&self, test: impl Fn(&HashMap<String, String>) -> bool) -> Vec<bool> {
-        let flags: Vec<bool> = self.accounts.iter().map(test).collect();
+    pub fn per_account(&self, test: impl Fn(DealAccount<'_>) -> bool) -> Vec<bool> {
+        let flags: Vec<bool> = (0..self.accounts.len())
+            .map(|i| test(self.accounts.get(i)))
+            .collect();
         self.closed.iter().map(|d| flags[d.account]).collect()
     }
 
     /// For each closed deal, whether its account meets every condition of `subgroup`.
     pub fn in_subgroup(&self, subgroup: &Subgroup) -> Vec<bool> {
-        self.per_account(|values| {
+        self.per_account(|account| {
             subgroup
                 .conditions
                 .iter()
-                .all(|(attribute, c)| c.matches(values.get(attribute).map(String::as_str)))
+                .all(|(attribute, c)| c.matches(account.value(attribute)))
         })
     }
 
@@ -125,7 +217,7 @@ mod tests {
                 deal(false, 1.0),
             ],
             open: 0,
-            accounts: vec![HashMap::new()],
+            accounts: DealAccounts::default(),
         };
         let all = deals.outcome();
         assert_eq!(all.win_rate, Some(0.5));
@@ -134,5 +226,22 @@ mod tests {
         assert_eq!(some.win_rate, Some(0.5));
         assert_eq!(some.median_sales_cycle_days, Some(10.0));
         assert_eq!(deals.outcome_of(&[true; 4], false), DealOutcome::default());
+    }
+
+    #[test]
+    fn deal_accounts_read_back_the_values_set_last_and_nothing_else() {
+        let mut accounts = DealAccounts::default();
+        let (a, b) = (accounts.push(), accounts.push());
+        accounts.set(a, "industry", "retail");
+        accounts.set(b, "industry", "retail");
+        accounts.set(b, "country", "DE");
+        accounts.set(b, "country", "FR");
+        let c = accounts.push();
+        assert_eq!(accounts.len(), 3);
+        assert_eq!(accounts.get(a).value("industry"), Some("retail"));
+        assert_eq!(accounts.get(a).value("country"), None);
+        assert_eq!(accounts.get(b).value("country"), Some("FR"));
+        assert_eq!(accounts.get(c).value("industry"), None);
+        assert_eq!(accounts.get(c).value("employees"), None);
     }
 }

@@ -91,27 +91,12 @@ fn positions(accounts: &[AccountEconomics]) -> HashMap<&str, usize> {
 }
 
 /// The closed deals, each with its account's attributes from the accounts table
-/// (`account_rows`) or the prospects table, and the count of open deals.
+/// (`account_rows`) or the prospects table (the accounts table's value where both have one),
+/// and the count of open deals.
 fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
-    let mut attributes: HashMap<String, HashMap<String, String>> = HashMap::new();
-    let prospects = Table::read(engine, "SELECT * FROM prospects")?;
-    for table in [&prospects, account_rows] {
-        let ids = table.column(0)?;
-        for column in 1..table.names.len() {
-            for (id, value) in ids.iter().zip(table.column(column)?) {
-                if let (Some(id), Some(value)) = (id, value) {
-                    attributes
-                        .entry(id.clone())
-                        .or_default()
-                        .insert(table.names[column].clone(), value);
-                }
-            }
-        }
-    }
-    let mut out = Deals {
-        accounts: vec![HashMap::new()],
-        ..Deals::default()
-    };
+    let mut out = Deals::default();
+    // Deals whose account is in no table share the first account, which has no values.
+    out.accounts.push();
     let mut index: HashMap<String, usize> = HashMap::new();
     let sql = "SELECT account_id, stage, CAST(CAST(closed AS INT) - CAST(created AS INT) AS DOUBLE)
                FROM deals";
@@ -126,19 +111,33 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
                 continue;
             }
         };
-        let account = id.map_or(0, |id| match index.get(&id) {
-            Some(&known) => known,
-            None => {
-                out.accounts.push(attributes.remove(&id).unwrap_or_default());
-                index.insert(id, out.accounts.len() - 1);
-                out.accounts.len() - 1
-            }
+        let account = id.map_or(0, |id| {
+            let next = index.len() + 1;
+            *index.entry(id).or_insert(next)
         });
         out.closed.push(Deal {
             won,
             cycle_days: cycle.and_then(|c| c.parse().ok()),
             account,
         });
+    }
+    for _ in 0..index.len() {
+        out.accounts.push();
+    }
+    let prospects = Table::read(engine, "SELECT * FROM prospects")?;
+    for table in [&prospects, account_rows] {
+        let accounts: Vec<Option<usize>> = table
+            .column(0)?
+            .iter()
+            .map(|id| id.as_deref().and_then(|id| index.get(id)).copied())
+            .collect();
+        for column in 1..table.names.len() {
+            for (account, value) in accounts.iter().zip(table.column(column)?) {
+                if let (Some(account), Some(value)) = (account, value) {
+                    out.accounts.set(*account, &table.names[column], &value);
+                }
+            }
+        }
     }
     Ok(out)
 }

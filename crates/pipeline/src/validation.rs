@@ -72,18 +72,29 @@ fn learn_and_score(
 
 /// FNV-1a of `text`: a hash that never changes between runs, machines or versions.
 fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    fnv1a_on(0xcbf2_9ce4_8422_2325, text)
 }
 
-/// Keeps at most [`TRAIN_LIMIT`] of the customers `train`, a sample by a hash of their ids that
-/// is independent of the folds'; says whether it sampled.
-fn sample_of(train: &mut Vec<usize>, account_ids: &[String]) -> bool {
+/// FNV-1a of the bytes hashed into `hash` followed by `text`.
+fn fnv1a_on(hash: u64, text: &str) -> u64 {
+    text.bytes()
+        .fold(hash, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// Each customer's place in the training samples: FNV-1a of `sample:` and its account id, a hash
+/// independent of the folds'.
+fn sample_keys(account_ids: &[String]) -> Vec<u64> {
+    let prefix = fnv1a("sample:");
+    account_ids.iter().map(|id| fnv1a_on(prefix, id)).collect()
+}
+
+/// Keeps at most [`TRAIN_LIMIT`] of the customers `train`, those first by `sample_keys`; says
+/// whether it sampled.
+fn sample_of(train: &mut Vec<usize>, sample_keys: &[u64]) -> bool {
     if train.len() <= TRAIN_LIMIT {
         return false;
     }
-    train.sort_by_key(|&i| (fnv1a(&format!("sample:{}", account_ids[i])), i));
+    train.sort_unstable_by_key(|&i| (sample_keys[i], i));
     train.truncate(TRAIN_LIMIT);
     train.sort_unstable();
     true
@@ -98,6 +109,7 @@ fn k_fold(
 ) -> Result<Backtest> {
     let n = base.objective.len();
     let fold: Vec<u64> = account_ids.iter().map(|id| fnv1a(id) % FOLDS).collect();
+    let sample_keys = sample_keys(account_ids);
     let objective_name = settings.discover.objective.name();
     let top = top_accounts(&base.objective, 0.2);
     let mut scores: Vec<Scored> = vec![None; n];
@@ -105,7 +117,7 @@ fn k_fold(
     let mut sampled = false;
     for f in 0..FOLDS {
         let mut train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
-        sampled |= sample_of(&mut train, account_ids);
+        sampled |= sample_of(&mut train, &sample_keys);
         trained_on = trained_on.max(train.len());
         let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
         learn_and_score(base, customers, settings, &train, &test, &mut scores)?;
@@ -151,7 +163,7 @@ fn time_split(
     }
     let trained_on = train.len();
     let mut sample = None;
-    if sample_of(&mut train, account_ids) {
+    if sample_of(&mut train, &sample_keys(account_ids)) {
         sample = Some(format!("learnt from a sample of {TRAIN_LIMIT} of them"));
     }
     let mut scores: Vec<Scored> = vec![None; base.objective.len()];
@@ -257,5 +269,25 @@ fn backtest(
         icp: figures(&icp, depth, true),
         by_annual_revenue: by("annual_revenue"),
         by_employees: by("employees"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_is_the_published_64_bit_hash() {
+        // The reference values of the FNV-1a 64-bit test suite.
+        assert_eq!(fnv1a(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a("foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn sample_keys_hash_the_prefix_and_the_id_as_one_text() {
+        let ids = ["A1".to_owned(), "acct-00042".to_owned(), String::new()];
+        let expected: Vec<u64> = ids.iter().map(|id| fnv1a(&format!("sample:{id}"))).collect();
+        assert_eq!(sample_keys(&ids), expected);
     }
 }

@@ -100,26 +100,27 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let sql = "SELECT account_id, stage, CAST(CAST(closed AS INT) - CAST(created AS INT) AS DOUBLE)
                FROM deals";
-    let rows = Table::read(engine, sql)?;
-    let (ids, stages, cycles) = (rows.column(0)?, rows.column(1)?, rows.column(2)?);
-    for ((id, stage), cycle) in ids.into_iter().zip(stages).zip(cycles) {
-        let won = match stage.as_deref() {
-            Some("won") => true,
-            Some("lost") => false,
-            _ => {
-                out.open += 1;
-                continue;
-            }
-        };
-        let account = id.map_or(0, |id| {
-            let next = index.len() + 1;
-            *index.entry(id).or_insert(next)
-        });
-        out.closed.push(Deal {
-            won,
-            cycle_days: cycle.and_then(|c| c.parse().ok()),
-            account,
-        });
+    for batch in Table::read(engine, sql)?.batches() {
+        let (ids, stages, cycles) = (texts(batch, 0)?, texts(batch, 1)?, texts(batch, 2)?);
+        for ((id, stage), cycle) in ids.into_iter().zip(stages).zip(cycles) {
+            let won = match stage.as_deref() {
+                Some("won") => true,
+                Some("lost") => false,
+                _ => {
+                    out.open += 1;
+                    continue;
+                }
+            };
+            let account = id.map_or(0, |id| {
+                let next = index.len() + 1;
+                *index.entry(id).or_insert(next)
+            });
+            out.closed.push(Deal {
+                won,
+                cycle_days: cycle.and_then(|c| c.parse().ok()),
+                account,
+            });
+        }
     }
     for _ in 0..index.len() {
         out.accounts.push();
@@ -149,27 +150,29 @@ fn contacts(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Contac
         engine,
         "SELECT account_id, role, title, department, person_key FROM contacts",
     )?;
-    let (ids, roles, titles) = (rows.column(0)?, rows.column(1)?, rows.column(2)?);
-    let (departments, people) = (rows.column(3)?, rows.column(4)?);
-    let rows = ids
-        .into_iter()
-        .zip(roles)
-        .zip(titles)
-        .zip(departments)
-        .zip(people);
     let mut out = Vec::new();
-    for ((((id, role), title), department), person_key) in rows {
-        let (Some(id), Some(role)) = (id, role) else {
-            continue;
-        };
-        if let Some(&account) = position.get(id.as_str()) {
-            out.push(Contact {
-                account,
-                role: role.to_lowercase(),
-                title,
-                department,
-                person_key,
-            });
+    for batch in rows.batches() {
+        let (ids, roles, titles) = (texts(batch, 0)?, texts(batch, 1)?, texts(batch, 2)?);
+        let (departments, people) = (texts(batch, 3)?, texts(batch, 4)?);
+        let rows = ids
+            .into_iter()
+            .zip(roles)
+            .zip(titles)
+            .zip(departments)
+            .zip(people);
+        for ((((id, role), title), department), person_key) in rows {
+            let (Some(id), Some(role)) = (id, role) else {
+                continue;
+            };
+            if let Some(&account) = position.get(id.as_str()) {
+                out.push(Contact {
+                    account,
+                    role: role.to_lowercase(),
+                    title,
+                    department,
+                    person_key,
+                });
+            }
         }
     }
     Ok(out)

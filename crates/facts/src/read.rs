@@ -26,6 +26,12 @@ impl Table {
         Ok(Self { names, batches })
     }
 
+    /// The rows, batch by batch, to read a few columns at a time without holding them all as
+    /// text.
+    pub fn batches(&self) -> &[RecordBatch] {
+        &self.batches
+    }
+
     /// Column `index` of every row, as text.
     pub fn column(&self, index: usize) -> Result<Vec<Option<String>>> {
         let mut out = Vec::new();

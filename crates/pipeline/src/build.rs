@@ -58,6 +58,12 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
     profile.icp.caveats.extend(measured_caveat(&economics.summary));
     let segments = discovery.segment_ranks(base.objective.len());
     economics.summary.deals = deal_figures(&base.deals, discovery.deals);
+    let validation = clock.time(Step::Validate, || {
+        let ids: Vec<String> = economics.accounts.iter().map(|a| a.account_id.clone()).collect();
+        validation::validate_batch(&base, &customers, &settings, &ids)
+    })?;
+    // The customer base is done with: its memory goes before the prospects are scored.
+    drop(base);
     let targets = clock.time(Step::Score, || {
         let as_of = match &economics.summary.as_of {
             Some(day) => crate::request::parse_day("--as-of", day)?,
@@ -74,10 +80,6 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
             win_rate,
         )
     })?;
-    let validation = clock.time(Step::Validate, || {
-        let ids: Vec<String> = economics.accounts.iter().map(|a| a.account_id.clone()).collect();
-        validation::validate(&base, &settings, &ids)
-    })?;
     let run = RunRecord::new(request, &settings, &ingested, &economics, &profile.icp.version);
     let mut build = Build {
         out: request.out.clone(),
@@ -85,7 +87,6 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
         settings,
         ingested,
         economics,
-        base,
         discovery,
         profile,
         segments,

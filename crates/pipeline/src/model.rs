@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use northstar_discover::{Base, Discovery, LiftSettings, SubgroupSettings};
+use northstar_discover::{Discovery, LiftSettings, SubgroupSettings};
 use northstar_economics::Economics;
 use northstar_ingest::source::Format;
 use northstar_ingest::{Ingested, MappingUsage};
@@ -26,8 +26,6 @@ pub struct Build {
     pub ingested: Ingested,
     /// Per-account economics, lifetime value and the headline figures.
     pub economics: Economics,
-    /// The customer base discovery worked on.
-    pub base: Base,
     /// What sets the most valuable customers apart.
     pub discovery: Discovery,
     /// The ICP and what it says of each customer.

@@ -20,10 +20,10 @@ pub enum Step {
     Discover,
     /// The ICP.
     Profile,
-    /// Scoring the prospects and sizing the market.
-    Score,
     /// Backtesting the score.
     Validate,
+    /// Scoring the prospects and sizing the market.
+    Score,
     /// Writing the outputs.
     Write,
 }
@@ -38,8 +38,8 @@ impl Step {
             Step::LifetimeValue => "clv",
             Step::Discover => "discover",
             Step::Profile => "profile",
-            Step::Score => "score",
             Step::Validate => "validate",
+            Step::Score => "score",
             Step::Write => "write",
         }
     }
@@ -53,8 +53,8 @@ impl Step {
             Step::LifetimeValue => "predicting lifetime value",
             Step::Discover => "measuring what sets the most profitable accounts apart",
             Step::Profile => "drawing the ideal customer profile",
-            Step::Score => "scoring the prospects and sizing the market",
             Step::Validate => "backtesting the score on customers held out",
+            Step::Score => "scoring the prospects and sizing the market",
             Step::Write => "writing the outputs",
         }
     }

@@ -31,11 +31,21 @@ const TRUSTED: usize = 100;
 /// Backtests the ICP of `base`, learnt with `settings`; `account_ids` are the customers' ids.
 pub fn validate(base: &Base, settings: &Settings, account_ids: &[String]) -> Result<Validation> {
     let customers = northstar_score::attribute_batch(&base.attributes, base.objective.len())?;
+    validate_batch(base, &customers, settings, account_ids)
+}
+
+/// [`validate`], with the customers' attribute batch already made.
+pub(crate) fn validate_batch(
+    base: &Base,
+    customers: &RecordBatch,
+    settings: &Settings,
+    account_ids: &[String],
+) -> Result<Validation> {
     let n = base.objective.len();
     let caveat = (n < TRUSTED).then(|| {
         format!("only {n} customers: with fewer than {TRUSTED}, the validation cannot be trusted yet")
     });
-    let (time_split, time_split_not_run) = match time_split(base, &customers, settings, account_ids)? {
+    let (time_split, time_split_not_run) = match time_split(base, customers, settings, account_ids)? {
         Ok(b) => (Some(b), None),
         Err(why) => (None, Some(why)),
     };
@@ -44,7 +54,7 @@ pub fn validate(base: &Base, settings: &Settings, account_ids: &[String]) -> Res
         objective: settings.discover.objective.name().to_owned(),
         customers: n as u64,
         caveat,
-        k_fold: k_fold(base, &customers, settings, account_ids)?,
+        k_fold: k_fold(base, customers, settings, account_ids)?,
         time_split,
         time_split_not_run,
     })

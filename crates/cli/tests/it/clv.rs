@@ -218,13 +218,21 @@ fn clv_refuses_bad_input_with_its_reasons() {
         "--rejects",
         rejects.to_str().unwrap(),
     ]);
-    // One row in three is rejected, above the 1% limit: exit 1, and the reject is kept.
+    // One row in three is rejected, above the 1% limit: exit 1, and the reject is kept, then
+    // a line saying that reading stopped there (one reject is more than 1% of the file's at
+    // most 5 rows).
     assert_eq!(output.status.code(), Some(1));
     let kept = read_csv(&rejects);
-    assert_eq!(kept.len(), 1);
+    assert_eq!(kept.len(), 2);
     assert_eq!(
         (kept[0]["line"].as_str(), kept[0]["column"].as_str()),
         ("3", "amount")
+    );
+    assert_eq!(kept[1]["line"], "3");
+    assert!(
+        kept[1]["reason"].starts_with("reading stopped after line 3"),
+        "{:?}",
+        kept[1]
     );
     // With the rejects allowed, two customers and no repeat purchase cannot be fitted.
     let output = northstar(&["clv", path.to_str().unwrap(), "--max-rejects", "50"]);

@@ -1,21 +1,30 @@
 //! The buying ecosystem: who decides, pays, uses and influences at the most valuable accounts,
 //! the deciders who sit at several accounts (leverage), and how well each role is covered.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashMap;
+use std::sync::Arc;
 
-/// One contact of a customer account.
+/// One contact of a customer account. Its texts are shared: millions of contacts hold a few
+/// roles, titles and departments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
     /// The account (index into the objective).
     pub account: usize,
     /// decider, payer, user or influencer.
-    pub role: String,
+    pub role: Arc<str>,
     /// Job title, when known.
-    pub title: Option<String>,
+    pub title: Option<Arc<str>>,
     /// Function or department, when known.
-    pub department: Option<String>,
+    pub department: Option<Arc<str>>,
     /// The same person across accounts, when known.
-    pub person_key: Option<String>,
+    pub person_key: Option<Arc<str>>,
+}
+
+/// `values` sorted, each once.
+fn distinct<T: Ord>(mut values: Vec<T>) -> Vec<T> {
+    values.sort_unstable();
+    values.dedup();
+    values
 }
 
 /// A title or department and how it is spread between top and other accounts.
@@ -78,22 +87,23 @@ pub fn ecosystem(contacts: &[Contact], top: &[bool], objective: &[f64], limit: u
     let n = top.len().max(1) as f64;
     let top_count = top.iter().filter(|t| **t).count().max(1) as f64;
     let other_count = (top.len() - top.iter().filter(|t| **t).count()).max(1) as f64;
-    let with_contact: BTreeSet<usize> = contacts.iter().map(|c| c.account).collect();
+    let with_contact = distinct(contacts.iter().map(|c| c.account).collect());
     let roles = ROLES
         .iter()
         .map(|role| {
-            let in_role: Vec<&Contact> = contacts.iter().filter(|c| c.role == *role).collect();
-            let accounts: BTreeSet<usize> = in_role.iter().map(|c| c.account).collect();
-            let shares = |pick: fn(&Contact) -> Option<&String>| {
-                let mut holders: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+            let in_role: Vec<&Contact> = contacts.iter().filter(|c| &*c.role == *role).collect();
+            let accounts = distinct(in_role.iter().map(|c| c.account).collect());
+            let shares = |pick: fn(&Contact) -> Option<&Arc<str>>| {
+                let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
                 for c in &in_role {
                     if let Some(v) = pick(c) {
-                        holders.entry(v.as_str()).or_default().insert(c.account);
+                        holders.entry(v).or_default().push(c.account);
                     }
                 }
                 let mut out: Vec<Share> = holders
                     .into_iter()
                     .map(|(value, accounts)| {
+                        let accounts = distinct(accounts);
                         let at_top = accounts.iter().filter(|&&a| top[a]).count();
                         Share {
                             value: value.to_owned(),
@@ -119,24 +129,23 @@ pub fn ecosystem(contacts: &[Contact], top: &[bool], objective: &[f64], limit: u
             }
         })
         .collect();
-    let mut people: BTreeMap<&str, (BTreeSet<usize>, BTreeSet<&str>)> = BTreeMap::new();
-    for c in contacts.iter().filter(|c| c.role == "decider") {
+    let mut people: HashMap<&str, (Vec<usize>, Vec<&str>)> = HashMap::new();
+    for c in contacts.iter().filter(|c| &*c.role == "decider") {
         if let Some(key) = &c.person_key {
-            let entry = people.entry(key.as_str()).or_default();
-            entry.0.insert(c.account);
-            if let Some(title) = &c.title {
-                entry.1.insert(title.as_str());
-            }
+            let entry = people.entry(key).or_default();
+            entry.0.push(c.account);
+            entry.1.extend(c.title.as_deref());
         }
     }
     let mut decider_leverage: Vec<Leverage> = people
         .into_iter()
-        .filter(|(_, (accounts, _))| accounts.len() >= 2)
-        .map(|(key, (accounts, titles))| Leverage {
+        .map(|(key, (accounts, titles))| (key, distinct(accounts), titles))
+        .filter(|(_, accounts, _)| accounts.len() >= 2)
+        .map(|(key, accounts, titles)| Leverage {
             person_key: key.to_owned(),
             accounts: accounts.len() as u64,
             total_objective: accounts.iter().map(|&a| objective[a]).sum(),
-            titles: titles.into_iter().map(str::to_owned).collect(),
+            titles: distinct(titles).into_iter().map(str::to_owned).collect(),
         })
         .collect();
     decider_leverage.sort_by(|a, b| {

@@ -9,7 +9,8 @@
 
 mod read;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use northstar_discover::{Attribute, Base, Contact, Deal, Deals, Objective, Outcomes, PmfInputs, Values};
 use northstar_economics::AccountEconomics;
@@ -150,6 +151,7 @@ fn contacts(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Contac
         engine,
         "SELECT account_id, role, title, department, person_key FROM contacts",
     )?;
+    let mut texts_seen = Shared::default();
     let mut out = Vec::new();
     for batch in rows.batches() {
         let (ids, roles, titles) = (texts(batch, 0)?, texts(batch, 1)?, texts(batch, 2)?);
@@ -167,15 +169,31 @@ fn contacts(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Contac
             if let Some(&account) = position.get(id.as_str()) {
                 out.push(Contact {
                     account,
-                    role: role.to_lowercase(),
-                    title,
-                    department,
-                    person_key,
+                    role: texts_seen.get(role.to_lowercase()),
+                    title: title.map(|t| texts_seen.get(t)),
+                    department: department.map(|d| texts_seen.get(d)),
+                    person_key: person_key.map(|p| texts_seen.get(p)),
                 });
             }
         }
     }
     Ok(out)
+}
+
+/// Texts read so far, each held once.
+#[derive(Default)]
+struct Shared(HashSet<Arc<str>>);
+
+impl Shared {
+    /// `text`, shared with every equal text read before.
+    fn get(&mut self, text: String) -> Arc<str> {
+        if let Some(seen) = self.0.get(text.as_str()) {
+            return seen.clone();
+        }
+        let text: Arc<str> = text.into();
+        self.0.insert(text.clone());
+        text
+    }
 }
 
 /// Referral, NPS responses, churn and repeat purchase of each account.

@@ -1,6 +1,8 @@
 //! Applying an ICP to one account: inside the SAM or not and why, its fit score with the reasons
 //! that add up to it, and its tier; and the tier thresholds drawn from the customers' scores.
 
+use std::sync::Arc;
+
 use crate::{Account, Icp, Tier, UnknownValues};
 
 /// One signal an account meets and the points it brings.
@@ -8,8 +10,14 @@ use crate::{Account, Icp, Tier, UnknownValues};
 pub struct Reason {
     /// Points added (negative: taken away).
     pub points: i64,
-    /// The signal in words.
-    pub rule: String,
+    /// The signal in words, shared by every account that meets it.
+    #[serde(serialize_with = "text")]
+    pub rule: Arc<str>,
+}
+
+/// Writes shared text as a string.
+fn text<S: serde::Serializer>(text: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(text)
 }
 
 impl std::fmt::Display for Reason {
@@ -82,15 +90,27 @@ impl Icp {
 
     /// The assessment of an account whose rules came out as `verdicts`.
     pub fn assessment(&self, verdicts: &Verdicts) -> Assessment {
+        self.described_assessment(verdicts, &self.descriptions())
+    }
+
+    /// Each signal's rule in words, in the order of the signals: made once, they are shared by
+    /// the reasons of every account assessed with [`Icp::described_assessment`].
+    pub fn descriptions(&self) -> Vec<Arc<str>> {
+        self.signals.iter().map(|s| s.rule.describe().into()).collect()
+    }
+
+    /// [`Icp::assessment`], with the signals in words from [`Icp::descriptions`].
+    pub fn described_assessment(&self, verdicts: &Verdicts, descriptions: &[Arc<str>]) -> Assessment {
         let (outside, warnings, unverified) = self.market_verdict(verdicts);
         let reasons: Vec<Reason> = self
             .signals
             .iter()
+            .zip(descriptions)
             .zip(&verdicts.signals)
             .filter(|(_, met)| **met)
-            .map(|(s, _)| Reason {
+            .map(|((s, rule), _)| Reason {
                 points: s.points,
-                rule: s.rule.describe(),
+                rule: rule.clone(),
             })
             .collect();
         let score = self.score_of(&verdicts.signals);

@@ -182,8 +182,9 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
         labels: std::collections::BTreeMap::new(),
     };
     icp.market.trade_off = trade_off(&icp, evidence.objective_name);
+    let descriptions = icp.descriptions();
     let mut customers: Vec<Assessment> = (0..n)
-        .map(|index| icp.assess(&Row { attributes, index }))
+        .map(|index| icp.described_assessment(&icp.verdicts(&Row { attributes, index }), &descriptions))
         .collect();
     let scores: Vec<i64> = inside.iter().map(|&i| customers[i].score).collect();
     let objective_in: Vec<f64> = inside.iter().map(|&i| objective[i]).collect();

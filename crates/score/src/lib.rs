@@ -126,10 +126,11 @@ impl Scorer {
 
     /// What the ICP says of each row of `batch`, with reasons.
     pub fn assess(&self, batch: &RecordBatch) -> Result<Vec<Assessment>, ArrowError> {
+        let descriptions = self.icp.descriptions();
         Ok(self
             .verdicts(batch)?
             .iter()
-            .map(|v| self.icp.assessment(v))
+            .map(|v| self.icp.described_assessment(v, &descriptions))
             .collect())
     }
 
@@ -137,10 +138,11 @@ impl Scorer {
     /// lift it to tier 1.
     pub fn assess_with_reach(&self, batch: &RecordBatch) -> Result<Vec<Scored>, ArrowError> {
         let columns = self.columns(batch)?;
+        let descriptions = self.icp.descriptions();
         Ok((0..batch.num_rows())
             .map(|r| {
                 let verdicts = columns.row(r);
-                let assessment = self.icp.assessment(&verdicts);
+                let assessment = self.icp.described_assessment(&verdicts, &descriptions);
                 let unknown: Vec<bool> = columns.signals.iter().map(|s| s[r].is_none()).collect();
                 let to_tier_1 = to_tier_1(&self.icp, &assessment, &verdicts.signals, &unknown);
                 Scored {

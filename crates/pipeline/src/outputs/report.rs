@@ -92,7 +92,7 @@ fn call_first(build: &Build) -> Vec<CallRow> {
                 .iter()
                 .take(3)
                 .filter_map(|r| {
-                    let signal = icp.signals.iter().find(|s| s.rule.describe() == r.rule)?;
+                    let signal = icp.signals.iter().find(|s| s.rule.describe() == *r.rule)?;
                     Some(format!(
                         "{:+} {}",
                         r.points,

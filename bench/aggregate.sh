@@ -9,8 +9,7 @@ if [ ! -x bench/.venv/bin/python ]; then
 fi
 bench/.venv/bin/python -c "import duckdb" 2>/dev/null || bench/.venv/bin/pip install --quiet duckdb
 # Built one package at a time: together, cargo unifies features differently and rebuilds DataFusion.
-cargo build --release
-cargo build --release -p northstar-bench
+cargo build --release --workspace --bins
 if [ ! -f bench/data/transactions.csv ]; then
     "${CARGO_TARGET_DIR:-target}/release/northstar" demo --size large --out bench/demo-large
     mkdir -p bench/data && cp bench/demo-large/data/transactions.csv bench/data/

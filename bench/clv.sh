@@ -9,7 +9,7 @@ if [ ! -x bench/.venv/bin/python ]; then
     python3 -m venv bench/.venv
 fi
 bench/.venv/bin/python -c "import lifetimes" 2>/dev/null || bench/.venv/bin/pip install --quiet lifetimes==0.11.3
-cargo build --release
+cargo build --release --workspace --bins
 # The generator is quick in a debug build, which shares the test build's dependencies.
 cargo build --workspace --bins
 target="${CARGO_TARGET_DIR:-target}"

@@ -11,8 +11,7 @@ fi
 bench/.venv/bin/python -c "import sklearn, pandas, pyarrow" 2>/dev/null \
     || bench/.venv/bin/pip install --quiet "scikit-learn==1.9.1" "pandas==3.1.1" "pyarrow==26.0.1"
 # Built one package at a time: together, cargo unifies features differently and rebuilds DataFusion.
-cargo build --release
-cargo build --release -p northstar-bench
+cargo build --release --workspace --bins
 target="${CARGO_TARGET_DIR:-target}/release"
 data=bench/data/score
 mkdir -p "$data"

@@ -5,17 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 customers="${CUSTOMERS:-1000000}"
-if [ ! -x bench/.venv/bin/python ]; then
-    python3 -m venv bench/.venv
-fi
-bench/.venv/bin/python -c "import lifetimes" 2>/dev/null || bench/.venv/bin/pip install --quiet lifetimes==0.11.3
-cargo build --release --workspace --bins
-# The generator is quick in a debug build, which shares the test build's dependencies.
-cargo build --workspace --bins
-target="${CARGO_TARGET_DIR:-target}"
+. bench/prepare.sh
+prepare "import lifetimes" lifetimes==0.11.3
 data="bench/data/clv/transactions-$customers.csv"
 if [ ! -f "$data" ]; then
     mkdir -p bench/data/clv
-    "$target/debug/clv_data" "$data" "$customers" 7
+    "$target/clv_data" "$data" "$customers" 7
 fi
-bench/.venv/bin/python bench/clv.py "$target/release/northstar" "$data"
+bench/.venv/bin/python bench/clv.py "$target/northstar" "$data"

@@ -12,11 +12,10 @@ Prints the ratios of northstar's times to DuckDB's load.
 """
 
 import os
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
+
+from process import run
 
 northstar, data, threads = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 
@@ -34,22 +33,6 @@ for i, path in enumerate(sys.argv[1:]):
     rows += con.execute(f"SELECT count(*) FROM t{{i}}").fetchone()[0]
 print(rows)
 """
-
-
-def run(command):
-    """Runs `command`; returns its wall seconds, peak resident MiB and standard output."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(command, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode != 0:
-            err.seek(0)
-            sys.exit(f"{command[0]} failed ({child.returncode}):\n{err.read().decode()}")
-        out.seek(0)
-        return wall, usage.ru_maxrss / 1024, out.read().decode()
-
 
 files = sorted(str(p) for p in data.glob("*.csv"))
 size = sum(os.path.getsize(f) for f in files) / 1e9

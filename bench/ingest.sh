@@ -5,12 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads="${THREADS:-$(nproc)}"
-if [ ! -x bench/.venv/bin/python ]; then
-    python3 -m venv bench/.venv
-fi
-bench/.venv/bin/python -c "import duckdb" 2>/dev/null || bench/.venv/bin/pip install --quiet duckdb
-cargo build --release --workspace --bins
-target="${CARGO_TARGET_DIR:-target}/release"
+. bench/prepare.sh
+prepare "import duckdb" duckdb
 if [ ! -d bench/data/large/data ]; then
     "$target/northstar" demo --size large --out bench/data/large >/dev/null
 fi

@@ -5,14 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${ROWS:-10000000}"
-if [ ! -x bench/.venv/bin/python ]; then
-    python3 -m venv bench/.venv
-fi
-bench/.venv/bin/python -c "import sklearn, pandas, pyarrow" 2>/dev/null \
-    || bench/.venv/bin/pip install --quiet "scikit-learn==1.9.1" "pandas==3.1.1" "pyarrow==26.0.1"
-# Built one package at a time: together, cargo unifies features differently and rebuilds DataFusion.
-cargo build --release --workspace --bins
-target="${CARGO_TARGET_DIR:-target}/release"
+. bench/prepare.sh
+prepare "import sklearn, pandas, pyarrow" "scikit-learn==1.9.1" "pandas==3.1.1" "pyarrow==26.0.1"
 data=bench/data/score
 mkdir -p "$data"
 if [ ! -f "$data/demo/out/icp.json" ]; then

@@ -5,6 +5,7 @@
 //! be handed to a distributed DataFusion engine unchanged. The API is synchronous: the engine
 //! owns its own runtime and callers never see `async`.
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use datafusion::common::DFSchema;
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SessionContext;
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig};
@@ -145,7 +147,12 @@ impl Engine {
             .set_bool("datafusion.sql_parser.enable_ident_normalization", false);
         let mut env = RuntimeEnvBuilder::new();
         if let Some(bytes) = config.memory_limit {
-            env = env.with_memory_limit(bytes, 1.0);
+            // Each operator that can spill gets a fair share of what the others cannot give
+            // back, so that one large aggregation spills instead of starving its neighbours; an
+            // error names the five largest consumers.
+            let pool = FairSpillPool::new(bytes);
+            let named = NonZeroUsize::new(5).unwrap_or(NonZeroUsize::MIN);
+            env = env.with_memory_pool(Arc::new(TrackConsumersPool::new(pool, named)));
         }
         if let Some(dir) = &config.temp_dir {
             env = env.with_temp_file_path(dir);
@@ -379,6 +386,42 @@ mod tests {
         assert!(err.hint().is_some_and(|h| h.contains("--memory-limit")), "{err}");
         let bug = engine.query("SELECT nosuch FROM t").expect_err("no such column");
         assert_eq!(bug.fault(), Fault::Internal);
+    }
+
+    #[test]
+    fn an_aggregation_past_the_memory_limit_spills_and_gives_the_exact_answer() {
+        // 2,000,000 groups of four values each, v, v + 2,000,000, v + 4,000,000 and
+        // v + 6,000,000 (v = 0 stands for 2,000,000), grouped and sorted by two partitions in
+        // 64 MiB, 20 of them set aside for the sort's merge: the groups alone need more, so they
+        // spill.
+        let sql = "SELECT v, count(*) AS n, sum(value) AS s
+                   FROM (SELECT value, value % 2000000 AS v FROM generate_series(1, 8000000))
+                   GROUP BY v ORDER BY v";
+        let limited = Engine::start(&EngineConfig {
+            threads: Some(2),
+            memory_limit: Some(64 << 20),
+            temp_dir: None,
+        })
+        .expect("engine");
+        let mut expected_v = 0i64;
+        for batch in limited.query(sql).expect("spills rather than fails") {
+            let column = |i: usize| {
+                batch
+                    .column(i)
+                    .as_any()
+                    .downcast_ref::<Int64Array>()
+                    .expect("i64")
+            };
+            let (v, n, s) = (column(0), column(1), column(2));
+            for row in 0..batch.num_rows() {
+                assert_eq!(v.value(row), expected_v);
+                assert_eq!(n.value(row), 4);
+                let first = if expected_v == 0 { 2_000_000 } else { expected_v };
+                assert_eq!(s.value(row), 4 * first + 12_000_000, "v = {expected_v}");
+                expected_v += 1;
+            }
+        }
+        assert_eq!(expected_v, 2_000_000);
     }
 
     #[test]

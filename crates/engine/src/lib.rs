@@ -97,6 +97,9 @@ fn is_disk_full(error: &std::io::Error) -> bool {
     )
 }
 
+/// The largest memory consumers an out-of-memory error names.
+const NAMED_CONSUMERS: NonZeroUsize = NonZeroUsize::new(5).expect("five is not zero");
+
 /// How an engine runs: threads, the memory it may take, and where it spills.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EngineConfig {
@@ -148,11 +151,9 @@ impl Engine {
         let mut env = RuntimeEnvBuilder::new();
         if let Some(bytes) = config.memory_limit {
             // Each operator that can spill gets a fair share of what the others cannot give
-            // back, so that one large aggregation spills instead of starving its neighbours; an
-            // error names the five largest consumers.
-            let pool = FairSpillPool::new(bytes);
-            let named = NonZeroUsize::new(5).unwrap_or(NonZeroUsize::MIN);
-            env = env.with_memory_pool(Arc::new(TrackConsumersPool::new(pool, named)));
+            // back, so that one large aggregation spills instead of starving its neighbours.
+            let pool = TrackConsumersPool::new(FairSpillPool::new(bytes), NAMED_CONSUMERS);
+            env = env.with_memory_pool(Arc::new(pool));
         }
         if let Some(dir) = &config.temp_dir {
             env = env.with_temp_file_path(dir);

@@ -52,6 +52,8 @@ pub struct Scorer {
     /// The bits of each anti-ICP segment excluded from the SAM; none when there are too many
     /// conditions for a bit each.
     excluding: Option<Vec<u64>>,
+    /// Each signal in words, shared by the reasons of every row assessed.
+    descriptions: Vec<Arc<str>>,
 }
 
 /// An in-memory attribute table (discover's customers) as an Arrow batch the scorer reads:
@@ -109,6 +111,7 @@ impl Scorer {
             plan: Plan::new(icp.rules()),
             roles,
             excluding,
+            descriptions: icp.descriptions(),
             icp,
         }
     }
@@ -126,11 +129,10 @@ impl Scorer {
 
     /// What the ICP says of each row of `batch`, with reasons.
     pub fn assess(&self, batch: &RecordBatch) -> Result<Vec<Assessment>, ArrowError> {
-        let descriptions = self.icp.descriptions();
         Ok(self
             .verdicts(batch)?
             .iter()
-            .map(|v| self.icp.described_assessment(v, &descriptions))
+            .map(|v| self.icp.described_assessment(v, &self.descriptions))
             .collect())
     }
 
@@ -138,11 +140,10 @@ impl Scorer {
     /// lift it to tier 1.
     pub fn assess_with_reach(&self, batch: &RecordBatch) -> Result<Vec<Scored>, ArrowError> {
         let columns = self.columns(batch)?;
-        let descriptions = self.icp.descriptions();
         Ok((0..batch.num_rows())
             .map(|r| {
                 let verdicts = columns.row(r);
-                let assessment = self.icp.described_assessment(&verdicts, &descriptions);
+                let assessment = self.icp.described_assessment(&verdicts, &self.descriptions);
                 let unknown: Vec<bool> = columns.signals.iter().map(|s| s[r].is_none()).collect();
                 let to_tier_1 = to_tier_1(&self.icp, &assessment, &verdicts.signals, &unknown);
                 Scored {

@@ -97,6 +97,42 @@ fn is_disk_full(error: &std::io::Error) -> bool {
     )
 }
 
+/// The memory queries may hold when no limit is given: half of what the process may use, the
+/// machine's memory or its control group's limit, whichever is lower; `None` (unbounded) where
+/// neither can be told.
+pub fn default_memory_limit() -> Option<usize> {
+    let usable = match (machine_memory(), control_group_memory()) {
+        (Some(machine), Some(group)) => machine.min(group),
+        (machine, group) => machine.or(group)?,
+    };
+    usize::try_from(usable / 2).ok()
+}
+
+/// The machine's memory in bytes.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[allow(
+    clippy::useless_conversion,
+    reason = "the count is 32 bits wide on 32-bit targets"
+)]
+fn machine_memory() -> Option<u64> {
+    let info = rustix::system::sysinfo();
+    u64::from(info.totalram).checked_mul(u64::from(info.mem_unit.max(1)))
+}
+
+/// The machine's memory in bytes, where it cannot be told.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn machine_memory() -> Option<u64> {
+    None
+}
+
+/// The memory limit of the process's control group (cgroup v2, as in a container), if it has
+/// one.
+fn control_group_memory() -> Option<u64> {
+    let limit = std::fs::read_to_string("/sys/fs/cgroup/memory.max").ok()?;
+    // "max" when there is no limit.
+    limit.trim().parse().ok()
+}
+
 /// The largest memory consumers an out-of-memory error names.
 const NAMED_CONSUMERS: NonZeroUsize = NonZeroUsize::new(5).expect("five is not zero");
 
@@ -106,7 +142,7 @@ pub struct EngineConfig {
     /// Threads for queries; by default one per core.
     pub threads: Option<usize>,
     /// Most bytes of memory queries may hold; past it they spill to disk or fail. By default
-    /// unbounded.
+    /// [`default_memory_limit`].
     pub memory_limit: Option<usize>,
     /// Folder for spill files; by default the system's temporary folder.
     pub temp_dir: Option<PathBuf>,
@@ -149,7 +185,7 @@ impl Engine {
             // Column names are matched as written (`Quantity`, not `quantity`), as users expect of a mapping.
             .set_bool("datafusion.sql_parser.enable_ident_normalization", false);
         let mut env = RuntimeEnvBuilder::new();
-        if let Some(bytes) = config.memory_limit {
+        if let Some(bytes) = config.memory_limit.or_else(default_memory_limit) {
             // Each operator that can spill gets a fair share of what the others cannot give
             // back, so that one large aggregation spills instead of starving its neighbours.
             let pool = TrackConsumersPool::new(FairSpillPool::new(bytes), NAMED_CONSUMERS);
@@ -356,6 +392,23 @@ mod tests {
             .expect("stream");
         std::fs::remove_file(&path).expect("removed");
         assert_eq!(next, rows);
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_default_memory_limit_is_half_the_machine_or_its_control_group_limit() {
+        let meminfo = std::fs::read_to_string("/proc/meminfo").expect("meminfo");
+        let kib: u64 = meminfo
+            .lines()
+            .find_map(|line| line.strip_prefix("MemTotal:"))
+            .and_then(|rest| rest.trim().strip_suffix("kB"))
+            .and_then(|number| number.trim().parse().ok())
+            .expect("MemTotal in kB");
+        let group = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+            .ok()
+            .and_then(|text| text.trim().parse::<u64>().ok());
+        let usable = group.map_or(kib * 1024, |g| g.min(kib * 1024));
+        assert_eq!(default_memory_limit(), Some((usable / 2) as usize));
     }
 
     #[test]

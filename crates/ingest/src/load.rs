@@ -23,6 +23,7 @@ use crate::contract::{self, TableSpec};
 use crate::error::IngestError;
 use crate::limit::RejectLimit;
 use crate::mapping::{ColumnPlan, Mapped, MappingUsage, TypeInference};
+use crate::rejects::{Reject, RejectWriter, Rejects};
 use crate::rows::{KeySets, Prepared, RowValidator, TableBuilder, Value};
 use crate::source::{Format, Problem, ReadOptions, Record, Source};
 use crate::stamp::FileStamp;
@@ -30,28 +31,14 @@ use crate::stamp::FileStamp;
 /// Chunks read ahead of validation.
 const READ_AHEAD_CHUNKS: usize = 4;
 
+/// The file in the staging folder that the rejects are written to as they come.
+const REJECTS_FILE: &str = "rejects.csv";
+
 /// Batches of accepted rows waiting to be written.
 const WRITE_AHEAD_BATCHES: usize = 2;
 
 /// Fewest rows one thread parses and checks at a time.
 const PARALLEL_ROWS: usize = 512;
-
-/// One rejected input row (or one of its problems), as written to `rejects.csv`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Reject {
-    /// The table being read.
-    pub table: String,
-    /// The file, as named in the data folder or configuration.
-    pub file: String,
-    /// Line (sheet row, or row number for Parquet) where the row starts.
-    pub line: u64,
-    /// The column concerned (canonical name, or the file's for a row that could not be mapped).
-    pub column: String,
-    /// The value as read, shortened if long.
-    pub value: String,
-    /// What is wrong and, where it helps, how to fix it.
-    pub reason: String,
-}
 
 /// What was read of one table.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -115,7 +102,7 @@ pub struct Ingested {
     /// The tables found, in reading order.
     pub tables: Vec<LoadedTable>,
     /// Every rejected row's problems, in reading order.
-    pub rejects: Vec<Reject>,
+    pub rejects: Rejects,
 }
 
 impl Ingested {
@@ -215,7 +202,7 @@ fn load_files(
         })?;
     let mut keys = KeySets::default();
     let mut tables = Vec::new();
-    let mut rejects = Vec::new();
+    let mut rejects = RejectWriter::create(&stage.join(REJECTS_FILE))?;
     let derive_accounts = !files.iter().any(|(t, _)| t.name == "accounts");
     let mut derived_ids = DerivedIds::default();
     for (position, (spec, path)) in files.iter().enumerate() {
@@ -269,6 +256,7 @@ fn load_files(
         if loaded.cut_after.is_some() {
             // The run stops here: the table is past the reject limit.
             tables.push(loaded);
+            let rejects = rejects.finish()?;
             return Ok(Ingested { tables, rejects });
         }
         let dropped = if spec.name == "accounts" {
@@ -289,6 +277,7 @@ fn load_files(
     if derive_accounts {
         tables.insert(0, derived_accounts(stage, &derived_ids.sorted())?);
     }
+    let rejects = rejects.finish()?;
     Ok(Ingested { tables, rejects })
 }
 
@@ -356,7 +345,7 @@ fn load_table(
     pool: &rayon::ThreadPool,
     stage: &Path,
     progress: &dyn Progress,
-    rejects: &mut Vec<Reject>,
+    rejects: &mut RejectWriter,
     on_accept: &mut dyn FnMut(u64, &[Value]),
 ) -> Result<LoadedTable, IngestError> {
     let (format, gz) = Format::of(path).ok_or_else(|| {
@@ -400,7 +389,7 @@ fn load_table(
     let mut validator = RowValidator::new(spec, config);
     let mut builder = TableBuilder::new(schema.clone());
     let mut counts = Counts::default();
-    let reject = |rejects: &mut Vec<Reject>, line, column: String, value: String, reason: String| {
+    let reject = |rejects: &mut RejectWriter, line, column: String, value: String, reason: String| {
         rejects.push(Reject {
             table: spec.name.to_owned(),
             file: file_name.to_owned(),
@@ -408,7 +397,7 @@ fn load_table(
             column,
             value,
             reason,
-        });
+        })
     };
     // One thread reads, splits and maps the file, this one checks and admits the rows (parsing
     // them on every core), one encodes the accepted rows for the engine, and one takes the
@@ -457,11 +446,11 @@ fn load_table(
                         false
                     }
                     Checked::Broken(p) => {
-                        reject(rejects, line, p.column, p.value, p.reason);
+                        reject(rejects, line, p.column, p.value, p.reason)?;
                         true
                     }
                     Checked::Failed { column, reason } => {
-                        reject(rejects, line, column, String::new(), reason);
+                        reject(rejects, line, column, String::new(), reason)?;
                         true
                     }
                     Checked::Row(prepared) => match validator.admit(line, prepared) {
@@ -473,7 +462,7 @@ fn load_table(
                         }
                         Err(problems) => {
                             for p in problems {
-                                reject(rejects, line, p.column, p.value, p.reason);
+                                reject(rejects, line, p.column, p.value, p.reason)?;
                             }
                             true
                         }
@@ -493,7 +482,7 @@ fn load_table(
                 // Reading stops here, unless this was the file's last row.
                 if in_order.peek().is_some() || chunks.next().is_some() {
                     let reason = limit.reason(line, counts.rejected, considered);
-                    reject(rejects, line, String::new(), String::new(), reason);
+                    reject(rejects, line, String::new(), String::new(), reason)?;
                     cut_after = Some(line);
                     break 'chunks;
                 }
@@ -752,7 +741,7 @@ fn drop_unknown_referrers(
     file_name: &str,
     ids: &[String],
     referrals: &[Referral],
-    rejects: &mut Vec<Reject>,
+    rejects: &mut RejectWriter,
 ) -> Result<HashSet<usize>, IngestError> {
     let known: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let unknown: Vec<&Referral> = referrals
@@ -771,7 +760,7 @@ fn drop_unknown_referrers(
             column: "referred_by".into(),
             value: referrer.clone(),
             reason: format!("referred_by `{referrer}` is not in accounts"),
-        });
+        })?;
     }
     accounts.rows_accepted -= drop.len() as u64;
     accounts.rows_rejected += drop.len() as u64;

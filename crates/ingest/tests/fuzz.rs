@@ -44,7 +44,7 @@ proptest! {
             let tx = ingested.table("transactions").unwrap();
             prop_assert_eq!(tx.rows_read, tx.rows_accepted + tx.rows_rejected + tx.rows_excluded + tx.footer_lines);
             let rejected_lines: std::collections::BTreeSet<u64> =
-                ingested.rejects.iter().filter(|r| r.table == "transactions").map(|r| r.line).collect();
+                ingested.rejects.iter().unwrap().map(Result::unwrap).filter(|r| r.table == "transactions").map(|r| r.line).collect();
             prop_assert_eq!(rejected_lines.len() as u64, tx.rows_rejected);
         }
     }

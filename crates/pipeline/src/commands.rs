@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use northstar_demo::Size;
 use northstar_ingest::Ingested;
+use northstar_output::scratch::Scratch;
 use northstar_profile::{Account, Diff};
 
 use crate::observe::observed;
@@ -11,6 +12,15 @@ use crate::session::Session;
 use crate::{
     Build, BuildRequest, Observer, Options, Result, Settings, Step, account_list, build, icp_at, text,
 };
+
+/// A data folder read and checked: what was read, with the folder holding its staged tables and
+/// its rejects kept until this is dropped.
+pub struct Validated {
+    /// What was read.
+    pub ingested: Ingested,
+    /// The staging folder, removed when this goes.
+    _stage: Scratch,
+}
 
 /// Reads and checks the data folder `data` with `config` (else `DATA/northstar.toml`); writes
 /// the rejects to `options.rejects` when given. The reject limit is the caller's to apply, with
@@ -20,14 +30,17 @@ pub fn validate(
     config: Option<&Path>,
     options: &Options,
     observer: &dyn Observer,
-) -> Result<Ingested> {
+) -> Result<Validated> {
     options.check()?;
     let settings = Settings::find(data, config)?;
     let tables = options.tables(&settings);
     let session = Session::read(options, observer, |stage, engine, progress| {
         northstar_ingest::ingest(data, &tables, stage, engine, progress)
     })?;
-    Ok(session.ingested)
+    Ok(Validated {
+        ingested: session.ingested,
+        _stage: session.stage,
+    })
 }
 
 /// The one-line summary of each table read, for a terminal.

@@ -26,7 +26,7 @@ pub mod validation;
 
 pub use analyse::{Analysis, analyse};
 pub use build::{build, check_reject_limit};
-pub use commands::{demo, diff, ingest_summary, validate};
+pub use commands::{Validated, demo, diff, ingest_summary, validate};
 pub use error::{Fault, PipelineError, Result};
 pub use model::{Build, InputRecord, Parameters, RunRecord, Versions};
 pub use northstar_engine::EngineConfig;

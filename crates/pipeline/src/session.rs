@@ -9,7 +9,6 @@ use northstar_output::scratch::Scratch;
 use northstar_output::write_file;
 
 use crate::observe::IngestProgress;
-use crate::outputs::tables;
 use crate::{Observer, Options, Result, Settings, check_reject_limit, text};
 
 /// The prefix of the folders a run stages its tables in, inside the temporary folder.
@@ -78,5 +77,5 @@ impl Session {
 
 /// Writes every rejected row of `ingested` to the CSV file `path`, atomically.
 pub(crate) fn write_rejects(path: &Path, ingested: &Ingested) -> Result<()> {
-    Ok(write_file(path, |w| tables::write_rejects(w, &ingested.rejects))?)
+    Ok(write_file(path, |w| ingested.rejects.write_csv(w))?)
 }

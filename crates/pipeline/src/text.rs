@@ -78,11 +78,12 @@ pub fn ingest_summary(ingested: &Ingested) -> String {
             "{} problems in rejected rows; first: ",
             group(ingested.rejects.len() as u64)
         ));
-        let r = &ingested.rejects[0];
-        text.push_str(&format!(
-            "{}:{}: column `{}`: {}\n",
-            r.file, r.line, r.column, r.reason
-        ));
+        if let Some(r) = ingested.rejects.first() {
+            text.push_str(&format!(
+                "{}:{}: column `{}`: {}\n",
+                r.file, r.line, r.column, r.reason
+            ));
+        }
     }
     text
 }

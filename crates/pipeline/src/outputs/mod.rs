@@ -12,11 +12,9 @@ use crate::Build;
 
 /// Writes every file of `build` but `run.json`, which records the time this takes.
 pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
-    let page = northstar_report::render(&report::inputs(build));
+    let page = northstar_report::render(&report::inputs(build)?);
     folder.write("report.html", |w| w.write_all(page.as_bytes()))?;
-    folder.write("rejects.csv", |w| {
-        tables::write_rejects(w, &build.ingested.rejects)
-    })?;
+    folder.write("rejects.csv", |w| build.ingested.rejects.write_csv(w))?;
     folder.write("accounts.csv", |w| tables::write_accounts(w, build))?;
     folder.write("whale_curve.csv", |w| tables::write_whale_curve(w, build))?;
     folder.write("cost_to_serve.csv", |w| tables::write_cost_lines(w, build))?;

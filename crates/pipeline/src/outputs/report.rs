@@ -1,23 +1,27 @@
 //! `report.html`: the report's inputs gathered from the build's model; every figure is the one
 //! the other outputs hold.
 
-use std::collections::BTreeMap;
-
 use northstar_profile::words::{conditions_words, rule_words, rules_words};
 use northstar_report::{AntiRow, CallRow, Inputs, RejectCount, SegmentRow};
 
+use northstar_output::OutputError;
+
 use crate::Build;
 
-/// The report's inputs from `build`.
-pub fn inputs(build: &Build) -> Inputs<'_> {
+/// The report's inputs from `build`; the rejects are counted from their file.
+pub fn inputs(build: &Build) -> Result<Inputs<'_>, OutputError> {
     let icp = &build.profile.icp;
     let found = &build.discovery;
     let mut ranked: Vec<&northstar_economics::AccountEconomics> = build.economics.accounts.iter().collect();
     ranked.sort_by_key(|a| a.profit_rank);
-    let mut rejects: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for r in &build.ingested.rejects {
-        *rejects.entry((r.table.clone(), r.reason.clone())).or_default() += 1;
-    }
+    let rejects = build
+        .ingested
+        .rejects
+        .reason_counts()
+        .map_err(|source| OutputError::Io {
+            path: build.ingested.rejects.path().to_owned(),
+            source,
+        })?;
     let prospects = &build.targets.prospects;
     let tier = |t: u8| {
         prospects
@@ -25,7 +29,7 @@ pub fn inputs(build: &Build) -> Inputs<'_> {
             .filter(|p| p.scored.assessment.tier == Some(t))
             .count() as u64
     };
-    Inputs {
+    Ok(Inputs {
         icp,
         summary: &build.economics.summary,
         cumulative_profit: ranked.iter().map(|a| a.cumulative_profit_share).collect(),
@@ -72,7 +76,7 @@ pub fn inputs(build: &Build) -> Inputs<'_> {
             .map(|((table, reason), count)| RejectCount { table, reason, count })
             .collect(),
         currency: build.settings.report.currency.clone(),
-    }
+    })
 }
 
 /// How many prospects the report lists to call first.

@@ -4,7 +4,6 @@
 use std::io::{self, Write};
 
 use northstar_economics::PurchaseForecast;
-use northstar_ingest::Reject;
 use northstar_output::numbers::{money, optional, quantity, ratio};
 
 use crate::Build;
@@ -147,25 +146,6 @@ pub fn write_cost_lines(out: &mut dyn Write, build: &Build) -> io::Result<()> {
                 quantity(l.quantity),
                 ratio(l.rate),
                 money(l.cost),
-            ],
-        )?;
-    }
-    w.flush()
-}
-
-/// Writes `rejects.csv`: one line per problem of every rejected row.
-pub fn write_rejects(out: &mut dyn Write, rejects: &[Reject]) -> io::Result<()> {
-    let mut w = csv_writer(out, &["table", "file", "line", "column", "value", "reason"])?;
-    for r in rejects {
-        record(
-            &mut w,
-            [
-                &r.table,
-                &r.file,
-                &r.line.to_string(),
-                &r.column,
-                &r.value,
-                &r.reason,
             ],
         )?;
     }

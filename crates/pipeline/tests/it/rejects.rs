@@ -5,13 +5,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use northstar_ingest::Ingested;
-use northstar_pipeline::{Chunking, Options, Silent, check_reject_limit, validate};
+use northstar_ingest::{Ingested, Reject};
+use northstar_pipeline::{Chunking, Options, Silent, Validated, check_reject_limit, validate};
 
 use crate::support::options_with;
 
 /// Reads the data folder `dir` with the default 1% limit, rows read in `chunking`'s sizes.
-fn read(dir: &Path, chunking: Chunking) -> Ingested {
+fn read(dir: &Path, chunking: Chunking) -> Validated {
     let options = Options {
         chunking,
         ..options_with(2)
@@ -31,18 +31,17 @@ fn accounts(rows: u64, bad: &[u64], ragged: &[u64]) -> String {
     text
 }
 
-/// The rejects as (line, column), and the reason of the last.
+/// The rejects as (line, column), and the reason of the last, read back from their file.
 fn lines(ingested: &Ingested) -> (Vec<(u64, String)>, String) {
-    let lines = ingested
+    let rejects: Vec<Reject> = ingested
         .rejects
         .iter()
-        .map(|r| (r.line, r.column.clone()))
-        .collect();
-    let last = ingested
-        .rejects
-        .last()
-        .map(|r| r.reason.clone())
-        .unwrap_or_default();
+        .expect("rejects")
+        .collect::<Result<_, _>>()
+        .expect("rejects read back");
+    assert_eq!(rejects.len(), ingested.rejects.len(), "counted as written");
+    let lines = rejects.iter().map(|r| (r.line, r.column.clone())).collect();
+    let last = rejects.last().map(|r| r.reason.clone()).unwrap_or_default();
     (lines, last)
 }
 
@@ -66,13 +65,14 @@ fn reading_stops_at_the_reject_that_puts_a_table_past_the_limit_in_any_chunk_siz
         .collect();
     expected.push((12, String::new()));
     for (chunk_rows, batch_rows) in [(8192, 65_536), (1, 1), (7, 13), (1000, 3)] {
-        let ingested = read(
+        let validated = read(
             dir.path(),
             Chunking {
                 chunk_rows,
                 batch_rows,
             },
         );
+        let ingested = &validated.ingested;
         let what = format!("chunks of {chunk_rows}");
         let tables: Vec<&str> = ingested.tables.iter().map(|t| t.table).collect();
         assert_eq!(tables, ["accounts"], "{what}: nothing read after the table");
@@ -83,14 +83,14 @@ fn reading_stops_at_the_reject_that_puts_a_table_past_the_limit_in_any_chunk_siz
             (11, 11, 0),
             "{what}"
         );
-        let (lines, last) = lines(&ingested);
+        let (lines, last) = lines(ingested);
         assert_eq!(lines, expected, "{what}");
         assert!(
             last.starts_with("reading stopped after line 12: 11 of the 11 rows read were rejected")
                 && last.contains("the 1,002 rows the file can hold at most"),
             "{what}: {last}"
         );
-        let error = check_reject_limit(&ingested, 1.0, None).expect_err("past the limit");
+        let error = check_reject_limit(ingested, 1.0, None).expect_err("past the limit");
         assert!(
             error.to_string().contains("reading stopped after line 12"),
             "{error}"
@@ -108,15 +108,16 @@ fn a_reject_on_the_last_row_stops_nothing() {
         "account_id,date,amount\nA1,2024-01-31,10\n",
     )
     .expect("write");
-    let ingested = read(dir.path(), Chunking::default());
+    let validated = read(dir.path(), Chunking::default());
+    let ingested = &validated.ingested;
     assert_eq!(ingested.tables[0].cut_after, None);
     assert_eq!(ingested.tables[0].rows_read, 100);
     assert!(ingested.table("transactions").is_some(), "every table read");
     assert_eq!(
-        lines(&ingested).0,
+        lines(ingested).0,
         [(100, "employees".to_owned()), (101, "employees".to_owned())]
     );
-    assert!(check_reject_limit(&ingested, 1.0, None).is_err());
+    assert!(check_reject_limit(ingested, 1.0, None).is_err());
 }
 
 #[test]
@@ -129,11 +130,12 @@ fn a_compressed_file_stops_once_enough_rows_are_read_past_the_limit() {
     gz.write_all(accounts(120_000, &bad, &[]).as_bytes())
         .expect("write");
     gz.finish().expect("finish");
-    let ingested = read(dir.path(), Chunking::default());
+    let validated = read(dir.path(), Chunking::default());
+    let ingested = &validated.ingested;
     let accounts = &ingested.tables[0];
     assert_eq!(accounts.cut_after, Some(100_001));
     assert_eq!((accounts.rows_read, accounts.rows_rejected), (100_000, 10_000));
-    let (lines, last) = lines(&ingested);
+    let (lines, last) = lines(ingested);
     assert_eq!(lines.len(), 10_001);
     assert!(
         last.starts_with("reading stopped after line 100001: 10,000 of the 100,000 rows read")

@@ -1,6 +1,5 @@
 //! Validation of one row against its table's contract, and the typed columns it is appended to.
 
-use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
@@ -80,33 +79,49 @@ pub struct FieldProblem {
     pub reason: String,
 }
 
-/// The keys accepted so far by tables that others refer to.
+/// The keys accepted so far by tables that others refer to, by table: a few tables, found by
+/// a scan, since every row of a referring table asks.
 #[derive(Debug, Default)]
 pub struct KeySets {
-    sets: HashMap<&'static str, foldhash::HashSet<String>>,
+    sets: Vec<(&'static str, foldhash::HashSet<String>)>,
 }
 
 impl KeySets {
     /// Records that `table` holds `key`.
     pub fn insert(&mut self, table: &'static str, key: String) {
-        self.sets.entry(table).or_default().insert(key);
+        self.mark_loaded(table);
+        if let Some(set) = self.set_mut(table) {
+            set.insert(key);
+        }
     }
 
     /// Whether any of `tables` is loaded.
     pub fn any_loaded(&self, tables: &[&str]) -> bool {
-        tables.iter().any(|t| self.sets.contains_key(t))
+        tables.iter().any(|t| self.set(t).is_some())
     }
 
     /// Whether any of `tables` holds `key`.
     pub fn contains(&self, tables: &[&str], key: &str) -> bool {
         tables
             .iter()
-            .any(|t| self.sets.get(t).is_some_and(|s| s.contains(key)))
+            .any(|t| self.set(t).is_some_and(|s| s.contains(key)))
     }
 
     /// Marks `table` as loaded even when it holds no key.
     pub fn mark_loaded(&mut self, table: &'static str) {
-        self.sets.entry(table).or_default();
+        if self.set(table).is_none() {
+            self.sets.push((table, foldhash::HashSet::default()));
+        }
+    }
+
+    /// The keys of `table`, when it is loaded.
+    fn set(&self, table: &str) -> Option<&foldhash::HashSet<String>> {
+        self.sets.iter().find(|(t, _)| *t == table).map(|(_, s)| s)
+    }
+
+    /// The keys of `table`, to add to, when it is loaded.
+    fn set_mut(&mut self, table: &str) -> Option<&mut foldhash::HashSet<String>> {
+        self.sets.iter_mut().find(|(t, _)| *t == table).map(|(_, s)| s)
     }
 }
 
@@ -418,6 +433,8 @@ impl TableBuilder {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     proptest::proptest! {

@@ -80,7 +80,8 @@ impl RejectWriter {
     }
 }
 
-/// Every rejected row's problems, in reading order, in a file of the staging folder.
+/// Every rejected row's problems, in reading order, in a file of the staging folder: they can be
+/// read back while that folder lasts; the count and the first stay in memory after it.
 #[derive(Debug)]
 pub struct Rejects {
     path: PathBuf,

@@ -144,13 +144,14 @@ fn io_error(path: &Path, source: io::Error) -> IngestError {
     }
 }
 
-/// A CSV writer's error on the rejects file.
+/// A CSV writer's error on the rejects file, of the kind of its I/O error (a full disk is told
+/// as one).
 fn csv_error(path: &Path, error: csv::Error) -> IngestError {
-    let source = match error.into_kind() {
-        csv::ErrorKind::Io(io) => io,
-        other => io::Error::other(format!("{other:?}")),
+    let kind = match error.kind() {
+        csv::ErrorKind::Io(io) => io.kind(),
+        _ => io::ErrorKind::Other,
     };
-    io_error(path, source)
+    io_error(path, io::Error::new(kind, error))
 }
 
 #[cfg(test)]

@@ -89,10 +89,7 @@ pub struct KeySets {
 impl KeySets {
     /// Records that `table` holds `key`.
     pub fn insert(&mut self, table: &'static str, key: String) {
-        self.mark_loaded(table);
-        if let Some(set) = self.set_mut(table) {
-            set.insert(key);
-        }
+        self.loaded(table).insert(key);
     }
 
     /// Whether any of `tables` is loaded.
@@ -109,9 +106,7 @@ impl KeySets {
 
     /// Marks `table` as loaded even when it holds no key.
     pub fn mark_loaded(&mut self, table: &'static str) {
-        if self.set(table).is_none() {
-            self.sets.push((table, foldhash::HashSet::default()));
-        }
+        self.loaded(table);
     }
 
     /// The keys of `table`, when it is loaded.
@@ -119,9 +114,16 @@ impl KeySets {
         self.sets.iter().find(|(t, _)| *t == table).map(|(_, s)| s)
     }
 
-    /// The keys of `table`, to add to, when it is loaded.
-    fn set_mut(&mut self, table: &str) -> Option<&mut foldhash::HashSet<String>> {
-        self.sets.iter_mut().find(|(t, _)| *t == table).map(|(_, s)| s)
+    /// The keys of `table`, to add to; an empty set when it was not loaded yet.
+    fn loaded(&mut self, table: &'static str) -> &mut foldhash::HashSet<String> {
+        let at = match self.sets.iter().position(|(t, _)| *t == table) {
+            Some(at) => at,
+            None => {
+                self.sets.push((table, foldhash::HashSet::default()));
+                self.sets.len() - 1
+            }
+        };
+        &mut self.sets[at].1
     }
 }
 

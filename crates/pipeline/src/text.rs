@@ -73,17 +73,15 @@ pub fn ingest_summary(ingested: &Ingested) -> String {
         text.push_str(&line);
         text.push('\n');
     }
-    if !ingested.rejects.is_empty() {
+    if let Some(r) = ingested.rejects.first() {
         text.push_str(&format!(
-            "{} problems in rejected rows; first: ",
-            group(ingested.rejects.len() as u64)
+            "{} problems in rejected rows; first: {}:{}: column `{}`: {}\n",
+            group(ingested.rejects.len() as u64),
+            r.file,
+            r.line,
+            r.column,
+            r.reason
         ));
-        if let Some(r) = ingested.rejects.first() {
-            text.push_str(&format!(
-                "{}:{}: column `{}`: {}\n",
-                r.file, r.line, r.column, r.reason
-            ));
-        }
     }
     text
 }

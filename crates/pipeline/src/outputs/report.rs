@@ -1,10 +1,9 @@
 //! `report.html`: the report's inputs gathered from the build's model; every figure is the one
 //! the other outputs hold.
 
+use northstar_output::OutputError;
 use northstar_profile::words::{conditions_words, rule_words, rules_words};
 use northstar_report::{AntiRow, CallRow, Inputs, RejectCount, SegmentRow};
-
-use northstar_output::OutputError;
 
 use crate::Build;
 

@@ -10,6 +10,7 @@
 
 pub use northstar_read::{config, contract, error, source, survival, values};
 
+mod columnar;
 mod crm;
 mod limit;
 mod load;

@@ -18,14 +18,15 @@ use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuil
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::columnar::{BatchRow, Columnar, Converted};
 use crate::config::{Config, TableConfig};
 use crate::contract::{self, TableSpec};
 use crate::error::IngestError;
 use crate::limit::RejectLimit;
 use crate::mapping::{ColumnPlan, Mapped, MappingUsage, TypeInference};
 use crate::rejects::{Reject, RejectWriter, Rejects};
-use crate::rows::{KeySets, Prepared, RowValidator, TableBuilder, Value};
-use crate::source::{Format, Problem, ReadOptions, Record, Source};
+use crate::rows::{KeySets, Prepared, RowValidator, RowView, TableBuilder, Value};
+use crate::source::{Extent, Format, Problem, ReadOptions, Record, Source, batch_records};
 use crate::stamp::FileStamp;
 
 /// Chunks read ahead of validation.
@@ -39,6 +40,9 @@ const WRITE_AHEAD_BATCHES: usize = 2;
 
 /// Fewest rows one thread parses and checks at a time.
 const PARALLEL_ROWS: usize = 512;
+
+/// Rows of a Parquet batch one thread converts and checks at a time.
+const PARALLEL_BATCH_ROWS: usize = 4096;
 
 /// What was read of one table.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -221,20 +225,20 @@ fn load_files(
             .and_then(|key| spec.columns.iter().position(|c| c.name == key));
         let mut accepted_keys: Vec<String> = Vec::new();
         let mut accepted = 0usize;
-        let mut on_accept = |line: u64, values: &[Value]| {
+        let mut on_accept = |line: u64, row: &dyn RowView| {
             if derive_accounts
                 && spec.name == "transactions"
-                && let Some(Value::Text(id)) = values.first()
+                && let Some(id) = row.text(0)
             {
                 derived_ids.insert(id);
             }
             if spec.name == "accounts"
-                && let Some(Value::Text(referrer)) = referrer_column.map(|i| &values[i])
+                && let Some(referrer) = referrer_column.and_then(|i| row.text(i))
             {
-                referrals.push((accepted, line, referrer.clone()));
+                referrals.push((accepted, line, referrer.to_owned()));
             }
-            if let Some(Value::Text(key)) = key_column.map(|i| &values[i]) {
-                accepted_keys.push(key.clone());
+            if let Some(key) = key_column.and_then(|i| row.text(i)) {
+                accepted_keys.push(key.to_owned());
             }
             accepted += 1;
         };
@@ -346,7 +350,7 @@ fn load_table(
     stage: &Path,
     progress: &dyn Progress,
     rejects: &mut RejectWriter,
-    on_accept: &mut dyn FnMut(u64, &[Value]),
+    on_accept: &mut dyn FnMut(u64, &dyn RowView),
 ) -> Result<LoadedTable, IngestError> {
     let (format, gz) = Format::of(path).ok_or_else(|| {
         IngestError::Layout(format!(
@@ -382,22 +386,27 @@ fn load_table(
         source.bytes_read(),
     );
 
-    let mut limit = folder
+    let limit = folder
         .max_rejects
         .map(|percent| RejectLimit::new(percent, source.extent()));
+    let columnar = source.batch_schema().and_then(|file| {
+        let sources = plan.direct_sources()?;
+        Columnar::new(spec, &sources, &file, config, schema.clone())
+    });
     let mut cut_after = None;
     let mut validator = RowValidator::new(spec, config);
-    let mut builder = TableBuilder::new(schema.clone());
-    let mut counts = Counts::default();
-    let reject = |rejects: &mut RejectWriter, line, column: String, value: String, reason: String| {
-        rejects.push(Reject {
-            table: spec.name.to_owned(),
-            file: file_name.to_owned(),
-            line,
-            column,
-            value,
-            reason,
-        })
+    if let Extent::Rows(rows) = source.extent() {
+        validator.expect_rows(rows);
+    }
+    let mut admission = Admission {
+        spec,
+        file_name,
+        validator,
+        builder: TableBuilder::new(schema.clone()),
+        counts: Counts::default(),
+        limit,
+        rejects,
+        on_accept,
     };
     // One thread reads, splits and maps the file, this one checks and admits the rows (parsing
     // them on every core), one encodes the accepted rows for the engine, and one takes the
@@ -406,7 +415,10 @@ fn load_table(
         let hashing = scope.spawn(|| sha256(path));
         let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
         let plan = &mut plan;
-        let reading = scope.spawn(move || read_chunks(source, plan, chunking.chunk_rows, sender));
+        let reading = match columnar {
+            Some(_) => scope.spawn(move || read_batches(source, sender)),
+            None => scope.spawn(move || read_chunks(source, plan, chunking.chunk_rows, sender)),
+        };
         let (to_writer, for_writer) = std::sync::mpsc::sync_channel::<RecordBatch>(WRITE_AHEAD_BATCHES);
         let writing = scope.spawn(move || -> Result<(), IngestError> {
             for batch in for_writer {
@@ -416,78 +428,101 @@ fn load_table(
         });
         let staging_error = |e: ArrowError| stage_error(spec.name, &staged, e);
         // A writer that stopped has its error; sending to it fails, and joining it tells why.
-        let send = |builder: &mut TableBuilder| -> Result<bool, IngestError> {
+        let send = |batch: RecordBatch| to_writer.send(batch).is_ok();
+        let flush = |builder: &mut TableBuilder| -> Result<bool, IngestError> {
             if builder.is_empty() {
                 return Ok(true);
             }
-            Ok(to_writer.send(builder.finish().map_err(staging_error)?).is_ok())
+            Ok(send(builder.finish().map_err(staging_error)?))
         };
         let mut writer_open = true;
         let mut chunks = receiver.into_iter();
         'chunks: while let Some(chunk) = chunks.next() {
-            let MappedChunk { broken, rows } = chunk?;
-            // Rows are parsed and checked on every core, then admitted in line order.
-            let prepared: Vec<(u64, Checked)> = pool.install(|| {
-                rows.into_par_iter()
-                    .with_min_len(PARALLEL_ROWS)
-                    .map(|(line, mapped)| match mapped {
-                        Mapped::Row(texts) => (line, Checked::Row(validator.prepare(texts, keys))),
-                        Mapped::Excluded => (line, Checked::Excluded),
-                        Mapped::Failed { column, reason } => (line, Checked::Failed { column, reason }),
-                    })
-                    .collect()
-            });
-            let mut in_order = in_line_order(broken, prepared).into_iter().peekable();
-            while let Some((line, checked)) = in_order.next() {
-                counts.read += 1;
-                let rejected = match checked {
-                    Checked::Excluded => {
-                        counts.excluded += 1;
-                        false
-                    }
-                    Checked::Broken(p) => {
-                        reject(rejects, line, p.column, p.value, p.reason)?;
-                        true
-                    }
-                    Checked::Failed { column, reason } => {
-                        reject(rejects, line, column, String::new(), reason)?;
-                        true
-                    }
-                    Checked::Row(prepared) => match validator.admit(line, prepared) {
-                        Ok(values) => {
-                            on_accept(line, &values);
-                            builder.push(values);
-                            counts.accepted += 1;
-                            false
+            match chunk? {
+                Chunk::Mapped(MappedChunk { broken, rows }) => {
+                    // Rows are parsed and checked on every core, then admitted in line order.
+                    let validator = &admission.validator;
+                    let prepared: Vec<(u64, Checked)> = pool.install(|| {
+                        rows.into_par_iter()
+                            .with_min_len(PARALLEL_ROWS)
+                            .map(|(line, mapped)| (line, Checked::of(mapped, validator, keys)))
+                            .collect()
+                    });
+                    let mut in_order = in_line_order(broken, prepared).into_iter().peekable();
+                    while let Some((line, checked)) = in_order.next() {
+                        let more = || in_order.peek().is_some() || chunks.next().is_some();
+                        if admission.take(line, checked, more)? {
+                            cut_after = Some(line);
+                            break 'chunks;
                         }
-                        Err(problems) => {
-                            for p in problems {
-                                reject(rejects, line, p.column, p.value, p.reason)?;
+                    }
+                }
+                Chunk::Batch { first_line, batch } => {
+                    let Some(columnar) = &columnar else { continue };
+                    // Parts of the batch are converted and checked on every core, then taken
+                    // in line order: runs of clean rows whole, any other row the text way.
+                    let validator = &admission.validator;
+                    let parts: Vec<(u64, RecordBatch, Converted)> = pool
+                        .install(|| {
+                            (0..batch.num_rows())
+                                .step_by(PARALLEL_BATCH_ROWS)
+                                .collect::<Vec<_>>()
+                                .into_par_iter()
+                                .map(|start| {
+                                    let part =
+                                        batch.slice(start, PARALLEL_BATCH_ROWS.min(batch.num_rows() - start));
+                                    let converted = columnar.convert(&part, validator, keys)?;
+                                    Ok((first_line + start as u64, part, converted))
+                                })
+                                .collect::<Result<_, ArrowError>>()
+                        })
+                        .map_err(staging_error)?;
+                    let mut parts = parts.into_iter().peekable();
+                    while let Some((first, part, converted)) = parts.next() {
+                        let rows = part.num_rows();
+                        let line = |row: usize| first + row as u64;
+                        let clean = |admission: &mut Admission, row: usize| {
+                            converted.clean[row]
+                                && admission.take_clean(line(row), &BatchRow::new(&converted.batch, row))
+                        };
+                        let whole = (0..rows).take_while(|&row| clean(&mut admission, row)).count();
+                        if whole == rows {
+                            let taken = columnar.taken(&converted, 0, rows).map_err(staging_error)?;
+                            if !flush(&mut admission.builder)? || !send(taken) {
+                                writer_open = false;
+                                break 'chunks;
                             }
-                            true
+                            continue;
                         }
-                    },
-                };
-                if !rejected {
-                    continue;
-                }
-                counts.rejected += 1;
-                let considered = counts.read - counts.excluded;
-                let Some(limit) = &mut limit else {
-                    continue;
-                };
-                if !limit.reached(counts.rejected, considered)? {
-                    continue;
-                }
-                // Reading stops here, unless this was the file's last row.
-                if in_order.peek().is_some() || chunks.next().is_some() {
-                    let reason = limit.reason(line, counts.rejected, considered);
-                    reject(rejects, line, String::new(), String::new(), reason)?;
-                    cut_after = Some(line);
-                    break 'chunks;
+                        // Row by row from the first row not taken whole, in line order.
+                        for row in 0..whole {
+                            admission.builder.push_row(&converted.batch, row);
+                        }
+                        for row in whole..rows {
+                            if row > whole && clean(&mut admission, row) {
+                                admission.builder.push_row(&converted.batch, row);
+                                continue;
+                            }
+                            for record in batch_records(path, &part.slice(row, 1), line(row))? {
+                                let checked = match record {
+                                    Record::Fields { fields, .. } => {
+                                        let mapped = Mapped::Row(columnar.map_fields(&fields));
+                                        Checked::of(mapped, &admission.validator, keys)
+                                    }
+                                    Record::Broken(problem) => Checked::Broken(problem),
+                                };
+                                let more =
+                                    || row + 1 < rows || parts.peek().is_some() || chunks.next().is_some();
+                                if admission.take(line(row), checked, more)? {
+                                    cut_after = Some(line(row));
+                                    break 'chunks;
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            if builder.len() >= chunking.batch_rows && !send(&mut builder)? {
+            if admission.builder.len() >= chunking.batch_rows && !flush(&mut admission.builder)? {
                 writer_open = false;
                 break;
             }
@@ -495,7 +530,7 @@ fn load_table(
         // The reader stops when the chunks it sends are no longer received.
         drop(chunks);
         if writer_open {
-            send(&mut builder)?;
+            flush(&mut admission.builder)?;
         }
         drop(to_writer);
         writing
@@ -506,6 +541,7 @@ fn load_table(
             .map_err(|_| stage_error(spec.name, &staged, "the thread taking the checksum stopped"))??;
         Ok((reading.join().unwrap_or_default(), sha256))
     })?;
+    let counts = admission.counts;
     // The rows and the checksum are of the file as it was opened, or the table is refused.
     opened.unchanged(path)?;
     Ok(LoadedTable {
@@ -537,6 +573,130 @@ struct MappedChunk {
     rows: Vec<(u64, Mapped)>,
 }
 
+/// What the reader sends: rows mapped the text way, or a Parquet file's batch as decoded.
+enum Chunk {
+    Mapped(MappedChunk),
+    Batch { first_line: u64, batch: RecordBatch },
+}
+
+/// What takes a table's rows in line order: counts them, writes their rejects, stops at the
+/// reject limit, and gathers the accepted rows.
+struct Admission<'a> {
+    spec: &'static TableSpec,
+    file_name: &'a str,
+    validator: RowValidator<'a>,
+    builder: TableBuilder,
+    counts: Counts,
+    limit: Option<RejectLimit>,
+    rejects: &'a mut RejectWriter,
+    on_accept: &'a mut dyn FnMut(u64, &dyn RowView),
+}
+
+impl Admission<'_> {
+    fn reject(
+        &mut self,
+        line: u64,
+        column: String,
+        value: String,
+        reason: String,
+    ) -> Result<(), IngestError> {
+        self.rejects.push(Reject {
+            table: self.spec.name.to_owned(),
+            file: self.file_name.to_owned(),
+            line,
+            column,
+            value,
+            reason,
+        })
+    }
+
+    /// Takes the row of `line`, checked the text way. True when the table is past its reject
+    /// limit at this row and `more` says rows follow: reading stops here.
+    fn take(
+        &mut self,
+        line: u64,
+        checked: Checked,
+        more: impl FnOnce() -> bool,
+    ) -> Result<bool, IngestError> {
+        self.counts.read += 1;
+        let rejected = match checked {
+            Checked::Excluded => {
+                self.counts.excluded += 1;
+                false
+            }
+            Checked::Broken(p) => {
+                self.reject(line, p.column, p.value, p.reason)?;
+                true
+            }
+            Checked::Failed { column, reason } => {
+                self.reject(line, column, String::new(), reason)?;
+                true
+            }
+            Checked::Row(prepared) => match self.validator.admit(line, prepared) {
+                Ok(values) => {
+                    (self.on_accept)(line, &values);
+                    self.builder.push(values);
+                    self.counts.accepted += 1;
+                    false
+                }
+                Err(problems) => {
+                    for p in problems {
+                        self.reject(line, p.column, p.value, p.reason)?;
+                    }
+                    true
+                }
+            },
+        };
+        if !rejected {
+            return Ok(false);
+        }
+        self.counts.rejected += 1;
+        let considered = self.counts.read - self.counts.excluded;
+        let Some(limit) = &mut self.limit else {
+            return Ok(false);
+        };
+        if !limit.reached(self.counts.rejected, considered)? || !more() {
+            return Ok(false);
+        }
+        let reason = limit.reason(line, self.counts.rejected, considered);
+        self.reject(line, String::new(), String::new(), reason)?;
+        Ok(true)
+    }
+
+    /// Takes the clean row `row` of `line`, converted the columnar way, when its key was not
+    /// seen before; false leaves it to the text way.
+    fn take_clean(&mut self, line: u64, row: &BatchRow) -> bool {
+        let key = self.validator.key_index().and_then(|i| row.text(i));
+        if let Some(key) = key
+            && !self.validator.admit_key(line, key)
+        {
+            return false;
+        }
+        (self.on_accept)(line, row);
+        self.counts.read += 1;
+        self.counts.accepted += 1;
+        true
+    }
+}
+
+/// Sends the batches of a Parquet file as they are decoded, then stops; a read error is sent
+/// and ends the reading, as does a receiver that has hung up. Returns the footer lines (none).
+fn read_batches(mut source: Source, sender: std::sync::mpsc::SyncSender<Result<Chunk, IngestError>>) -> u64 {
+    loop {
+        let chunk = match source.next_batch() {
+            Ok(Some((first_line, batch))) => Chunk::Batch { first_line, batch },
+            Ok(None) => return source.footer_lines(),
+            Err(e) => {
+                let _ = sender.send(Err(e));
+                return 0;
+            }
+        };
+        if sender.send(Ok(chunk)).is_err() {
+            return source.footer_lines();
+        }
+    }
+}
+
 /// Sends the records of `source` in chunks of `rows`, mapped by `plan`, then stops and returns
 /// the lines of its report footer; a read or mapping error is sent and ends the reading, as
 /// does a receiver that has hung up.
@@ -544,7 +704,7 @@ fn read_chunks(
     mut source: Source,
     plan: &mut ColumnPlan,
     rows: usize,
-    sender: std::sync::mpsc::SyncSender<Result<MappedChunk, IngestError>>,
+    sender: std::sync::mpsc::SyncSender<Result<Chunk, IngestError>>,
 ) -> u64 {
     loop {
         let mut broken = Vec::new();
@@ -580,7 +740,7 @@ fn read_chunks(
             }
         };
         let empty = chunk.broken.is_empty() && chunk.rows.is_empty();
-        if (!empty && sender.send(Ok(chunk)).is_err()) || done {
+        if (!empty && sender.send(Ok(Chunk::Mapped(chunk))).is_err()) || done {
             return source.footer_lines();
         }
     }
@@ -596,6 +756,17 @@ enum Checked {
     },
     /// A row that could not be split into fields.
     Broken(Problem),
+}
+
+impl Checked {
+    /// A mapped row parsed and checked by `validator` against `keys`, or why it is left out.
+    fn of(mapped: Mapped, validator: &RowValidator, keys: &KeySets) -> Self {
+        match mapped {
+            Mapped::Row(texts) => Checked::Row(validator.prepare(texts, keys)),
+            Mapped::Excluded => Checked::Excluded,
+            Mapped::Failed { column, reason } => Checked::Failed { column, reason },
+        }
+    }
 }
 
 /// The rows of a chunk that could not be split into fields among its other rows, in line order.

@@ -332,6 +332,30 @@ impl ColumnPlan {
         self.extra.iter().map(|(name, _)| name.clone()).collect()
     }
 
+    /// For a plan that only takes columns as they are (no expression, `where`, CRM label, id
+    /// form or list of ids), the source column of each output column, canonical then custom:
+    /// a row maps to those fields as they are.
+    pub fn direct_sources(&self) -> Option<Vec<Option<usize>>> {
+        let plain = self.filter.is_none()
+            && self.labels.iter().all(Option::is_none)
+            && self.flags.is_none()
+            && self.salesforce_ids.is_empty()
+            && self.first_of_several.is_none();
+        if !plain {
+            return None;
+        }
+        let mut sources = Vec::with_capacity(self.origins.len() + self.extra.len());
+        for origin in &self.origins {
+            sources.push(match origin {
+                Origin::Absent => None,
+                Origin::Column(i) => Some(*i),
+                Origin::Expr(_) => return None,
+            });
+        }
+        sources.extend(self.extra.iter().map(|(_, i)| Some(*i)));
+        Some(sources)
+    }
+
     /// Maps a chunk of rows: for each, its canonical texts followed by its custom attribute
     /// texts, or why it is left out or rejected. Fields are moved out of `rows`, not copied.
     pub fn apply(&mut self, rows: &mut [(u64, Vec<Option<String>>)]) -> Result<Vec<Mapped>, IngestError> {

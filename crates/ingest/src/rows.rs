@@ -4,9 +4,9 @@ use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use northstar_engine::arrow::array::{
-    ArrayBuilder, ArrayRef, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
+    Array, ArrayBuilder, ArrayRef, AsArray, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
 };
-use northstar_engine::arrow::datatypes::{DataType, SchemaRef};
+use northstar_engine::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type, SchemaRef};
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 
@@ -66,6 +66,37 @@ pub enum Value {
     Num(f64),
     /// Days since 1970-01-01.
     Date(i32),
+}
+
+/// A row's values as the checks across its columns, and what takes an accepted row, read them:
+/// by column index, canonical columns in contract order then custom ones.
+pub trait RowView {
+    /// Whether column `i` holds a value.
+    fn present(&self, i: usize) -> bool;
+    /// Column `i`'s text, when it holds text.
+    fn text(&self, i: usize) -> Option<&str>;
+    /// Column `i`'s date (days since 1970-01-01), when it holds a date.
+    fn date(&self, i: usize) -> Option<i32>;
+}
+
+impl RowView for Vec<Value> {
+    fn present(&self, i: usize) -> bool {
+        self.get(i).is_some_and(|v| *v != Value::Null)
+    }
+
+    fn text(&self, i: usize) -> Option<&str> {
+        match self.get(i) {
+            Some(Value::Text(text)) => Some(text),
+            _ => None,
+        }
+    }
+
+    fn date(&self, i: usize) -> Option<i32> {
+        match self.get(i) {
+            Some(Value::Date(days)) => Some(*days),
+            _ => None,
+        }
+    }
 }
 
 /// A problem with one field of a row: the canonical column, the value and the reason.
@@ -174,10 +205,44 @@ impl<'a> RowValidator<'a> {
             }
         }
         if problems.is_empty() {
-            self.check_rules(&values, &mut problems);
-            self.check_references(&values, keys, &mut problems);
+            self.check_across(&values, keys, &mut problems);
         }
         Prepared { values, problems }
+    }
+
+    /// Checks what concerns several columns of a row whose values each passed: its rules and
+    /// its references to the keys of other tables.
+    pub fn check_across(
+        &self,
+        row: &(impl RowView + ?Sized),
+        keys: &KeySets,
+        problems: &mut Vec<FieldProblem>,
+    ) {
+        self.check_rules(row, problems);
+        self.check_references(row, keys, problems);
+    }
+
+    /// Makes room for the keys of `rows` rows, when the table has a key, so that its table of
+    /// keys is not grown and copied again and again; a room that cannot be had is left.
+    pub fn expect_rows(&mut self, rows: u64) {
+        if self.key_index.is_some() {
+            self.seen_keys.reserve(rows.min(MOST_KEYS_RESERVED) as usize);
+        }
+    }
+
+    /// The index of the table's key column, when it has one.
+    pub fn key_index(&self) -> Option<usize> {
+        self.key_index
+    }
+
+    /// Admits the key of a row of `line` whose every other check passed: whether it is new
+    /// (then it is noted as first seen on `line`), or was seen on an earlier line.
+    pub fn admit_key(&mut self, line: u64, key: &str) -> bool {
+        if self.seen_keys.first_line(key).is_some() {
+            return false;
+        }
+        self.seen_keys.insert(key, line);
+        true
     }
 
     /// Admits a prepared row of `line`: its typed values, or every problem found, a key seen on
@@ -230,16 +295,13 @@ impl<'a> RowValidator<'a> {
         .map_err(|reason| problem(&text, reason))
     }
 
-    fn value<'v>(&self, values: &'v [Value], name: &str) -> &'v Value {
-        self.spec
-            .columns
-            .iter()
-            .position(|c| c.name == name)
-            .map_or(&Value::Null, |i| &values[i])
+    fn index(&self, name: &str) -> Option<usize> {
+        self.spec.columns.iter().position(|c| c.name == name)
     }
 
-    fn check_rules(&self, values: &[Value], problems: &mut Vec<FieldProblem>) {
-        let present = |name: &str| *self.value(values, name) != Value::Null;
+    fn check_rules(&self, row: &(impl RowView + ?Sized), problems: &mut Vec<FieldProblem>) {
+        let present = |name: &str| self.index(name).is_some_and(|i| row.present(i));
+        let date = |name: &str| self.index(name).and_then(|i| row.date(i));
         for rule in self.spec.rules {
             match *rule {
                 RowRule::ExactlyOne(names) => {
@@ -270,16 +332,15 @@ impl<'a> RowValidator<'a> {
                     }
                 }
                 RowRule::NotBefore(later, earlier) => {
-                    if let (Value::Date(a), Value::Date(b)) =
-                        (self.value(values, later), self.value(values, earlier))
+                    if let (Some(a), Some(b)) = (date(later), date(earlier))
                         && a < b
                     {
                         problems.push(FieldProblem {
                             column: later.to_owned(),
-                            value: crate::values::format_days(*a),
+                            value: crate::values::format_days(a),
                             reason: format!(
                                 "{later} is before {earlier} ({})",
-                                crate::values::format_days(*b)
+                                crate::values::format_days(b)
                             ),
                         });
                     }
@@ -288,17 +349,22 @@ impl<'a> RowValidator<'a> {
         }
     }
 
-    fn check_references(&self, values: &[Value], keys: &KeySets, problems: &mut Vec<FieldProblem>) {
+    fn check_references(
+        &self,
+        row: &(impl RowView + ?Sized),
+        keys: &KeySets,
+        problems: &mut Vec<FieldProblem>,
+    ) {
         for reference in self.spec.references {
             if reference.tables.contains(&self.spec.name) || !keys.any_loaded(reference.tables) {
                 continue;
             }
-            if let Value::Text(key) = self.value(values, reference.column)
+            if let Some(key) = self.index(reference.column).and_then(|i| row.text(i))
                 && !keys.contains(reference.tables, key)
             {
                 problems.push(FieldProblem {
                     column: reference.column.to_owned(),
-                    value: key.clone(),
+                    value: key.to_owned(),
                     reason: format!(
                         "{} `{key}` is not in {}",
                         reference.column,
@@ -323,7 +389,29 @@ struct SeenKeys {
     state: foldhash::fast::RandomState,
 }
 
+/// The most keys room is made for ahead: a file's row count is its own claim.
+const MOST_KEYS_RESERVED: u64 = 1 << 26;
+
+/// The bytes per key room is made for ahead; longer keys grow the room as they come.
+const KEY_BYTES_RESERVED: usize = 24;
+
 impl SeenKeys {
+    /// Makes room for `keys` more keys (of up to [`KEY_BYTES_RESERVED`] bytes each on average:
+    /// room not written to costs no memory).
+    fn reserve(&mut self, keys: usize) {
+        let Self {
+            bytes,
+            ends,
+            lines,
+            table,
+            state,
+        } = self;
+        let _ = bytes.try_reserve(keys.saturating_mul(KEY_BYTES_RESERVED));
+        let _ = ends.try_reserve(keys);
+        let _ = lines.try_reserve(keys);
+        let _ = table.try_reserve(keys, |&i| state.hash_one(key_at(bytes, ends, i)));
+    }
+
     /// The line `key` was first accepted on, if it was.
     fn first_line(&self, key: &str) -> Option<u64> {
         let hash = self.state.hash_one(key.as_bytes());
@@ -396,6 +484,27 @@ impl TableBuilder {
                 (ColumnBuilder::Int(b), _) => b.append_null(),
                 (ColumnBuilder::Num(b), _) => b.append_null(),
                 (ColumnBuilder::Date(b), _) => b.append_null(),
+            }
+        }
+    }
+
+    /// Appends row `row` of `batch`, whose columns are of this builder's types.
+    pub fn push_row(&mut self, batch: &RecordBatch, row: usize) {
+        for (builder, column) in self.columns.iter_mut().zip(batch.columns()) {
+            let valid = column.is_valid(row);
+            match builder {
+                ColumnBuilder::Text(b) => {
+                    b.append_option(valid.then(|| column.as_string::<i32>().value(row)))
+                }
+                ColumnBuilder::Int(b) => {
+                    b.append_option(valid.then(|| column.as_primitive::<Int64Type>().value(row)))
+                }
+                ColumnBuilder::Num(b) => {
+                    b.append_option(valid.then(|| column.as_primitive::<Float64Type>().value(row)))
+                }
+                ColumnBuilder::Date(b) => {
+                    b.append_option(valid.then(|| column.as_primitive::<Date32Type>().value(row)))
+                }
             }
         }
     }

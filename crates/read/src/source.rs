@@ -439,6 +439,42 @@ impl Source {
         }
     }
 
+    /// The Arrow schema of the batches of a Parquet file; `None` for other formats.
+    pub fn batch_schema(&self) -> Option<arrow::datatypes::SchemaRef> {
+        use arrow::record_batch::RecordBatchReader;
+        match &self.rows {
+            Rows::Parquet { batches, .. } => Some(batches.schema()),
+            _ => None,
+        }
+    }
+
+    /// The next batch of a Parquet file as decoded, typed, with the row number of its first row;
+    /// `None` at the end of the file. A file of another format, or one whose rows were begun
+    /// by [`Source::next_record`], has no batches to give: read it by records.
+    pub fn next_batch(&mut self) -> Result<Option<(u64, arrow::record_batch::RecordBatch)>, IngestError> {
+        let Rows::Parquet {
+            batches,
+            pending,
+            row,
+        } = &mut self.rows
+        else {
+            return Ok(None);
+        };
+        if !pending.as_slice().is_empty() {
+            return Ok(None);
+        }
+        let Some(batch) = contained(&self.path, "Parquet", || Ok(batches.next()))? else {
+            return Ok(None);
+        };
+        let batch = batch.map_err(|e| IngestError::Unreadable {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })?;
+        let first = *row + 1;
+        *row += batch.num_rows() as u64;
+        Ok(Some((first, batch)))
+    }
+
     /// The column names of the file, as written (trimmed, without a byte-order mark).
     pub fn header(&self) -> &[String] {
         &self.header
@@ -966,6 +1002,16 @@ fn jsonl_record(line: u64, header: &[String], text: &[u8]) -> Record {
         fields.push(text);
     }
     Record::Fields { line, fields }
+}
+
+/// The rows of a batch of a Parquet file `path`, as [`Source::next_batch`] gives it, as text
+/// records: the same records [`Source::next_record`] gives, numbered from `first_row`.
+pub fn batch_records(
+    path: &Path,
+    batch: &arrow::record_batch::RecordBatch,
+    first_row: u64,
+) -> Result<Vec<Record>, IngestError> {
+    parquet_records(path, batch, &mut first_row.saturating_sub(1), batch.num_columns())
 }
 
 /// The rows of one Parquet batch as text records, numbered from `next_row` + 1.

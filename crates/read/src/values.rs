@@ -27,6 +27,13 @@ pub fn days_since_epoch(date: NaiveDate) -> i32 {
 /// placeholder (`0001-01-01`, `9999-12-31`), not a day.
 pub const DATE_YEARS: (i32, i32) = (1900, 2100);
 
+/// The first and last day of [`DATE_YEARS`], in days since 1970-01-01.
+pub fn plausible_days() -> (i32, i32) {
+    let (first, last) = DATE_YEARS;
+    let day = |year, month, day| NaiveDate::from_ymd_opt(year, month, day).map_or(0, days_since_epoch);
+    (day(first, 1, 1), day(last, 12, 31))
+}
+
 /// `date` when it lies in [`DATE_YEARS`], else why it is refused.
 pub fn plausible_date(date: NaiveDate) -> Result<NaiveDate, String> {
     use chrono::Datelike;

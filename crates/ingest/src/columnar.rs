@@ -1,0 +1,329 @@
+//! The way through for a Parquet file whose columns map one to one onto the table's: its typed
+//! Arrow columns are converted and checked whole, with no text per value.
+//!
+//! A row is taken this way only when the text way would accept it with the same values: text
+//! read as the text way reads it (trimmed, empty as absent, a word of a fixed set in the
+//! contract's case, absence as a blank's value), a finite number, a whole number, a plausible
+//! date, absence where it is allowed, and its rules and references met. Its key is checked as
+//! every key is, in line order. Any other row is read the text way, so its rejects and values
+//! are those of every other format.
+
+use std::sync::Arc;
+
+use northstar_engine::arrow::array::{Array, ArrayRef, AsArray, Int64Array, StringArray, new_null_array};
+use northstar_engine::arrow::compute::cast;
+use northstar_engine::arrow::datatypes::{
+    DataType, Date32Type, Field, Float64Type, Int64Type, Schema, SchemaRef,
+};
+use northstar_engine::arrow::error::ArrowError;
+use northstar_engine::arrow::record_batch::RecordBatch;
+
+use crate::config::TableConfig;
+use crate::contract::{ColumnSpec, Kind, TableSpec};
+use crate::rows::{KeySets, RowValidator, RowView};
+use crate::values::{NumberFormat, plausible_days};
+
+/// The largest whole number the text way reads from a number with a fraction part (`5.0`).
+const LARGEST_WHOLE: f64 = 9.0e15;
+
+/// How each column of a table is made from a Parquet file's typed columns.
+pub(crate) struct Columnar {
+    columns: Vec<Conversion>,
+    /// The staged schema.
+    schema: SchemaRef,
+    /// The staged schema with every column nullable, for batches whose rows are not all clean.
+    loose: SchemaRef,
+    /// The first and last day a date may fall on.
+    days: (i32, i32),
+}
+
+/// One output column: its source column, what it becomes, and its contract when canonical.
+struct Conversion {
+    source: Option<usize>,
+    target: Target,
+    spec: Option<&'static ColumnSpec>,
+}
+
+/// What a column becomes.
+#[derive(Clone, Copy)]
+enum Target {
+    /// Text; a word of this set, when it is one.
+    Text(Option<&'static [&'static str]>),
+    Integer,
+    Number,
+    Date,
+}
+
+/// A batch converted: its rows as the table's columns, and which of them may be taken this way.
+pub(crate) struct Converted {
+    /// The rows in the staged schema (a row not taken holds whatever its values became).
+    pub batch: RecordBatch,
+    /// Per row: whether every value and check across columns passed.
+    pub clean: Vec<bool>,
+}
+
+impl Columnar {
+    /// The conversions of `spec`'s columns (then its custom ones) from a Parquet file of
+    /// schema `file`, each output column taken from `sources` (see
+    /// [`crate::mapping::ColumnPlan::direct_sources`]) and staged as `staged`; `None` when a
+    /// column needs the text way: a list, a nested or unusual type, a month, a number format
+    /// or date format the text way applies.
+    pub fn new(
+        spec: &'static TableSpec,
+        sources: &[Option<usize>],
+        file: &Schema,
+        config: &TableConfig,
+        staged: SchemaRef,
+    ) -> Option<Self> {
+        let mut columns = Vec::with_capacity(sources.len());
+        for (i, &source) in sources.iter().enumerate() {
+            let spec = spec.columns.get(i);
+            let target = match spec.map(|c| c.kind) {
+                None | Some(Kind::Text | Kind::List) => Target::Text(None),
+                Some(Kind::OneOf(words)) => Target::Text(Some(words)),
+                Some(Kind::Integer) => Target::Integer,
+                Some(Kind::Number | Kind::Money) => Target::Number,
+                Some(Kind::Date) => Target::Date,
+                Some(Kind::Month) => return None,
+            };
+            if spec.is_some_and(|c| c.blank.is_some()) && !matches!(target, Target::Text(_)) {
+                return None;
+            }
+            if let Some(source) = source {
+                let typed = file.fields().get(source)?.data_type();
+                if !readable(target, typed, config) {
+                    return None;
+                }
+            }
+            columns.push(Conversion { source, target, spec });
+        }
+        let loose = staged
+            .fields()
+            .iter()
+            .map(|f| Field::new(f.name(), f.data_type().clone(), true))
+            .collect::<Vec<_>>();
+        Some(Self {
+            columns,
+            schema: staged,
+            loose: Arc::new(Schema::new(loose)),
+            days: plausible_days(),
+        })
+    }
+
+    /// Converts `batch`, read from the file, and finds its clean rows: each value plain, then
+    /// the rules and references `validator` checks across columns, against `keys`.
+    pub fn convert(
+        &self,
+        batch: &RecordBatch,
+        validator: &RowValidator,
+        keys: &KeySets,
+    ) -> Result<Converted, ArrowError> {
+        let mut clean = vec![true; batch.num_rows()];
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| c.apply(batch, self.days, &mut clean))
+            .collect::<Result<Vec<_>, _>>()?;
+        let batch = RecordBatch::try_new(self.loose.clone(), columns)?;
+        let mut problems = Vec::new();
+        for (row, ok) in clean.iter_mut().enumerate() {
+            if *ok {
+                validator.check_across(&BatchRow::new(&batch, row), keys, &mut problems);
+                *ok = problems.is_empty();
+                problems.clear();
+            }
+        }
+        Ok(Converted { batch, clean })
+    }
+
+    /// The clean rows `start..start + rows` of `converted`, to stage.
+    pub fn taken(&self, converted: &Converted, start: usize, rows: usize) -> Result<RecordBatch, ArrowError> {
+        let slice = converted.batch.slice(start, rows);
+        RecordBatch::try_new(self.schema.clone(), slice.columns().to_vec())
+    }
+
+    /// A row of the file as the text way maps it: `fields` (the file's columns as text) taken
+    /// into the table's columns.
+    pub fn map_fields(&self, fields: &[Option<String>]) -> Vec<Option<String>> {
+        self.columns
+            .iter()
+            .map(|c| c.source.and_then(|i| fields.get(i).cloned().flatten()))
+            .collect()
+    }
+}
+
+/// Whether a column of type `typed` becomes `target` this way, read with `config`.
+fn readable(target: Target, typed: &DataType, config: &TableConfig) -> bool {
+    let whole = matches!(
+        typed,
+        DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+    );
+    let plain = config.number_format == NumberFormat::Plain;
+    match target {
+        Target::Text(_) => !typed.is_nested(),
+        Target::Integer | Target::Number => plain && (whole || *typed == DataType::Float64),
+        Target::Date => config.date_format.is_none() && *typed == DataType::Date32,
+    }
+}
+
+impl Conversion {
+    /// This column of `batch` in its staged type; a row whose value the text way would not
+    /// take as it is here is marked not clean.
+    fn apply(
+        &self,
+        batch: &RecordBatch,
+        days: (i32, i32),
+        clean: &mut [bool],
+    ) -> Result<ArrayRef, ArrowError> {
+        let rows = batch.num_rows();
+        let blank = self.spec.and_then(|c| c.blank);
+        let may_be_empty = blank.is_some() || !self.spec.is_some_and(|c| c.required);
+        let Some(source) = self.source else {
+            if !may_be_empty {
+                clean.fill(false);
+            }
+            return Ok(match blank {
+                Some(blank) => Arc::new(StringArray::from(vec![blank; rows])),
+                None => new_null_array(&self.target.data_type(), rows),
+            });
+        };
+        let column = batch.column(source);
+        let mut check = |row: usize, plain: &dyn Fn() -> bool| {
+            let ok = if column.is_null(row) {
+                may_be_empty
+            } else {
+                plain()
+            };
+            clean[row] &= ok;
+        };
+        let in_range = |x: f64| {
+            self.spec
+                .and_then(|c| c.range)
+                .is_none_or(|(min, max)| min <= x && x <= max)
+        };
+        Ok(match self.target {
+            Target::Text(words) => {
+                let cast = cast(column, &DataType::Utf8)?;
+                let text = cast.as_string::<i32>();
+                // As the text way reads a value: trimmed, empty as absent, a word of a fixed set
+                // in the contract's case, absence as the blank's value.
+                let mut changed = false;
+                let values: Vec<Option<&str>> = (0..rows)
+                    .map(|row| {
+                        let read = text.is_valid(row).then(|| text.value(row));
+                        let trimmed = read.map(str::trim).filter(|t| !t.is_empty());
+                        let (value, ok) = match (trimmed, words) {
+                            (None, _) => (blank, may_be_empty),
+                            (Some(t), None) => (Some(t), true),
+                            (Some(t), Some(words)) => {
+                                match words.iter().find(|w| w.eq_ignore_ascii_case(t)) {
+                                    Some(word) => (Some(*word), true),
+                                    None => (Some(t), false),
+                                }
+                            }
+                        };
+                        clean[row] &= ok;
+                        changed |= value != read;
+                        value
+                    })
+                    .collect();
+                if changed {
+                    Arc::new(StringArray::from(values))
+                } else {
+                    cast
+                }
+            }
+            Target::Integer if *column.data_type() == DataType::Float64 => {
+                let numbers = column.as_primitive::<Float64Type>();
+                let whole = |x: f64| x.is_finite() && x.fract() == 0.0 && x.abs() <= LARGEST_WHOLE;
+                for row in 0..rows {
+                    check(row, &|| {
+                        let x = numbers.value(row);
+                        whole(x) && in_range(x)
+                    });
+                }
+                let values = numbers.iter().map(|x| x.filter(|x| whole(*x)).map(|x| x as i64));
+                Arc::new(values.collect::<Int64Array>())
+            }
+            Target::Integer => {
+                let cast = cast(column, &DataType::Int64)?;
+                let numbers = cast.as_primitive::<Int64Type>();
+                for row in 0..rows {
+                    check(row, &|| in_range(numbers.value(row) as f64));
+                }
+                cast
+            }
+            Target::Number => {
+                let cast = cast(column, &DataType::Float64)?;
+                let numbers = cast.as_primitive::<Float64Type>();
+                for row in 0..rows {
+                    check(row, &|| {
+                        let x = numbers.value(row);
+                        x.is_finite() && in_range(x)
+                    });
+                }
+                cast
+            }
+            Target::Date => {
+                let dates = column.as_primitive::<Date32Type>();
+                for row in 0..rows {
+                    check(row, &|| (days.0..=days.1).contains(&dates.value(row)));
+                }
+                column.clone()
+            }
+        })
+    }
+}
+
+impl Target {
+    /// The staged type.
+    fn data_type(self) -> DataType {
+        match self {
+            Target::Text(_) => DataType::Utf8,
+            Target::Integer => DataType::Int64,
+            Target::Number => DataType::Float64,
+            Target::Date => DataType::Date32,
+        }
+    }
+}
+
+/// One row of a converted batch, read by column index.
+pub(crate) struct BatchRow<'a> {
+    batch: &'a RecordBatch,
+    row: usize,
+}
+
+impl<'a> BatchRow<'a> {
+    /// Row `row` of `batch`.
+    pub fn new(batch: &'a RecordBatch, row: usize) -> Self {
+        Self { batch, row }
+    }
+
+    fn column(&self, i: usize) -> Option<&'a ArrayRef> {
+        self.batch.columns().get(i).filter(|c| c.is_valid(self.row))
+    }
+}
+
+impl RowView for BatchRow<'_> {
+    fn present(&self, i: usize) -> bool {
+        self.column(i).is_some()
+    }
+
+    fn text(&self, i: usize) -> Option<&str> {
+        let row = self.row;
+        self.column(i)?.as_string_opt::<i32>().map(|t| t.value(row))
+    }
+
+    fn date(&self, i: usize) -> Option<i32> {
+        let row = self.row;
+        self.column(i)?
+            .as_primitive_opt::<Date32Type>()
+            .map(|d| d.value(row))
+    }
+}

@@ -20,7 +20,7 @@ use northstar_engine::arrow::record_batch::RecordBatch;
 
 use crate::config::TableConfig;
 use crate::contract::{ColumnSpec, Kind, TableSpec};
-use crate::rows::{KeySets, RowValidator, RowView};
+use crate::rows::{RowValidator, RowView};
 use crate::values::{NumberFormat, plausible_days};
 
 /// The largest whole number the text way reads from a number with a fraction part (`5.0`).
@@ -111,13 +111,8 @@ impl Columnar {
     }
 
     /// Converts `batch`, read from the file, and finds its clean rows: each value plain, then
-    /// the rules and references `validator` checks across columns, against `keys`.
-    pub fn convert(
-        &self,
-        batch: &RecordBatch,
-        validator: &RowValidator,
-        keys: &KeySets,
-    ) -> Result<Converted, ArrowError> {
+    /// the rules and references `validator` checks across columns.
+    pub fn convert(&self, batch: &RecordBatch, validator: &RowValidator) -> Result<Converted, ArrowError> {
         let mut clean = vec![true; batch.num_rows()];
         let columns = self
             .columns
@@ -128,7 +123,7 @@ impl Columnar {
         let mut problems = Vec::new();
         for (row, ok) in clean.iter_mut().enumerate() {
             if *ok {
-                validator.check_across(&BatchRow::new(&batch, row), keys, &mut problems);
+                validator.check_across(&BatchRow::new(&batch, row), &mut problems);
                 *ok = problems.is_empty();
                 problems.clear();
             }

@@ -394,7 +394,7 @@ fn load_table(
         Columnar::new(spec, &sources, &file, config, schema.clone())
     });
     let mut cut_after = None;
-    let mut validator = RowValidator::new(spec, config);
+    let mut validator = RowValidator::new(spec, config, keys);
     if let Extent::Rows(rows) = source.extent() {
         validator.expect_rows(rows);
     }
@@ -445,7 +445,7 @@ fn load_table(
                     let prepared: Vec<(u64, Checked)> = pool.install(|| {
                         rows.into_par_iter()
                             .with_min_len(PARALLEL_ROWS)
-                            .map(|(line, mapped)| (line, Checked::of(mapped, validator, keys)))
+                            .map(|(line, mapped)| (line, Checked::of(mapped, validator)))
                             .collect()
                     });
                     let mut in_order = in_line_order(broken, prepared).into_iter().peekable();
@@ -471,7 +471,7 @@ fn load_table(
                                 .map(|start| {
                                     let part =
                                         batch.slice(start, PARALLEL_BATCH_ROWS.min(batch.num_rows() - start));
-                                    let converted = columnar.convert(&part, validator, keys)?;
+                                    let converted = columnar.convert(&part, validator)?;
                                     Ok((first_line + start as u64, part, converted))
                                 })
                                 .collect::<Result<_, ArrowError>>()
@@ -507,7 +507,7 @@ fn load_table(
                                 let checked = match record {
                                     Record::Fields { fields, .. } => {
                                         let mapped = Mapped::Row(columnar.map_fields(&fields));
-                                        Checked::of(mapped, &admission.validator, keys)
+                                        Checked::of(mapped, &admission.validator)
                                     }
                                     Record::Broken(problem) => Checked::Broken(problem),
                                 };
@@ -759,10 +759,10 @@ enum Checked {
 }
 
 impl Checked {
-    /// A mapped row parsed and checked by `validator` against `keys`, or why it is left out.
-    fn of(mapped: Mapped, validator: &RowValidator, keys: &KeySets) -> Self {
+    /// A mapped row parsed and checked by `validator`, or why it is left out.
+    fn of(mapped: Mapped, validator: &RowValidator) -> Self {
         match mapped {
-            Mapped::Row(texts) => Checked::Row(validator.prepare(texts, keys)),
+            Mapped::Row(texts) => Checked::Row(validator.prepare(texts)),
             Mapped::Excluded => Checked::Excluded,
             Mapped::Failed { column, reason } => Checked::Failed { column, reason },
         }

@@ -11,7 +11,7 @@ use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 
 use crate::config::TableConfig;
-use crate::contract::{ColumnSpec, Kind, RowRule, TableSpec};
+use crate::contract::{ColumnSpec, Kind, Reference, RowRule, TableSpec};
 use crate::values::{
     NumberFormat, days_since_epoch, parse_date, parse_integer, parse_month, parse_number, plausible_date,
 };
@@ -110,8 +110,8 @@ pub struct FieldProblem {
     pub reason: String,
 }
 
-/// The keys accepted so far by tables that others refer to, by table: a few tables, found by
-/// a scan, since every row of a referring table asks.
+/// The keys accepted so far by tables that others refer to, by table: a few tables, found once
+/// per referring table by [`RowValidator::new`], not once per row.
 #[derive(Debug, Default)]
 pub struct KeySets {
     sets: Vec<(&'static str, foldhash::HashSet<String>)>,
@@ -121,18 +121,6 @@ impl KeySets {
     /// Records that `table` holds `key`.
     pub fn insert(&mut self, table: &'static str, key: String) {
         self.loaded(table).insert(key);
-    }
-
-    /// Whether any of `tables` is loaded.
-    pub fn any_loaded(&self, tables: &[&str]) -> bool {
-        tables.iter().any(|t| self.set(t).is_some())
-    }
-
-    /// Whether any of `tables` holds `key`.
-    pub fn contains(&self, tables: &[&str], key: &str) -> bool {
-        tables
-            .iter()
-            .any(|t| self.set(t).is_some_and(|s| s.contains(key)))
     }
 
     /// Marks `table` as loaded even when it holds no key.
@@ -170,26 +158,48 @@ pub struct RowValidator<'a> {
     config: &'a TableConfig,
     seen_keys: SeenKeys,
     key_index: Option<usize>,
+    references: Vec<KnownReference<'a>>,
+}
+
+/// A reference to tables already loaded: the referring column and the keys it must be among.
+struct KnownReference<'a> {
+    index: usize,
+    reference: &'static Reference,
+    keys: Vec<&'a foldhash::HashSet<String>>,
 }
 
 impl<'a> RowValidator<'a> {
-    /// A validator for `spec` read with `config`.
-    pub fn new(spec: &'static TableSpec, config: &'a TableConfig) -> Self {
-        let key_index = spec
-            .key
-            .and_then(|k| spec.columns.iter().position(|c| c.name == k));
+    /// A validator for `spec` read with `config`, whose references are checked against the
+    /// tables of `keys` loaded (a reference to the table itself is checked once it is read).
+    pub fn new(spec: &'static TableSpec, config: &'a TableConfig, keys: &'a KeySets) -> Self {
+        let index = |name: &str| spec.columns.iter().position(|c| c.name == name);
+        let references = spec
+            .references
+            .iter()
+            .filter(|r| !r.tables.contains(&spec.name))
+            .filter_map(|reference| {
+                let keys: Vec<_> = reference.tables.iter().filter_map(|t| keys.set(t)).collect();
+                let index = index(reference.column)?;
+                (!keys.is_empty()).then_some(KnownReference {
+                    index,
+                    reference,
+                    keys,
+                })
+            })
+            .collect();
         Self {
             spec,
             config,
             seen_keys: SeenKeys::default(),
-            key_index,
+            key_index: spec.key.and_then(index),
+            references,
         }
     }
 
     /// Parses one row and checks its rules and references: canonical texts in contract order,
     /// then custom attribute texts. Needs nothing but the row, so rows are prepared in parallel;
     /// [`RowValidator::admit`] then finds duplicate keys in line order.
-    pub fn prepare(&self, texts: Vec<Option<String>>, keys: &KeySets) -> Prepared {
+    pub fn prepare(&self, texts: Vec<Option<String>>) -> Prepared {
         let mut problems = Vec::new();
         let mut values = Vec::with_capacity(texts.len());
         for (i, text) in texts.into_iter().enumerate() {
@@ -205,21 +215,16 @@ impl<'a> RowValidator<'a> {
             }
         }
         if problems.is_empty() {
-            self.check_across(&values, keys, &mut problems);
+            self.check_across(&values, &mut problems);
         }
         Prepared { values, problems }
     }
 
     /// Checks what concerns several columns of a row whose values each passed: its rules and
     /// its references to the keys of other tables.
-    pub fn check_across(
-        &self,
-        row: &(impl RowView + ?Sized),
-        keys: &KeySets,
-        problems: &mut Vec<FieldProblem>,
-    ) {
+    pub fn check_across(&self, row: &(impl RowView + ?Sized), problems: &mut Vec<FieldProblem>) {
         self.check_rules(row, problems);
-        self.check_references(row, keys, problems);
+        self.check_references(row, problems);
     }
 
     /// Makes room for the keys of `rows` rows, when the table has a key, so that its table of
@@ -349,18 +354,15 @@ impl<'a> RowValidator<'a> {
         }
     }
 
-    fn check_references(
-        &self,
-        row: &(impl RowView + ?Sized),
-        keys: &KeySets,
-        problems: &mut Vec<FieldProblem>,
-    ) {
-        for reference in self.spec.references {
-            if reference.tables.contains(&self.spec.name) || !keys.any_loaded(reference.tables) {
-                continue;
-            }
-            if let Some(key) = self.index(reference.column).and_then(|i| row.text(i))
-                && !keys.contains(reference.tables, key)
+    fn check_references(&self, row: &(impl RowView + ?Sized), problems: &mut Vec<FieldProblem>) {
+        for KnownReference {
+            index,
+            reference,
+            keys,
+        } in &self.references
+        {
+            if let Some(key) = row.text(*index)
+                && !keys.iter().any(|k| k.contains(key))
             {
                 problems.push(FieldProblem {
                     column: reference.column.to_owned(),

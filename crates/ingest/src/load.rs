@@ -15,6 +15,7 @@ use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::parquet::arrow::ArrowWriter;
 use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use northstar_engine::parquet::file::properties::{EnabledStatistics, WriterProperties};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -801,7 +802,11 @@ struct StagedWriter {
 impl StagedWriter {
     fn create(table: &str, path: &Path, schema: &SchemaRef) -> Result<Self, IngestError> {
         let file = fs_err::File::create(path).map_err(|e| stage_error(table, path, e))?;
-        let writer = ArrowWriter::try_new(file.into_parts().0, schema.clone(), None)
+        let properties = WriterProperties::builder()
+            .set_statistics_enabled(EnabledStatistics::None)
+            .set_dictionary_enabled(false)
+            .build();
+        let writer = ArrowWriter::try_new(file.into_parts().0, schema.clone(), Some(properties))
             .map_err(|e| stage_error(table, path, e))?;
         Ok(Self {
             table: table.to_owned(),

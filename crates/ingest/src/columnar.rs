@@ -131,10 +131,9 @@ impl Columnar {
         Ok(Converted { batch, clean })
     }
 
-    /// The clean rows `start..start + rows` of `converted`, to stage.
-    pub fn taken(&self, converted: &Converted, start: usize, rows: usize) -> Result<RecordBatch, ArrowError> {
-        let slice = converted.batch.slice(start, rows);
-        RecordBatch::try_new(self.schema.clone(), slice.columns().to_vec())
+    /// `converted`, every row of it clean, to stage.
+    pub fn taken(&self, converted: &Converted) -> Result<RecordBatch, ArrowError> {
+        RecordBatch::try_new(self.schema.clone(), converted.batch.columns().to_vec())
     }
 
     /// A row of the file as the text way maps it: `fields` (the file's columns as text) taken
@@ -185,7 +184,7 @@ impl Conversion {
             }
             return Ok(match blank {
                 Some(blank) => Arc::new(StringArray::from(vec![blank; rows])),
-                None => new_null_array(&self.target.data_type(), rows),
+                None => new_null_array(&self.spec.map_or(DataType::Utf8, |c| c.kind.data_type()), rows),
             });
         };
         let column = batch.column(source);
@@ -273,18 +272,6 @@ impl Conversion {
                 column.clone()
             }
         })
-    }
-}
-
-impl Target {
-    /// The staged type.
-    fn data_type(self) -> DataType {
-        match self {
-            Target::Text(_) => DataType::Utf8,
-            Target::Integer => DataType::Int64,
-            Target::Number => DataType::Float64,
-            Target::Date => DataType::Date32,
-        }
     }
 }
 

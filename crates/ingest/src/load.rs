@@ -459,7 +459,13 @@ fn load_table(
                     }
                 }
                 Chunk::Batch { first_line, batch } => {
-                    let Some(columnar) = &columnar else { continue };
+                    let Some(columnar) = &columnar else {
+                        return Err(stage_error(
+                            spec.name,
+                            &staged,
+                            "a batch came with no columns to read it by",
+                        ));
+                    };
                     // Parts of the batch are converted and checked on every core, then taken
                     // in line order: runs of clean rows whole, any other row the text way.
                     let validator = &admission.validator;
@@ -488,7 +494,7 @@ fn load_table(
                         };
                         let whole = (0..rows).take_while(|&row| clean(&mut admission, row)).count();
                         if whole == rows {
-                            let taken = columnar.taken(&converted, 0, rows).map_err(staging_error)?;
+                            let taken = columnar.taken(&converted).map_err(staging_error)?;
                             if !flush(&mut admission.builder)? || !send(taken) {
                                 writer_open = false;
                                 break 'chunks;

@@ -411,7 +411,7 @@ impl SeenKeys {
         let _ = bytes.try_reserve(keys.saturating_mul(KEY_BYTES_RESERVED));
         let _ = ends.try_reserve(keys);
         let _ = lines.try_reserve(keys);
-        let _ = table.try_reserve(keys, |&i| state.hash_one(key_at(bytes, ends, i)));
+        let _ = table.try_reserve(keys, rehash(state, bytes, ends));
     }
 
     /// The line `key` was first accepted on, if it was.
@@ -435,8 +435,17 @@ impl SeenKeys {
         bytes.extend_from_slice(key.as_bytes());
         ends.push(bytes.len());
         lines.push(line);
-        table.insert_unique(hash, lines.len() - 1, |&i| state.hash_one(key_at(bytes, ends, i)));
+        table.insert_unique(hash, lines.len() - 1, rehash(state, bytes, ends));
     }
+}
+
+/// The hash of the key an entry of the table stands for, as the table asks when it grows.
+fn rehash<'a>(
+    state: &'a foldhash::fast::RandomState,
+    bytes: &'a [u8],
+    ends: &'a [usize],
+) -> impl Fn(&usize) -> u64 + 'a {
+    move |&i| state.hash_one(key_at(bytes, ends, i))
 }
 
 /// Key `i` of keys stored side by side in `bytes`, ending at `ends`.

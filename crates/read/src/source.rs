@@ -463,13 +463,9 @@ impl Source {
         if !pending.as_slice().is_empty() {
             return Ok(None);
         }
-        let Some(batch) = contained(&self.path, "Parquet", || Ok(batches.next()))? else {
+        let Some(batch) = next_parquet_batch(&self.path, batches)? else {
             return Ok(None);
         };
-        let batch = batch.map_err(|e| IngestError::Unreadable {
-            path: self.path.clone(),
-            reason: e.to_string(),
-        })?;
         let first = *row + 1;
         *row += batch.num_rows() as u64;
         Ok(Some((first, batch)))
@@ -532,18 +528,29 @@ impl Source {
                 if let Some(record) = pending.next() {
                     break Some(record);
                 }
-                let Some(batch) = contained(&self.path, "Parquet", || Ok(batches.next()))? else {
+                let Some(batch) = next_parquet_batch(&self.path, batches)? else {
                     break None;
                 };
-                let batch = batch.map_err(|e| IngestError::Unreadable {
-                    path: self.path.clone(),
-                    reason: e.to_string(),
-                })?;
                 *pending = parquet_records(&self.path, &batch, row, width)?.into_iter();
             },
         };
         Ok(record.map(|r| (r, Shape::DATA)))
     }
+}
+
+/// The next batch the decoder of the Parquet file `path` gives, or `None` at its end; a decoding
+/// error or panic is the file's error.
+fn next_parquet_batch(
+    path: &Path,
+    batches: &mut ParquetRecordBatchReader,
+) -> Result<Option<arrow::record_batch::RecordBatch>, IngestError> {
+    let Some(batch) = contained(path, "Parquet", || Ok(batches.next()))? else {
+        return Ok(None);
+    };
+    batch.map(Some).map_err(|e| IngestError::Unreadable {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
 }
 
 /// Runs `decode`, a third-party decoder's work on the file `path` (in `format`); a panic of the

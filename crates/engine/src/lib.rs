@@ -14,7 +14,6 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::DFSchema;
 use datafusion::datasource::MemTable;
-use datafusion::error::DataFusionError;
 use datafusion::execution::context::SessionContext;
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -22,6 +21,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig};
 
 pub use datafusion::arrow;
+pub use datafusion::error::DataFusionError;
 pub use datafusion::parquet;
 
 /// What went wrong inside the engine.

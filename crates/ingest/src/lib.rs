@@ -21,7 +21,7 @@ mod stamp;
 
 pub use config::{Chunking, Config, TableConfig};
 pub use error::IngestError;
-pub use load::{Ingested, LoadedTable, NoProgress, Progress, check_folder, ingest, ingest_file};
+pub use load::{Ingested, LoadedTable, NoProgress, Progress, check_folder, ingest, ingest_file, stream_file};
 pub use mapping::{LabelUse, MappingUsage};
 pub use rejects::{Reject, Rejects};
 pub use rows::{Value, parse_value};

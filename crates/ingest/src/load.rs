@@ -6,8 +6,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::mpsc::SyncSender;
 
-use northstar_engine::Engine;
 use northstar_engine::arrow::array::BooleanArray;
 use northstar_engine::arrow::compute::filter_record_batch;
 use northstar_engine::arrow::datatypes::SchemaRef;
@@ -16,6 +16,7 @@ use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::parquet::arrow::ArrowWriter;
 use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use northstar_engine::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use northstar_engine::{DataFusionError, Engine};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -79,9 +80,9 @@ pub struct LoadedTable {
     pub mapping: MappingUsage,
     /// Custom attribute columns kept.
     pub extra_columns: Vec<String>,
-    /// The validated rows, staged for the engine.
+    /// The validated rows, staged for the engine; none when they were streamed to a consumer.
     #[serde(skip)]
-    pub staged: PathBuf,
+    pub staged: Option<PathBuf>,
     /// Schema of the staged rows.
     #[serde(skip)]
     pub schema: SchemaRef,
@@ -121,7 +122,15 @@ impl Ingested {
     pub fn register(&self, engine: &Engine) -> Result<(), northstar_engine::EngineError> {
         for spec in contract::TABLES {
             match self.table(spec.name) {
-                Some(table) => engine.register_parquet(spec.name, &table.staged)?,
+                Some(table) => {
+                    let staged = table.staged.as_deref().ok_or_else(|| {
+                        DataFusionError::Plan(format!(
+                            "table `{}` was streamed to its consumer, not staged",
+                            spec.name
+                        ))
+                    })?;
+                    engine.register_parquet(spec.name, staged)?
+                }
                 None => engine.register_batches(spec.name, spec.schema(&[]), Vec::new())?,
             }
         }
@@ -164,7 +173,7 @@ pub fn ingest(
             dir.display()
         )));
     }
-    load_files(&files, config, stage, engine, progress)
+    load_files(&files, config, stage, engine, progress, None)
 }
 
 /// Reads one file as the contract table `table` (named as in SPEC §3), with the same mapping,
@@ -178,21 +187,59 @@ pub fn ingest_file(
     engine: &Engine,
     progress: &dyn Progress,
 ) -> Result<Ingested, IngestError> {
+    let spec = one_table(table, path)?;
+    load_files(&[(spec, path.to_owned())], config, stage, engine, progress, None)
+}
+
+/// Reads one file as the contract table `table` like [`ingest_file`], but sends its accepted rows
+/// to `rows`, batch by batch in line order, instead of staging them: the table is not registered
+/// in the engine (`staged` is none). `accounts` cannot be streamed, since an account whose
+/// referrer is unknown is rejected once the whole table is read; transactions derive no accounts.
+/// A receiver that hangs up stops the reading with [`IngestError::Unconsumed`].
+pub fn stream_file(
+    table: &str,
+    path: &Path,
+    config: &Config,
+    stage: &Path,
+    engine: &Engine,
+    progress: &dyn Progress,
+    rows: SyncSender<RecordBatch>,
+) -> Result<Ingested, IngestError> {
+    let spec = one_table(table, path)?;
+    if spec.name == "accounts" {
+        return Err(IngestError::Layout(
+            "`accounts` cannot be streamed: its referrers are checked once the whole table is read".into(),
+        ));
+    }
+    load_files(
+        &[(spec, path.to_owned())],
+        config,
+        stage,
+        engine,
+        progress,
+        Some(rows),
+    )
+}
+
+/// The contract table `table`, read from the file `path`.
+fn one_table(table: &str, path: &Path) -> Result<&'static TableSpec, IngestError> {
     let spec = contract::table(table)
         .ok_or_else(|| IngestError::Layout(format!("there is no input table called `{table}`")))?;
     if !path.is_file() {
         return Err(IngestError::Layout(format!("`{}` is not a file", path.display())));
     }
-    load_files(&[(spec, path.to_owned())], config, stage, engine, progress)
+    Ok(spec)
 }
 
-/// Loads `files` in order; derives accounts from transactions when no accounts file is among them.
+/// Loads `files` in order, staging their rows, or sending them to `stream` when given (one file,
+/// not `accounts`); derives accounts from staged transactions when they come without accounts.
 fn load_files(
     files: &[(&'static TableSpec, PathBuf)],
     config: &Config,
     stage: &Path,
     engine: &Engine,
     progress: &dyn Progress,
+    mut stream: Option<SyncSender<RecordBatch>>,
 ) -> Result<Ingested, IngestError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(engine.threads())
@@ -208,7 +255,8 @@ fn load_files(
     let mut keys = KeySets::default();
     let mut tables = Vec::new();
     let mut rejects = RejectWriter::create(&stage.join(REJECTS_FILE))?;
-    let derive_accounts = !files.iter().any(|(t, _)| t.name == "accounts");
+    let given = |name: &str| files.iter().any(|(t, _)| t.name == name);
+    let derive_accounts = stream.is_none() && given("transactions") && !given("accounts");
     let mut derived_ids = DerivedIds::default();
     for (position, (spec, path)) in files.iter().enumerate() {
         let table_config = config.table(spec.name);
@@ -256,6 +304,7 @@ fn load_files(
             progress,
             &mut rejects,
             &mut on_accept,
+            stream.take(),
         )?;
         progress.finish(spec.name);
         if loaded.cut_after.is_some() {
@@ -337,7 +386,7 @@ fn locate(dir: &Path, config: &Config) -> Result<Vec<(&'static TableSpec, PathBu
     Ok(found)
 }
 
-/// Reads, maps, validates and stages one table.
+/// Reads, maps and validates one table, and stages its accepted rows or sends them to `stream`.
 #[allow(clippy::too_many_arguments)]
 fn load_table(
     spec: &'static TableSpec,
@@ -352,6 +401,7 @@ fn load_table(
     progress: &dyn Progress,
     rejects: &mut RejectWriter,
     on_accept: &mut dyn FnMut(u64, &dyn RowView),
+    stream: Option<SyncSender<RecordBatch>>,
 ) -> Result<LoadedTable, IngestError> {
     let (format, gz) = Format::of(path).ok_or_else(|| {
         IngestError::Layout(format!(
@@ -380,7 +430,14 @@ fn load_table(
     let extra = plan.extra_columns();
     let schema = spec.schema(&extra);
     let staged = stage.join(format!("{}.parquet", spec.name));
-    let mut writer = StagedWriter::create(spec.name, &staged, &schema)?;
+    let mut sink = match stream {
+        Some(rows) => Sink::Sent {
+            table: spec.name,
+            rows,
+        },
+        None => Sink::Staged(Box::new(StagedWriter::create(spec.name, &staged, &schema)?)),
+    };
+    let streamed = matches!(sink, Sink::Sent { .. });
     progress.start(
         spec.name,
         fs_err::metadata(path).map(|m| m.len()).unwrap_or(0),
@@ -423,9 +480,9 @@ fn load_table(
         let (to_writer, for_writer) = std::sync::mpsc::sync_channel::<RecordBatch>(WRITE_AHEAD_BATCHES);
         let writing = scope.spawn(move || -> Result<(), IngestError> {
             for batch in for_writer {
-                writer.write(&batch)?;
+                sink.write(batch)?;
             }
-            writer.close()
+            sink.close()
         });
         let staging_error = |e: ArrowError| stage_error(spec.name, &staged, e);
         // A writer that stopped has its error; sending to it fails, and joining it tells why.
@@ -567,7 +624,7 @@ fn load_table(
         columns: plan.present_columns(),
         mapping: plan.usage().clone(),
         extra_columns: extra,
-        staged,
+        staged: (!streamed).then_some(staged),
         schema,
         note: None,
     })
@@ -798,6 +855,35 @@ struct Counts {
     excluded: u64,
 }
 
+/// Where a table's accepted rows go, batch by batch in line order.
+enum Sink {
+    /// A Parquet file in the stage, for the engine.
+    Staged(Box<StagedWriter>),
+    /// A consumer on another thread.
+    Sent {
+        table: &'static str,
+        rows: SyncSender<RecordBatch>,
+    },
+}
+
+impl Sink {
+    fn write(&mut self, batch: RecordBatch) -> Result<(), IngestError> {
+        match self {
+            Sink::Staged(writer) => writer.write(&batch),
+            Sink::Sent { table, rows } => rows.send(batch).map_err(|_| IngestError::Unconsumed {
+                table: (*table).to_owned(),
+            }),
+        }
+    }
+
+    fn close(self) -> Result<(), IngestError> {
+        match self {
+            Sink::Staged(writer) => writer.close(),
+            Sink::Sent { .. } => Ok(()),
+        }
+    }
+}
+
 /// A Parquet file of validated rows being written for the engine; errors name the table and file.
 struct StagedWriter {
     table: String,
@@ -902,9 +988,9 @@ fn sha256(path: &Path) -> Result<String, IngestError> {
 }
 
 /// Reads the staged batches of a table.
-fn staged_batches(table: &LoadedTable) -> Result<Vec<RecordBatch>, IngestError> {
-    let error = |e: String| stage_error(table.table, &table.staged, e);
-    let file = fs_err::File::open(&table.staged).map_err(|e| error(e.to_string()))?;
+fn staged_batches(table: &LoadedTable, staged: &Path) -> Result<Vec<RecordBatch>, IngestError> {
+    let error = |e: String| stage_error(table.table, staged, e);
+    let file = fs_err::File::open(staged).map_err(|e| error(e.to_string()))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)
         .and_then(|b| b.build())
         .map_err(|e| error(e.to_string()))?;
@@ -946,8 +1032,12 @@ fn drop_unknown_referrers(
     }
     accounts.rows_accepted -= drop.len() as u64;
     accounts.rows_rejected += drop.len() as u64;
-    let batches = staged_batches(accounts)?;
-    let mut writer = StagedWriter::create("accounts", &accounts.staged, &accounts.schema)?;
+    let staged = accounts
+        .staged
+        .clone()
+        .ok_or_else(|| stage_error("accounts", Path::new(""), "the accounts were not staged"))?;
+    let batches = staged_batches(accounts, &staged)?;
+    let mut writer = StagedWriter::create("accounts", &staged, &accounts.schema)?;
     let mut offset = 0;
     for batch in &batches {
         let mask: BooleanArray = (0..batch.num_rows())
@@ -1016,7 +1106,7 @@ fn derived_accounts(stage: &Path, ids: &[String]) -> Result<LoadedTable, IngestE
         columns: vec!["account_id".to_owned()],
         mapping: MappingUsage::default(),
         extra_columns: Vec::new(),
-        staged,
+        staged: Some(staged),
         schema,
         note: Some(format!(
             "no accounts file: {} accounts taken from the transactions",

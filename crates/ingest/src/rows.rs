@@ -1,5 +1,6 @@
 //! Validation of one row against its table's contract, and the typed columns it is appended to.
 
+use std::cmp::Ordering;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
@@ -379,15 +380,19 @@ impl<'a> RowValidator<'a> {
 }
 
 /// The keys accepted so far, each with the line it was first on: their bytes side by side in
-/// one buffer and found through a table of indices, so that ten million keys cost no
-/// allocation each.
+/// one buffer, so that ten million keys cost no allocation each. While every key is greater
+/// than the one before (a list sorted by its id, as exports often are), none can repeat and
+/// they are found by bisection; the first key out of order builds a table of indices by hash.
 #[derive(Default)]
 struct SeenKeys {
     bytes: Vec<u8>,
     /// Where each key ends in `bytes`.
     ends: Vec<usize>,
     lines: Vec<u64>,
-    table: hashbrown::HashTable<usize>,
+    /// The keys by hash, once one came out of order.
+    table: Option<hashbrown::HashTable<usize>>,
+    /// The keys room is made for in the table when it is built.
+    expected: usize,
     state: foldhash::fast::RandomState,
 }
 
@@ -406,36 +411,98 @@ impl SeenKeys {
             ends,
             lines,
             table,
+            expected,
             state,
         } = self;
         let _ = bytes.try_reserve(keys.saturating_mul(KEY_BYTES_RESERVED));
         let _ = ends.try_reserve(keys);
         let _ = lines.try_reserve(keys);
-        let _ = table.try_reserve(keys, rehash(state, bytes, ends));
+        *expected = ends.len().saturating_add(keys);
+        if let Some(table) = table {
+            let _ = table.try_reserve(keys, rehash(state, bytes, ends));
+        }
     }
 
     /// The line `key` was first accepted on, if it was.
     fn first_line(&self, key: &str) -> Option<u64> {
-        let hash = self.state.hash_one(key.as_bytes());
-        self.table
-            .find(hash, |&i| key_at(&self.bytes, &self.ends, i) == key.as_bytes())
-            .map(|&i| self.lines[i])
+        self.position(key.as_bytes()).map(|i| self.lines[i])
+    }
+
+    /// Where `key` is among the keys, if it is.
+    fn position(&self, key: &[u8]) -> Option<usize> {
+        if let Some(table) = &self.table {
+            return table
+                .find(self.state.hash_one(key), |&i| self.key(i) == key)
+                .copied();
+        }
+        if self.in_order_after_last(key) {
+            return None;
+        }
+        // In order so far: bisect.
+        let (mut low, mut high) = (0, self.ends.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            match self.key(middle).cmp(key) {
+                Ordering::Less => low = middle + 1,
+                Ordering::Greater => high = middle,
+                Ordering::Equal => return Some(middle),
+            }
+        }
+        None
     }
 
     /// Notes that `key`, not seen before, was accepted on `line`.
     fn insert(&mut self, key: &str, line: u64) {
+        let key = key.as_bytes();
+        if self.table.is_none() && !self.in_order_after_last(key) {
+            self.index();
+        }
         let Self {
             bytes,
             ends,
             lines,
             table,
             state,
+            ..
         } = self;
-        let hash = state.hash_one(key.as_bytes());
-        bytes.extend_from_slice(key.as_bytes());
+        bytes.extend_from_slice(key);
         ends.push(bytes.len());
         lines.push(line);
-        table.insert_unique(hash, lines.len() - 1, rehash(state, bytes, ends));
+        if let Some(table) = table {
+            table.insert_unique(state.hash_one(key), lines.len() - 1, rehash(state, bytes, ends));
+        }
+    }
+
+    /// Whether `key` sorts after every key so far.
+    fn in_order_after_last(&self, key: &[u8]) -> bool {
+        self.ends.is_empty() || self.key(self.ends.len() - 1) < key
+    }
+
+    /// Builds the table of the keys so far, with room for those expected.
+    fn index(&mut self) {
+        let Self {
+            bytes,
+            ends,
+            table,
+            expected,
+            state,
+            ..
+        } = self;
+        let mut index = hashbrown::HashTable::new();
+        let _ = index.try_reserve((*expected).max(ends.len()), rehash(state, bytes, ends));
+        for i in 0..ends.len() {
+            index.insert_unique(
+                state.hash_one(key_at(bytes, ends, i)),
+                i,
+                rehash(state, bytes, ends),
+            );
+        }
+        *table = Some(index);
+    }
+
+    /// Key `i`.
+    fn key(&self, i: usize) -> &[u8] {
+        key_at(&self.bytes, &self.ends, i)
     }
 }
 
@@ -562,11 +629,20 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
         /// Keys stored side by side are told apart however they join ("a" then "b" is not
-        /// "ab", nor is the empty key any other), through the table's growth, as a map of
-        /// owned strings tells them.
+        /// "ab", nor is the empty key any other), in order and out, through the table's
+        /// growth, as a map of owned strings tells them.
         #[test]
-        fn seen_keys_find_the_first_line_as_a_map_does(keys in proptest::collection::vec("[ab]{0,3}", 0..200)) {
+        fn seen_keys_find_the_first_line_as_a_map_does(
+            ordered in proptest::collection::btree_set("[ab]{0,3}", 0..12),
+            after in proptest::collection::vec("[ab]{0,3}", 0..200),
+            reserve in proptest::option::of(0usize..300),
+        ) {
             let mut seen = SeenKeys::default();
+            if let Some(keys) = reserve {
+                seen.reserve(keys);
+            }
+            // A run in order first, found by bisection, then any keys, through the table.
+            let keys: Vec<String> = ordered.into_iter().chain(after).collect();
             let mut expected: HashMap<String, u64> = HashMap::new();
             for (line, key) in keys.iter().enumerate() {
                 let line = line as u64 + 2;

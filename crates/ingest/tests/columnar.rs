@@ -165,7 +165,7 @@ fn read(dir: &Path, config: &Config) -> Result<Read, String> {
     let tables = tables
         .iter()
         .map(|t| {
-            let file = std::fs::File::open(&t.staged).unwrap();
+            let file = std::fs::File::open(t.staged.as_ref().unwrap()).unwrap();
             let reader = ParquetRecordBatchReaderBuilder::try_new(file)
                 .unwrap()
                 .build()

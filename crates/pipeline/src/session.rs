@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
+use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::{Engine, EngineConfig};
-use northstar_ingest::{Ingested, Progress};
+use northstar_ingest::{IngestError, Ingested, Progress};
 use northstar_output::scratch::Scratch;
 use northstar_output::write_file;
 
@@ -13,6 +14,9 @@ use crate::{Observer, Options, Result, Settings, check_reject_limit, text};
 
 /// The prefix of the folders a run stages its tables in, inside the temporary folder.
 const STAGE_PREFIX: &str = "northstar-stage-";
+
+/// Batches of a streamed table read ahead of their consumer.
+const STREAM_AHEAD_BATCHES: usize = 2;
 
 /// Tables read and staged for an engine.
 pub(crate) struct Session {
@@ -30,7 +34,7 @@ impl Session {
     pub fn read(
         options: &Options,
         observer: &dyn Observer,
-        read: impl FnOnce(&Path, &Engine, &dyn Progress) -> Result<Ingested, northstar_ingest::IngestError>,
+        read: impl FnOnce(&Path, &Engine, &dyn Progress) -> Result<Ingested, IngestError>,
     ) -> Result<Self> {
         let stage = Scratch::create(&options.temp_dir(), STAGE_PREFIX)?;
         // The engine spills inside the stage, so that a run killed outright leaves nothing a
@@ -72,6 +76,49 @@ impl Session {
         check_reject_limit(&session.ingested, options.max_rejects, options.rejects.as_deref())?;
         session.ingested.register(&session.engine)?;
         Ok(session)
+    }
+
+    /// Reads the one file `input` as the contract table `table` like [`Session::read_file`], but
+    /// hands its accepted rows to `consume` as they are read, batch by batch in line order, on
+    /// this thread while others read: nothing is staged or registered. Fails with `consume`'s
+    /// error when it fails, and when the table has too many rejects.
+    pub fn stream_file(
+        table: &str,
+        input: &Path,
+        config: Option<&Path>,
+        options: &Options,
+        observer: &dyn Observer,
+        consume: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<Ingested> {
+        options.check()?;
+        let folder = input.parent().unwrap_or(Path::new("."));
+        let settings = Settings::find(folder, config)?;
+        let tables = &options.tables(&settings);
+        let mut failure = None;
+        let read = Self::read(options, observer, |stage, engine, progress| {
+            let (rows, received) = std::sync::mpsc::sync_channel(STREAM_AHEAD_BATCHES);
+            std::thread::scope(|scope| {
+                let reading = scope.spawn(move || {
+                    northstar_ingest::stream_file(table, input, tables, stage, engine, progress, rows)
+                });
+                // A consumer that fails stops receiving, which stops the reading.
+                for batch in received {
+                    if let Err(e) = consume(batch) {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+                reading
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+        });
+        if let Some(failure) = failure {
+            return Err(failure);
+        }
+        let ingested = read?.ingested;
+        check_reject_limit(&ingested, options.max_rejects, options.rejects.as_deref())?;
+        Ok(ingested)
     }
 }
 

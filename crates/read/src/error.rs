@@ -84,6 +84,12 @@ pub enum IngestError {
         /// What failed.
         reason: String,
     },
+    /// The rows were being handed to a consumer that stopped taking them (its own failure says why).
+    #[error("the rows of table `{table}` were not taken: their consumer stopped")]
+    Unconsumed {
+        /// The table concerned.
+        table: String,
+    },
 }
 
 impl IngestError {

@@ -83,6 +83,63 @@ fn score_on_a_list_gives_the_build_s_scores_and_reasons() {
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("accounts scored with ICP"), "{stderr}");
+
+    // The same list with bad rows: they are rejected by line, the others scored as before.
+    let list = std::fs::read_to_string(dir.path().join("data/prospects.csv")).expect("list");
+    let first = list.lines().nth(1).expect("a prospect").to_owned();
+    let bad = [
+        first.clone(),                                      // a duplicate id
+        "X1,Bad Co,Media,many,1,US,1990,B2B,,,".to_owned(), // employees not a number
+        "X2,Bad Co,Media,-5,1,US,1990,B2B,,,".to_owned(),   // negative employees
+    ];
+    let with_bad = format!("{}{}\n", list, bad.join("\n"));
+    let bad_list = dir.path().join("bad/prospects.csv");
+    std::fs::create_dir_all(bad_list.parent().expect("folder")).expect("folder");
+    std::fs::write(&bad_list, &with_bad).expect("bad list");
+    let lines = with_bad.lines().count() as u64;
+    let rejects = dir.path().join("rejects.csv");
+    let scored_again = dir.path().join("scored-again.csv");
+    let score_bad = |max_rejects: &str| {
+        northstar(&[
+            "score",
+            "--icp",
+            out.to_str().expect("utf-8"),
+            bad_list.to_str().expect("utf-8"),
+            "--out",
+            scored_again.to_str().expect("utf-8"),
+            "--rejects",
+            rejects.to_str().expect("utf-8"),
+            "--max-rejects",
+            max_rejects,
+            "--json",
+        ])
+    };
+    let output = score_bad("50");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report["rejected"].as_u64(), Some(3));
+    assert_eq!(read_csv(&scored_again), listed, "the good rows, scored as before");
+    let rejected: Vec<(String, String)> = read_csv(&rejects)
+        .iter()
+        .map(|r| (r["line"].clone(), r["column"].clone()))
+        .collect();
+    let at = |from_end: u64, column: &str| ((lines + 1 - from_end).to_string(), column.to_owned());
+    assert_eq!(
+        rejected,
+        [at(3, "account_id"), at(2, "employees"), at(1, "employees")]
+    );
+
+    // Past the reject limit: exit 1, and the scores written before are left as they were.
+    let before = std::fs::read(&scored_again).expect("scores");
+    let output = score_bad("0.1");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--max-rejects"), "{stderr}");
+    assert_eq!(std::fs::read(&scored_again).expect("scores"), before);
 }
 
 /// The Python of the test environment (`scripts/setup.sh` makes it), with DuckDB.

@@ -134,9 +134,11 @@ proptest! {
         } else {
             write_csv(&path, &rows);
         }
-        let mut config = Config::default();
-        config.chunking = Chunking { chunk_rows, batch_rows };
-        config.max_rejects = max_rejects;
+        let config = Config {
+            chunking: Chunking { chunk_rows, batch_rows },
+            max_rejects,
+            ..Config::default()
+        };
         let (staged, streamed) = (staged(&path, &config), streamed(&path, &config));
         prop_assert_eq!(&staged, &streamed);
         if let Ok((counts, _, _, _)) = staged {
@@ -151,10 +153,12 @@ fn a_consumer_that_hangs_up_stops_the_reading() {
     let path = dir.path().join("list.csv");
     let rows: Vec<Prospect> = (0..5000).map(|i| (format!("P{i:05}"), "10".to_owned())).collect();
     write_csv(&path, &rows);
-    let mut config = Config::default();
-    config.chunking = Chunking {
-        chunk_rows: 100,
-        batch_rows: 100,
+    let config = Config {
+        chunking: Chunking {
+            chunk_rows: 100,
+            batch_rows: 100,
+        },
+        ..Config::default()
     };
     let stage = tempfile::tempdir().unwrap();
     let engine = Engine::new(2).unwrap();

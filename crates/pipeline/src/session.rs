@@ -66,10 +66,7 @@ impl Session {
         options: &Options,
         observer: &dyn Observer,
     ) -> Result<Self> {
-        options.check()?;
-        let folder = input.parent().unwrap_or(Path::new("."));
-        let settings = Settings::find(folder, config)?;
-        let tables = options.tables(&settings);
+        let tables = file_mapping(input, config, options)?;
         let session = Self::read(options, observer, |stage, engine, progress| {
             northstar_ingest::ingest_file(table, input, &tables, stage, engine, progress)
         })?;
@@ -90,10 +87,7 @@ impl Session {
         observer: &dyn Observer,
         consume: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<Ingested> {
-        options.check()?;
-        let folder = input.parent().unwrap_or(Path::new("."));
-        let settings = Settings::find(folder, config)?;
-        let tables = &options.tables(&settings);
+        let tables = &file_mapping(input, config, options)?;
         let mut failure = None;
         let read = Self::read(options, observer, |stage, engine, progress| {
             let (rows, received) = std::sync::mpsc::sync_channel(STREAM_AHEAD_BATCHES);
@@ -120,6 +114,14 @@ impl Session {
         check_reject_limit(&ingested, options.max_rejects, options.rejects.as_deref())?;
         Ok(ingested)
     }
+}
+
+/// The mapping of the one file `input`: `config`, else the `northstar.toml` beside it, with
+/// `options` (checked first) applied.
+fn file_mapping(input: &Path, config: Option<&Path>, options: &Options) -> Result<northstar_ingest::Config> {
+    options.check()?;
+    let folder = input.parent().unwrap_or(Path::new("."));
+    Ok(options.tables(&Settings::find(folder, config)?))
 }
 
 /// Writes every rejected row of `ingested` to the CSV file `path`, atomically.

@@ -11,6 +11,17 @@ pub enum Values {
     List(Vec<Vec<String>>),
 }
 
+impl Values {
+    /// Whether each account's value is known: present, or a list with an element.
+    pub fn known(&self) -> Vec<bool> {
+        match self {
+            Values::Categorical(v) => v.iter().map(Option::is_some).collect(),
+            Values::Numeric(v) => v.iter().map(Option::is_some).collect(),
+            Values::List(v) => v.iter().map(|e| !e.is_empty()).collect(),
+        }
+    }
+}
+
 /// A named attribute of the accounts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attribute {
@@ -176,15 +187,19 @@ impl Condition {
     /// Which accounts' values are known and fail the condition, one flag per account (an
     /// unknown value fails nothing).
     pub fn fails(&self, values: &Values) -> Vec<bool> {
-        let known: Vec<bool> = match values {
-            Values::Categorical(v) => v.iter().map(Option::is_some).collect(),
-            Values::Numeric(v) => v.iter().map(Option::is_some).collect(),
-            Values::List(v) => v.iter().map(|e| !e.is_empty()).collect(),
-        };
+        self.verdicts(values)
+            .into_iter()
+            .map(|verdict| verdict == Some(false))
+            .collect()
+    }
+
+    /// Whether each account's value meets the condition, `None` where it is unknown (no value,
+    /// or an empty list).
+    pub fn verdicts(&self, values: &Values) -> Vec<Option<bool>> {
         self.selects(values)
             .into_iter()
-            .zip(known)
-            .map(|(meets, known)| known && !meets)
+            .zip(values.known())
+            .map(|(meets, known)| known.then_some(meets))
             .collect()
     }
 

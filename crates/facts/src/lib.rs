@@ -128,17 +128,13 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
     }
     let prospects = Table::read(engine, "SELECT * FROM prospects")?;
     for table in [&prospects, account_rows] {
-        let accounts: Vec<Option<usize>> = table
-            .column(0)?
-            .iter()
-            .map(|id| id.as_deref().and_then(|id| index.get(id)).copied())
-            .collect();
-        for column in 1..table.names.len() {
-            for (account, value) in accounts.iter().zip(table.column(column)?) {
-                if let (Some(account), Some(value)) = (account, value) {
-                    out.accounts.set(*account, &table.names[column], &value);
+        let accounts = table.rows_of(0, |id| index.get(id).copied())?;
+        for (column, name) in table.names.iter().enumerate().skip(1) {
+            table.each_text(column, |row, value| {
+                if let Some(account) = accounts[row] {
+                    out.accounts.set(account, name, value);
                 }
-            }
+            })?;
         }
     }
     Ok(out)
@@ -214,23 +210,18 @@ fn pmf_inputs(engine: &Engine, accounts: &[AccountEconomics]) -> Result<PmfInput
                     FROM nps GROUP BY account_id) n
            ON n.account_id = a.account_id",
     )?;
-    let columns = [rows.column(1)?, rows.column(2)?, rows.column(3)?, rows.column(4)?];
-    let mut known: HashMap<String, [f64; 4]> = HashMap::new();
-    for (row, id) in rows.column(0)?.into_iter().enumerate() {
-        let value = |c: usize| {
-            columns[c][row]
-                .as_deref()
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        if let Some(id) = id {
-            known.insert(id, [value(0), value(1), value(2), value(3)]);
-        }
+    let position = positions(accounts);
+    let customer = rows.rows_of(0, |id| position.get(id).copied())?;
+    let mut known = vec![[0.0; 4]; accounts.len()];
+    for c in 0..4 {
+        rows.each_text(c + 1, |row, value| {
+            if let Some(i) = customer[row] {
+                known[i][c] = value.parse::<f64>().unwrap_or(0.0);
+            }
+        })?;
     }
     let mut inputs = PmfInputs::default();
-    for a in accounts {
-        let [referred, promoters, detractors, responses] =
-            known.get(&a.account_id).copied().unwrap_or_default();
+    for (a, [referred, promoters, detractors, responses]) in accounts.iter().zip(known) {
         inputs.referred.push(referred > 0.0);
         inputs.promoters.push(promoters as u32);
         inputs.detractors.push(detractors as u32);
@@ -250,16 +241,15 @@ fn acquisition_days(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Ve
          LEFT JOIN (SELECT account_id, min(date) AS first FROM transactions GROUP BY account_id) t
            ON t.account_id = a.account_id",
     )?;
-    let mut days: HashMap<String, i64> = HashMap::new();
-    for (id, day) in rows.column(0)?.into_iter().zip(rows.column(1)?) {
-        if let (Some(id), Some(day)) = (id, day.and_then(|d| d.parse::<f64>().ok())) {
-            days.insert(id, day as i64);
+    let position = positions(accounts);
+    let customer = rows.rows_of(0, |id| position.get(id).copied())?;
+    let mut days = vec![None; accounts.len()];
+    rows.each_text(1, |row, day| {
+        if let (Some(i), Ok(day)) = (customer[row], day.parse::<f64>()) {
+            days[i] = Some(day as i64);
         }
-    }
-    Ok(accounts
-        .iter()
-        .map(|a| days.get(&a.account_id).copied())
-        .collect())
+    })?;
+    Ok(days)
 }
 
 /// Every attribute of the accounts table, one value per customer account in `accounts` order.
@@ -269,22 +259,18 @@ fn attributes(rows: &Table, accounts: &[AccountEconomics]) -> Result<Vec<Attribu
     }
     let position = positions(accounts);
     // For each row of the accounts table, the customer account it is, if any.
-    let customer: Vec<Option<usize>> = rows
-        .column(0)?
-        .iter()
-        .map(|id| id.as_deref().and_then(|id| position.get(id)).copied())
-        .collect();
+    let customer = rows.rows_of(0, |id| position.get(id).copied())?;
     let mut out = Vec::new();
     for (column, name) in rows.names.iter().enumerate() {
         if contract::NOT_ATTRIBUTES.contains(&name.as_str()) {
             continue;
         }
         let mut values: Vec<Option<String>> = vec![None; accounts.len()];
-        for (row, text) in rows.column(column)?.into_iter().enumerate() {
+        rows.each_text(column, |row, text| {
             if let Some(i) = customer[row] {
-                values[i] = text;
+                values[i] = Some(text.to_owned());
             }
-        }
+        })?;
         out.push(if contract::is_list(name) {
             Attribute {
                 name: name.clone(),
@@ -304,17 +290,20 @@ pub fn showcase(
     accounts: &[AccountEconomics],
 ) -> Result<Vec<(Option<String>, Option<String>)>> {
     let rows = Table::read(engine, "SELECT account_id, name, case_study_url FROM accounts")?;
-    let mut known: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
-    let (ids, names, studies) = (rows.column(0)?, rows.column(1)?, rows.column(2)?);
-    for ((id, name), study) in ids.into_iter().zip(names).zip(studies) {
-        if let Some(id) = id {
-            known.insert(id, (name, study));
+    let position = positions(accounts);
+    let customer = rows.rows_of(0, |id| position.get(id).copied())?;
+    let mut out = vec![(None, None); accounts.len()];
+    rows.each_text(1, |row, name| {
+        if let Some(i) = customer[row] {
+            out[i].0 = Some(name.to_owned());
         }
-    }
-    Ok(accounts
-        .iter()
-        .map(|a| known.remove(&a.account_id).unwrap_or_default())
-        .collect())
+    })?;
+    rows.each_text(2, |row, study| {
+        if let Some(i) = customer[row] {
+            out[i].1 = Some(study.to_owned());
+        }
+    })?;
+    Ok(out)
 }
 
 /// One behavioural signal of an account, as the signals table holds it.

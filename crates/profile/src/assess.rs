@@ -3,7 +3,32 @@
 
 use std::sync::Arc;
 
-use crate::{Account, Icp, Tier, UnknownValues};
+use northstar_discover::Attribute;
+
+use crate::{Account, Icp, Rule, Tier, UnknownValues};
+
+/// An ICP's rules in words, as its assessments write them: made once by [`Icp::descriptions`]
+/// for all the accounts assessed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Descriptions {
+    /// Each signal, shared by the reasons of the accounts that meet it.
+    signals: Vec<Arc<str>>,
+    /// Each filter's verdicts.
+    filters: Vec<FilterWords>,
+    /// Each anti-ICP segment, as an account outside the SAM for it and as a warning.
+    anti: Vec<(String, String)>,
+}
+
+/// A filter's verdicts in words.
+#[derive(Debug, Clone, PartialEq)]
+struct FilterWords {
+    /// Failed: `fails employees at least 50`.
+    fails: String,
+    /// Excluded for an unknown value: `fails employees at least 50: employees unknown`.
+    fails_unknown: String,
+    /// Kept in although unknown: `employees unknown`.
+    unknown: String,
+}
 
 /// One signal an account meets and the points it brings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -88,24 +113,72 @@ impl Icp {
         }
     }
 
+    /// Whether each account of an in-memory attribute table of `rows` accounts meets each rule:
+    /// what [`Icp::verdicts`] gives each [`crate::Row`] of it, worked out rule by rule over the
+    /// columns, with no value written as text.
+    pub fn table_verdicts(&self, attributes: &[Attribute], rows: usize) -> Vec<Verdicts> {
+        let column = |rule: &Rule| match attributes.iter().find(|a| a.name == rule.attribute) {
+            Some(attribute) => rule.condition.verdicts(&attribute.values),
+            None => vec![None; rows],
+        };
+        let filters: Vec<_> = self.filters.iter().map(|f| column(&f.rule)).collect();
+        let signals: Vec<_> = self.signals.iter().map(|s| column(&s.rule)).collect();
+        let anti: Vec<Vec<bool>> = self
+            .anti_icp
+            .iter()
+            .map(|a| {
+                let mut member = vec![true; rows];
+                for rule in &a.conditions {
+                    for (m, verdict) in member.iter_mut().zip(column(rule)) {
+                        *m &= verdict == Some(true);
+                    }
+                }
+                member
+            })
+            .collect();
+        (0..rows)
+            .map(|i| Verdicts {
+                filters: filters.iter().map(|f| f[i]).collect(),
+                anti: anti.iter().map(|a| a[i]).collect(),
+                signals: signals.iter().map(|s| s[i] == Some(true)).collect(),
+            })
+            .collect()
+    }
+
     /// The assessment of an account whose rules came out as `verdicts`.
     pub fn assessment(&self, verdicts: &Verdicts) -> Assessment {
         self.described_assessment(verdicts, &self.descriptions())
     }
 
-    /// Each signal's rule in words, in the order of the signals: made once, they are shared by
-    /// the reasons of every account assessed with [`Icp::described_assessment`].
-    pub fn descriptions(&self) -> Vec<Arc<str>> {
-        self.signals.iter().map(|s| s.rule.describe().into()).collect()
+    /// The ICP's rules in words, made once and shared by the assessments of every account
+    /// assessed with [`Icp::described_assessment`].
+    pub fn descriptions(&self) -> Descriptions {
+        let filters = self.filters.iter().map(|f| {
+            let (rule, attribute) = (f.rule.describe(), &f.rule.attribute);
+            FilterWords {
+                fails: format!("fails {rule}"),
+                fails_unknown: format!("fails {rule}: {attribute} unknown"),
+                unknown: format!("{attribute} unknown"),
+            }
+        });
+        let anti = self.anti_icp.iter().map(|a| {
+            let segment = a.describe();
+            (format!("in anti-ICP segment {segment}"), segment)
+        });
+        Descriptions {
+            signals: self.signals.iter().map(|s| s.rule.describe().into()).collect(),
+            filters: filters.collect(),
+            anti: anti.collect(),
+        }
     }
 
-    /// [`Icp::assessment`], with the signals in words from [`Icp::descriptions`].
-    pub fn described_assessment(&self, verdicts: &Verdicts, descriptions: &[Arc<str>]) -> Assessment {
-        let (outside, warnings, unverified) = self.market_verdict(verdicts);
+    /// [`Icp::assessment`], with the rules in words from [`Icp::descriptions`].
+    pub fn described_assessment(&self, verdicts: &Verdicts, descriptions: &Descriptions) -> Assessment {
+        let (outside, warnings, unverified) = self.market_verdict(verdicts, descriptions);
         let reasons: Vec<Reason> = self
             .signals
             .iter()
-            .zip(descriptions)
+            .zip(&descriptions.signals)
             .zip(&verdicts.signals)
             .filter(|(_, met)| **met)
             .map(|((s, rule), _)| Reason {
@@ -162,26 +235,28 @@ impl Icp {
 
     /// The filters failed and the excluded anti-ICP segments belonged to; the other anti-ICP
     /// segments belonged to; the filters passed only because the value is unknown.
-    fn market_verdict(&self, verdicts: &Verdicts) -> (Vec<String>, Vec<String>, Vec<String>) {
+    fn market_verdict(
+        &self,
+        verdicts: &Verdicts,
+        words: &Descriptions,
+    ) -> (Vec<String>, Vec<String>, Vec<String>) {
         let mut outside = Vec::new();
         let mut unverified = Vec::new();
-        for (filter, verdict) in self.filters.iter().zip(&verdicts.filters) {
-            let rule = &filter.rule;
+        for (filter, verdict) in words.filters.iter().zip(&verdicts.filters) {
             match (verdict, self.market.unknown_values) {
                 (Some(true), _) => {}
-                (Some(false), _) => outside.push(format!("fails {}", rule.describe())),
-                (None, UnknownValues::Unverified) => unverified.push(format!("{} unknown", rule.attribute)),
-                (None, UnknownValues::Exclude) => {
-                    outside.push(format!("fails {}: {} unknown", rule.describe(), rule.attribute));
-                }
+                (Some(false), _) => outside.push(filter.fails.clone()),
+                (None, UnknownValues::Unverified) => unverified.push(filter.unknown.clone()),
+                (None, UnknownValues::Exclude) => outside.push(filter.fails_unknown.clone()),
             }
         }
         let mut warnings = Vec::new();
-        for (anti, member) in self.anti_icp.iter().zip(&verdicts.anti) {
+        let segments = self.anti_icp.iter().zip(&words.anti);
+        for ((anti, (excluded, segment)), member) in segments.zip(&verdicts.anti) {
             match (member, anti.excluded_from_sam) {
                 (false, _) => {}
-                (true, true) => outside.push(format!("in anti-ICP segment {}", anti.describe())),
-                (true, false) => warnings.push(anti.describe()),
+                (true, true) => outside.push(excluded.clone()),
+                (true, false) => warnings.push(segment.clone()),
             }
         }
         (outside, warnings, unverified)

@@ -27,7 +27,7 @@ use northstar_discover::{
 use northstar_output::figures::{group, money};
 
 pub use account::{Account, Row};
-pub use assess::{Assessment, Reason, Verdicts, tiers};
+pub use assess::{Assessment, Descriptions, Reason, Verdicts, tiers};
 pub use diff::{Diff, diff};
 pub use icp::{
     AntiRule, Filter, FilterEvidence, Icp, IcpError, Lookalike, Market, Persona, Rule, SCHEMA, Scorecard,
@@ -183,8 +183,10 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
     };
     icp.market.trade_off = trade_off(&icp, evidence.objective_name);
     let descriptions = icp.descriptions();
-    let mut customers: Vec<Assessment> = (0..n)
-        .map(|index| icp.described_assessment(&icp.verdicts(&Row { attributes, index }), &descriptions))
+    let mut customers: Vec<Assessment> = icp
+        .table_verdicts(attributes, n)
+        .iter()
+        .map(|verdicts| icp.described_assessment(verdicts, &descriptions))
         .collect();
     let scores: Vec<i64> = inside.iter().map(|&i| customers[i].score).collect();
     let objective_in: Vec<f64> = inside.iter().map(|&i| objective[i]).collect();

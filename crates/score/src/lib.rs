@@ -36,7 +36,7 @@ use northstar_engine::arrow::array::{ArrayRef, Float64Array, StringArray};
 use northstar_engine::arrow::datatypes::Schema;
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::{RecordBatch, RecordBatchOptions};
-use northstar_profile::{Assessment, Icp, UnknownValues, Verdicts};
+use northstar_profile::{Assessment, Descriptions, Icp, UnknownValues, Verdicts};
 
 use column::{Plan, RuleVerdicts};
 use effect::Role;
@@ -52,8 +52,8 @@ pub struct Scorer {
     /// The bits of each anti-ICP segment excluded from the SAM; none when there are too many
     /// conditions for a bit each.
     excluding: Option<Vec<u64>>,
-    /// Each signal in words, shared by the reasons of every row assessed.
-    descriptions: Vec<Arc<str>>,
+    /// The rules in words, shared by the reasons of every row assessed.
+    descriptions: Descriptions,
 }
 
 /// An in-memory attribute table (discover's customers) as an Arrow batch the scorer reads:

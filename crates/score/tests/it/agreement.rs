@@ -1,10 +1,11 @@
-//! The compiled scorer and `Icp::assess` agree on every account of random ICPs, and every
-//! score is the base plus the points of its reasons.
+//! The compiled scorer, `Icp::assess` and the ICP's verdicts over an in-memory attribute table
+//! agree on every account of random ICPs, and every score is the base plus the points of its
+//! reasons.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use northstar_discover::Condition;
+use northstar_discover::{Attribute, Condition, Values};
 use northstar_engine::arrow::array::{ArrayRef, Int64Array, StringArray};
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_profile::{Icp, Rule, UnknownValues};
@@ -140,15 +141,46 @@ fn as_text(account: &Account) -> BTreeMap<String, String> {
     values
 }
 
-/// The compiled scorer's assessments and scores against `Icp::assess` on each account.
+/// The accounts as discover holds customers: categories, numbers and lists of elements.
+fn attributes(accounts: &[Account]) -> Vec<Attribute> {
+    let attribute = |name: &str, values| Attribute {
+        name: name.into(),
+        values,
+    };
+    vec![
+        attribute(
+            "industry",
+            Values::Categorical(accounts.iter().map(|a| a.0.clone()).collect()),
+        ),
+        attribute(
+            "employees",
+            Values::Numeric(accounts.iter().map(|a| a.1.map(|x| x as f64)).collect()),
+        ),
+        attribute(
+            "technologies",
+            Values::List(accounts.iter().map(|a| a.2.clone()).collect()),
+        ),
+    ]
+}
+
+/// The compiled scorer's assessments and scores, and the verdicts over the attribute table,
+/// against `Icp::assess` on each account.
 fn agree(icp: &Icp, accounts: &[Account]) -> Result<(), TestCaseError> {
     let scorer = Scorer::new(icp.clone());
     let batch = batch(accounts);
     let compiled = scorer.assess(&batch).expect("assessed");
     let scores = scorer.scores(&batch).expect("scored");
+    let table = icp.table_verdicts(&attributes(accounts), accounts.len());
     prop_assert_eq!(compiled.len(), accounts.len());
+    prop_assert_eq!(table.len(), accounts.len());
     for (i, account) in accounts.iter().enumerate() {
         let expected = icp.assess(&as_text(account));
+        prop_assert_eq!(
+            &table[i],
+            &icp.verdicts(&as_text(account)),
+            "account {:?}",
+            account
+        );
         prop_assert_eq!(&compiled[i], &expected, "account {:?}", account);
         let points: i64 = expected.reasons.iter().map(|r| r.points).sum();
         prop_assert_eq!(expected.score, icp.base_score + points);

@@ -213,8 +213,8 @@ fn pmf_inputs(engine: &Engine, accounts: &[AccountEconomics]) -> Result<PmfInput
     let position = positions(accounts);
     let customer = rows.rows_of(0, |id| position.get(id).copied())?;
     let mut known = vec![[0.0; 4]; accounts.len()];
-    for c in 0..4 {
-        rows.each_text(c + 1, |row, value| {
+    for (c, column) in (1..=4).enumerate() {
+        rows.each_text(column, |row, value| {
             if let Some(i) = customer[row] {
                 known[i][c] = value.parse::<f64>().unwrap_or(0.0);
             }

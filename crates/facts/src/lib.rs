@@ -44,13 +44,14 @@ pub type Result<T, E = FactsError> = std::result::Result<T, E>;
 /// `objective` and every fact the engine's tables hold of them.
 pub fn base(engine: &Engine, accounts: &[AccountEconomics], objective: Objective) -> Result<Base> {
     let account_rows = Table::read(engine, "SELECT * FROM accounts")?;
+    let customers = Customers::new(accounts);
     Ok(Base {
         objective: objective_values(accounts, objective)?,
-        attributes: attributes(&account_rows, accounts)?,
+        attributes: attributes(&account_rows, &customers)?,
         outcomes: outcomes(accounts),
-        pmf_inputs: pmf_inputs(engine, accounts)?,
-        contacts: contacts(engine, accounts)?,
-        acquired: acquisition_days(engine, accounts)?,
+        pmf_inputs: pmf_inputs(engine, accounts, &customers)?,
+        contacts: contacts(engine, &customers)?,
+        acquired: acquisition_days(engine, &customers)?,
         deals: deals(engine, &account_rows)?,
     })
 }
@@ -82,13 +83,48 @@ fn outcomes(accounts: &[AccountEconomics]) -> Outcomes {
     }
 }
 
-/// Each customer account's index in `accounts`, by id.
-fn positions(accounts: &[AccountEconomics]) -> HashMap<&str, usize> {
-    accounts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.account_id.as_str(), i))
-        .collect()
+/// The customer accounts, found by id.
+struct Customers<'a> {
+    /// Each customer account's index in the economics' accounts, by id.
+    position: HashMap<&'a str, usize>,
+    /// How many customer accounts there are.
+    count: usize,
+}
+
+impl<'a> Customers<'a> {
+    /// The customers `accounts`.
+    fn new(accounts: &'a [AccountEconomics]) -> Self {
+        Self {
+            position: accounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.account_id.as_str(), i))
+                .collect(),
+            count: accounts.len(),
+        }
+    }
+
+    /// The index of the customer account whose id is `id`.
+    fn get(&self, id: &str) -> Option<usize> {
+        self.position.get(id).copied()
+    }
+
+    /// For each row of `table`, the customer account whose id is in its first column, if any.
+    fn rows(&self, table: &Table) -> Result<Vec<Option<usize>>> {
+        table.rows_of(0, |id| self.get(id))
+    }
+
+    /// Column `column` of `table`, one value per customer account: the text of the row that
+    /// `rows` (from [`Customers::rows`]) gives it, if any.
+    fn texts(&self, table: &Table, column: usize, rows: &[Option<usize>]) -> Result<Vec<Option<String>>> {
+        let mut out = vec![None; self.count];
+        table.each_text(column, |row, text| {
+            if let Some(i) = rows[row] {
+                out[i] = Some(text.to_owned());
+            }
+        })?;
+        Ok(out)
+    }
 }
 
 /// The closed deals, each with its account's attributes from the accounts table
@@ -141,8 +177,7 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
 }
 
 /// The customer accounts' contacts.
-fn contacts(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Contact>> {
-    let position = positions(accounts);
+fn contacts(engine: &Engine, customers: &Customers) -> Result<Vec<Contact>> {
     let rows = Table::read(
         engine,
         "SELECT account_id, role, title, department, person_key FROM contacts",
@@ -162,7 +197,7 @@ fn contacts(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Contac
             let (Some(id), Some(role)) = (id, role) else {
                 continue;
             };
-            if let Some(&account) = position.get(id.as_str()) {
+            if let Some(account) = customers.get(&id) {
                 out.push(Contact {
                     account,
                     role: texts_seen.get(role.to_lowercase()),
@@ -193,7 +228,7 @@ impl Shared {
 }
 
 /// Referral, NPS responses, churn and repeat purchase of each account.
-fn pmf_inputs(engine: &Engine, accounts: &[AccountEconomics]) -> Result<PmfInputs> {
+fn pmf_inputs(engine: &Engine, accounts: &[AccountEconomics], customers: &Customers) -> Result<PmfInputs> {
     let rows = Table::read(
         engine,
         "SELECT a.account_id,
@@ -210,8 +245,7 @@ fn pmf_inputs(engine: &Engine, accounts: &[AccountEconomics]) -> Result<PmfInput
                     FROM nps GROUP BY account_id) n
            ON n.account_id = a.account_id",
     )?;
-    let position = positions(accounts);
-    let customer = rows.rows_of(0, |id| position.get(id).copied())?;
+    let customer = customers.rows(&rows)?;
     let mut known = vec![[0.0; 4]; accounts.len()];
     for (c, column) in (1..=4).enumerate() {
         rows.each_text(column, |row, value| {
@@ -232,8 +266,8 @@ fn pmf_inputs(engine: &Engine, accounts: &[AccountEconomics]) -> Result<PmfInput
     Ok(inputs)
 }
 
-/// When each account became a customer: `customer_since`, else its first transaction.
-fn acquisition_days(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Vec<Option<i64>>> {
+/// When each customer account became a customer: `customer_since`, else its first transaction.
+fn acquisition_days(engine: &Engine, customers: &Customers) -> Result<Vec<Option<i64>>> {
     let rows = Table::read(
         engine,
         "SELECT a.account_id, CAST(CAST(COALESCE(a.customer_since, t.first) AS INT) AS DOUBLE) AS day
@@ -241,9 +275,8 @@ fn acquisition_days(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Ve
          LEFT JOIN (SELECT account_id, min(date) AS first FROM transactions GROUP BY account_id) t
            ON t.account_id = a.account_id",
     )?;
-    let position = positions(accounts);
-    let customer = rows.rows_of(0, |id| position.get(id).copied())?;
-    let mut days = vec![None; accounts.len()];
+    let customer = customers.rows(&rows)?;
+    let mut days = vec![None; customers.count];
     rows.each_text(1, |row, day| {
         if let (Some(i), Ok(day)) = (customer[row], day.parse::<f64>()) {
             days[i] = Some(day as i64);
@@ -252,25 +285,18 @@ fn acquisition_days(engine: &Engine, accounts: &[AccountEconomics]) -> Result<Ve
     Ok(days)
 }
 
-/// Every attribute of the accounts table, one value per customer account in `accounts` order.
-fn attributes(rows: &Table, accounts: &[AccountEconomics]) -> Result<Vec<Attribute>> {
+/// Every attribute of the accounts table, one value per customer account.
+fn attributes(rows: &Table, customers: &Customers) -> Result<Vec<Attribute>> {
     if rows.names.is_empty() {
         return Ok(Vec::new());
     }
-    let position = positions(accounts);
-    // For each row of the accounts table, the customer account it is, if any.
-    let customer = rows.rows_of(0, |id| position.get(id).copied())?;
+    let customer = customers.rows(rows)?;
     let mut out = Vec::new();
     for (column, name) in rows.names.iter().enumerate() {
         if contract::NOT_ATTRIBUTES.contains(&name.as_str()) {
             continue;
         }
-        let mut values: Vec<Option<String>> = vec![None; accounts.len()];
-        rows.each_text(column, |row, text| {
-            if let Some(i) = customer[row] {
-                values[i] = Some(text.to_owned());
-            }
-        })?;
+        let values = customers.texts(rows, column, &customer)?;
         out.push(if contract::is_list(name) {
             Attribute {
                 name: name.clone(),
@@ -290,20 +316,11 @@ pub fn showcase(
     accounts: &[AccountEconomics],
 ) -> Result<Vec<(Option<String>, Option<String>)>> {
     let rows = Table::read(engine, "SELECT account_id, name, case_study_url FROM accounts")?;
-    let position = positions(accounts);
-    let customer = rows.rows_of(0, |id| position.get(id).copied())?;
-    let mut out = vec![(None, None); accounts.len()];
-    rows.each_text(1, |row, name| {
-        if let Some(i) = customer[row] {
-            out[i].0 = Some(name.to_owned());
-        }
-    })?;
-    rows.each_text(2, |row, study| {
-        if let Some(i) = customer[row] {
-            out[i].1 = Some(study.to_owned());
-        }
-    })?;
-    Ok(out)
+    let customers = Customers::new(accounts);
+    let customer = customers.rows(&rows)?;
+    let names = customers.texts(&rows, 1, &customer)?;
+    let studies = customers.texts(&rows, 2, &customer)?;
+    Ok(names.into_iter().zip(studies).collect())
 }
 
 /// One behavioural signal of an account, as the signals table holds it.

@@ -98,6 +98,55 @@ pub struct Verdicts {
     pub signals: Vec<bool>,
 }
 
+/// The verdicts of a table of accounts, one column per rule: `None` where the value is unknown.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VerdictColumns {
+    /// Per filter, each account's verdict.
+    pub filters: Vec<Vec<Option<bool>>>,
+    /// Per anti-ICP segment, whether each account belongs to it.
+    pub anti: Vec<Vec<bool>>,
+    /// Per signal, each account's verdict.
+    pub signals: Vec<Vec<Option<bool>>>,
+}
+
+impl VerdictColumns {
+    /// The columns of `icp` over `rows` accounts from each rule's verdicts, in the order of
+    /// [`Icp::rules`]: an account belongs to an anti-ICP segment when its known values meet
+    /// every condition.
+    pub fn new(icp: &Icp, mut rules: Vec<Vec<Option<bool>>>, rows: usize) -> Self {
+        let signals = rules.split_off(rules.len() - icp.signals.len());
+        let conditions = rules.split_off(icp.filters.len());
+        let mut conditions = conditions.into_iter();
+        let anti = icp
+            .anti_icp
+            .iter()
+            .map(|a| {
+                let mut member = vec![true; rows];
+                for verdicts in conditions.by_ref().take(a.conditions.len()) {
+                    for (m, v) in member.iter_mut().zip(verdicts) {
+                        *m &= v == Some(true);
+                    }
+                }
+                member
+            })
+            .collect();
+        Self {
+            filters: rules,
+            anti,
+            signals,
+        }
+    }
+
+    /// The verdicts of account `r`.
+    pub fn row(&self, r: usize) -> Verdicts {
+        Verdicts {
+            filters: self.filters.iter().map(|f| f[r]).collect(),
+            anti: self.anti.iter().map(|a| a[r]).collect(),
+            signals: self.signals.iter().map(|s| s[r] == Some(true)).collect(),
+        }
+    }
+}
+
 impl Icp {
     /// What the ICP says of `account`.
     pub fn assess(&self, account: &dyn Account) -> Assessment {
@@ -121,28 +170,8 @@ impl Icp {
             Some(attribute) => rule.condition.verdicts(&attribute.values),
             None => vec![None; rows],
         };
-        let filters: Vec<_> = self.filters.iter().map(|f| column(&f.rule)).collect();
-        let signals: Vec<_> = self.signals.iter().map(|s| column(&s.rule)).collect();
-        let anti: Vec<Vec<bool>> = self
-            .anti_icp
-            .iter()
-            .map(|a| {
-                let mut member = vec![true; rows];
-                for rule in &a.conditions {
-                    for (m, verdict) in member.iter_mut().zip(column(rule)) {
-                        *m &= verdict == Some(true);
-                    }
-                }
-                member
-            })
-            .collect();
-        (0..rows)
-            .map(|i| Verdicts {
-                filters: filters.iter().map(|f| f[i]).collect(),
-                anti: anti.iter().map(|a| a[i]).collect(),
-                signals: signals.iter().map(|s| s[i] == Some(true)).collect(),
-            })
-            .collect()
+        let columns = VerdictColumns::new(self, self.rules().map(column).collect(), rows);
+        (0..rows).map(|r| columns.row(r)).collect()
     }
 
     /// The assessment of an account whose rules came out as `verdicts`.

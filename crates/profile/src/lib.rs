@@ -27,7 +27,7 @@ use northstar_discover::{
 use northstar_output::figures::{group, money};
 
 pub use account::{Account, Row};
-pub use assess::{Assessment, Descriptions, Reason, Verdicts, tiers};
+pub use assess::{Assessment, Descriptions, Reason, VerdictColumns, Verdicts, tiers};
 pub use diff::{Diff, diff};
 pub use icp::{
     AntiRule, Filter, FilterEvidence, Icp, IcpError, Lookalike, Market, Persona, Rule, SCHEMA, Scorecard,

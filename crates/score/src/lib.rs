@@ -36,9 +36,9 @@ use northstar_engine::arrow::array::{ArrayRef, Float64Array, StringArray};
 use northstar_engine::arrow::datatypes::Schema;
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::{RecordBatch, RecordBatchOptions};
-use northstar_profile::{Assessment, Descriptions, Icp, UnknownValues, Verdicts};
+use northstar_profile::{Assessment, Descriptions, Icp, UnknownValues, VerdictColumns, Verdicts};
 
-use column::{Plan, RuleVerdicts};
+use column::Plan;
 use effect::Role;
 
 /// An ICP compiled for batches of accounts.
@@ -229,47 +229,8 @@ fn roles(icp: &Icp) -> (Vec<Role>, Option<Vec<u64>>) {
 
 impl Scorer {
     /// Every rule's verdicts over the rows of `batch`, a column read once for all its rules.
-    fn columns(&self, batch: &RecordBatch) -> Result<Columns, ArrowError> {
-        let mut verdicts: RuleVerdicts = self.plan.apply(batch)?;
-        let signals = verdicts.split_off(verdicts.len() - self.icp.signals.len());
-        let conditions = verdicts.split_off(self.icp.filters.len());
-        let mut conditions = conditions.into_iter();
-        let anti = self
-            .icp
-            .anti_icp
-            .iter()
-            .map(|a| {
-                let mut member = vec![true; batch.num_rows()];
-                for verdicts in conditions.by_ref().take(a.conditions.len()) {
-                    for (m, v) in member.iter_mut().zip(verdicts) {
-                        *m &= v == Some(true);
-                    }
-                }
-                member
-            })
-            .collect();
-        Ok(Columns {
-            filters: verdicts,
-            anti,
-            signals,
-        })
-    }
-}
-
-/// The verdicts of a batch, one column per rule: `None` where the value is unknown.
-struct Columns {
-    filters: Vec<Vec<Option<bool>>>,
-    anti: Vec<Vec<bool>>,
-    signals: Vec<Vec<Option<bool>>>,
-}
-
-impl Columns {
-    /// The verdicts of row `r`.
-    fn row(&self, r: usize) -> Verdicts {
-        Verdicts {
-            filters: self.filters.iter().map(|f| f[r]).collect(),
-            anti: self.anti.iter().map(|a| a[r]).collect(),
-            signals: self.signals.iter().map(|s| s[r] == Some(true)).collect(),
-        }
+    fn columns(&self, batch: &RecordBatch) -> Result<VerdictColumns, ArrowError> {
+        let verdicts = self.plan.apply(batch)?;
+        Ok(VerdictColumns::new(&self.icp, verdicts, batch.num_rows()))
     }
 }

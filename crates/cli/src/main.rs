@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 /// mimalloc: faster than the system allocator for the engine's many short-lived buffers, and
-/// returns memory to the system sooner.
+/// returns memory to the system sooner. It asks for no transparent huge pages (its `no_thp`
+/// feature), which the build's stages would otherwise clear again each time one is reused.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -34,4 +34,4 @@ pub use lift::{Lift, LiftSettings, conditions, lift, nothing_to_learn, top_accou
 pub use pmf::{Pmf, PmfInputs, pmf};
 pub use run::{Base, Discovery, discover};
 pub use settings::{DiscoverSettings, Objective};
-pub use subgroups::{Subgroup, SubgroupSettings, subgroups};
+pub use subgroups::{Selectors, Subgroup, SubgroupSettings, subgroups};

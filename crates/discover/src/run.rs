@@ -4,9 +4,9 @@
 use crate::deals::{DealOutcome, Deals};
 use crate::figures::{CohortFigures, Counterfactual, Outcomes, SegmentFigures, cohort_figures};
 use crate::{
-    Adopters, Attribute, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Subgroup,
+    Adopters, Attribute, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Selectors, Subgroup,
     SubgroupSettings, Values, adopter_cohorts, counterfactuals, drift, ecosystem, lift, nothing_to_learn,
-    pmf, segment_figures, subgroups, top_accounts,
+    pmf, segment_figures, top_accounts,
 };
 
 /// Attribute values a cohort must have on this many accounts to be named as its drift.
@@ -130,10 +130,10 @@ pub fn discover(base: &Base, referral_threshold: f64) -> Discovery {
     let everyone: Vec<usize> = (0..values.len()).collect();
     let top = top_accounts(values, lift_settings.top_share);
     let nothing_to_learn = nothing_to_learn(values, lift_settings.top_share, lift_settings.min_support);
-    let learn = |objective: &[f64]| match nothing_to_learn {
-        Some(_) => Vec::new(),
-        None => subgroups(objective, &base.attributes, &subgroup_settings),
-    };
+    let selectors = nothing_to_learn
+        .is_none()
+        .then(|| Selectors::new(&base.attributes, values.len(), &subgroup_settings));
+    let learn = |objective: &[f64]| selectors.as_ref().map_or_else(Vec::new, |s| s.search(objective));
     let found = learn(values);
     let losses: Vec<f64> = values.iter().map(|v| -v).collect();
     let anti = learn(&losses);

@@ -85,107 +85,181 @@ struct Candidate {
     quality: f64,
 }
 
+/// A refinement scored before its members are gathered: only the beam's few survivors and
+/// newcomers to the best list ever hold their accounts.
+struct Scored {
+    selectors: Vec<usize>,
+    quality: f64,
+    parent: usize,
+    selector: usize,
+}
+
+/// The conditions subgroups are made of: every category, list element and numeric bin of the
+/// attributes that selects at least the minimum support and not every account, each with its
+/// accounts. Made once, they serve every objective searched over the same accounts.
+pub struct Selectors<'a> {
+    attributes: &'a [Attribute],
+    accounts: usize,
+    settings: SubgroupSettings,
+    /// (attribute index, condition, accounts ascending).
+    list: Vec<(usize, Condition, Vec<usize>)>,
+}
+
+impl<'a> Selectors<'a> {
+    /// The selectors of `attributes` over `accounts` accounts.
+    pub fn new(attributes: &'a [Attribute], accounts: usize, settings: &SubgroupSettings) -> Self {
+        let list = attributes
+            .iter()
+            .enumerate()
+            .flat_map(|(a, attribute)| {
+                conditions(attribute, settings.bins)
+                    .into_iter()
+                    .map(move |(c, m)| (a, c, m))
+            })
+            .filter(|(_, _, m)| m.len() >= settings.min_support && m.len() < accounts)
+            .collect();
+        Selectors {
+            attributes,
+            accounts,
+            settings: *settings,
+            list,
+        }
+    }
+
+    /// The best subgroups for `objective` (one value per account), best first, significant
+    /// ones only.
+    pub fn search(&self, objective: &[f64]) -> Vec<Subgroup> {
+        let (n, settings, selectors) = (objective.len(), &self.settings, &self.list);
+        assert_eq!(n, self.accounts, "one objective value per account");
+        if n < 2 * settings.min_support.max(1) {
+            return Vec::new();
+        }
+        let mean = objective.iter().sum::<f64>() / n as f64;
+        let quality = |count: usize, sum: f64| (count as f64 / n as f64).sqrt() * (sum / count as f64 - mean);
+        let mut best: Vec<Candidate> = Vec::new();
+        let mut evaluated = 0usize;
+        let mut seen: HashSet<Vec<usize>> = HashSet::new();
+        let mut beam: Vec<Candidate> = vec![Candidate {
+            selectors: Vec::new(),
+            members: (0..n).collect(),
+            quality: 0.0,
+        }];
+        // The current parent's accounts, as flags; cleared after each parent.
+        let mut inside = vec![false; n];
+        for _ in 0..settings.max_depth {
+            let mut next: Vec<Scored> = Vec::new();
+            for (p, parent) in beam.iter().enumerate() {
+                let threshold = kth_quality(&best, settings.keep);
+                if !parent.selectors.is_empty()
+                    && optimistic_estimate(&parent.members, objective, mean) <= threshold
+                {
+                    continue;
+                }
+                parent.members.iter().for_each(|&i| inside[i] = true);
+                for (s, (attribute, _, members)) in selectors.iter().enumerate() {
+                    if parent.selectors.iter().any(|&p| selectors[p].0 == *attribute) {
+                        continue;
+                    }
+                    let mut key = parent.selectors.clone();
+                    key.push(s);
+                    key.sort_unstable();
+                    if !seen.insert(key.clone()) {
+                        continue;
+                    }
+                    let (count, sum) = members
+                        .iter()
+                        .filter(|&&i| inside[i])
+                        .fold((0usize, 0.0), |(c, sum), &i| (c + 1, sum + objective[i]));
+                    if count < settings.min_support || count == parent.members.len() {
+                        continue;
+                    }
+                    evaluated += 1;
+                    let q = quality(count, sum);
+                    if q > 0.0 && may_enter(&best, q, settings.keep) {
+                        let candidate = Candidate {
+                            selectors: key.clone(),
+                            members: members.iter().copied().filter(|&i| inside[i]).collect(),
+                            quality: q,
+                        };
+                        insert_best(&mut best, candidate, settings);
+                    }
+                    next.push(Scored {
+                        selectors: key,
+                        quality: q,
+                        parent: p,
+                        selector: s,
+                    });
+                    if next.len() >= 2 * settings.beam_width.max(1) {
+                        keep_first(&mut next, settings.beam_width);
+                    }
+                }
+                parent.members.iter().for_each(|&i| inside[i] = false);
+            }
+            keep_first(&mut next, settings.beam_width);
+            if next.is_empty() {
+                break;
+            }
+            beam = next
+                .into_iter()
+                .map(|c| Candidate {
+                    members: intersect(&beam[c.parent].members, &selectors[c.selector].2),
+                    selectors: c.selectors,
+                    quality: c.quality,
+                })
+                .collect();
+        }
+        let total: f64 = objective.iter().sum();
+        best.into_iter()
+            .map(|c| {
+                let p = welch_p_value(&c.members, objective);
+                let member_sum: f64 = c.members.iter().map(|&i| objective[i]).sum();
+                Subgroup {
+                    conditions: c
+                        .selectors
+                        .iter()
+                        .map(|&s| {
+                            (
+                                self.attributes[selectors[s].0].name.clone(),
+                                selectors[s].1.clone(),
+                            )
+                        })
+                        .collect(),
+                    mean_objective: member_sum / c.members.len() as f64,
+                    objective_share: if total == 0.0 { 0.0 } else { member_sum / total },
+                    p_value: (p * evaluated.max(1) as f64).min(1.0),
+                    quality: c.quality,
+                    members: c.members,
+                }
+            })
+            .filter(|s| s.p_value < settings.alpha)
+            .collect()
+    }
+}
+
 /// The best subgroups of `attributes` for `objective`, best first, significant ones only.
 pub fn subgroups(objective: &[f64], attributes: &[Attribute], settings: &SubgroupSettings) -> Vec<Subgroup> {
-    let n = objective.len();
-    if n < 2 * settings.min_support.max(1) {
-        return Vec::new();
-    }
-    let mean = objective.iter().sum::<f64>() / n as f64;
-    let selectors: Vec<(usize, Condition, Vec<usize>)> = attributes
-        .iter()
-        .enumerate()
-        .flat_map(|(a, attribute)| {
-            conditions(attribute, settings.bins)
-                .into_iter()
-                .map(move |(c, m)| (a, c, m))
-        })
-        .filter(|(_, _, m)| m.len() >= settings.min_support && m.len() < n)
-        .collect();
-    let quality = |members: &[usize]| {
-        let m = members.iter().map(|&i| objective[i]).sum::<f64>() / members.len() as f64;
-        (members.len() as f64 / n as f64).sqrt() * (m - mean)
-    };
-    let mut best: Vec<Candidate> = Vec::new();
-    let mut evaluated = 0usize;
-    let mut seen: HashSet<Vec<usize>> = HashSet::new();
-    let mut beam: Vec<Candidate> = vec![Candidate {
-        selectors: Vec::new(),
-        members: (0..n).collect(),
-        quality: 0.0,
-    }];
-    for _ in 0..settings.max_depth {
-        let mut next: Vec<Candidate> = Vec::new();
-        for parent in &beam {
-            let threshold = kth_quality(&best, settings.keep);
-            if !parent.selectors.is_empty()
-                && optimistic_estimate(&parent.members, objective, mean) <= threshold
-            {
-                continue;
-            }
-            for (s, (attribute, _, members)) in selectors.iter().enumerate() {
-                if parent.selectors.iter().any(|&p| selectors[p].0 == *attribute) {
-                    continue;
-                }
-                let mut key = parent.selectors.clone();
-                key.push(s);
-                key.sort_unstable();
-                if !seen.insert(key.clone()) {
-                    continue;
-                }
-                let joined = intersect(&parent.members, members);
-                if joined.len() < settings.min_support || joined.len() == parent.members.len() {
-                    continue;
-                }
-                evaluated += 1;
-                let candidate = Candidate {
-                    quality: quality(&joined),
-                    selectors: key,
-                    members: joined,
-                };
-                if candidate.quality > 0.0 {
-                    insert_best(&mut best, &candidate, settings);
-                }
-                next.push(candidate);
-            }
-        }
-        next.sort_by(|a, b| {
-            b.quality
-                .total_cmp(&a.quality)
-                .then_with(|| a.selectors.cmp(&b.selectors))
-        });
-        next.truncate(settings.beam_width);
-        if next.is_empty() {
-            break;
-        }
-        beam = next;
-    }
-    let total: f64 = objective.iter().sum();
-    best.into_iter()
-        .map(|c| {
-            let p = welch_p_value(&c.members, objective);
-            let member_sum: f64 = c.members.iter().map(|&i| objective[i]).sum();
-            Subgroup {
-                conditions: c
-                    .selectors
-                    .iter()
-                    .map(|&s| (attributes[selectors[s].0].name.clone(), selectors[s].1.clone()))
-                    .collect(),
-                mean_objective: member_sum / c.members.len() as f64,
-                objective_share: if total == 0.0 { 0.0 } else { member_sum / total },
-                p_value: (p * evaluated.max(1) as f64).min(1.0),
-                quality: c.quality,
-                members: c.members,
-            }
-        })
-        .filter(|s| s.p_value < settings.alpha)
-        .collect()
+    Selectors::new(attributes, objective.len(), settings).search(objective)
+}
+
+/// Keeps the `width` best refinements, best first (ties by their selectors).
+fn keep_first(scored: &mut Vec<Scored>, width: usize) {
+    scored.sort_by(|a, b| {
+        b.quality
+            .total_cmp(&a.quality)
+            .then_with(|| a.selectors.cmp(&b.selectors))
+    });
+    scored.truncate(width);
+}
+
+/// Whether a candidate of quality `quality` would be kept among the best `keep` so far.
+fn may_enter(best: &[Candidate], quality: f64, keep: usize) -> bool {
+    best.len() < keep || quality > kth_quality(best, keep)
 }
 
 /// Keeps the best `keep` candidates, folding one that shares nearly all its accounts with a
 /// better one.
-fn insert_best(best: &mut Vec<Candidate>, candidate: &Candidate, settings: &SubgroupSettings) {
-    if best.len() >= settings.keep && candidate.quality <= kth_quality(best, settings.keep) {
+fn insert_best(best: &mut Vec<Candidate>, candidate: Candidate, settings: &SubgroupSettings) {
+    if !may_enter(best, candidate.quality, settings.keep) {
         return;
     }
     if let Some(i) = best
@@ -197,11 +271,7 @@ fn insert_best(best: &mut Vec<Candidate>, candidate: &Candidate, settings: &Subg
         }
         best.remove(i);
     }
-    best.push(Candidate {
-        selectors: candidate.selectors.clone(),
-        members: candidate.members.clone(),
-        quality: candidate.quality,
-    });
+    best.push(candidate);
     best.sort_by(|a, b| {
         b.quality
             .total_cmp(&a.quality)

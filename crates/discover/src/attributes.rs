@@ -31,6 +31,16 @@ pub struct Attribute {
     pub values: Values,
 }
 
+/// An attribute of the accounts that no customer has a value of: its name and kind alone,
+/// so that it says it is unknown without holding an empty value per customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownAttribute {
+    /// The input's canonical (or custom) column name.
+    pub name: String,
+    /// Whether its values would be lists (technologies, for instance).
+    pub is_list: bool,
+}
+
 impl Attribute {
     /// The lowest and highest value of a numeric attribute, when it has any.
     pub fn range(&self) -> Option<(f64, f64)> {

@@ -23,7 +23,7 @@ mod run;
 pub mod settings;
 mod subgroups;
 
-pub use attributes::{Attribute, Condition, Values};
+pub use attributes::{Attribute, Condition, UnknownAttribute, Values};
 pub use cohorts::{Adopters, Drift, adopter_cohorts, drift};
 pub use deals::{Deal, DealAccount, DealAccounts, DealOutcome, Deals, median};
 pub use ecosystem::{Contact, Ecosystem, Leverage, Role, Share, ecosystem};

@@ -5,8 +5,8 @@ use crate::deals::{DealOutcome, Deals};
 use crate::figures::{CohortFigures, Counterfactual, Outcomes, SegmentFigures, cohort_figures};
 use crate::{
     Adopters, Attribute, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Selectors, Subgroup,
-    SubgroupSettings, Values, adopter_cohorts, counterfactuals, drift, ecosystem, lift, nothing_to_learn,
-    pmf, segment_figures, top_accounts,
+    SubgroupSettings, UnknownAttribute, Values, adopter_cohorts, counterfactuals, drift, ecosystem, lift,
+    nothing_to_learn, pmf, segment_figures, top_accounts,
 };
 
 /// Attribute values a cohort must have on this many accounts to be named as its drift.
@@ -21,8 +21,10 @@ const ECOSYSTEM_LIMIT: usize = 10;
 pub struct Base {
     /// Each customer's objective.
     pub objective: Vec<f64>,
-    /// The customers' attributes.
+    /// The customers' attributes that some customer has a value of.
     pub attributes: Vec<Attribute>,
+    /// The attributes no customer has a value of.
+    pub unknown_attributes: Vec<UnknownAttribute>,
     /// Each customer's economics.
     pub outcomes: Outcomes,
     /// What the product-market-fit gate knows of each customer.
@@ -61,6 +63,7 @@ impl Base {
                     },
                 })
                 .collect(),
+            unknown_attributes: self.unknown_attributes.clone(),
             outcomes: Outcomes {
                 profit: pick(&o.profit, keep),
                 revenue: pick(&o.revenue, keep),

@@ -12,7 +12,9 @@ mod read;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use northstar_discover::{Attribute, Base, Contact, Deal, Deals, Objective, Outcomes, PmfInputs, Values};
+use northstar_discover::{
+    Attribute, Base, Contact, Deal, Deals, Objective, Outcomes, PmfInputs, UnknownAttribute, Values,
+};
 use northstar_economics::AccountEconomics;
 use northstar_engine::{Engine, EngineError};
 use northstar_ingest::contract;
@@ -45,9 +47,11 @@ pub type Result<T, E = FactsError> = std::result::Result<T, E>;
 pub fn base(engine: &Engine, accounts: &[AccountEconomics], objective: Objective) -> Result<Base> {
     let account_rows = Table::read(engine, "SELECT * FROM accounts")?;
     let customers = Customers::new(accounts);
+    let (attributes, unknown_attributes) = attributes(&account_rows, &customers)?;
     Ok(Base {
         objective: objective_values(accounts, objective)?,
-        attributes: attributes(&account_rows, &customers)?,
+        attributes,
+        unknown_attributes,
         outcomes: outcomes(accounts),
         pmf_inputs: pmf_inputs(engine, accounts, &customers)?,
         contacts: contacts(engine, &customers)?,
@@ -285,28 +289,35 @@ fn acquisition_days(engine: &Engine, customers: &Customers) -> Result<Vec<Option
     Ok(days)
 }
 
-/// Every attribute of the accounts table, one value per customer account.
-fn attributes(rows: &Table, customers: &Customers) -> Result<Vec<Attribute>> {
+/// Every attribute of the accounts table, one value per customer account, and apart, by name
+/// alone, those no customer has a value of (a table that only names its columns holds none).
+fn attributes(rows: &Table, customers: &Customers) -> Result<(Vec<Attribute>, Vec<UnknownAttribute>)> {
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
     if rows.names.is_empty() {
-        return Ok(Vec::new());
+        return Ok((known, unknown));
     }
     let customer = customers.rows(rows)?;
-    let mut out = Vec::new();
     for (column, name) in rows.names.iter().enumerate() {
         if contract::NOT_ATTRIBUTES.contains(&name.as_str()) {
             continue;
         }
+        let is_list = contract::is_list(name);
         let values = customers.texts(rows, column, &customer)?;
-        out.push(if contract::is_list(name) {
-            Attribute {
+        if customers.count > 0 && values.iter().all(Option::is_none) {
+            unknown.push(UnknownAttribute {
+                name: name.clone(),
+                is_list,
+            });
+        } else if is_list {
+            known.push(Attribute {
                 name: name.clone(),
                 values: Values::List(values.into_iter().map(|v| list(v.as_deref())).collect()),
-            }
+            });
         } else {
-            Attribute::from_texts(name, values)
-        });
+            known.push(Attribute::from_texts(name, values));
+        }
     }
-    Ok(out)
+    Ok((known, unknown))
 }
 
 /// Each customer's name and case study, in `accounts` order: what the ICP's reference customers

@@ -22,7 +22,7 @@ pub mod signals;
 pub mod words;
 
 use northstar_discover::{
-    Attribute, Base, Counterfactual, Discovery, Ecosystem, Pmf, Subgroup, top_accounts,
+    Attribute, Base, Counterfactual, Discovery, Ecosystem, Pmf, Subgroup, UnknownAttribute, top_accounts,
 };
 use northstar_output::figures::{group, money};
 
@@ -50,6 +50,8 @@ pub struct Evidence<'a> {
     pub objective: &'a [f64],
     /// The customers' attributes, in the order of `objective`.
     pub attributes: &'a [Attribute],
+    /// The attributes no customer has a value of.
+    pub unknown_attributes: &'a [UnknownAttribute],
     /// Significant segments that concentrate the objective, best first.
     pub subgroups: &'a [Subgroup],
     /// Significant segments that concentrate losses, worst first.
@@ -81,6 +83,7 @@ pub fn profile(objective_name: &str, base: &Base, found: &Discovery, settings: &
         objective_name,
         objective: &base.objective,
         attributes: &base.attributes,
+        unknown_attributes: &base.unknown_attributes,
         subgroups: &found.subgroups,
         anti: &found.anti,
         counterfactuals: &found.counterfactuals,
@@ -119,10 +122,10 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
     let n = objective.len();
     let small = n < SMALL_BASE;
     // With nothing to learn, no rule is drawn and no attribute earns points.
-    let attributes = if evidence.nothing_to_learn.is_some() {
-        &[]
+    let (attributes, unknown_attributes) = if evidence.nothing_to_learn.is_some() {
+        (&[][..], &[][..])
     } else {
-        attributes
+        (attributes, evidence.unknown_attributes)
     };
     let drawn = if small || evidence.nothing_to_learn.is_some() {
         market::Drawn {
@@ -176,6 +179,11 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
         population: attributes
             .iter()
             .map(|a| (a.name.clone(), population::distribution(&a.values)))
+            .chain(
+                unknown_attributes
+                    .iter()
+                    .map(|a| (a.name.clone(), population::unknown(a.is_list))),
+            )
             .collect(),
         caveats: Vec::new(),
         reference: Vec::new(),

@@ -46,6 +46,16 @@ pub enum Distribution {
     },
 }
 
+/// The distribution of an attribute no account has a value of: every account missing.
+pub fn unknown(is_list: bool) -> Distribution {
+    let (shares, missing) = (BTreeMap::new(), 1.0);
+    if is_list {
+        Distribution::List { shares, missing }
+    } else {
+        Distribution::Categorical { shares, missing }
+    }
+}
+
 /// The distribution of one attribute's values.
 pub fn distribution(values: &Values) -> Distribution {
     match values {

@@ -323,3 +323,40 @@ fn a_hubspot_export_large_enough_gives_an_icp_that_finds_the_planted_industry() 
         (id - 9000).is_multiple_of(4)
     }));
 }
+
+#[test]
+fn a_column_blank_for_every_customer_is_named_unknown_and_learns_nothing() {
+    // 200 customers with industry and employees, and a country and technologies column blank
+    // on every row (as an export leaves the fields nobody fills in).
+    let mut accounts = String::from("account_id,industry,employees,country,technologies\n");
+    let mut transactions = String::from("account_id,date,amount\n");
+    for i in 0..200 {
+        let industry = ["Software", "Retail"][i % 2];
+        writeln!(accounts, "A{i:03},{industry},{},,", 10 + i).expect("write");
+        let amount = if i % 2 == 0 { 9_000 } else { 1_000 } + i * 10;
+        writeln!(transactions, "A{i:03},2024-03-{:02},{amount}", 1 + i % 28).expect("write");
+    }
+    let data = data_folder(&[("accounts.csv", &accounts), ("transactions.csv", &transactions)]);
+    let out = tempfile::tempdir().expect("tempdir");
+    let built = build_with(data.path(), out.path()).expect("builds");
+    let population = serde_json::to_value(&built.profile.icp.population).expect("json");
+    assert_eq!(
+        population["country"],
+        serde_json::json!({"kind": "categorical", "shares": {}, "missing": 1.0})
+    );
+    assert_eq!(
+        population["technologies"],
+        serde_json::json!({"kind": "list", "shares": {}, "missing": 1.0})
+    );
+    assert_eq!(population["industry"]["missing"], 0.0);
+    assert!(population["employees"]["quantiles"].is_array());
+    // Nothing is learnt from them: every lift is on industry or employees.
+    assert!(!built.discovery.lifts.is_empty());
+    assert!(
+        built
+            .discovery
+            .lifts
+            .iter()
+            .all(|l| l.attribute == "industry" || l.attribute == "employees")
+    );
+}

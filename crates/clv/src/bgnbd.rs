@@ -76,16 +76,23 @@ impl BetaGeo {
     }
 
     /// Expected purchases in the next `t` of a customer with history `c` who is still active.
+    ///
+    /// The paper's form is (a+b+x+k−1)/(a−1) · (1 − (1−z)^(r+x) ₂F₁(r+x, b+x+k; a+b+x+k−1; z))
+    /// with z = t/(α+T+t). Euler's transformation ₂F₁(p, q; s; z) = (1−z)^(s−p−q) ₂F₁(s−p,
+    /// s−q; s; z) turns the product into (1−z)^(a−1) ₂F₁(a+b+k−1−r, a−1; a+b+x+k−1; z): the
+    /// same value, from a series whose terms shrink faster the more purchases x there are,
+    /// where the paper's grow with x before they fall.
     fn purchases_if_alive(&self, t: f64, c: &Customer) -> Result<f64, ClvError> {
         let BetaGeo { r, alpha, a, b, .. } = *self;
         let x = f64::from(c.frequency);
         let k = self.variant.shift();
         let z = t / (alpha + c.age + t);
-        let series = hyp2f1(r + x, b + x + k, a + b + x + k - 1.0, z).ok_or(ClvError::Series {
-            what: "expected purchases",
-            z,
-        })?;
-        let ratio = ((alpha + c.age) / (alpha + c.age + t)).powf(r + x);
+        let series =
+            hyp2f1(a + b + k - 1.0 - r, a - 1.0, a + b + x + k - 1.0, z).ok_or(ClvError::Series {
+                what: "expected purchases",
+                z,
+            })?;
+        let ratio = ((alpha + c.age) / (alpha + c.age + t)).powf(a - 1.0);
         Ok((a + b + x + k - 1.0) / (a - 1.0) * (1.0 - ratio * series))
     }
 
@@ -240,6 +247,42 @@ mod tests {
             age,
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn expected_purchases_equal_the_papers_series() {
+        // The paper's form, summed as written, against Euler's transformation of it, for both
+        // variants, new and frequent buyers, short and long horizons.
+        for variant in [Variant::BgNbd, Variant::MbgNbd] {
+            let model = BetaGeo {
+                variant,
+                r: 0.243,
+                alpha: 4.414,
+                a: 0.793,
+                b: 2.426,
+            };
+            let k = variant.shift();
+            for (frequency, age) in [(0, 1.0), (2, 38.86), (15, 70.0), (60, 300.0)] {
+                for t in [0.5, 39.0, 156.0, 1000.0] {
+                    let c = Customer {
+                        frequency,
+                        recency: age / 2.0,
+                        age,
+                    };
+                    let (BetaGeo { r, alpha, a, b, .. }, x) = (model, f64::from(frequency));
+                    let z = t / (alpha + age + t);
+                    let paper = (a + b + x + k - 1.0) / (a - 1.0)
+                        * (1.0
+                            - ((alpha + age) / (alpha + age + t)).powf(r + x)
+                                * hyp2f1(r + x, b + x + k, a + b + x + k - 1.0, z).unwrap());
+                    let got = model.purchases_if_alive(t, &c).unwrap();
+                    assert!(
+                        (got - paper).abs() <= 1e-12 * paper.abs().max(1.0),
+                        "{got} vs {paper}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -83,28 +83,24 @@ impl DealAccounts {
         self.names.iter().position(|n| n == name)
     }
 
-    /// Account `index`, to read its values.
-    pub fn get(&self, index: usize) -> DealAccount<'_> {
-        DealAccount {
-            accounts: self,
-            index,
-        }
-    }
-}
-
-/// One account with a closed deal, read in place.
-#[derive(Debug, Clone, Copy)]
-pub struct DealAccount<'a> {
-    accounts: &'a DealAccounts,
-    index: usize,
-}
-
-impl<'a> DealAccount<'a> {
-    /// The account's value of column `name`, when known.
-    pub fn value(&self, name: &str) -> Option<&'a str> {
-        let column = self.accounts.column(name)?;
-        let code = self.accounts.codes[column][self.index];
-        (code != UNKNOWN).then(|| self.accounts.distinct[column][code as usize].as_str())
+    /// Per account, what `judge` makes of its value of column `name` (`None` when unknown, or
+    /// when there is no such column): judged once per distinct value, not once per account.
+    pub fn judge<'s, T: Clone>(&'s self, name: &str, judge: impl Fn(Option<&'s str>) -> T) -> Vec<T> {
+        let unknown = judge(None);
+        let Some(column) = self.column(name) else {
+            return vec![unknown; self.len];
+        };
+        let known: Vec<T> = self.distinct[column].iter().map(|v| judge(Some(v))).collect();
+        self.codes[column]
+            .iter()
+            .map(|&code| {
+                if code == UNKNOWN {
+                    unknown.clone()
+                } else {
+                    known[code as usize].clone()
+                }
+            })
+            .collect()
     }
 }
 
@@ -129,22 +125,19 @@ pub struct DealOutcome {
 }
 
 impl Deals {
-    /// For each closed deal, `test` of its account's attributes, evaluated once per account.
-    pub fn per_account(&self, test: impl Fn(DealAccount<'_>) -> bool) -> Vec<bool> {
-        let flags: Vec<bool> = (0..self.accounts.len())
-            .map(|i| test(self.accounts.get(i)))
-            .collect();
+    /// For each closed deal, its account's flag in `flags` (one per account of `accounts`).
+    pub fn of_accounts(&self, flags: &[bool]) -> Vec<bool> {
         self.closed.iter().map(|d| flags[d.account]).collect()
     }
 
     /// For each closed deal, whether its account meets every condition of `subgroup`.
     pub fn in_subgroup(&self, subgroup: &Subgroup) -> Vec<bool> {
-        self.per_account(|account| {
-            subgroup
-                .conditions
-                .iter()
-                .all(|(attribute, c)| c.matches(account.value(attribute)))
-        })
+        let mut flags = vec![true; self.accounts.len()];
+        for (attribute, condition) in &subgroup.conditions {
+            let meets = self.accounts.judge(attribute, |v| condition.matches(v));
+            flags.iter_mut().zip(meets).for_each(|(f, m)| *f &= m);
+        }
+        self.of_accounts(&flags)
     }
 
     /// Win rate and sales cycle of every closed deal.
@@ -238,10 +231,18 @@ mod tests {
         accounts.set(b, "country", "FR");
         let c = accounts.push();
         assert_eq!(accounts.len(), 3);
-        assert_eq!(accounts.get(a).value("industry"), Some("retail"));
-        assert_eq!(accounts.get(a).value("country"), None);
-        assert_eq!(accounts.get(b).value("country"), Some("FR"));
-        assert_eq!(accounts.get(c).value("industry"), None);
-        assert_eq!(accounts.get(c).value("employees"), None);
+        assert_eq!(
+            accounts.judge("industry", |v| v),
+            [Some("retail"), Some("retail"), None]
+        );
+        assert_eq!(accounts.judge("country", |v| v), [None, Some("FR"), None]);
+        assert_eq!(accounts.judge("employees", |v| v), [None, None, None]);
+        // Judged once per distinct value and once for the unknown.
+        let calls = std::cell::Cell::new(0);
+        let judged = accounts.judge("industry", |v| {
+            calls.set(calls.get() + 1);
+            v.is_some()
+        });
+        assert_eq!((judged, calls.get()), (vec![true, true, false], 2));
     }
 }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use northstar_discover::{Attribute, DealAccount, Values};
+use northstar_discover::{Attribute, Values};
 
 /// Looks up an account's attribute values by column name (lists `;`-separated).
 pub trait Account {
@@ -20,12 +20,6 @@ impl Account for HashMap<String, String> {
 impl Account for BTreeMap<String, String> {
     fn value(&self, attribute: &str) -> Option<Cow<'_, str>> {
         self.get(attribute).map(|v| Cow::Borrowed(v.as_str()))
-    }
-}
-
-impl Account for DealAccount<'_> {
-    fn value(&self, attribute: &str) -> Option<Cow<'_, str>> {
-        DealAccount::value(self, attribute).map(Cow::Borrowed)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use northstar_discover::Attribute;
+use northstar_discover::{Attribute, DealAccounts};
 
 use crate::{Account, Icp, Rule, Tier, UnknownValues};
 
@@ -172,6 +172,17 @@ impl Icp {
         };
         let columns = VerdictColumns::new(self, self.rules().map(column).collect(), rows);
         (0..rows).map(|r| columns.row(r)).collect()
+    }
+
+    /// Whether each account of `accounts` is inside the SAM, as [`Icp::in_sam`] would say of it,
+    /// with every rule judged once per distinct value of its column.
+    pub fn accounts_in_sam(&self, accounts: &DealAccounts) -> Vec<bool> {
+        let column =
+            |rule: &Rule| accounts.judge(&rule.attribute, |v| v.map(|v| rule.condition.matches_text(v)));
+        let columns = VerdictColumns::new(self, self.rules().map(column).collect(), accounts.len());
+        (0..accounts.len())
+            .map(|r| self.inside(&columns.row(r)))
+            .collect()
     }
 
     /// The assessment of an account whose rules came out as `verdicts`.

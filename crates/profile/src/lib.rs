@@ -94,7 +94,9 @@ pub fn profile(objective_name: &str, base: &Base, found: &Discovery, settings: &
     let mut drafted = draft(&evidence, settings);
     let (inside, outside): (Vec<usize>, Vec<usize>) =
         (0..drafted.customers.len()).partition(|&i| drafted.customers[i].in_sam);
-    let deals_inside = base.deals.per_account(|a| drafted.icp.in_sam(&a));
+    let deals_inside = base
+        .deals
+        .of_accounts(&drafted.icp.accounts_in_sam(&base.deals.accounts));
     let threshold = found.pmf.threshold;
     let sam = scorecard::measure(
         base,

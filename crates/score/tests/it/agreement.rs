@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use northstar_discover::{Attribute, Condition, Values};
+use northstar_discover::{Attribute, Condition, DealAccounts, Values};
 use northstar_engine::arrow::array::{ArrayRef, Int64Array, StringArray};
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_profile::{Icp, Rule, UnknownValues};
@@ -163,15 +163,29 @@ fn attributes(accounts: &[Account]) -> Vec<Attribute> {
     ]
 }
 
-/// The compiled scorer's assessments and scores, and the verdicts over the attribute table,
-/// against `Icp::assess` on each account.
+/// The accounts as the deals hold them: each value written once, as the text the input gave.
+fn deal_accounts(accounts: &[Account]) -> DealAccounts {
+    let mut table = DealAccounts::default();
+    for account in accounts {
+        let index = table.push();
+        for (name, value) in as_text(account) {
+            table.set(index, &name, &value);
+        }
+    }
+    table
+}
+
+/// The compiled scorer's assessments and scores, the verdicts over the attribute table and the
+/// SAM over the deals' accounts, against `Icp::assess` on each account.
 fn agree(icp: &Icp, accounts: &[Account]) -> Result<(), TestCaseError> {
     let scorer = Scorer::new(icp.clone());
     let batch = batch(accounts);
     let compiled = scorer.assess(&batch).expect("assessed");
     let scores = scorer.scores(&batch).expect("scored");
     let table = icp.table_verdicts(&attributes(accounts), accounts.len());
+    let in_sam = icp.accounts_in_sam(&deal_accounts(accounts));
     prop_assert_eq!(compiled.len(), accounts.len());
+    prop_assert_eq!(in_sam.len(), accounts.len());
     prop_assert_eq!(table.len(), accounts.len());
     for (i, account) in accounts.iter().enumerate() {
         let expected = icp.assess(&as_text(account));
@@ -182,6 +196,7 @@ fn agree(icp: &Icp, accounts: &[Account]) -> Result<(), TestCaseError> {
             account
         );
         prop_assert_eq!(&compiled[i], &expected, "account {:?}", account);
+        prop_assert_eq!(in_sam[i], expected.in_sam, "account {:?}", account);
         let points: i64 = expected.reasons.iter().map(|r| r.points).sum();
         prop_assert_eq!(expected.score, icp.base_score + points);
         prop_assert_eq!(

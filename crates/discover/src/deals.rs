@@ -229,7 +229,7 @@ mod tests {
         accounts.set(b, "industry", "retail");
         accounts.set(b, "country", "DE");
         accounts.set(b, "country", "FR");
-        let c = accounts.push();
+        accounts.push();
         assert_eq!(accounts.len(), 3);
         assert_eq!(
             accounts.judge("industry", |v| v),

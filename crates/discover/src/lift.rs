@@ -5,8 +5,6 @@
 //! the base rate (top accounts / all accounts). Its interval is the Wilson score interval of k/n
 //! over the base rate, which stays inside [0, 1/base] and behaves at k = 0 or k = n.
 
-use std::collections::BTreeMap;
-
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::{Attribute, Condition, Values};
@@ -182,13 +180,21 @@ fn by_value<'a>(
     held: impl Iterator<Item = (usize, &'a str)>,
     condition: impl Fn(String) -> Condition,
 ) -> Vec<(Condition, Vec<usize>)> {
-    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Values are found by hash, then put in order once: a tree ordered by text would compare
+    // texts for every account.
+    let mut position: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
     for (i, value) in held {
-        let members = groups.entry(value).or_default();
+        let at = *position.entry(value).or_insert_with(|| {
+            groups.push((value, Vec::new()));
+            groups.len() - 1
+        });
+        let members = &mut groups[at].1;
         if members.last() != Some(&i) {
             members.push(i);
         }
     }
+    groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
     groups
         .into_iter()
         .map(|(value, members)| (condition(value.to_owned()), members))

@@ -243,12 +243,14 @@ pub fn subgroups(objective: &[f64], attributes: &[Attribute], settings: &Subgrou
 
 /// Keeps the `width` best refinements, best first (ties by their selectors).
 fn keep_first(scored: &mut Vec<Scored>, width: usize) {
-    scored.sort_by(|a, b| {
-        b.quality
-            .total_cmp(&a.quality)
-            .then_with(|| a.selectors.cmp(&b.selectors))
-    });
+    scored.sort_by(|a, b| best_first((a.quality, &a.selectors), (b.quality, &b.selectors)));
     scored.truncate(width);
+}
+
+/// The one order of subgroups, for the beam and the best list alike: higher quality first, ties
+/// by their selectors.
+fn best_first((qa, sa): (f64, &[usize]), (qb, sb): (f64, &[usize])) -> std::cmp::Ordering {
+    qb.total_cmp(&qa).then_with(|| sa.cmp(sb))
 }
 
 /// Whether a candidate of quality `quality` would be kept among the best `keep` so far.
@@ -272,11 +274,7 @@ fn insert_best(best: &mut Vec<Candidate>, candidate: Candidate, settings: &Subgr
         best.remove(i);
     }
     best.push(candidate);
-    best.sort_by(|a, b| {
-        b.quality
-            .total_cmp(&a.quality)
-            .then_with(|| a.selectors.cmp(&b.selectors))
-    });
+    best.sort_by(|a, b| best_first((a.quality, &a.selectors), (b.quality, &b.selectors)));
     best.truncate(settings.keep);
 }
 

@@ -21,7 +21,7 @@ use northstar_engine::arrow::record_batch::RecordBatch;
 use crate::config::TableConfig;
 use crate::contract::{ColumnSpec, Kind, TableSpec};
 use crate::rows::{RowValidator, RowView};
-use crate::values::{NumberFormat, plausible_days};
+use crate::values::{NumberFormat, plausible_days, trim};
 
 /// The largest whole number the text way reads from a number with a fraction part (`5.0`).
 const LARGEST_WHOLE: f64 = 9.0e15;
@@ -166,6 +166,14 @@ fn readable(target: Target, typed: &DataType, config: &TableConfig) -> bool {
     }
 }
 
+/// Whether two texts are equal, told at once when they are the same slice (a value read as it is).
+fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b),
+        (a, b) => a.is_none() && b.is_none(),
+    }
+}
+
 impl Conversion {
     /// This column of `batch` in its staged type; a row whose value the text way would not
     /// take as it is here is marked not clean.
@@ -211,7 +219,7 @@ impl Conversion {
                 let values: Vec<Option<&str>> = (0..rows)
                     .map(|row| {
                         let read = text.is_valid(row).then(|| text.value(row));
-                        let trimmed = read.map(str::trim).filter(|t| !t.is_empty());
+                        let trimmed = read.map(trim).filter(|t| !t.is_empty());
                         let (value, ok) = match (trimmed, words) {
                             (None, _) => (blank, may_be_empty),
                             (Some(t), None) => (Some(t), true),
@@ -223,7 +231,7 @@ impl Conversion {
                             }
                         };
                         clean[row] &= ok;
-                        changed |= value != read;
+                        changed |= !same_text(value, read);
                         value
                     })
                     .collect();

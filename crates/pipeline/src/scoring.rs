@@ -14,10 +14,12 @@ use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_output::write_file;
+use northstar_profile::Icp;
 use northstar_score::{Dialect, IntentSettings, Scores};
+use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::outputs::tables::record;
+use crate::outputs::tables::{write_blocks, write_header};
 use crate::outputs::targets::{PROSPECT_COLUMNS, prospect_cells};
 use crate::session::Session;
 use crate::targets::ProspectScorer;
@@ -68,114 +70,221 @@ pub struct ScoreReport {
 pub fn score_list(request: &ScoreRequest, observer: &dyn Observer) -> Result<ScoreReport> {
     let started = Instant::now();
     let icp = icp_at(&request.icp)?;
-    let mut report = ScoreReport {
-        icp_version: icp.version.clone(),
-        accounts: 0,
-        in_sam: 0,
-        tiers: [0; 3],
-        rejected: 0,
-        out: request.out.as_ref().map(|p| p.display().to_string()),
-        intent: "not measured: score a data folder with a signals table in `build` for intent",
-        timings_ms: serde_json::Map::new(),
-    };
-    let mut scorer = ProspectScorer::new(icp.clone(), IntentSettings::default(), None, 0);
-    let plain = northstar_score::Scorer::new(icp.clone());
-    let mut scoring = Duration::ZERO;
-    let mut failure: Option<PipelineError> = None;
     let target = request
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("standard output"));
-    let io_failure = |e: std::io::Error| PipelineError::Io {
-        path: target.clone(),
-        reason: e.to_string(),
-    };
+    let mut list = ListScoring::new(&icp, request.brief, target);
+    let mut rejected = 0;
+    let mut failure: Option<PipelineError> = None;
     let mut fill = |w: &mut dyn Write| -> std::io::Result<()> {
-        let mut out = csv::Writer::from_writer(w);
-        let mut columns: Option<Vec<String>> = None;
-        let mut consume = |batch: RecordBatch| -> Result<()> {
-            let began = Instant::now();
-            let columns = match &columns {
-                Some(columns) => columns,
-                None => {
-                    let names = attribute_columns(&batch);
-                    record(&mut out, header(request.brief, &names)).map_err(io_failure)?;
-                    columns.insert(names)
-                }
-            };
-            let mut count = |in_sam: bool, tier: Option<u8>| {
-                report.accounts += 1;
-                report.in_sam += u64::from(in_sam);
-                if let Some(t @ 1..=3) = tier {
-                    report.tiers[usize::from(t) - 1] += 1;
-                }
-            };
-            if request.brief {
-                // Scores and tiers only: no reasons, way to tier 1 or nearest customer to make.
-                let scores = plain.scores(&batch)?;
-                for (&in_sam, &tier) in scores.in_sam.iter().zip(&scores.tier) {
-                    count(in_sam, tier);
-                }
-                write_brief(&mut out, &batch, &scores).map_err(io_failure)?;
-            } else {
-                for p in scorer.score(&batch, columns, "list")? {
-                    count(p.scored.assessment.in_sam, p.scored.assessment.tier);
-                    let mut cells = prospect_cells(&p, &icp);
-                    cells.extend(p.values.into_iter().map(Option::unwrap_or_default));
-                    record(&mut out, cells).map_err(io_failure)?;
-                }
-            }
-            scoring += began.elapsed();
-            Ok(())
-        };
         let streamed = Session::stream_file(
             "prospects",
             &request.input,
             request.config.as_deref(),
             &request.options,
             observer,
-            &mut consume,
-        );
-        match streamed {
-            Ok(ingested) => report.rejected = ingested.tables.iter().map(|t| t.rows_rejected).sum(),
-            Err(e) => {
-                failure = Some(e);
-                return Err(std::io::Error::other("scoring stopped"));
-            }
+            &mut |batch| list.take(batch, w),
+        )
+        .and_then(|ingested| {
+            rejected = ingested.tables.iter().map(|t| t.rows_rejected).sum();
+            list.finish(w)
+        });
+        if let Err(e) = streamed {
+            failure = Some(e);
+            return Err(std::io::Error::other("scoring stopped"));
         }
-        if columns.is_none() {
-            record(&mut out, header(request.brief, &[]))?;
-        }
-        out.flush()
+        w.flush()
     };
     let written = match &request.out {
         Some(path) => write_file(path, &mut fill).map_err(PipelineError::from),
-        None => fill(&mut std::io::stdout().lock()).map_err(io_failure),
+        None => fill(&mut std::io::stdout().lock()).map_err(|e| list.io(e)),
     };
     if let Some(failure) = failure {
         return Err(failure);
     }
     written?;
-    report
-        .timings_ms
-        .insert("total".into(), (started.elapsed().as_millis() as u64).into());
-    report
-        .timings_ms
-        .insert("scoring".into(), (scoring.as_millis() as u64).into());
-    Ok(report)
+    let mut timings_ms = serde_json::Map::new();
+    timings_ms.insert("total".into(), (started.elapsed().as_millis() as u64).into());
+    timings_ms.insert("scoring".into(), (list.scoring.as_millis() as u64).into());
+    Ok(ScoreReport {
+        icp_version: icp.version.clone(),
+        accounts: list.accounts,
+        in_sam: list.in_sam,
+        tiers: list.tiers,
+        rejected,
+        out: request.out.as_ref().map(|p| p.display().to_string()),
+        intent: "not measured: score a data folder with a signals table in `build` for intent",
+        timings_ms,
+    })
 }
 
-/// Writes the brief rows of `batch`, scored `scores`: account_id, in_sam, fit_score and tier.
-fn write_brief(
-    out: &mut csv::Writer<&mut dyn Write>,
-    batch: &RecordBatch,
-    scores: &Scores,
-) -> std::io::Result<()> {
+/// An error writing the scores to `target`.
+fn write_error(target: &Path, e: std::io::Error) -> PipelineError {
+    PipelineError::Io {
+        path: target.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// Accepted rows gathered before they are scored together, on every core, and written.
+const GROUP_ROWS: usize = 65_536;
+
+/// Rows scored and formatted by one thread in a brief run.
+const PIECE_ROWS: usize = 4096;
+
+/// A list's accepted batches, scored a group at a time and written in the list's order, with
+/// the counts of the report.
+struct ListScoring<'a> {
+    icp: &'a Icp,
+    brief: bool,
+    /// Where the scores go, to name in an error.
+    target: PathBuf,
+    detailed: ProspectScorer,
+    plain: northstar_score::Scorer,
+    /// The list's columns other than its id, known from its first batch.
+    columns: Option<Vec<String>>,
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+    accounts: u64,
+    in_sam: u64,
+    tiers: [u64; 3],
+    /// Time spent scoring and writing, while the list is read.
+    scoring: Duration,
+}
+
+impl<'a> ListScoring<'a> {
+    /// Scoring under `icp`, brief or not, into `target`.
+    fn new(icp: &'a Icp, brief: bool, target: PathBuf) -> Self {
+        Self {
+            icp,
+            brief,
+            target,
+            detailed: ProspectScorer::new(icp.clone(), IntentSettings::default(), None, 0),
+            plain: northstar_score::Scorer::new(icp.clone()),
+            columns: None,
+            pending: Vec::new(),
+            pending_rows: 0,
+            accounts: 0,
+            in_sam: 0,
+            tiers: [0; 3],
+            scoring: Duration::ZERO,
+        }
+    }
+
+    /// An error writing the scores.
+    fn io(&self, e: std::io::Error) -> PipelineError {
+        write_error(&self.target, e)
+    }
+
+    /// Takes the next accepted batch; the header goes out with the first, and a full group is
+    /// scored and written.
+    fn take(&mut self, batch: RecordBatch, out: &mut dyn Write) -> Result<()> {
+        if self.columns.is_none() {
+            let names = attribute_columns(&batch);
+            write_header(out, &header(self.brief, &names)).map_err(|e| self.io(e))?;
+            self.columns = Some(names);
+        }
+        self.pending_rows += batch.num_rows();
+        self.pending.push(batch);
+        if self.pending_rows >= GROUP_ROWS {
+            self.score_pending(out)?;
+        }
+        Ok(())
+    }
+
+    /// Scores and writes what is pending; writes the header alone for a list without rows.
+    fn finish(&mut self, out: &mut dyn Write) -> Result<()> {
+        if self.columns.is_none() {
+            write_header(out, &header(self.brief, &[])).map_err(|e| self.io(e))?;
+        }
+        self.score_pending(out)
+    }
+
+    /// Counts an account scored.
+    fn count(&mut self, in_sam: bool, tier: Option<u8>) {
+        self.accounts += 1;
+        self.in_sam += u64::from(in_sam);
+        if let Some(t @ 1..=3) = tier {
+            self.tiers[usize::from(t) - 1] += 1;
+        }
+    }
+
+    /// Scores the pending group and writes its rows in order.
+    fn score_pending(&mut self, out: &mut dyn Write) -> Result<()> {
+        let began = Instant::now();
+        let group = std::mem::take(&mut self.pending);
+        self.pending_rows = 0;
+        if self.brief {
+            self.write_brief(&group, out)?;
+        } else {
+            self.write_detailed(&group, out)?;
+        }
+        self.scoring += began.elapsed();
+        Ok(())
+    }
+
+    /// Brief rows: scores and tiers only, with no reasons, way to tier 1 or nearest customer to
+    /// make. Pieces of the group are scored and formatted in parallel.
+    fn write_brief(&mut self, group: &[RecordBatch], out: &mut dyn Write) -> Result<()> {
+        let pieces: Vec<RecordBatch> = group
+            .iter()
+            .flat_map(|batch| {
+                (0..batch.num_rows())
+                    .step_by(PIECE_ROWS)
+                    .map(|start| batch.slice(start, PIECE_ROWS.min(batch.num_rows() - start)))
+            })
+            .collect();
+        let (plain, target) = (&self.plain, &self.target);
+        let scored: Vec<Result<(Scores, Vec<u8>)>> = pieces
+            .par_iter()
+            .map(|piece| {
+                let scores = plain.scores(piece)?;
+                let text = brief_rows(piece, &scores).map_err(|e| write_error(target, e))?;
+                Ok((scores, text))
+            })
+            .collect();
+        for piece in scored {
+            let (scores, text) = piece?;
+            for (&in_sam, &tier) in scores.in_sam.iter().zip(&scores.tier) {
+                self.count(in_sam, tier);
+            }
+            out.write_all(&text).map_err(|e| self.io(e))?;
+        }
+        Ok(())
+    }
+
+    /// Full rows: score, reasons, way to tier 1, nearest customer and the list's own columns,
+    /// formatted in parallel blocks.
+    fn write_detailed(&mut self, group: &[RecordBatch], out: &mut dyn Write) -> Result<()> {
+        let columns = self.columns.clone().unwrap_or_default();
+        let mut prospects = Vec::new();
+        for batch in group {
+            prospects.extend(self.detailed.score(batch, &columns, "list")?);
+        }
+        for p in &prospects {
+            self.count(p.scored.assessment.in_sam, p.scored.assessment.tier);
+        }
+        let icp = self.icp;
+        write_blocks(out, prospects.len(), |rows, w| {
+            rows.into_iter().try_for_each(|i| {
+                let p = &prospects[i];
+                let values = p.values.iter().map(|v| v.clone().unwrap_or_default());
+                w.write_record(prospect_cells(p, icp).into_iter().chain(values))
+            })
+        })
+        .map_err(|e| self.io(e))
+    }
+}
+
+/// The brief rows of `batch`, scored `scores`, as CSV: account_id, in_sam, fit_score and tier.
+fn brief_rows(batch: &RecordBatch, scores: &Scores) -> std::io::Result<Vec<u8>> {
     let ids = match batch.schema_ref().column_with_name("account_id") {
         Some((at, _)) => Some(cast(batch.column(at), &DataType::Utf8).map_err(std::io::Error::other)?),
         None => None,
     };
     let ids = ids.as_ref().map(|ids| ids.as_string::<i32>());
+    let mut out = csv::Writer::from_writer(Vec::with_capacity(32 * batch.num_rows()));
     let mut number = itoa::Buffer::new();
     for k in 0..batch.num_rows() {
         let id = ids.filter(|ids| ids.is_valid(k)).map_or("", |ids| ids.value(k));
@@ -188,7 +297,7 @@ fn write_brief(
         }
         out.write_record(None::<&[u8]>)?;
     }
-    Ok(())
+    out.into_inner().map_err(|e| e.into_error())
 }
 
 /// A list's columns other than its id.

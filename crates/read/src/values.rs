@@ -47,6 +47,18 @@ pub fn plausible_date(date: NaiveDate) -> Result<NaiveDate, String> {
     }
 }
 
+/// `text` without surrounding whitespace; most texts have none, which two bytes tell.
+pub fn trim(text: &str) -> &str {
+    // An ASCII byte that `str::trim` keeps (it also trims the vertical tab, as `char` does).
+    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !char::from(*b).is_whitespace());
+    let bytes = text.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    }
+}
+
 /// A finite number written in `format`.
 pub fn parse_number(text: &str, format: NumberFormat) -> Result<f64, String> {
     let cleaned = match format {
@@ -210,6 +222,24 @@ use chrono::Datelike;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_takes_off_what_str_trim_does() {
+        for byte in 0..=127u8 {
+            let c = char::from(byte);
+            for text in [
+                format!("{c}x"),
+                format!("x{c}"),
+                format!("{c}x{c}"),
+                c.to_string(),
+            ] {
+                assert_eq!(trim(&text), text.trim(), "byte {byte}");
+            }
+        }
+        for text in ["\u{a0}x", "x\u{2003}", "é", "xé"] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
 
     #[test]
     fn plain_numbers_reject_currency_and_separators_with_a_hint() {

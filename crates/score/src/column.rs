@@ -10,6 +10,7 @@ use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_profile::Rule;
+use northstar_read::values::trim;
 
 use crate::effect::{Cuts, Effect, Role};
 use crate::kind::Kind;
@@ -265,18 +266,6 @@ fn judge_numbers(numbers: &Float64Array, buffer: &mut Vec<Option<bool>>, test: i
     }
 }
 
-/// `text` without surrounding whitespace; most texts have none, which two bytes tell.
-fn trim(text: &str) -> &str {
-    // An ASCII byte that `str::trim` keeps (it also trims the vertical tab, as `char` does).
-    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !char::from(*b).is_whitespace());
-    let bytes = text.as_bytes();
-    if plain(bytes.first()) && plain(bytes.last()) {
-        text
-    } else {
-        text.trim()
-    }
-}
-
 /// A numeric column as doubles.
 fn as_numbers(column: &dyn Array) -> Result<Float64Array, ArrowError> {
     if let Some(numbers) = column.as_any().downcast_ref::<Float64Array>() {
@@ -297,27 +286,4 @@ fn cast_to<A: Array + Clone + 'static>(column: &dyn Array, data_type: &DataType)
         .downcast_ref::<A>()
         .cloned()
         .ok_or_else(|| ArrowError::CastError(format!("not a {data_type} column")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn trim_takes_off_what_str_trim_does() {
-        for byte in 0..=127u8 {
-            let c = char::from(byte);
-            for text in [
-                format!("{c}x"),
-                format!("x{c}"),
-                format!("{c}x{c}"),
-                c.to_string(),
-            ] {
-                assert_eq!(trim(&text), text.trim(), "byte {byte}");
-            }
-        }
-        for text in ["\u{a0}x", "x\u{2003}", "é", "xé"] {
-            assert_eq!(trim(text), text.trim(), "{text:?}");
-        }
-    }
 }

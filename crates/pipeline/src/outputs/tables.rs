@@ -2,6 +2,9 @@
 //! per-customer predictions of `clv --out`.
 
 use std::io::{self, Write};
+use std::ops::Range;
+
+use rayon::prelude::*;
 
 use northstar_economics::PurchaseForecast;
 use northstar_output::numbers::{money, optional, quantity, ratio};
@@ -45,12 +48,70 @@ pub(crate) fn csv_writer<'a>(
     Ok(w)
 }
 
+/// Writes the header record `header` alone.
+pub(crate) fn write_header(out: &mut dyn Write, header: &[&str]) -> io::Result<()> {
+    csv_writer(out, header)?.flush()
+}
+
 /// A CSV writer's error as an I/O error of the same kind, so that a full disk is told as one.
 fn io_of(e: csv::Error) -> io::Error {
     match e.kind() {
         csv::ErrorKind::Io(io) => io::Error::new(io.kind(), e),
         _ => io::Error::other(e),
     }
+}
+
+/// Records formatted together by one thread.
+const BLOCK_ROWS: usize = 4096;
+/// Blocks formatted at once, then written in order before the next ones are begun, which bounds
+/// the memory the formatted text takes.
+const BLOCKS_AT_ONCE: usize = 16;
+
+/// Writes a CSV of `header` and then, in order, the record `row(i)` for each `i` below `count`.
+/// Blocks of records are formatted in parallel and written in turn, so a table of a million rows
+/// uses every core; the bytes are those of writing the records one by one.
+pub(crate) fn write_table<R, T>(
+    out: &mut dyn Write,
+    header: &[&str],
+    count: usize,
+    row: impl Fn(usize) -> R + Sync,
+) -> io::Result<()>
+where
+    R: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    write_header(out, header)?;
+    write_blocks(out, count, |rows, w| {
+        rows.into_iter().try_for_each(|i| w.write_record(row(i)))
+    })?;
+    out.flush()
+}
+
+/// Writes, in order, the CSV records that `block` formats for each block of the rows below
+/// `count`. Blocks are formatted in parallel, a window of them at a time, and written in turn.
+pub(crate) fn write_blocks(
+    out: &mut dyn Write,
+    count: usize,
+    block: impl Fn(Range<usize>, &mut csv::Writer<Vec<u8>>) -> csv::Result<()> + Sync,
+) -> io::Result<()> {
+    let format = |rows: Range<usize>| -> io::Result<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        block(rows, &mut w).map_err(io_of)?;
+        w.into_inner().map_err(|e| e.into_error())
+    };
+    for window in (0..count).step_by(BLOCK_ROWS * BLOCKS_AT_ONCE) {
+        let end = count.min(window + BLOCK_ROWS * BLOCKS_AT_ONCE);
+        let blocks: Vec<io::Result<Vec<u8>>> = (window..end)
+            .step_by(BLOCK_ROWS)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|start| format(start..end.min(start + BLOCK_ROWS)))
+            .collect();
+        for block in blocks {
+            out.write_all(&block?)?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes one record.
@@ -65,46 +126,43 @@ where
 /// Writes `accounts.csv`: each customer's economics, adopter cohort, best segment (its rank in
 /// `segments.csv`) and what the ICP says of it, with the reasons.
 pub fn write_accounts(out: &mut dyn Write, build: &Build) -> io::Result<()> {
-    let mut w = csv_writer(out, ACCOUNT_COLUMNS)?;
     let profile = &build.profile;
-    let rows = build
-        .economics
-        .accounts
-        .iter()
-        .zip(&build.discovery.cohorts)
-        .zip(&build.segments)
-        .zip(&profile.customers);
-    for (((a, cohort), segment), assessed) in rows {
-        record(
-            &mut w,
-            [
-                a.account_id.clone(),
-                money(a.revenue),
-                optional(a.direct_cost, money),
-                money(a.gross_margin),
-                optional(a.cost_to_serve, money),
-                optional(a.cac, money),
-                money(a.profit),
-                a.profit_rank.to_string(),
-                ratio(a.cumulative_profit_share),
-                optional(a.tenure_months, ratio),
-                optional(a.repeat_purchase_rate, ratio),
-                a.churned.to_string(),
-                money(a.ltv_historical),
-                optional(a.ltv_predicted, money),
-                optional(a.p_alive, ratio),
-                cohort.map(|c| c.name().to_owned()).unwrap_or_default(),
-                segment.map(|s| s.to_string()).unwrap_or_default(),
-                assessed.in_sam.to_string(),
-                assessed.score.to_string(),
-                assessed.tier.map(|t| t.to_string()).unwrap_or_default(),
-                optional(a.payback_months, ratio),
-                a.orders.to_string(),
-                assessed.explain(profile.icp.base_score),
-            ],
-        )?;
-    }
-    w.flush()
+    let accounts = &build.economics.accounts;
+    let cohorts = &build.discovery.cohorts;
+    let count = accounts
+        .len()
+        .min(cohorts.len())
+        .min(build.segments.len())
+        .min(profile.customers.len());
+    write_table(out, ACCOUNT_COLUMNS, count, |i| {
+        let (a, cohort, segment, assessed) =
+            (&accounts[i], cohorts[i], build.segments[i], &profile.customers[i]);
+        [
+            a.account_id.clone(),
+            money(a.revenue),
+            optional(a.direct_cost, money),
+            money(a.gross_margin),
+            optional(a.cost_to_serve, money),
+            optional(a.cac, money),
+            money(a.profit),
+            a.profit_rank.to_string(),
+            ratio(a.cumulative_profit_share),
+            optional(a.tenure_months, ratio),
+            optional(a.repeat_purchase_rate, ratio),
+            a.churned.to_string(),
+            money(a.ltv_historical),
+            optional(a.ltv_predicted, money),
+            optional(a.p_alive, ratio),
+            cohort.map(|c| c.name().to_owned()).unwrap_or_default(),
+            segment.map(|s| s.to_string()).unwrap_or_default(),
+            assessed.in_sam.to_string(),
+            assessed.score.to_string(),
+            assessed.tier.map(|t| t.to_string()).unwrap_or_default(),
+            optional(a.payback_months, ratio),
+            a.orders.to_string(),
+            assessed.explain(profile.icp.base_score),
+        ]
+    })
 }
 
 /// Writes `whale_curve.csv`: the cumulative profit by account rank.
@@ -116,40 +174,34 @@ pub fn write_whale_curve(out: &mut dyn Write, build: &Build) -> io::Result<()> {
         "account_share",
         "cumulative_profit_share",
     ];
-    let mut w = csv_writer(out, &header)?;
     let accounts = &build.economics.accounts;
     let n = accounts.len() as f64;
-    for a in accounts {
-        record(
-            &mut w,
-            [
-                a.profit_rank.to_string(),
-                a.account_id.clone(),
-                money(a.profit),
-                ratio(a.profit_rank as f64 / n),
-                ratio(a.cumulative_profit_share),
-            ],
-        )?;
-    }
-    w.flush()
+    write_table(out, &header, accounts.len(), |i| {
+        let a = &accounts[i];
+        [
+            a.profit_rank.to_string(),
+            a.account_id.clone(),
+            money(a.profit),
+            ratio(a.profit_rank as f64 / n),
+            ratio(a.cumulative_profit_share),
+        ]
+    })
 }
 
 /// Writes `cost_to_serve.csv`: cost to serve per account and activity.
 pub fn write_cost_lines(out: &mut dyn Write, build: &Build) -> io::Result<()> {
-    let mut w = csv_writer(out, &["account_id", "activity", "quantity", "rate", "cost"])?;
-    for l in &build.economics.cost_lines {
-        record(
-            &mut w,
-            [
-                l.account_id.clone(),
-                l.activity.clone(),
-                quantity(l.quantity),
-                ratio(l.rate),
-                money(l.cost),
-            ],
-        )?;
-    }
-    w.flush()
+    let lines = &build.economics.cost_lines;
+    let header = ["account_id", "activity", "quantity", "rate", "cost"];
+    write_table(out, &header, lines.len(), |i| {
+        let l = &lines[i];
+        [
+            l.account_id.clone(),
+            l.activity.clone(),
+            quantity(l.quantity),
+            ratio(l.rate),
+            money(l.cost),
+        ]
+    })
 }
 
 /// The columns of the `clv --out` file.
@@ -169,23 +221,21 @@ const CLV_COLUMNS: &[&str] = &[
 /// Writes each customer's repeat-purchase summary and predictions, unrounded: they are the
 /// models' own figures, compared with other tools' to many decimals.
 pub fn write_clv_predictions(out: &mut dyn Write, result: &PurchaseForecast) -> io::Result<()> {
-    let mut w = csv_writer(out, CLV_COLUMNS)?;
-    for (h, p) in result.summary.histories.iter().zip(&result.predictions) {
-        record(
-            &mut w,
-            [
-                h.account_id.clone(),
-                h.customer.frequency.to_string(),
-                quantity(h.customer.recency),
-                quantity(h.customer.age),
-                quantity(h.mean_spend),
-                h.holdout_purchases.to_string(),
-                quantity(p.p_alive),
-                quantity(p.expected_purchases),
-                optional(p.expected_spend, quantity),
-                optional(p.value, quantity),
-            ],
-        )?;
-    }
-    w.flush()
+    let histories = &result.summary.histories;
+    let count = histories.len().min(result.predictions.len());
+    write_table(out, CLV_COLUMNS, count, |i| {
+        let (h, p) = (&histories[i], &result.predictions[i]);
+        [
+            h.account_id.clone(),
+            h.customer.frequency.to_string(),
+            quantity(h.customer.recency),
+            quantity(h.customer.age),
+            quantity(h.mean_spend),
+            h.holdout_purchases.to_string(),
+            quantity(p.p_alive),
+            quantity(p.expected_purchases),
+            optional(p.expected_spend, quantity),
+            optional(p.value, quantity),
+        ]
+    })
 }

@@ -8,7 +8,7 @@ use northstar_profile::Icp;
 use northstar_score::market::{Level, MarketSize};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
-use crate::outputs::tables::{csv_writer, record};
+use crate::outputs::tables::{csv_writer, record, write_table};
 use crate::targets::{Prospect, Targets};
 
 /// The score columns of `prospects_scored.csv`, before the prospect's attributes.
@@ -56,13 +56,13 @@ pub fn prospect_cells(p: &Prospect, icp: &Icp) -> Vec<String> {
 pub fn write_prospects(out: &mut dyn Write, targets: &Targets, icp: &Icp) -> io::Result<()> {
     let mut header: Vec<&str> = PROSPECT_COLUMNS.to_vec();
     header.extend(targets.columns.iter().map(String::as_str));
-    let mut w = csv_writer(out, &header)?;
-    for p in &targets.prospects {
+    let prospects = &targets.prospects;
+    write_table(out, &header, prospects.len(), |i| {
+        let p = &prospects[i];
         let mut cells = prospect_cells(p, icp);
         cells.extend(p.values.iter().map(|v| v.clone().unwrap_or_default()));
-        record(&mut w, cells)?;
-    }
-    w.flush()
+        cells
+    })
 }
 
 /// The columns of the target list.
@@ -147,11 +147,10 @@ fn target_cells(p: &Prospect, targets: &Targets, icp: &Icp) -> Vec<String> {
 
 /// Writes `target_list.csv`.
 pub fn write_target_csv(out: &mut dyn Write, targets: &Targets, icp: &Icp) -> io::Result<()> {
-    let mut w = csv_writer(out, TARGET_COLUMNS)?;
-    for p in target_rows(targets) {
-        record(&mut w, target_cells(p, targets, icp))?;
-    }
-    w.flush()
+    let rows = target_rows(targets);
+    write_table(out, TARGET_COLUMNS, rows.len(), |i| {
+        target_cells(rows[i], targets, icp)
+    })
 }
 
 /// Rows of a sheet below its header.

@@ -231,6 +231,32 @@ fn one_table(table: &str, path: &Path) -> Result<&'static TableSpec, IngestError
     Ok(spec)
 }
 
+/// The threads that check rows: the process's shared pool when it has the number asked for,
+/// so that no second set of threads competes with it for the cores, else a pool of their own.
+struct Workers(Option<rayon::ThreadPool>);
+
+impl Workers {
+    /// Workers on `threads` threads.
+    fn new(threads: usize) -> Result<Self, rayon::ThreadPoolBuildError> {
+        if threads == rayon::current_num_threads() {
+            return Ok(Self(None));
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("northstar-ingest-{i}"))
+            .build()?;
+        Ok(Self(Some(pool)))
+    }
+
+    /// Runs `op` on these workers.
+    fn install<R: Send>(&self, op: impl FnOnce() -> R + Send) -> R {
+        match &self.0 {
+            Some(pool) => pool.install(op),
+            None => op(),
+        }
+    }
+}
+
 /// Loads `files` in order, staging their rows, or sending them to `stream` when given (one file,
 /// not `accounts`); derives accounts from staged transactions when they come without accounts.
 fn load_files(
@@ -241,17 +267,13 @@ fn load_files(
     progress: &dyn Progress,
     mut stream: Option<SyncSender<RecordBatch>>,
 ) -> Result<Ingested, IngestError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(engine.threads())
-        .thread_name(|i| format!("northstar-ingest-{i}"))
-        .build()
-        .map_err(|e| {
-            stage_error(
-                "every table",
-                stage,
-                format!("cannot start the threads that check rows: {e}"),
-            )
-        })?;
+    let pool = Workers::new(engine.threads()).map_err(|e| {
+        stage_error(
+            "every table",
+            stage,
+            format!("cannot start the threads that check rows: {e}"),
+        )
+    })?;
     let mut keys = KeySets::default();
     let mut tables = Vec::new();
     let mut rejects = RejectWriter::create(&stage.join(REJECTS_FILE))?;
@@ -396,7 +418,7 @@ fn load_table(
     folder: &Config,
     keys: &KeySets,
     engine: &Engine,
-    pool: &rayon::ThreadPool,
+    pool: &Workers,
     stage: &Path,
     progress: &dyn Progress,
     rejects: &mut RejectWriter,

@@ -10,17 +10,19 @@
 
 use std::sync::Arc;
 
-use northstar_engine::arrow::array::{Array, ArrayRef, AsArray, Int64Array, StringArray, new_null_array};
+use northstar_engine::arrow::array::{
+    Array, ArrayRef, AsArray, DictionaryArray, Int32Array, Int64Array, StringArray, new_null_array,
+};
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::{
-    DataType, Date32Type, Field, Float64Type, Int64Type, Schema, SchemaRef,
+    DataType, Date32Type, Field, Float64Type, Int32Type, Int64Type, Schema, SchemaRef,
 };
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 
 use crate::config::TableConfig;
 use crate::contract::{ColumnSpec, Kind, TableSpec};
-use crate::rows::{RowValidator, RowView};
+use crate::rows::{RowValidator, RowView, text_at};
 use crate::values::{NumberFormat, plausible_days, trim};
 
 /// The largest whole number the text way reads from a number with a fraction part (`5.0`).
@@ -33,6 +35,9 @@ pub(crate) struct Columnar {
     schema: SchemaRef,
     /// The staged schema with every column nullable, for batches whose rows are not all clean.
     loose: SchemaRef,
+    /// Whether rows taken whole keep a text column stored as a dictionary as one (rows sent to
+    /// a consumer that reads dictionaries); staged rows are plain text.
+    keep_dictionaries: bool,
     /// The first and last day a date may fall on.
     days: (i32, i32),
 }
@@ -67,13 +72,15 @@ impl Columnar {
     /// schema `file`, each output column taken from `sources` (see
     /// [`crate::mapping::ColumnPlan::direct_sources`]) and staged as `staged`; `None` when a
     /// column needs the text way: a list, a nested or unusual type, a month, a number format
-    /// or date format the text way applies.
+    /// or date format the text way applies. With `keep_dictionaries`, a text column the file
+    /// stores as a dictionary stays one in the rows taken whole.
     pub fn new(
         spec: &'static TableSpec,
         sources: &[Option<usize>],
         file: &Schema,
         config: &TableConfig,
         staged: SchemaRef,
+        keep_dictionaries: bool,
     ) -> Option<Self> {
         let mut columns = Vec::with_capacity(sources.len());
         for (i, &source) in sources.iter().enumerate() {
@@ -106,6 +113,7 @@ impl Columnar {
             columns,
             schema: staged,
             loose: Arc::new(Schema::new(loose)),
+            keep_dictionaries,
             days: plausible_days(),
         })
     }
@@ -119,7 +127,7 @@ impl Columnar {
             .iter()
             .map(|c| c.apply(batch, self.days, &mut clean))
             .collect::<Result<Vec<_>, _>>()?;
-        let batch = RecordBatch::try_new(self.loose.clone(), columns)?;
+        let batch = RecordBatch::try_new(with_types(&self.loose, &columns), columns)?;
         let mut problems = Vec::new();
         for (row, ok) in clean.iter_mut().enumerate() {
             if *ok {
@@ -131,9 +139,21 @@ impl Columnar {
         Ok(Converted { batch, clean })
     }
 
-    /// `converted`, every row of it clean, to stage.
+    /// `converted`, every row of it clean, to stage or send: its text stored as dictionaries
+    /// kept only when they may be.
     pub fn taken(&self, converted: &Converted) -> Result<RecordBatch, ArrowError> {
-        RecordBatch::try_new(self.schema.clone(), converted.batch.columns().to_vec())
+        let columns = converted.batch.columns();
+        if self.keep_dictionaries {
+            return RecordBatch::try_new(with_types(&self.schema, columns), columns.to_vec());
+        }
+        let plain = columns
+            .iter()
+            .map(|c| match is_text_dictionary(c.data_type()) {
+                true => cast(c, &DataType::Utf8),
+                false => Ok(c.clone()),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        RecordBatch::try_new(self.schema.clone(), plain)
     }
 
     /// A row of the file as the text way maps it: `fields` (the file's columns as text) taken
@@ -144,6 +164,27 @@ impl Columnar {
             .map(|c| c.source.and_then(|i| fields.get(i).cloned().flatten()))
             .collect()
     }
+}
+
+/// `schema` with each field of the type of its column in `columns` (a text column may be a
+/// dictionary of text); the schema itself when every type is its own.
+fn with_types(schema: &SchemaRef, columns: &[ArrayRef]) -> SchemaRef {
+    let fields = schema.fields();
+    if fields
+        .iter()
+        .zip(columns)
+        .all(|(f, c)| f.data_type() == c.data_type())
+    {
+        return schema.clone();
+    }
+    let typed = fields
+        .iter()
+        .zip(columns)
+        .map(|(f, c)| f.as_ref().clone().with_data_type(c.data_type().clone()));
+    Arc::new(Schema::new_with_metadata(
+        typed.collect::<Vec<_>>(),
+        schema.metadata().clone(),
+    ))
 }
 
 /// Whether a column of type `typed` becomes `target` this way, read with `config`.
@@ -210,26 +251,21 @@ impl Conversion {
                 .is_none_or(|(min, max)| min <= x && x <= max)
         };
         Ok(match self.target {
+            Target::Text(words) if is_text_dictionary(column.data_type()) => text_of_dictionary(
+                column.as_dictionary::<Int32Type>(),
+                words,
+                blank,
+                may_be_empty,
+                clean,
+            )?,
             Target::Text(words) => {
                 let cast = cast(column, &DataType::Utf8)?;
                 let text = cast.as_string::<i32>();
-                // As the text way reads a value: trimmed, empty as absent, a word of a fixed set
-                // in the contract's case, absence as the blank's value.
                 let mut changed = false;
                 let values: Vec<Option<&str>> = (0..rows)
                     .map(|row| {
                         let read = text.is_valid(row).then(|| text.value(row));
-                        let trimmed = read.map(trim).filter(|t| !t.is_empty());
-                        let (value, ok) = match (trimmed, words) {
-                            (None, _) => (blank, may_be_empty),
-                            (Some(t), None) => (Some(t), true),
-                            (Some(t), Some(words)) => {
-                                match words.iter().find(|w| w.eq_ignore_ascii_case(t)) {
-                                    Some(word) => (Some(*word), true),
-                                    None => (Some(t), false),
-                                }
-                            }
-                        };
+                        let (value, ok) = read_text(read, words, blank, may_be_empty);
                         clean[row] &= ok;
                         changed |= !same_text(value, read);
                         value
@@ -283,6 +319,85 @@ impl Conversion {
     }
 }
 
+/// A value as the text way reads it: trimmed, empty as absent, a word of a fixed set `words` in
+/// the contract's case, absence as the `blank`'s value; with whether it may be taken as it is
+/// (absence only where `may_be_empty`, a word only of the set).
+fn read_text<'a>(
+    read: Option<&'a str>,
+    words: Option<&'static [&'static str]>,
+    blank: Option<&'static str>,
+    may_be_empty: bool,
+) -> (Option<&'a str>, bool) {
+    match (read.map(trim).filter(|t| !t.is_empty()), words) {
+        (None, _) => (blank, may_be_empty),
+        (Some(t), None) => (Some(t), true),
+        (Some(t), Some(words)) => match words.iter().find(|w| w.eq_ignore_ascii_case(t)) {
+            Some(word) => (Some(*word), true),
+            None => (Some(t), false),
+        },
+    }
+}
+
+/// Whether a column is text stored as a dictionary, as [`northstar_read`] reads a Parquet text
+/// column stored so.
+fn is_text_dictionary(data_type: &DataType) -> bool {
+    matches!(data_type, DataType::Dictionary(key, value) if **key == DataType::Int32 && **value == DataType::Utf8)
+}
+
+/// A text column stored as a dictionary, read as [`read_text`] reads each value: each distinct
+/// text is read once, and each row takes its text's reading. It stays a dictionary: of the
+/// same texts when every one reads as it is stored, else of their readings.
+fn text_of_dictionary(
+    column: &DictionaryArray<Int32Type>,
+    words: Option<&'static [&'static str]>,
+    blank: Option<&'static str>,
+    may_be_empty: bool,
+    clean: &mut [bool],
+) -> Result<ArrayRef, ArrowError> {
+    let texts = column.values().as_string::<i32>();
+    let readings: Vec<(Option<&str>, bool, bool)> = (0..texts.len())
+        .map(|i| {
+            let read = texts.is_valid(i).then(|| texts.value(i));
+            let (value, ok) = read_text(read, words, blank, may_be_empty);
+            (value, ok, !same_text(value, read))
+        })
+        .collect();
+    let null = read_text(None, words, blank, may_be_empty);
+    let keys = column.keys();
+    let mut changed = false;
+    for (row, clean) in clean.iter_mut().enumerate() {
+        let (ok, differs) = match column.is_valid(row) {
+            true => {
+                let (_, ok, differs) = readings[keys.value(row) as usize];
+                (ok, differs)
+            }
+            false => (null.1, null.0.is_some()),
+        };
+        *clean &= ok;
+        changed |= differs;
+    }
+    if !changed {
+        return Ok(Arc::new(column.clone()));
+    }
+    // The readings as the dictionary's texts, the blank's value after them; a row whose text
+    // reads as absent has no key.
+    let mut values: Vec<Option<&str>> = readings.iter().map(|r| r.0).collect();
+    let blank_key = null.0.map(|b| {
+        values.push(Some(b));
+        (values.len() - 1) as i32
+    });
+    let keys: Int32Array = (0..column.len())
+        .map(|row| match column.is_valid(row) {
+            true => Some(keys.value(row)).filter(|k| readings[*k as usize].0.is_some()),
+            false => blank_key,
+        })
+        .collect();
+    Ok(Arc::new(DictionaryArray::try_new(
+        keys,
+        Arc::new(StringArray::from(values)),
+    )?))
+}
+
 /// One row of a converted batch, read by column index.
 pub(crate) struct BatchRow<'a> {
     batch: &'a RecordBatch,
@@ -306,8 +421,7 @@ impl RowView for BatchRow<'_> {
     }
 
     fn text(&self, i: usize) -> Option<&str> {
-        let row = self.row;
-        self.column(i)?.as_string_opt::<i32>().map(|t| t.value(row))
+        text_at(self.column(i)?, self.row)
     }
 
     fn date(&self, i: usize) -> Option<i32> {

@@ -193,7 +193,8 @@ pub fn ingest_file(
 
 /// Reads one file as the contract table `table` like [`ingest_file`], but sends its accepted rows
 /// to `rows`, batch by batch in line order, instead of staging them: the table is not registered
-/// in the engine (`staged` is none). `accounts` cannot be streamed, since an account whose
+/// in the engine (`staged` is none). A text column a Parquet file stores as a dictionary may come
+/// as one (`Dictionary(Int32, Utf8)`), its values as staged; cast, it is the staged column. `accounts` cannot be streamed, since an account whose
 /// referrer is unknown is rejected once the whole table is read; transactions derive no accounts.
 /// A receiver that hangs up stops the reading with [`IngestError::Unconsumed`].
 pub fn stream_file(
@@ -471,7 +472,7 @@ fn load_table(
         .map(|percent| RejectLimit::new(percent, source.extent()));
     let columnar = source.batch_schema().and_then(|file| {
         let sources = plan.direct_sources()?;
-        Columnar::new(spec, &sources, &file, config, schema.clone())
+        Columnar::new(spec, &sources, &file, config, schema.clone(), streamed)
     });
     let mut cut_after = None;
     let mut validator = RowValidator::new(spec, config, keys);

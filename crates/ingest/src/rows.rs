@@ -7,7 +7,9 @@ use std::sync::Arc;
 use northstar_engine::arrow::array::{
     Array, ArrayBuilder, ArrayRef, AsArray, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
 };
-use northstar_engine::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type, SchemaRef};
+use northstar_engine::arrow::datatypes::{
+    DataType, Date32Type, Float64Type, Int32Type, Int64Type, SchemaRef,
+};
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 
@@ -571,9 +573,7 @@ impl TableBuilder {
         for (builder, column) in self.columns.iter_mut().zip(batch.columns()) {
             let valid = column.is_valid(row);
             match builder {
-                ColumnBuilder::Text(b) => {
-                    b.append_option(valid.then(|| column.as_string::<i32>().value(row)))
-                }
+                ColumnBuilder::Text(b) => b.append_option(text_at(column, row)),
                 ColumnBuilder::Int(b) => {
                     b.append_option(valid.then(|| column.as_primitive::<Int64Type>().value(row)))
                 }
@@ -618,6 +618,18 @@ impl TableBuilder {
             .collect();
         RecordBatch::try_new(self.schema.clone(), arrays)
     }
+}
+
+/// Row `row`'s text in a text column, plain or a dictionary of text; `None` when null or not
+/// text.
+pub(crate) fn text_at(column: &dyn Array, row: usize) -> Option<&str> {
+    if let Some(texts) = column.as_string_opt::<i32>() {
+        return texts.is_valid(row).then(|| texts.value(row));
+    }
+    let dictionary = column.as_dictionary_opt::<Int32Type>()?;
+    let key = dictionary.is_valid(row).then(|| dictionary.keys().value(row))?;
+    let texts = dictionary.values().as_string_opt::<i32>()?;
+    texts.is_valid(key as usize).then(|| texts.value(key as usize))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use northstar_engine::Engine;
 use northstar_engine::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
-use northstar_engine::arrow::compute::concat_batches;
+use northstar_engine::arrow::compute::{cast, concat_batches};
 use northstar_engine::arrow::datatypes::{DataType, Field, Schema};
 use northstar_engine::parquet::arrow::ArrowWriter;
 use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -113,7 +113,19 @@ fn streamed(path: &Path, config: &Config) -> Result<Read, String> {
     });
     let ingested = ingested.map_err(|e| e.to_string())?;
     assert!(ingested.tables[0].staged.is_none(), "nothing is staged");
-    let batches: Vec<RecordBatch> = batches.into_iter().filter(|b| b.num_rows() > 0).collect();
+    // Text the file stores as a dictionary may come as one; as the staged types, the rows are
+    // the same.
+    let schema = ingested.tables[0].schema.clone();
+    let batches: Vec<RecordBatch> = batches
+        .into_iter()
+        .filter(|b| b.num_rows() > 0)
+        .map(|b| {
+            let columns = (schema.fields().iter().zip(b.columns()))
+                .map(|(field, column)| cast(column, field.data_type()).unwrap())
+                .collect();
+            RecordBatch::try_new(schema.clone(), columns).unwrap()
+        })
+        .collect();
     Ok(summary(&ingested, concat(&batches)))
 }
 

@@ -1,5 +1,6 @@
 //! A walk over a Parquet file's page headers before its rows are decoded, refusing pages whose
-//! declared sizes its own bytes cannot back.
+//! declared sizes its own bytes cannot back, and the text columns that may be read as the
+//! file stores them, a dictionary and a key per row.
 //!
 //! The decoder trusts a dictionary page's declared number of values and reserves room for all
 //! of them before it reads one: a damaged 2 KB file that declares four billion values makes it
@@ -10,7 +11,8 @@
 use std::fs::File;
 use std::sync::Arc;
 
-use parquet::basic::Type as PhysicalType;
+use arrow::datatypes::{DataType, Field, Schema};
+use parquet::basic::{Encoding, Type as PhysicalType};
 use parquet::column::page::{Page, PageReader};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ColumnChunkMetaData, ParquetMetaData};
@@ -33,6 +35,44 @@ pub(crate) fn check_dictionaries(file: File, metadata: &ParquetMetaData) -> Resu
         }
     }
     Ok(())
+}
+
+/// `schema`, the Arrow schema of a Parquet file whose footer is `metadata`, with each text
+/// column stored as a dictionary in every row group read as one (`Dictionary(Int32, Utf8)`), so
+/// that a value is decoded, and checked, once per distinct text rather than once per row; `None`
+/// when there is no such column. A column with a page stored plainly (a writer falls back to
+/// plain pages past a dictionary's size) keeps its type: a dictionary would be built by hashing
+/// every value. Only a flat schema is read so, each column being one leaf.
+pub(crate) fn dictionary_schema(schema: &Schema, metadata: &ParquetMetaData) -> Option<Schema> {
+    let groups = metadata.row_groups();
+    let leaves = metadata.file_metadata().schema_descr().num_columns();
+    if groups.is_empty() || leaves != schema.fields().len() {
+        return None;
+    }
+    let all_dictionary = |leaf: usize| {
+        groups.iter().all(|group| {
+            let chunk = group.column(leaf);
+            chunk.dictionary_page_offset().is_some()
+                && chunk.page_encoding_stats_mask().is_some_and(|mask| {
+                    mask.is_only(Encoding::RLE_DICTIONARY) || mask.is_only(Encoding::PLAIN_DICTIONARY)
+                })
+        })
+    };
+    let mut any = false;
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(leaf, field)| {
+            if *field.data_type() == DataType::Utf8 && all_dictionary(leaf) {
+                any = true;
+                let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+                return field.as_ref().clone().with_data_type(dictionary);
+            }
+            field.as_ref().clone()
+        })
+        .collect();
+    any.then(|| Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
 /// Walks one column chunk's pages, reading only the headers of data pages and the bytes of

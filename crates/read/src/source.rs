@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use calamine::{Data, Reader};
 use parquet::arrow::arrow_reader::{
-    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
 };
 
 use crate::arrow_text::TextColumn;
@@ -330,15 +330,20 @@ impl Source {
                     source,
                 })?;
                 let (header, batches) = contained(path, "Parquet", || {
-                    let builder =
-                        ParquetRecordBatchReaderBuilder::try_new_with_options(file, arrow_schema_skipped)
-                            .map_err(unreadable)?;
-                    parquet_pages::check_dictionaries(pages, builder.metadata()).map_err(|reason| {
+                    let mut read =
+                        ArrowReaderMetadata::load(&file, arrow_schema_skipped.clone()).map_err(unreadable)?;
+                    parquet_pages::check_dictionaries(pages, read.metadata()).map_err(|reason| {
                         IngestError::Unreadable {
                             path: path.to_owned(),
                             reason,
                         }
                     })?;
+                    if let Some(schema) = parquet_pages::dictionary_schema(read.schema(), read.metadata()) {
+                        let options = arrow_schema_skipped.with_schema(Arc::new(schema));
+                        read = ArrowReaderMetadata::try_new(read.metadata().clone(), options)
+                            .map_err(unreadable)?;
+                    }
+                    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, read);
                     parquet_rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
                     let header = builder
                         .schema()

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
 
-use northstar_engine::arrow::array::{Array, AsArray, Float64Array, StringArray};
+use northstar_engine::arrow::array::{Array, AsArray, DictionaryArray, Float64Array, StringArray};
 use northstar_engine::arrow::compute::cast;
-use northstar_engine::arrow::datatypes::DataType;
+use northstar_engine::arrow::datatypes::{DataType, Int32Type};
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_profile::Rule;
@@ -120,6 +120,9 @@ impl Group {
             DataType::Utf8View => self.judge(n, column.as_string_view().iter()),
             DataType::Utf8 => self.judge(n, column.as_string::<i32>().iter()),
             DataType::LargeUtf8 => self.judge(n, column.as_string::<i64>().iter()),
+            DataType::Dictionary(key, value) if **key == DataType::Int32 && **value == DataType::Utf8 => {
+                self.judge_dictionary(column.as_dictionary::<Int32Type>())
+            }
             _ => self.judge(n, as_texts(column)?.iter()),
         }))
     }
@@ -212,15 +215,8 @@ impl Group {
     /// Judges each distinct text by every test once (a batch of a few rows, as a service scores,
     /// is judged row by row: a cache would cost more than it saves).
     fn judge<'a>(&self, rows: usize, texts: impl Iterator<Item = Option<&'a str>>) -> Distinct {
-        let k = self.tests.len();
-        let mut distinct = Distinct {
-            rows: Vec::with_capacity(rows),
-            judged: vec![false; k],
-        };
-        let judge = |text: &str, judged: &mut Vec<bool>| {
-            judged.extend(self.tests.iter().map(|(_, kind)| kind.matches(text)));
-            (judged.len() / k - 1) as u32
-        };
+        let mut distinct = Distinct::new(rows, self.tests.len());
+        let judge = |text: &str, judged: &mut Vec<bool>| self.judge_text(text, judged);
         let mut seen: HashMap<&'a str, u32, FixedState> = HashMap::default();
         for text in texts {
             let entry = match text.map(trim).filter(|t| !t.is_empty()) {
@@ -235,6 +231,44 @@ impl Group {
         distinct
     }
 }
+
+impl Group {
+    /// Judges `text` by every test, appending the verdicts to `judged`; its position there.
+    fn judge_text(&self, text: &str, judged: &mut Vec<bool>) -> u32 {
+        let k = self.tests.len();
+        judged.extend(self.tests.iter().map(|(_, kind)| kind.matches(text)));
+        (judged.len() / k - 1) as u32
+    }
+
+    /// Judges a column of texts stored as a dictionary, as [`Group::judge`] judges plain texts:
+    /// each text a row refers to is judged once, when a row first refers to it, and found again
+    /// by its key, with no hashing (a slice of a batch shares the whole dictionary, most of
+    /// which its rows may not refer to).
+    fn judge_dictionary(&self, column: &DictionaryArray<Int32Type>) -> Distinct {
+        let texts = column.values().as_string::<i32>();
+        let mut distinct = Distinct::new(column.len(), self.tests.len());
+        let mut positions = vec![UNJUDGED; texts.len()];
+        for (row, key) in column.keys().values().iter().enumerate() {
+            if column.is_null(row) {
+                distinct.rows.push(BLANK);
+                continue;
+            }
+            let key = *key as usize;
+            if positions[key] == UNJUDGED {
+                let text = texts.is_valid(key).then(|| trim(texts.value(key)));
+                positions[key] = match text.filter(|t| !t.is_empty()) {
+                    None => BLANK,
+                    Some(text) => self.judge_text(text, &mut distinct.judged),
+                };
+            }
+            distinct.rows.push(positions[key]);
+        }
+        distinct
+    }
+}
+
+/// A dictionary key's position before its text is judged.
+const UNJUDGED: u32 = u32::MAX;
 
 /// A batch's column as the tests of its group read it.
 enum Read {
@@ -255,6 +289,17 @@ struct Distinct {
 
 /// The position of a row without text.
 const BLANK: u32 = 0;
+
+impl Distinct {
+    /// No rows yet, for `rows` rows judged by `tests` tests (position [`BLANK`] holds no
+    /// verdicts of its own).
+    fn new(rows: usize, tests: usize) -> Self {
+        Self {
+            rows: Vec::with_capacity(rows),
+            judged: vec![false; tests],
+        }
+    }
+}
 
 /// Each number's verdict by `test`, `None` where it is null, into `buffer`: a loop of its own
 /// for each test, so that the test is inlined.

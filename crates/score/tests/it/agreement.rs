@@ -1,12 +1,15 @@
 //! The compiled scorer, `Icp::assess` and the ICP's verdicts over an in-memory attribute table
 //! agree on every account of random ICPs, and every score is the base plus the points of its
-//! reasons.
+//! reasons. The scorer gives the same whether text comes plain or as dictionaries, as Parquet
+//! stores it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use northstar_discover::{Attribute, Condition, DealAccounts, Values};
-use northstar_engine::arrow::array::{ArrayRef, Int64Array, StringArray};
+use northstar_engine::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
+use northstar_engine::arrow::compute::cast;
+use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_profile::{Icp, Rule, UnknownValues};
 use northstar_score::Scorer;
@@ -126,6 +129,26 @@ fn batch(accounts: &[Account]) -> RecordBatch {
     .expect("batch")
 }
 
+/// `batch` with its text columns as dictionaries of text, as a Parquet list stores them.
+fn with_dictionaries(batch: &RecordBatch) -> RecordBatch {
+    let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let columns = batch
+        .schema_ref()
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .map(|(field, column)| {
+            let column = match column.data_type() {
+                DataType::Utf8 => cast(column, &dictionary).expect("dictionary"),
+                _ => column.clone(),
+            };
+            (field.name().clone(), column)
+        });
+    let batch = RecordBatch::try_from_iter(columns).expect("batch");
+    assert!(batch.columns().iter().any(|c| c.data_type() == &dictionary));
+    batch
+}
+
 /// One account as text, as a list file gives it to `Icp::assess`.
 fn as_text(account: &Account) -> BTreeMap<String, String> {
     let mut values = BTreeMap::new();
@@ -182,6 +205,9 @@ fn agree(icp: &Icp, accounts: &[Account]) -> Result<(), TestCaseError> {
     let batch = batch(accounts);
     let compiled = scorer.assess(&batch).expect("assessed");
     let scores = scorer.scores(&batch).expect("scored");
+    let dictionaries = with_dictionaries(&batch);
+    prop_assert_eq!(&scorer.assess(&dictionaries).expect("assessed"), &compiled);
+    prop_assert_eq!(&scorer.scores(&dictionaries).expect("scored"), &scores);
     let table = icp.table_verdicts(&attributes(accounts), accounts.len());
     let in_sam = icp.accounts_in_sam(&deal_accounts(accounts));
     prop_assert_eq!(compiled.len(), accounts.len());

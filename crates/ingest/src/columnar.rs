@@ -24,6 +24,7 @@ use crate::config::TableConfig;
 use crate::contract::{ColumnSpec, Kind, TableSpec};
 use crate::rows::{RowValidator, RowView, text_at};
 use crate::values::{NumberFormat, plausible_days, trim};
+use northstar_read::source::is_text_dictionary;
 
 /// The largest whole number the text way reads from a number with a fraction part (`5.0`).
 const LARGEST_WHOLE: f64 = 9.0e15;
@@ -336,12 +337,6 @@ fn read_text<'a>(
             None => (Some(t), false),
         },
     }
-}
-
-/// Whether a column is text stored as a dictionary, as [`northstar_read`] reads a Parquet text
-/// column stored so.
-fn is_text_dictionary(data_type: &DataType) -> bool {
-    matches!(data_type, DataType::Dictionary(key, value) if **key == DataType::Int32 && **value == DataType::Utf8)
 }
 
 /// A text column stored as a dictionary, read as [`read_text`] reads each value: each distinct

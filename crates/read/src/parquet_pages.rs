@@ -66,8 +66,10 @@ pub(crate) fn dictionary_schema(schema: &Schema, metadata: &ParquetMetaData) -> 
         .map(|(leaf, field)| {
             if *field.data_type() == DataType::Utf8 && all_dictionary(leaf) {
                 any = true;
-                let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
-                return field.as_ref().clone().with_data_type(dictionary);
+                return field
+                    .as_ref()
+                    .clone()
+                    .with_data_type(crate::source::text_dictionary());
             }
             field.as_ref().clone()
         })

@@ -1016,6 +1016,17 @@ fn jsonl_record(line: u64, header: &[String], text: &[u8]) -> Record {
     Record::Fields { line, fields }
 }
 
+/// The type a Parquet text column stored as a dictionary in every row group is read as.
+pub fn text_dictionary() -> arrow::datatypes::DataType {
+    use arrow::datatypes::DataType;
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+}
+
+/// Whether a column of that type is text stored as a dictionary ([`text_dictionary`]).
+pub fn is_text_dictionary(data_type: &arrow::datatypes::DataType) -> bool {
+    *data_type == text_dictionary()
+}
+
 /// The rows of a batch of a Parquet file `path`, as [`Source::next_batch`] gives it, as text
 /// records: the same records [`Source::next_record`] gives, numbered from `first_row`.
 pub fn batch_records(

@@ -10,6 +10,7 @@ use northstar_engine::arrow::datatypes::{DataType, Int32Type};
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_profile::Rule;
+use northstar_read::source::is_text_dictionary;
 use northstar_read::values::trim;
 
 use crate::effect::{Cuts, Effect, Role};
@@ -120,7 +121,7 @@ impl Group {
             DataType::Utf8View => self.judge(n, column.as_string_view().iter()),
             DataType::Utf8 => self.judge(n, column.as_string::<i32>().iter()),
             DataType::LargeUtf8 => self.judge(n, column.as_string::<i64>().iter()),
-            DataType::Dictionary(key, value) if **key == DataType::Int32 && **value == DataType::Utf8 => {
+            DataType::Dictionary(..) if is_text_dictionary(column.data_type()) => {
                 self.judge_dictionary(column.as_dictionary::<Int32Type>())
             }
             _ => self.judge(n, as_texts(column)?.iter()),
@@ -216,23 +217,20 @@ impl Group {
     /// is judged row by row: a cache would cost more than it saves).
     fn judge<'a>(&self, rows: usize, texts: impl Iterator<Item = Option<&'a str>>) -> Distinct {
         let mut distinct = Distinct::new(rows, self.tests.len());
-        let judge = |text: &str, judged: &mut Vec<bool>| self.judge_text(text, judged);
         let mut seen: HashMap<&'a str, u32, FixedState> = HashMap::default();
         for text in texts {
             let entry = match text.map(trim).filter(|t| !t.is_empty()) {
                 None => BLANK,
-                Some(text) if rows <= FEW_ROWS => judge(text, &mut distinct.judged),
+                Some(text) if rows <= FEW_ROWS => self.judge_text(text, &mut distinct.judged),
                 Some(text) => *seen
                     .entry(text)
-                    .or_insert_with(|| judge(text, &mut distinct.judged)),
+                    .or_insert_with(|| self.judge_text(text, &mut distinct.judged)),
             };
             distinct.rows.push(entry);
         }
         distinct
     }
-}
 
-impl Group {
     /// Judges `text` by every test, appending the verdicts to `judged`; its position there.
     fn judge_text(&self, text: &str, judged: &mut Vec<bool>) -> u32 {
         let k = self.tests.len();

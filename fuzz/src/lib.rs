@@ -5,14 +5,14 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use northstar_read::Config;
-use northstar_read::source::{Format, ReadOptions, Record, Source};
+use northstar_read::source::{Format, ReadOptions, Record, Source, batch_records};
 
 /// Most records read from one input: enough to reach every state of a reader.
 const MOST_RECORDS: usize = 10_000;
 
 /// Writes `bytes` to a file named `name` and reads it to its end, or to its first error, as
 /// the `accounts` table mapped by the HubSpot preset; every record must have one field per
-/// header column.
+/// header column, and a delimited file read in batches must give the same records.
 pub fn read(bytes: &[u8], name: &str) {
     contain_decoder_panics();
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
@@ -53,11 +53,44 @@ fn read_path(path: &Path) {
         return;
     };
     let columns = source.header().len();
+    let mut records = Vec::new();
     for _ in 0..MOST_RECORDS {
         match source.next_record() {
-            Ok(Some(Record::Fields { fields, .. })) => assert_eq!(fields.len(), columns),
-            Ok(Some(Record::Broken(problem))) => assert!(!problem.reason.is_empty()),
-            Ok(None) | Err(_) => return,
+            Ok(Some(record)) => {
+                match &record {
+                    Record::Fields { fields, .. } => assert_eq!(fields.len(), columns),
+                    Record::Broken(problem) => assert!(!problem.reason.is_empty()),
+                }
+                records.push(record);
+            }
+            Ok(None) => break,
+            Err(_) => return,
         }
     }
+    if matches!(format, Format::Csv | Format::Tsv) {
+        assert_eq!(batched_records(path, format, gz, records.len()), Some(records));
+    }
+}
+
+/// The first `most` records of the delimited file at `path` as its batches give them, rows
+/// and rows that could not be split in line order; `None` when reading it fails.
+fn batched_records(path: &Path, format: Format, gz: bool, most: usize) -> Option<Vec<Record>> {
+    let mut source = Source::open(path, format, gz, options()).ok()?;
+    let mut records = Vec::new();
+    while records.len() < most {
+        let Some(read) = source.next_batch().ok()? else {
+            break;
+        };
+        let mut broken = read.broken.into_iter().peekable();
+        for row in 0..read.batch.num_rows() {
+            let line = read.lines.of(row);
+            while let Some(problem) = broken.next_if(|p| p.line < line) {
+                records.push(Record::Broken(problem));
+            }
+            records.extend(batch_records(path, &read.batch.slice(row, 1), line).ok()?);
+        }
+        records.extend(broken.map(Record::Broken));
+    }
+    records.truncate(most);
+    Some(records)
 }

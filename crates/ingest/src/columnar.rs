@@ -1,5 +1,6 @@
-//! The way through for a Parquet file whose columns map one to one onto the table's: its typed
-//! Arrow columns are converted and checked whole, with no text per value.
+//! The way through for a file read in batches (Parquet, delimited text) whose columns map one
+//! to one onto the table's: its Arrow columns, typed or text, are converted and checked whole,
+//! with no text allocated per value. A text value is parsed by the text way's own function.
 //!
 //! A row is taken this way only when the text way would accept it with the same values: text
 //! read as the text way reads it (trimmed, empty as absent, a word of a fixed set in the
@@ -11,27 +12,30 @@
 use std::sync::Arc;
 
 use northstar_engine::arrow::array::{
-    Array, ArrayRef, AsArray, DictionaryArray, Int32Array, Int64Array, StringArray, new_null_array,
+    Array, ArrayRef, AsArray, DictionaryArray, Int32Array, Int64Array, PrimitiveArray, StringArray,
+    new_null_array,
 };
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::{
-    DataType, Date32Type, Field, Float64Type, Int32Type, Int64Type, Schema, SchemaRef,
+    ArrowPrimitiveType, DataType, Date32Type, Field, Float64Type, Int32Type, Int64Type, Schema, SchemaRef,
 };
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 
 use crate::config::TableConfig;
 use crate::contract::{ColumnSpec, Kind, TableSpec};
-use crate::rows::{RowValidator, RowView, text_at};
+use crate::rows::{RowValidator, RowView, Value, parse_value, text_at};
 use crate::values::{NumberFormat, plausible_days, trim};
 use northstar_read::source::is_text_dictionary;
 
 /// The largest whole number the text way reads from a number with a fraction part (`5.0`).
 const LARGEST_WHOLE: f64 = 9.0e15;
 
-/// How each column of a table is made from a Parquet file's typed columns.
+/// How each column of a table is made from the columns of a file's batches.
 pub(crate) struct Columnar {
     columns: Vec<Conversion>,
+    /// How text is read as numbers and dates.
+    formats: Formats,
     /// The staged schema.
     schema: SchemaRef,
     /// The staged schema with every column nullable, for batches whose rows are not all clean.
@@ -41,6 +45,12 @@ pub(crate) struct Columnar {
     keep_dictionaries: bool,
     /// The first and last day a date may fall on.
     days: (i32, i32),
+}
+
+/// How the table's text is read as numbers and dates, as the text way reads it.
+struct Formats {
+    number: NumberFormat,
+    date: Option<String>,
 }
 
 /// One output column: its source column, what it becomes, and its contract when canonical.
@@ -58,6 +68,8 @@ enum Target {
     Integer,
     Number,
     Date,
+    /// A month, read from text only.
+    Month,
 }
 
 /// A batch converted: its rows as the table's columns, and which of them may be taken this way.
@@ -69,12 +81,12 @@ pub(crate) struct Converted {
 }
 
 impl Columnar {
-    /// The conversions of `spec`'s columns (then its custom ones) from a Parquet file of
-    /// schema `file`, each output column taken from `sources` (see
+    /// The conversions of `spec`'s columns (then its custom ones) from batches of schema
+    /// `file`, each output column taken from `sources` (see
     /// [`crate::mapping::ColumnPlan::direct_sources`]) and staged as `staged`; `None` when a
-    /// column needs the text way: a list, a nested or unusual type, a month, a number format
-    /// or date format the text way applies. With `keep_dictionaries`, a text column the file
-    /// stores as a dictionary stays one in the rows taken whole.
+    /// column needs the text way: a nested or unusual type, or a typed column whose number or
+    /// date format the text way would apply to its text. With `keep_dictionaries`, a text
+    /// column the file stores as a dictionary stays one in the rows taken whole.
     pub fn new(
         spec: &'static TableSpec,
         sources: &[Option<usize>],
@@ -92,7 +104,7 @@ impl Columnar {
                 Some(Kind::Integer) => Target::Integer,
                 Some(Kind::Number | Kind::Money) => Target::Number,
                 Some(Kind::Date) => Target::Date,
-                Some(Kind::Month) => return None,
+                Some(Kind::Month) => Target::Month,
             };
             if spec.is_some_and(|c| c.blank.is_some()) && !matches!(target, Target::Text(_)) {
                 return None;
@@ -112,6 +124,10 @@ impl Columnar {
             .collect::<Vec<_>>();
         Some(Self {
             columns,
+            formats: Formats {
+                number: config.number_format,
+                date: config.date_format.clone(),
+            },
             schema: staged,
             loose: Arc::new(Schema::new(loose)),
             keep_dictionaries,
@@ -126,7 +142,7 @@ impl Columnar {
         let columns = self
             .columns
             .iter()
-            .map(|c| c.apply(batch, self.days, &mut clean))
+            .map(|c| c.apply(batch, self.days, &self.formats, &mut clean))
             .collect::<Result<Vec<_>, _>>()?;
         let batch = RecordBatch::try_new(with_types(&self.loose, &columns), columns)?;
         let mut problems = Vec::new();
@@ -201,10 +217,12 @@ fn readable(target: Target, typed: &DataType, config: &TableConfig) -> bool {
             | DataType::UInt32
     );
     let plain = config.number_format == NumberFormat::Plain;
+    let text = *typed == DataType::Utf8;
     match target {
         Target::Text(_) => !typed.is_nested(),
-        Target::Integer | Target::Number => plain && (whole || *typed == DataType::Float64),
-        Target::Date => config.date_format.is_none() && *typed == DataType::Date32,
+        Target::Integer | Target::Number => text || (plain && (whole || *typed == DataType::Float64)),
+        Target::Date => text || (config.date_format.is_none() && *typed == DataType::Date32),
+        Target::Month => text,
     }
 }
 
@@ -223,6 +241,7 @@ impl Conversion {
         &self,
         batch: &RecordBatch,
         days: (i32, i32),
+        formats: &Formats,
         clean: &mut [bool],
     ) -> Result<ArrayRef, ArrowError> {
         let rows = batch.num_rows();
@@ -251,6 +270,45 @@ impl Conversion {
                 .and_then(|c| c.range)
                 .is_none_or(|(min, max)| min <= x && x <= max)
         };
+        if let (Some(spec), DataType::Utf8) = (self.spec, column.data_type())
+            && !matches!(self.target, Target::Text(_))
+        {
+            let texts = column.as_string::<i32>();
+            let parsed = |text: &str| parse_value(spec, text, formats.number, formats.date.as_deref());
+            return Ok(match self.target {
+                Target::Integer => {
+                    Arc::new(parse_texts::<Int64Type>(
+                        texts,
+                        may_be_empty,
+                        clean,
+                        |t| match parsed(t) {
+                            Ok(Value::Int(i)) => Some(i),
+                            _ => None,
+                        },
+                    ))
+                }
+                Target::Number => {
+                    Arc::new(parse_texts::<Float64Type>(
+                        texts,
+                        may_be_empty,
+                        clean,
+                        |t| match parsed(t) {
+                            Ok(Value::Num(x)) => Some(x),
+                            _ => None,
+                        },
+                    ))
+                }
+                _ => Arc::new(parse_texts::<Date32Type>(
+                    texts,
+                    may_be_empty,
+                    clean,
+                    |t| match parsed(t) {
+                        Ok(Value::Date(day)) => Some(day),
+                        _ => None,
+                    },
+                )),
+            });
+        }
         Ok(match self.target {
             Target::Text(words) if is_text_dictionary(column.data_type()) => text_of_dictionary(
                 column.as_dictionary::<Int32Type>(),
@@ -309,7 +367,7 @@ impl Conversion {
                 }
                 cast
             }
-            Target::Date => {
+            Target::Date | Target::Month => {
                 let dates = column.as_primitive::<Date32Type>();
                 for row in 0..rows {
                     check(row, &|| (days.0..=days.1).contains(&dates.value(row)));
@@ -318,6 +376,32 @@ impl Conversion {
             }
         })
     }
+}
+
+/// A column of text parsed by `parse` as the text way parses a value (trimmed, empty as absent);
+/// a row whose value does not parse, or is absent where it may not be, is marked not clean.
+fn parse_texts<T: ArrowPrimitiveType>(
+    texts: &StringArray,
+    may_be_empty: bool,
+    clean: &mut [bool],
+    parse: impl Fn(&str) -> Option<T::Native>,
+) -> PrimitiveArray<T> {
+    (0..texts.len())
+        .map(|row| {
+            let text = texts.is_valid(row).then(|| texts.value(row).trim());
+            match text.filter(|t| !t.is_empty()) {
+                None => {
+                    clean[row] &= may_be_empty;
+                    None
+                }
+                Some(text) => {
+                    let value = parse(text);
+                    clean[row] &= value.is_some();
+                    value
+                }
+            }
+        })
+        .collect()
 }
 
 /// A value as the text way reads it: trimmed, empty as absent, a word of a fixed set `words` in

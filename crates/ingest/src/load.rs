@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::io::Read;
+use std::iter::Peekable;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -30,6 +31,7 @@ use crate::rejects::{Reject, RejectWriter, Rejects};
 use crate::rows::{KeySets, Prepared, RowValidator, RowView, TableBuilder, Value};
 use crate::source::{Extent, Format, Problem, ReadOptions, Record, Source, batch_records};
 use crate::stamp::FileStamp;
+use northstar_read::text_batch::SourceBatch;
 
 /// Chunks read ahead of validation.
 const READ_AHEAD_CHUNKS: usize = 4;
@@ -43,7 +45,7 @@ const WRITE_AHEAD_BATCHES: usize = 2;
 /// Fewest rows one thread parses and checks at a time.
 const PARALLEL_ROWS: usize = 512;
 
-/// Rows of a Parquet batch one thread converts and checks at a time.
+/// Rows of a batch one thread converts and checks at a time.
 const PARALLEL_BATCH_ROWS: usize = 4096;
 
 /// What was read of one table.
@@ -538,7 +540,7 @@ fn load_table(
                         }
                     }
                 }
-                Chunk::Batch { first_line, batch } => {
+                Chunk::Batch(SourceBatch { batch, lines, broken }) => {
                     let Some(columnar) = &columnar else {
                         return Err(stage_error(
                             spec.name,
@@ -547,9 +549,10 @@ fn load_table(
                         ));
                     };
                     // Parts of the batch are converted and checked on every core, then taken
-                    // in line order: runs of clean rows whole, any other row the text way.
+                    // in line order: runs of clean rows whole, any other row the text way, and
+                    // the rows that could not be split rejected between them.
                     let validator = &admission.validator;
-                    let parts: Vec<(u64, RecordBatch, Converted)> = pool
+                    let parts: Vec<(usize, RecordBatch, Converted)> = pool
                         .install(|| {
                             (0..batch.num_rows())
                                 .step_by(PARALLEL_BATCH_ROWS)
@@ -559,20 +562,29 @@ fn load_table(
                                     let part =
                                         batch.slice(start, PARALLEL_BATCH_ROWS.min(batch.num_rows() - start));
                                     let converted = columnar.convert(&part, validator)?;
-                                    Ok((first_line + start as u64, part, converted))
+                                    Ok((start, part, converted))
                                 })
                                 .collect::<Result<_, ArrowError>>()
                         })
                         .map_err(staging_error)?;
                     let mut parts = parts.into_iter().peekable();
-                    while let Some((first, part, converted)) = parts.next() {
+                    let mut broken = broken.into_iter().peekable();
+                    while let Some((start, part, converted)) = parts.next() {
                         let rows = part.num_rows();
-                        let line = |row: usize| first + row as u64;
+                        let line = |row: usize| lines.of(start + row);
+                        if admission.take_broken(&mut broken, line(0), &mut || true, &mut cut_after)? {
+                            break 'chunks;
+                        }
                         let clean = |admission: &mut Admission, row: usize| {
                             converted.clean[row]
                                 && admission.take_clean(line(row), &BatchRow::new(&converted.batch, row))
                         };
-                        let whole = (0..rows).take_while(|&row| clean(&mut admission, row)).count();
+                        // A row that could not be split between this part's rows keeps them apart.
+                        let split = broken.peek().is_some_and(|p| p.line < line(rows - 1));
+                        let whole = match split {
+                            true => 0,
+                            false => (0..rows).take_while(|&row| clean(&mut admission, row)).count(),
+                        };
                         if whole == rows {
                             let taken = columnar.taken(&converted).map_err(staging_error)?;
                             if !flush(&mut admission.builder)? || !send(taken) {
@@ -586,7 +598,12 @@ fn load_table(
                             admission.builder.push_row(&converted.batch, row);
                         }
                         for row in whole..rows {
-                            if row > whole && clean(&mut admission, row) {
+                            if admission.take_broken(&mut broken, line(row), &mut || true, &mut cut_after)? {
+                                break 'chunks;
+                            }
+                            // The first row not taken whole was found not clean (unless a row
+                            // that could not be split stopped the run before it was tried).
+                            if (row > whole || split) && clean(&mut admission, row) {
                                 admission.builder.push_row(&converted.batch, row);
                                 continue;
                             }
@@ -606,6 +623,10 @@ fn load_table(
                                 }
                             }
                         }
+                    }
+                    let mut more = || chunks.next().is_some();
+                    if admission.take_broken(&mut broken, u64::MAX, &mut more, &mut cut_after)? {
+                        break 'chunks;
                     }
                 }
             }
@@ -629,6 +650,8 @@ fn load_table(
         Ok((reading.join().unwrap_or_default(), sha256))
     })?;
     let counts = admission.counts;
+    // Reading stopped at a cut is not at the file's end, however far the reader had got.
+    let footer_lines = if cut_after.is_some() { 0 } else { footer_lines };
     // The rows and the checksum are of the file as it was opened, or the table is refused.
     opened.unchanged(path)?;
     Ok(LoadedTable {
@@ -660,10 +683,10 @@ struct MappedChunk {
     rows: Vec<(u64, Mapped)>,
 }
 
-/// What the reader sends: rows mapped the text way, or a Parquet file's batch as decoded.
+/// What the reader sends: rows mapped the text way, or a batch of rows as the file gives them.
 enum Chunk {
     Mapped(MappedChunk),
-    Batch { first_line: u64, batch: RecordBatch },
+    Batch(SourceBatch),
 }
 
 /// What takes a table's rows in line order: counts them, writes their rejects, stops at the
@@ -750,6 +773,27 @@ impl Admission<'_> {
         Ok(true)
     }
 
+    /// Rejects the rows of `broken` (rows that could not be split into fields) on lines before
+    /// `before`, in line order. True when the table is past its reject limit at one of them and
+    /// rows follow (another of them, or as `more` says): reading stops there, at `cut_after`.
+    fn take_broken(
+        &mut self,
+        broken: &mut Peekable<std::vec::IntoIter<Problem>>,
+        before: u64,
+        more: &mut dyn FnMut() -> bool,
+        cut_after: &mut Option<u64>,
+    ) -> Result<bool, IngestError> {
+        while let Some(problem) = broken.next_if(|p| p.line < before) {
+            let line = problem.line;
+            let follow = broken.peek().is_some();
+            if self.take(line, Checked::Broken(problem), || follow || more())? {
+                *cut_after = Some(line);
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Takes the clean row `row` of `line`, converted the columnar way, when its key was not
     /// seen before; false leaves it to the text way.
     fn take_clean(&mut self, line: u64, row: &BatchRow) -> bool {
@@ -766,12 +810,12 @@ impl Admission<'_> {
     }
 }
 
-/// Sends the batches of a Parquet file as they are decoded, then stops; a read error is sent
-/// and ends the reading, as does a receiver that has hung up. Returns the footer lines (none).
+/// Sends the batches of a file as they are read, then stops; a read error is sent and ends the
+/// reading, as does a receiver that has hung up. Returns the lines of its report footer.
 fn read_batches(mut source: Source, sender: std::sync::mpsc::SyncSender<Result<Chunk, IngestError>>) -> u64 {
     loop {
         let chunk = match source.next_batch() {
-            Ok(Some((first_line, batch))) => Chunk::Batch { first_line, batch },
+            Ok(Some(batch)) => Chunk::Batch(batch),
             Ok(None) => return source.footer_lines(),
             Err(e) => {
                 let _ = sender.send(Err(e));

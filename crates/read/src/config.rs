@@ -113,7 +113,8 @@ pub struct Config {
 /// show that they do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chunking {
-    /// Rows read, mapped and validated together (and rows per Parquet read).
+    /// Rows read, mapped and validated together (and rows per batch of a Parquet or delimited
+    /// file).
     pub chunk_rows: usize,
     /// Rows per staged batch.
     pub batch_rows: usize,

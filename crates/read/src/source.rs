@@ -18,6 +18,7 @@ use parquet::arrow::arrow_reader::{
 use crate::arrow_text::TextColumn;
 use crate::error::IngestError;
 use crate::parquet_pages;
+use crate::text_batch::{Lines, SourceBatch, TextBatch, text_schema};
 
 /// The longest field accepted, in bytes; longer ones are rejected (often an unclosed quote).
 pub const MAX_FIELD_BYTES: usize = 64 * 1024;
@@ -138,6 +139,12 @@ impl Shape {
         filled: usize::MAX,
         blank_lines_before: 0,
     };
+
+    /// Whether a row of this shape, in a file of `width` columns, may start a report footer:
+    /// an empty row, or one of at most one value after blank lines.
+    fn may_start_footer(self, width: usize) -> bool {
+        width >= 2 && (self.filled == 0 || (self.blank_lines_before > 0 && self.filled <= 1))
+    }
 }
 
 /// The most data rows a file can hold, or how to find it out.
@@ -218,6 +225,10 @@ pub struct Source {
     gz: bool,
     /// The rows of a Parquet file, as its metadata gives them.
     parquet_rows: Option<u64>,
+    /// Rows per batch.
+    batch_rows: usize,
+    /// The schema of a delimited file's batches of text.
+    text_schema: Option<arrow::datatypes::SchemaRef>,
 }
 
 enum Rows {
@@ -379,6 +390,7 @@ impl Source {
                 path: path.to_owned(),
             });
         }
+        let text_schema = matches!(rows, Rows::Delimited { .. }).then(|| text_schema(&header));
         Ok(Self {
             path: path.to_owned(),
             header,
@@ -390,6 +402,8 @@ impl Source {
             footer_lines: 0,
             gz,
             parquet_rows,
+            batch_rows: options.batch_rows.max(1),
+            text_schema,
         })
     }
 
@@ -421,10 +435,16 @@ impl Source {
         let Some((record, shape)) = self.next_raw()? else {
             return Ok(None);
         };
-        let starts_footer = shape.filled == 0 || (shape.blank_lines_before > 0 && shape.filled <= 1);
-        if !starts_footer || self.header.len() < 2 {
+        if !shape.may_start_footer(self.header.len()) {
             return Ok(Some(record));
         }
+        self.unless_footer(record, shape)
+    }
+
+    /// The row `record` of `shape`, which may start a report footer: `None` when it does (its
+    /// lines are then counted and the file is at its end); else it, the rows read after it to
+    /// tell held in [`Source::ready`].
+    fn unless_footer(&mut self, record: Record, shape: Shape) -> Result<Option<Record>, IngestError> {
         let mut held = vec![(record, shape)];
         loop {
             match self.next_raw()? {
@@ -444,26 +464,30 @@ impl Source {
         }
     }
 
-    /// The Arrow schema of the batches of a Parquet file; `None` for other formats.
+    /// The Arrow schema of the batches of a Parquet file (its columns as decoded) or of a
+    /// delimited file (a text column per header name); `None` for other formats.
     pub fn batch_schema(&self) -> Option<arrow::datatypes::SchemaRef> {
         use arrow::record_batch::RecordBatchReader;
         match &self.rows {
             Rows::Parquet { batches, .. } => Some(batches.schema()),
+            Rows::Delimited { .. } => self.text_schema.clone(),
             _ => None,
         }
     }
 
-    /// The next batch of a Parquet file as decoded, typed, with the row number of its first row;
-    /// `None` at the end of the file. A file of another format, or one whose rows were begun
-    /// by [`Source::next_record`], has no batches to give: read it by records.
-    pub fn next_batch(&mut self) -> Result<Option<(u64, arrow::record_batch::RecordBatch)>, IngestError> {
+    /// The next batch of rows, `None` at the end of the file: a Parquet file's as decoded,
+    /// typed; a delimited file's as text, each field as [`Record::Fields`] holds it, with the
+    /// rows that could not be split and a report footer left out as [`Source::next_record`]
+    /// leaves them. A file of another format, or a Parquet file whose rows were begun by
+    /// [`Source::next_record`], has no batches to give: read it by records.
+    pub fn next_batch(&mut self) -> Result<Option<SourceBatch>, IngestError> {
         let Rows::Parquet {
             batches,
             pending,
             row,
         } = &mut self.rows
         else {
-            return Ok(None);
+            return self.next_text_batch();
         };
         if !pending.as_slice().is_empty() {
             return Ok(None);
@@ -473,7 +497,58 @@ impl Source {
         };
         let first = *row + 1;
         *row += batch.num_rows() as u64;
-        Ok(Some((first, batch)))
+        Ok(Some(SourceBatch {
+            batch,
+            lines: Lines::From(first),
+            broken: Vec::new(),
+        }))
+    }
+
+    /// The next batch of a delimited file's rows as text; `None` at its end, or for a file of
+    /// another format.
+    fn next_text_batch(&mut self) -> Result<Option<SourceBatch>, IngestError> {
+        let Some(schema) = self.text_schema.clone() else {
+            return Ok(None);
+        };
+        let mut batch = TextBatch::new(self.header.len(), self.batch_rows);
+        while batch.len() < self.batch_rows {
+            // Rows read ahead (finding the header, or telling a footer) come first, as records.
+            if !self.ready.is_empty() || !self.ahead.is_empty() {
+                match self.next_record()? {
+                    Some(record) => batch.push_record(record),
+                    None => break,
+                }
+                continue;
+            }
+            let Rows::Delimited {
+                reader,
+                record,
+                last_line,
+            } = &mut self.rows
+            else {
+                return Ok(None);
+            };
+            if !reader
+                .read_byte_record(record)
+                .map_err(|e| csv_error(&self.path, e))?
+            {
+                break;
+            }
+            let (line, shape) = delimited_position(reader, record, last_line);
+            if shape.may_start_footer(self.header.len()) {
+                let first = split_fields(line, &self.header, record);
+                match self.unless_footer(first, shape)? {
+                    Some(record) => batch.push_record(record),
+                    None => break,
+                }
+            } else if !batch.push_fields(line, &self.header, record) {
+                batch.push_record(split_fields(line, &self.header, record));
+            }
+        }
+        batch.finish(&schema).map_err(|e| IngestError::Unreadable {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })
     }
 
     /// The column names of the file, as written (trimmed, without a byte-order mark).
@@ -1027,8 +1102,8 @@ pub fn is_text_dictionary(data_type: &arrow::datatypes::DataType) -> bool {
     *data_type == text_dictionary()
 }
 
-/// The rows of a batch of a Parquet file `path`, as [`Source::next_batch`] gives it, as text
-/// records: the same records [`Source::next_record`] gives, numbered from `first_row`.
+/// The rows of a batch of a file `path`, as [`Source::next_batch`] gives it, as text records:
+/// the same records [`Source::next_record`] gives, numbered from `first_row`.
 pub fn batch_records(
     path: &Path,
     batch: &arrow::record_batch::RecordBatch,

@@ -60,8 +60,8 @@ fn read(path: &std::path::Path) -> (Vec<DataType>, Vec<Record>) {
         .map(|f| f.data_type().clone())
         .collect();
     let mut records = Vec::new();
-    while let Some((first, batch)) = source.next_batch().unwrap() {
-        records.extend(batch_records(path, &batch, first).unwrap());
+    while let Some(read) = source.next_batch().unwrap() {
+        records.extend(batch_records(path, &read.batch, read.lines.of(0)).unwrap());
     }
     (types, records)
 }

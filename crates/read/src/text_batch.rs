@@ -1,0 +1,135 @@
+//! Rows of delimited text gathered into a batch of text columns, with no text allocated per
+//! value: each field trimmed as a [`Record`]'s fields are, an empty one as null.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+
+use crate::source::{MAX_FIELD_BYTES, Problem, Record};
+
+/// A batch of a file's rows, with where each row is and the rows between them that could not be
+/// split into fields.
+pub struct SourceBatch {
+    /// The rows: a Parquet file's columns as decoded, or a delimited file's fields as text.
+    pub batch: RecordBatch,
+    /// The line (or row number) of each row.
+    pub lines: Lines,
+    /// The rows among them that could not be split into fields, in line order.
+    pub broken: Vec<Problem>,
+}
+
+/// The line of each row of a batch.
+pub enum Lines {
+    /// Rows on consecutive lines from this one (a Parquet file's row numbers).
+    From(u64),
+    /// Each row's line (a text file's, where quoted line ends and skipped lines fall between).
+    Each(Vec<u64>),
+}
+
+impl Lines {
+    /// The line of row `row`.
+    pub fn of(&self, row: usize) -> u64 {
+        match self {
+            Lines::From(first) => first + row as u64,
+            Lines::Each(lines) => lines[row],
+        }
+    }
+}
+
+/// The schema of the text batches of a file of `header`: a nullable text column per name.
+pub(crate) fn text_schema(header: &[String]) -> SchemaRef {
+    let fields: Vec<Field> = header
+        .iter()
+        .map(|name| Field::new(name, DataType::Utf8, true))
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// Rows of a delimited file being gathered.
+pub(crate) struct TextBatch {
+    columns: Vec<StringBuilder>,
+    lines: Vec<u64>,
+    broken: Vec<Problem>,
+}
+
+impl TextBatch {
+    /// An empty batch of `width` columns, with room for `rows` rows.
+    pub fn new(width: usize, rows: usize) -> Self {
+        Self {
+            columns: (0..width)
+                .map(|_| StringBuilder::with_capacity(rows, rows * 8))
+                .collect(),
+            lines: Vec::with_capacity(rows),
+            broken: Vec::new(),
+        }
+    }
+
+    /// The rows gathered, broken ones included.
+    pub fn len(&self) -> usize {
+        self.lines.len() + self.broken.len()
+    }
+
+    /// Appends the row of `line` holding `record`'s fields, when it splits into them as they
+    /// are: a field per name of `header`, each valid UTF-8 and not too long, and not the header
+    /// again. False leaves it to [`TextBatch::push_record`], which says why it is broken.
+    pub fn push_fields(&mut self, line: u64, header: &[String], record: &csv::ByteRecord) -> bool {
+        if record.len() != header.len() || record.iter().any(|f| f.len() > MAX_FIELD_BYTES) {
+            return false;
+        }
+        let Ok(text) = std::str::from_utf8(record.as_slice()) else {
+            return false;
+        };
+        let field = |i: usize| {
+            record
+                .range(i)
+                .filter(|r| text.is_char_boundary(r.start) && text.is_char_boundary(r.end))
+                .map(|r| &text[r])
+        };
+        if (0..header.len()).any(|i| field(i).is_none()) {
+            return false;
+        }
+        let repeats_header = (0..header.len()).all(|i| field(i).is_some_and(|f| f.trim_ascii() == header[i]));
+        if repeats_header {
+            return false;
+        }
+        for (i, column) in self.columns.iter_mut().enumerate() {
+            column.append_option(field(i).map(str::trim).filter(|t| !t.is_empty()));
+        }
+        self.lines.push(line);
+        true
+    }
+
+    /// Appends a row already read as a record.
+    pub fn push_record(&mut self, record: Record) {
+        match record {
+            Record::Fields { line, fields } => {
+                for (column, field) in self.columns.iter_mut().zip(&fields) {
+                    column.append_option(field.as_deref());
+                }
+                self.lines.push(line);
+            }
+            Record::Broken(problem) => self.broken.push(problem),
+        }
+    }
+
+    /// The rows gathered as a batch of `schema`; `None` when there are none.
+    pub fn finish(mut self, schema: &SchemaRef) -> Result<Option<SourceBatch>, arrow::error::ArrowError> {
+        if self.len() == 0 {
+            return Ok(None);
+        }
+        let columns: Vec<ArrayRef> = self
+            .columns
+            .iter_mut()
+            .map(|c| Arc::new(c.finish()) as ArrayRef)
+            .collect();
+        let options = RecordBatchOptions::new().with_row_count(Some(self.lines.len()));
+        let batch = RecordBatch::try_new_with_options(schema.clone(), columns, &options)?;
+        Ok(Some(SourceBatch {
+            batch,
+            lines: Lines::Each(self.lines),
+            broken: self.broken,
+        }))
+    }
+}

@@ -5,18 +5,18 @@
 //! whole numbers belong, values out of range, implausible dates, broken rules, unknown
 //! references, duplicate keys, and a reject limit.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
-use northstar_engine::Engine;
+use common::read;
 use northstar_engine::arrow::array::{
     ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
 };
-use northstar_engine::arrow::compute::concat_batches;
 use northstar_engine::parquet::arrow::ArrowWriter;
-use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use northstar_engine::parquet::file::properties::WriterProperties;
-use northstar_ingest::{Chunking, Config, Ingested, NoProgress, Reject, ingest};
+use northstar_ingest::Chunking;
 use proptest::prelude::*;
 
 /// A number column, as whole numbers or as floats.
@@ -154,31 +154,6 @@ fn write_parquet(path: &Path, batch: &RecordBatch, row_group: usize) {
     writer.close().unwrap();
 }
 
-/// What reading a folder gave: per table, its counts and staged rows; then the rejects.
-type Read = (Vec<(String, [u64; 4], Option<u64>, RecordBatch)>, Vec<Reject>);
-
-fn read(dir: &Path, config: &Config) -> Result<Read, String> {
-    let stage = tempfile::tempdir().unwrap();
-    let engine = Engine::new(2).unwrap();
-    let Ingested { tables, rejects } =
-        ingest(dir, config, stage.path(), &engine, &NoProgress).map_err(|e| e.to_string())?;
-    let tables = tables
-        .iter()
-        .map(|t| {
-            let file = std::fs::File::open(t.staged.as_ref().unwrap()).unwrap();
-            let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-                .unwrap()
-                .build()
-                .unwrap();
-            let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
-            let rows = concat_batches(&t.schema, &batches).unwrap();
-            let counts = [t.rows_read, t.rows_accepted, t.rows_rejected, t.rows_excluded];
-            (t.table.to_owned(), counts, t.cut_after, rows)
-        })
-        .collect();
-    Ok((tables, rejects.iter().unwrap().map(Result::unwrap).collect()))
-}
-
 /// Reads the folder holding `tables` both ways, in chunks of `chunk_rows`, with a reject limit
 /// of `max_rejects` percent when given; both ways must agree.
 fn both_ways_agree(
@@ -197,35 +172,13 @@ fn both_ways_agree(
         &tables.transactions,
         chunk_rows * 2,
     );
-    let configure = |text: &str| {
-        let mut config = Config::parse(text).unwrap();
-        config.chunking = Chunking {
-            chunk_rows,
-            batch_rows: chunk_rows + 1,
-        };
-        config.max_rejects = max_rejects;
-        config
-    };
+    let configure = |text: &str| common::config(text, chunk_rows, max_rejects);
     let columnar = read(dir.path(), &configure(""));
     let text_way = read(
         dir.path(),
         &configure("[accounts]\nwhere = \"TRUE\"\n[transactions]\nwhere = \"TRUE\"\n"),
     );
-    match (columnar, text_way) {
-        (Ok((tables, rejects)), Ok((text_tables, text_rejects))) => {
-            prop_assert_eq!(rejects, text_rejects);
-            prop_assert_eq!(tables.len(), text_tables.len());
-            for (a, b) in tables.iter().zip(&text_tables) {
-                prop_assert_eq!(&a.0, &b.0);
-                prop_assert_eq!(a.1, b.1, "counts of {}", a.0);
-                prop_assert_eq!(a.2, b.2, "cut of {}", a.0);
-                prop_assert_eq!(&a.3, &b.3, "staged rows of {}", a.0);
-            }
-        }
-        (Err(a), Err(b)) => prop_assert_eq!(a, b),
-        (a, b) => prop_assert!(false, "one way failed: {:?} against {:?}", a.err(), b.err()),
-    }
-    Ok(())
+    common::agree(columnar, text_way)
 }
 
 proptest! {

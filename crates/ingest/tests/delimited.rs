@@ -6,13 +6,10 @@
 //! values, numbers and dates good and bad in every number format, duplicate keys, unknown
 //! references, a report footer, and a reject limit.
 
-use std::path::Path;
+mod common;
 
-use northstar_engine::Engine;
-use northstar_engine::arrow::array::RecordBatch;
-use northstar_engine::arrow::compute::concat_batches;
-use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use northstar_ingest::{Chunking, Config, Ingested, NoProgress, Reject, ingest};
+use common::read;
+use northstar_ingest::Chunking;
 use proptest::prelude::*;
 
 const IDS: &[&str] = &["a1", "a2", "a3", "a4", "a5", "zz"];
@@ -97,40 +94,6 @@ fn file() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
-/// What reading a folder gave: per table, its counts, cut, footer lines and staged rows; then
-/// the rejects.
-type Read = (
-    Vec<(String, [u64; 4], Option<u64>, u64, RecordBatch)>,
-    Vec<Reject>,
-);
-
-fn read(dir: &Path, config: &Config) -> Result<Read, String> {
-    let stage = tempfile::tempdir().unwrap();
-    let engine = Engine::new(2).unwrap();
-    let Ingested { tables, rejects } =
-        ingest(dir, config, stage.path(), &engine, &NoProgress).map_err(|e| e.to_string())?;
-    let tables = tables
-        .iter()
-        .map(|t| {
-            let rows = match &t.staged {
-                Some(staged) => {
-                    let file = std::fs::File::open(staged).unwrap();
-                    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-                        .unwrap()
-                        .build()
-                        .unwrap();
-                    let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
-                    concat_batches(&t.schema, &batches).unwrap()
-                }
-                None => RecordBatch::new_empty(t.schema.clone()),
-            };
-            let counts = [t.rows_read, t.rows_accepted, t.rows_rejected, t.rows_excluded];
-            (t.table.to_owned(), counts, t.cut_after, t.footer_lines, rows)
-        })
-        .collect();
-    Ok((tables, rejects.iter().unwrap().map(Result::unwrap).collect()))
-}
-
 /// Reads `transactions` (beside a small accounts file) both ways, in chunks of `chunk_rows`,
 /// with the transactions' number format `format`, and a reject limit of `max_rejects` percent
 /// when given; both ways must agree.
@@ -149,32 +112,11 @@ fn both_ways_agree(
     std::fs::write(dir.path().join("transactions.csv"), transactions).unwrap();
     let configure = |extra: &str| {
         let text = format!("[transactions]\nnumber_format = \"{format}\"\n{extra}");
-        let mut config = Config::parse(&text).unwrap();
-        config.chunking = Chunking {
-            chunk_rows,
-            batch_rows: chunk_rows + 1,
-        };
-        config.max_rejects = max_rejects;
-        config
+        common::config(&text, chunk_rows, max_rejects)
     };
     let batched = read(dir.path(), &configure(""));
     let text_way = read(dir.path(), &configure("where = \"TRUE\"\n"));
-    match (batched, text_way) {
-        (Ok((tables, rejects)), Ok((text_tables, text_rejects))) => {
-            prop_assert_eq!(rejects, text_rejects);
-            prop_assert_eq!(tables.len(), text_tables.len());
-            for (a, b) in tables.iter().zip(&text_tables) {
-                prop_assert_eq!(&a.0, &b.0);
-                prop_assert_eq!(a.1, b.1, "counts of {}", a.0);
-                prop_assert_eq!(a.2, b.2, "cut of {}", a.0);
-                prop_assert_eq!(a.3, b.3, "footer lines of {}", a.0);
-                prop_assert_eq!(&a.4, &b.4, "staged rows of {}", a.0);
-            }
-        }
-        (Err(a), Err(b)) => prop_assert_eq!(a, b),
-        (a, b) => prop_assert!(false, "one way failed: {:?} against {:?}", a.err(), b.err()),
-    }
-    Ok(())
+    common::agree(batched, text_way)
 }
 
 proptest! {

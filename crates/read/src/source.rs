@@ -541,8 +541,11 @@ impl Source {
                     Some(record) => batch.push_record(record),
                     None => break,
                 }
-            } else if !batch.push_fields(line, &self.header, record) {
-                batch.push_record(split_fields(line, &self.header, record));
+            } else {
+                match split(line, &self.header, record) {
+                    Ok(text) => batch.push_fields(line, text, record),
+                    Err(problem) => batch.push_record(Record::Broken(problem)),
+                }
             }
         }
         batch.finish(&schema).map_err(|e| IngestError::Unreadable {
@@ -910,66 +913,80 @@ fn header_name(path: &Path, index: usize, raw: &[u8]) -> Result<String, IngestEr
 
 /// Turns raw fields into a record, or a broken row when they do not fit the header.
 fn split_fields(line: u64, header: &[String], record: &csv::ByteRecord) -> Record {
+    match split(line, header, record) {
+        Ok(text) => Record::Fields {
+            line,
+            fields: (0..record.len())
+                .map(|i| non_empty(field(text, record, i)))
+                .collect(),
+        },
+        Err(problem) => Record::Broken(problem),
+    }
+}
+
+/// The text of `record`, the row of `line`, when it splits into one field per name of `header`,
+/// each valid UTF-8 and at most [`MAX_FIELD_BYTES`] long, and does not repeat the header; else
+/// why not (the first field at fault, in column order). Read its fields with [`field`].
+pub(crate) fn split<'r>(
+    line: u64,
+    header: &[String],
+    record: &'r csv::ByteRecord,
+) -> Result<&'r str, Problem> {
+    let broken = |column: &str, value: String, reason: String| Problem {
+        line,
+        column: column.to_owned(),
+        value,
+        reason,
+    };
     if record.len() != header.len() {
         let reason = format!(
             "row has {} fields but the header has {}",
             record.len(),
             header.len()
         );
-        return Record::Broken(Problem {
-            line,
-            column: String::new(),
-            value: String::new(),
-            reason,
-        });
+        return Err(broken("", String::new(), reason));
     }
     let repeats_header = record
         .iter()
         .zip(header)
         .all(|(field, name)| field.trim_ascii() == name.as_bytes());
     if repeats_header {
-        return header_repeated(line);
+        return Err(header_repeated(line));
     }
-    let mut fields = Vec::with_capacity(header.len());
+    let not_utf8 = || {
+        "not valid UTF-8: save the file as UTF-8, or give the table's `encoding` in northstar.toml (\"latin-1\" for Latin-1 or Windows-1252)".to_owned()
+    };
     for (bytes, name) in record.iter().zip(header) {
+        let value = || shorten(&String::from_utf8_lossy(bytes));
         if bytes.len() > MAX_FIELD_BYTES {
             let reason = format!(
                 "field is {} bytes long; the limit is {MAX_FIELD_BYTES} (is a quote left open?)",
                 bytes.len()
             );
-            let value = shorten(&String::from_utf8_lossy(bytes));
-            return Record::Broken(Problem {
-                line,
-                column: name.clone(),
-                value,
-                reason,
-            });
+            return Err(broken(name, value(), reason));
         }
-        match std::str::from_utf8(bytes) {
-            Ok(text) => fields.push(non_empty(text)),
-            Err(_) => {
-                let value = shorten(&String::from_utf8_lossy(bytes));
-                let reason = "not valid UTF-8: save the file as UTF-8, or give the table's `encoding` in northstar.toml (\"latin-1\" for Latin-1 or Windows-1252)".to_owned();
-                return Record::Broken(Problem {
-                    line,
-                    column: name.clone(),
-                    value,
-                    reason,
-                });
-            }
+        if std::str::from_utf8(bytes).is_err() {
+            return Err(broken(name, value(), not_utf8()));
         }
     }
-    Record::Fields { line, fields }
+    // Each field is UTF-8, so the fields end to end are too, each starting and ending on a
+    // character's boundary.
+    std::str::from_utf8(record.as_slice()).map_err(|_| broken("", String::new(), not_utf8()))
+}
+
+/// Field `i` of a `record` whose `text` [`split`] gave.
+pub(crate) fn field<'r>(text: &'r str, record: &csv::ByteRecord, i: usize) -> &'r str {
+    record.range(i).and_then(|r| text.get(r)).unwrap_or_default()
 }
 
 /// A row that holds the header's names again, as where two exports were joined end to end.
-fn header_repeated(line: u64) -> Record {
-    Record::Broken(Problem {
+fn header_repeated(line: u64) -> Problem {
+    Problem {
         line,
         column: String::new(),
         value: String::new(),
         reason: "header repeated: the row holds the column names again (were two files joined?)".to_owned(),
-    })
+    }
 }
 
 /// A trimmed field, or `None` when it is empty.
@@ -1231,7 +1248,7 @@ fn read_sheet(
             continue;
         }
         if texts(cells) == header {
-            records.push((header_repeated(line), Shape::DATA));
+            records.push((Record::Broken(header_repeated(line)), Shape::DATA));
             continue;
         }
         let fields = cells.iter().map(cell_text).collect();

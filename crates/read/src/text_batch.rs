@@ -7,7 +7,7 @@ use arrow::array::{ArrayRef, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
-use crate::source::{MAX_FIELD_BYTES, Problem, Record};
+use crate::source::{Problem, Record, field};
 
 /// A batch of a file's rows, with where each row is and the rows between them that could not be
 /// split into fields.
@@ -71,34 +71,14 @@ impl TextBatch {
         self.lines.len() + self.broken.len()
     }
 
-    /// Appends the row of `line` holding `record`'s fields, when it splits into them as they
-    /// are: a field per name of `header`, each valid UTF-8 and not too long, and not the header
-    /// again. False leaves it to [`TextBatch::push_record`], which says why it is broken.
-    pub fn push_fields(&mut self, line: u64, header: &[String], record: &csv::ByteRecord) -> bool {
-        if record.len() != header.len() || record.iter().any(|f| f.len() > MAX_FIELD_BYTES) {
-            return false;
-        }
-        let Ok(text) = std::str::from_utf8(record.as_slice()) else {
-            return false;
-        };
-        let field = |i: usize| {
-            record
-                .range(i)
-                .filter(|r| text.is_char_boundary(r.start) && text.is_char_boundary(r.end))
-                .map(|r| &text[r])
-        };
-        if (0..header.len()).any(|i| field(i).is_none()) {
-            return false;
-        }
-        let repeats_header = (0..header.len()).all(|i| field(i).is_some_and(|f| f.trim_ascii() == header[i]));
-        if repeats_header {
-            return false;
-        }
+    /// Appends the row of `line`: the fields of `record`, whose `text`
+    /// [`split`](crate::source::split) gave.
+    pub fn push_fields(&mut self, line: u64, text: &str, record: &csv::ByteRecord) {
         for (i, column) in self.columns.iter_mut().enumerate() {
-            column.append_option(field(i).map(str::trim).filter(|t| !t.is_empty()));
+            let value = field(text, record, i).trim();
+            column.append_option((!value.is_empty()).then_some(value));
         }
         self.lines.push(line);
-        true
     }
 
     /// Appends a row already read as a record.

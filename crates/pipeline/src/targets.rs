@@ -12,7 +12,7 @@ use northstar_economics::Economics;
 use northstar_engine::Engine;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_facts::{SignalRow, texts};
-use northstar_profile::{Drafted, Icp, Lookalike};
+use northstar_profile::{Account, Drafted, Icp, Lookalike};
 use northstar_score::market::{self, Customer, ExpectedValues, Listed, MarketSize};
 use northstar_score::{Candidate, Event, Intent, IntentSettings, Nearest, Scored, Scorer};
 
@@ -123,33 +123,56 @@ impl ProspectScorer {
         let scored = self.scorer.assess_with_reach(batch)?;
         let mut out = Vec::with_capacity(scored.len());
         for (row, (scored, id)) in scored.into_iter().zip(ids).enumerate() {
-            let account_id = id.unwrap_or_default();
-            let intent = self.events.as_ref().map(|events| {
-                let none = Vec::new();
-                self.intent
-                    .intent(events.get(&account_id).unwrap_or(&none), self.as_of)
-            });
-            let timing = intent
-                .as_ref()
-                .is_some_and(|i| self.intent.timing(scored.assessment.tier, i.score));
-            let nearest = self
-                .nearest
-                .find(&scored.verdicts.signals)
-                .map(|(l, shared)| (l.clone(), shared));
-            out.push(Prospect {
-                account_id,
-                source,
-                timing,
-                intent,
-                nearest,
-                values: values
-                    .iter()
-                    .map(|v| v.as_ref().and_then(|v| v[row].clone()))
-                    .collect(),
-                scored,
-            });
+            let values = values
+                .iter()
+                .map(|v| v.as_ref().and_then(|v| v[row].clone()))
+                .collect();
+            out.push(self.prospect(id.unwrap_or_default(), source, scored, values));
         }
         Ok(out)
+    }
+
+    /// One account read by name, with no attribute values kept: what [`ProspectScorer::score`]
+    /// says of a row, without building a batch.
+    pub fn score_account(
+        &mut self,
+        account_id: String,
+        account: &dyn Account,
+        source: &'static str,
+    ) -> Prospect {
+        let scored = self.scorer.assess_account(account);
+        self.prospect(account_id, source, scored, Vec::new())
+    }
+
+    /// The prospect of an account's fit, with its intent and nearest customer.
+    fn prospect(
+        &mut self,
+        account_id: String,
+        source: &'static str,
+        scored: Scored,
+        values: Vec<Option<String>>,
+    ) -> Prospect {
+        let intent = self.events.as_ref().map(|events| {
+            let none = Vec::new();
+            self.intent
+                .intent(events.get(&account_id).unwrap_or(&none), self.as_of)
+        });
+        let timing = intent
+            .as_ref()
+            .is_some_and(|i| self.intent.timing(scored.assessment.tier, i.score));
+        let nearest = self
+            .nearest
+            .find(&scored.verdicts.signals)
+            .map(|(l, shared)| (l.clone(), shared));
+        Prospect {
+            account_id,
+            source,
+            timing,
+            intent,
+            nearest,
+            values,
+            scored,
+        }
     }
 }
 

@@ -36,7 +36,7 @@ use northstar_engine::arrow::array::{ArrayRef, Float64Array, StringArray};
 use northstar_engine::arrow::datatypes::Schema;
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::{RecordBatch, RecordBatchOptions};
-use northstar_profile::{Assessment, Descriptions, Icp, UnknownValues, VerdictColumns, Verdicts};
+use northstar_profile::{Account, Assessment, Descriptions, Icp, UnknownValues, VerdictColumns, Verdicts};
 
 use column::Plan;
 use effect::Role;
@@ -153,6 +153,25 @@ impl Scorer {
                 }
             })
             .collect())
+    }
+
+    /// What the ICP says of one account read by name, as [`Scorer::assess_with_reach`] says
+    /// of a row: for a single account, where building a batch would cost more than judging it.
+    pub fn assess_account(&self, account: &dyn Account) -> Scored {
+        let verdicts = self.icp.verdicts(account);
+        let assessment = self.icp.described_assessment(&verdicts, &self.descriptions);
+        let unknown: Vec<bool> = self
+            .icp
+            .signals
+            .iter()
+            .map(|s| account.value(&s.rule.attribute).is_none())
+            .collect();
+        let to_tier_1 = to_tier_1(&self.icp, &assessment, &verdicts.signals, &unknown);
+        Scored {
+            verdicts,
+            assessment,
+            to_tier_1,
+        }
     }
 
     /// The SAM verdict, score and tier of each row of `batch`, without reasons: computed column

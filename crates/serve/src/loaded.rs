@@ -7,9 +7,6 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use northstar_discover::Condition;
-use northstar_engine::arrow::array::{ArrayRef, Float64Array, StringArray};
-use northstar_engine::arrow::datatypes::Schema;
-use northstar_engine::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use northstar_ingest::values::{NumberFormat, format_days};
 use northstar_ingest::{Value as Typed, parse_value};
 use northstar_pipeline::Service;
@@ -219,30 +216,26 @@ impl Loaded {
         &self,
         fields: impl Iterator<Item = (&'a String, &'a Value)>,
     ) -> Result<Prospect, FieldError> {
-        let batch = self.batch(fields)?;
+        let account = self.attributes(fields)?;
+        let id = account.get("account_id").cloned().unwrap_or_default();
         let mut scorer = self
             .scorer
             .lock()
             .map_err(|_| FieldError::new("", "the scorer is unavailable"))?;
-        let mut scored = scorer
-            .score(&batch, &[], "request")
-            .map_err(|e| FieldError::new("", e.to_string()))?;
-        scored
-            .pop()
-            .ok_or_else(|| FieldError::new("", "the account could not be scored"))
+        Ok(scorer.score_account(id, &account, "request"))
     }
 
-    /// The account of a JSON object as a one-row batch, each value read as `northstar score`
-    /// reads a list's: a column of the data contract checked and typed as ingest does (a word
-    /// of a fixed set in its case, a number within its range), any other number as a number and
-    /// text as text; lists as arrays or `;`-separated text; null or blank as unknown. A value
-    /// the ICP compares as a number must be one.
-    pub fn batch<'a>(
+    /// The account of a JSON object, each value read as `northstar score` reads a list's and
+    /// written as the scorer reads an Arrow column's: a column of the data contract checked and
+    /// typed as ingest does (a word of a fixed set in its case, a number within its range), any
+    /// other number as a number and text as text; lists as arrays or `;`-separated text; null or
+    /// blank as unknown, so left out. A value the ICP compares as a number must be one.
+    pub fn attributes<'a>(
         &self,
         fields: impl Iterator<Item = (&'a String, &'a Value)>,
-    ) -> Result<RecordBatch, FieldError> {
+    ) -> Result<BTreeMap<String, String>, FieldError> {
         let contract = northstar_ingest::contract::table("prospects");
-        let mut columns: Vec<(String, ArrayRef)> = Vec::new();
+        let mut account = BTreeMap::new();
         for (field, value) in fields {
             let wrong = |reason: String| FieldError::new(field, reason);
             let text = match value {
@@ -256,34 +249,30 @@ impl Loaded {
                 Value::Object(_) => return Err(wrong("an object is not an attribute value".into())),
             };
             let Some(text) = text.filter(|t| !t.is_empty()) else {
-                columns.push((field.clone(), Arc::new(StringArray::from(vec![None::<String>]))));
                 continue;
             };
             let spec = contract.and_then(|c| c.column(field));
-            let column: ArrayRef = match spec {
+            let read = match spec {
                 Some(spec) => match parse_value(spec, &text, NumberFormat::default(), None).map_err(wrong)? {
-                    Typed::Int(i) => Arc::new(Float64Array::from(vec![i as f64])),
-                    Typed::Num(x) => Arc::new(Float64Array::from(vec![x])),
-                    Typed::Date(day) => Arc::new(StringArray::from(vec![format_days(day)])),
-                    Typed::Text(t) => Arc::new(StringArray::from(vec![t])),
-                    Typed::Null => Arc::new(StringArray::from(vec![None::<String>])),
+                    Typed::Int(i) => Some((i as f64).to_string()),
+                    Typed::Num(x) => Some(x.to_string()),
+                    Typed::Date(day) => Some(format_days(day)),
+                    Typed::Text(t) => Some(t),
+                    Typed::Null => None,
                 },
-                None if matches!(value, Value::Number(_)) => Arc::new(Float64Array::from(vec![
-                    text.parse::<f64>().map_err(|e| wrong(e.to_string()))?,
-                ])),
+                None if matches!(value, Value::Number(_)) => {
+                    Some(text.parse::<f64>().map_err(|e| wrong(e.to_string()))?.to_string())
+                }
                 None if self.numeric.contains(field) && text.parse::<f64>().is_err() => {
                     return Err(wrong(format!("`{text}` is not a number")));
                 }
-                None => Arc::new(StringArray::from(vec![text])),
+                None => Some(text),
             };
-            columns.push((field.clone(), column));
+            if let Some(read) = read {
+                account.insert(field.clone(), read);
+            }
         }
-        if columns.is_empty() {
-            let options = RecordBatchOptions::new().with_row_count(Some(1));
-            return RecordBatch::try_new_with_options(Arc::new(Schema::empty()), Vec::new(), &options)
-                .map_err(|e| FieldError::new("", e.to_string()));
-        }
-        RecordBatch::try_from_iter(columns).map_err(|e| FieldError::new("", e.to_string()))
+        Ok(account)
     }
 }
 

@@ -198,12 +198,14 @@ fn deal_accounts(accounts: &[Account]) -> DealAccounts {
     table
 }
 
-/// The compiled scorer's assessments and scores, the verdicts over the attribute table and the
-/// SAM over the deals' accounts, against `Icp::assess` on each account.
+/// The compiled scorer's assessments and scores, the verdicts over the attribute table, the
+/// SAM over the deals' accounts and the scorer's one-account path, against `Icp::assess` on
+/// each account.
 fn agree(icp: &Icp, accounts: &[Account]) -> Result<(), TestCaseError> {
     let scorer = Scorer::new(icp.clone());
     let batch = batch(accounts);
     let compiled = scorer.assess(&batch).expect("assessed");
+    let reached = scorer.assess_with_reach(&batch).expect("assessed");
     let scores = scorer.scores(&batch).expect("scored");
     let dictionaries = with_dictionaries(&batch);
     prop_assert_eq!(&scorer.assess(&dictionaries).expect("assessed"), &compiled);
@@ -222,6 +224,12 @@ fn agree(icp: &Icp, accounts: &[Account]) -> Result<(), TestCaseError> {
             account
         );
         prop_assert_eq!(&compiled[i], &expected, "account {:?}", account);
+        prop_assert_eq!(
+            &scorer.assess_account(&as_text(account)),
+            &reached[i],
+            "account {:?}",
+            account
+        );
         prop_assert_eq!(in_sam[i], expected.in_sam, "account {:?}", account);
         let points: i64 = expected.reasons.iter().map(|r| r.points).sum();
         prop_assert_eq!(expected.score, icp.base_score + points);

@@ -615,8 +615,14 @@ fn load_table(
                                     }
                                     Record::Broken(problem) => Checked::Broken(problem),
                                 };
-                                let more =
-                                    || row + 1 < rows || parts.peek().is_some() || chunks.next().is_some();
+                                // Rows follow: this part's, a row that could not be split
+                                // after it, another part's or another batch's.
+                                let more = || {
+                                    row + 1 < rows
+                                        || broken.peek().is_some()
+                                        || parts.peek().is_some()
+                                        || chunks.next().is_some()
+                                };
                                 if admission.take(line(row), checked, more)? {
                                     cut_after = Some(line(row));
                                     break 'chunks;

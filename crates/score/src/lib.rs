@@ -140,32 +140,22 @@ impl Scorer {
     /// lift it to tier 1.
     pub fn assess_with_reach(&self, batch: &RecordBatch) -> Result<Vec<Scored>, ArrowError> {
         let columns = self.columns(batch)?;
-        Ok((0..batch.num_rows())
-            .map(|r| {
-                let verdicts = columns.row(r);
-                let assessment = self.icp.described_assessment(&verdicts, &self.descriptions);
-                let unknown: Vec<bool> = columns.signals.iter().map(|s| s[r].is_none()).collect();
-                let to_tier_1 = to_tier_1(&self.icp, &assessment, &verdicts.signals, &unknown);
-                Scored {
-                    verdicts,
-                    assessment,
-                    to_tier_1,
-                }
-            })
-            .collect())
+        Ok((0..batch.num_rows()).map(|r| self.scored(&columns, r)).collect())
     }
 
     /// What the ICP says of one account read by name, as [`Scorer::assess_with_reach`] says
     /// of a row: for a single account, where building a batch would cost more than judging it.
     pub fn assess_account(&self, account: &dyn Account) -> Scored {
-        let verdicts = self.icp.verdicts(account);
+        let rules = self.icp.rules().map(|rule| vec![rule.verdict(account)]).collect();
+        self.scored(&VerdictColumns::new(&self.icp, rules, 1), 0)
+    }
+
+    /// Account `r` of `columns` assessed, with the verdicts behind it and what would lift it to
+    /// tier 1.
+    fn scored(&self, columns: &VerdictColumns, r: usize) -> Scored {
+        let verdicts = columns.row(r);
         let assessment = self.icp.described_assessment(&verdicts, &self.descriptions);
-        let unknown: Vec<bool> = self
-            .icp
-            .signals
-            .iter()
-            .map(|s| account.value(&s.rule.attribute).is_none())
-            .collect();
+        let unknown: Vec<bool> = columns.signals.iter().map(|s| s[r].is_none()).collect();
         let to_tier_1 = to_tier_1(&self.icp, &assessment, &verdicts.signals, &unknown);
         Scored {
             verdicts,

@@ -2,7 +2,7 @@
 //! segment's win rate counts the deals it lost too; and the project's one definition of the win
 //! rate and of a median.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::Subgroup;
 
@@ -60,21 +60,35 @@ impl DealAccounts {
 
     /// Sets the value of column `name` of account `index`, replacing any before.
     pub fn set(&mut self, index: usize, name: &str, value: &str) {
-        let column = match self.names.iter().position(|n| n == name) {
-            Some(column) => column,
+        let column = self.add_column(name);
+        self.set_at(column, index, value);
+    }
+
+    /// The position of column `name`, added with no values when there is none yet: to set many
+    /// values of one column with [`DealAccounts::set_at`].
+    pub fn add_column(&mut self, name: &str) -> usize {
+        self.column(name).unwrap_or_else(|| {
+            self.names.push(name.to_owned());
+            self.distinct.push(Vec::new());
+            self.codes.push(vec![UNKNOWN; self.len]);
+            self.lookup.push(HashMap::new());
+            self.names.len() - 1
+        })
+    }
+
+    /// Sets the value of the column at `column` (from [`DealAccounts::add_column`]) of account
+    /// `index`, replacing any before.
+    pub fn set_at(&mut self, column: usize, index: usize, value: &str) {
+        let (distinct, lookup) = (&mut self.distinct[column], &mut self.lookup[column]);
+        let code = match lookup.get(value) {
+            Some(&code) => code,
             None => {
-                self.names.push(name.to_owned());
-                self.distinct.push(Vec::new());
-                self.codes.push(vec![UNKNOWN; self.len]);
-                self.lookup.push(HashMap::new());
-                self.names.len() - 1
+                distinct.push(value.to_owned());
+                let code = (distinct.len() - 1) as u32;
+                lookup.insert(value.to_owned(), code);
+                code
             }
         };
-        let distinct = &mut self.distinct[column];
-        let code = *self.lookup[column].entry(value.to_owned()).or_insert_with(|| {
-            distinct.push(value.to_owned());
-            (distinct.len() - 1) as u32
-        });
         self.codes[column][index] = code;
     }
 

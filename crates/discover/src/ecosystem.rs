@@ -1,11 +1,12 @@
 //! The buying ecosystem: who decides, pays, uses and influences at the most valuable accounts,
 //! the deciders who sit at several accounts (leverage), and how well each role is covered.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-/// One contact of a customer account. Its texts are shared: millions of contacts hold a few
-/// roles, titles and departments.
+use foldhash::{HashMap, HashMapExt};
+
+/// One contact of a customer account. Its role, title and department are shared: millions of
+/// contacts hold a few of each.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
     /// The account (index into the objective).
@@ -129,23 +130,28 @@ pub fn ecosystem(contacts: &[Contact], top: &[bool], objective: &[f64], limit: u
             }
         })
         .collect();
-    let mut people: HashMap<&str, (Vec<usize>, Vec<&str>)> = HashMap::new();
-    for c in contacts.iter().filter(|c| &*c.role == "decider") {
-        if let Some(key) = &c.person_key {
-            let entry = people.entry(key).or_default();
-            entry.0.push(c.account);
-            entry.1.extend(c.title.as_deref());
-        }
-    }
-    let mut decider_leverage: Vec<Leverage> = people
-        .into_iter()
-        .map(|(key, (accounts, titles))| (key, distinct(accounts), titles))
-        .filter(|(_, accounts, _)| accounts.len() >= 2)
-        .map(|(key, accounts, titles)| Leverage {
-            person_key: key.to_owned(),
-            accounts: accounts.len() as u64,
-            total_objective: accounts.iter().map(|&a| objective[a]).sum(),
-            titles: distinct(titles).into_iter().map(str::to_owned).collect(),
+    // Each decider's contacts, grouped by person: sorted rather than hashed, as nearly every
+    // person is at one account only.
+    let mut deciders: Vec<(&str, usize, Option<&str>)> = contacts
+        .iter()
+        .filter(|c| &*c.role == "decider")
+        .filter_map(|c| Some((c.person_key.as_deref()?, c.account, c.title.as_deref())))
+        .collect();
+    deciders.sort_unstable();
+    let mut decider_leverage: Vec<Leverage> = deciders
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|person| person.iter().any(|c| c.1 != person[0].1))
+        .map(|person| {
+            let accounts = distinct(person.iter().map(|c| c.1).collect());
+            Leverage {
+                person_key: person[0].0.to_owned(),
+                accounts: accounts.len() as u64,
+                total_objective: accounts.iter().map(|&a| objective[a]).sum(),
+                titles: distinct(person.iter().filter_map(|c| c.2).collect())
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+            }
         })
         .collect();
     decider_leverage.sort_by(|a, b| {

@@ -9,17 +9,20 @@
 
 mod read;
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use northstar_discover::{
     Attribute, Base, Contact, Deal, Deals, Objective, Outcomes, PmfInputs, UnknownAttribute, Values,
 };
 use northstar_economics::AccountEconomics;
+use northstar_engine::arrow::array::Array;
 use northstar_engine::{Engine, EngineError};
 use northstar_ingest::contract;
 
 pub use read::{Table, texts};
+use read::{TextColumn, numbers};
 
 /// A fact that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +121,30 @@ impl<'a> Customers<'a> {
         table.rows_of(0, |id| self.get(id))
     }
 
+    /// Column `column` of `table` as numbers, one per customer account (from the row that `rows`
+    /// gives it), when it is a column of numbers, every one finite and some customer's known:
+    /// what [`Attribute::from_texts`] makes of their texts, without writing them.
+    fn numbers(
+        &self,
+        table: &Table,
+        column: usize,
+        rows: &[Option<usize>],
+    ) -> Result<Option<Vec<Option<f64>>>> {
+        let Some(numbers) = table.numeric(column)? else {
+            return Ok(None);
+        };
+        let mut out = vec![None; self.count];
+        for (row, x) in numbers.into_iter().enumerate() {
+            if let (Some(i), Some(x)) = (rows[row], x) {
+                if !x.is_finite() {
+                    return Ok(None);
+                }
+                out[i] = Some(x);
+            }
+        }
+        Ok(out.iter().any(Option::is_some).then_some(out))
+    }
+
     /// Column `column` of `table`, one value per customer account: the text of the row that
     /// `rows` (from [`Customers::rows`]) gives it, if any.
     fn texts(&self, table: &Table, column: usize, rows: &[Option<usize>]) -> Result<Vec<Option<String>>> {
@@ -142,9 +169,13 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
     let sql = "SELECT account_id, stage, CAST(CAST(closed AS INT) - CAST(created AS INT) AS DOUBLE)
                FROM deals";
     for batch in Table::read(engine, sql)?.batches() {
-        let (ids, stages, cycles) = (texts(batch, 0)?, texts(batch, 1)?, texts(batch, 2)?);
-        for ((id, stage), cycle) in ids.into_iter().zip(stages).zip(cycles) {
-            let won = match stage.as_deref() {
+        let (ids, stages, cycles) = (
+            TextColumn::of(batch, 0)?,
+            TextColumn::of(batch, 1)?,
+            numbers(batch, 2)?,
+        );
+        for row in 0..batch.num_rows() {
+            let won = match stages.get(row) {
                 Some("won") => true,
                 Some("lost") => false,
                 _ => {
@@ -152,13 +183,17 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
                     continue;
                 }
             };
-            let account = id.map_or(0, |id| {
-                let next = index.len() + 1;
-                *index.entry(id).or_insert(next)
+            let account = ids.get(row).map_or(0, |id| match index.get(id) {
+                Some(&account) => account,
+                None => {
+                    let next = index.len() + 1;
+                    index.insert(id.to_owned(), next);
+                    next
+                }
             });
             out.closed.push(Deal {
                 won,
-                cycle_days: cycle.and_then(|c| c.parse().ok()),
+                cycle_days: cycles.is_valid(row).then(|| cycles.value(row)),
                 account,
             });
         }
@@ -170,9 +205,10 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
     for table in [&prospects, account_rows] {
         let accounts = table.rows_of(0, |id| index.get(id).copied())?;
         for (column, name) in table.names.iter().enumerate().skip(1) {
+            let at = out.accounts.add_column(name);
             table.each_text(column, |row, value| {
                 if let Some(account) = accounts[row] {
-                    out.accounts.set(account, name, value);
+                    out.accounts.set_at(at, account, value);
                 }
             })?;
         }
@@ -184,30 +220,29 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
 fn contacts(engine: &Engine, customers: &Customers) -> Result<Vec<Contact>> {
     let rows = Table::read(
         engine,
-        "SELECT account_id, role, title, department, person_key FROM contacts",
+        "SELECT account_id, lower(role), title, department, person_key FROM contacts",
     )?;
     let mut texts_seen = Shared::default();
     let mut out = Vec::new();
     for batch in rows.batches() {
-        let (ids, roles, titles) = (texts(batch, 0)?, texts(batch, 1)?, texts(batch, 2)?);
-        let (departments, people) = (texts(batch, 3)?, texts(batch, 4)?);
-        let rows = ids
-            .into_iter()
-            .zip(roles)
-            .zip(titles)
-            .zip(departments)
-            .zip(people);
-        for ((((id, role), title), department), person_key) in rows {
-            let (Some(id), Some(role)) = (id, role) else {
+        let columns = (0..5)
+            .map(|c| TextColumn::of(batch, c))
+            .collect::<Result<Vec<_>>>()?;
+        let [ids, roles, titles, departments, people] = &columns[..] else {
+            unreachable!("five columns were read");
+        };
+        for row in 0..batch.num_rows() {
+            let (Some(id), Some(role)) = (ids.get(row), roles.get(row)) else {
                 continue;
             };
-            if let Some(account) = customers.get(&id) {
+            if let Some(account) = customers.get(id) {
                 out.push(Contact {
                     account,
-                    role: texts_seen.get(role.to_lowercase()),
-                    title: title.map(|t| texts_seen.get(t)),
-                    department: department.map(|d| texts_seen.get(d)),
-                    person_key: person_key.map(|p| texts_seen.get(p)),
+                    role: texts_seen.get(role),
+                    title: titles.get(row).map(|t| texts_seen.get(t)),
+                    department: departments.get(row).map(|d| texts_seen.get(d)),
+                    // Nearly every person key is distinct: sharing them would cost more than it saves.
+                    person_key: people.get(row).map(Arc::from),
                 });
             }
         }
@@ -221,8 +256,8 @@ struct Shared(HashSet<Arc<str>>);
 
 impl Shared {
     /// `text`, shared with every equal text read before.
-    fn get(&mut self, text: String) -> Arc<str> {
-        if let Some(seen) = self.0.get(text.as_str()) {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(seen) = self.0.get(text) {
             return seen.clone();
         }
         let text: Arc<str> = text.into();
@@ -252,9 +287,9 @@ fn pmf_inputs(engine: &Engine, accounts: &[AccountEconomics], customers: &Custom
     let customer = customers.rows(&rows)?;
     let mut known = vec![[0.0; 4]; accounts.len()];
     for (c, column) in (1..=4).enumerate() {
-        rows.each_text(column, |row, value| {
+        rows.each_number(column, |row, value| {
             if let Some(i) = customer[row] {
-                known[i][c] = value.parse::<f64>().unwrap_or(0.0);
+                known[i][c] = value;
             }
         })?;
     }
@@ -281,8 +316,8 @@ fn acquisition_days(engine: &Engine, customers: &Customers) -> Result<Vec<Option
     )?;
     let customer = customers.rows(&rows)?;
     let mut days = vec![None; customers.count];
-    rows.each_text(1, |row, day| {
-        if let (Some(i), Ok(day)) = (customer[row], day.parse::<f64>()) {
+    rows.each_number(1, |row, day| {
+        if let Some(i) = customer[row] {
             days[i] = Some(day as i64);
         }
     })?;
@@ -302,6 +337,13 @@ fn attributes(rows: &Table, customers: &Customers) -> Result<(Vec<Attribute>, Ve
             continue;
         }
         let is_list = contract::is_list(name);
+        if let Some(numbers) = customers.numbers(rows, column, &customer)?.filter(|_| !is_list) {
+            known.push(Attribute {
+                name: name.clone(),
+                values: Values::Numeric(numbers),
+            });
+            continue;
+        }
         let values = customers.texts(rows, column, &customer)?;
         if customers.count > 0 && values.iter().all(Option::is_none) {
             unknown.push(UnknownAttribute {

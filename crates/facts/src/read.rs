@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 
 use northstar_engine::Engine;
-use northstar_engine::arrow::array::{Array, Float64Array, StringArray};
+use northstar_engine::arrow::array::{Array, AsArray, Float64Array, StringArray, StringViewArray};
 use northstar_engine::arrow::compute::cast;
-use northstar_engine::arrow::datatypes::DataType;
+use northstar_engine::arrow::datatypes::{DataType, Float64Type};
 use northstar_engine::arrow::record_batch::RecordBatch;
 
 use crate::{FactsError, Result};
@@ -48,6 +48,22 @@ impl Table {
         Ok(out)
     }
 
+    /// Column `index` of every row as a number, when it is a column of integers or doubles
+    /// (`None` for text, dates and every other type).
+    pub fn numeric(&self, index: usize) -> Result<Option<Vec<Option<f64>>>> {
+        let mut out = Vec::with_capacity(self.rows());
+        for batch in &self.batches {
+            let array = batch.column(index);
+            if !(array.data_type().is_integer() || *array.data_type() == DataType::Float64) {
+                return Ok(None);
+            }
+            let shape = || FactsError::Shape(batch.schema().field(index).name().clone());
+            let numbers = cast(array, &DataType::Float64).map_err(|_| shape())?;
+            out.extend(numbers.as_primitive::<Float64Type>().iter());
+        }
+        Ok(Some(out))
+    }
+
     /// Hands `each(row, text)` every value of column `index` that is not empty, read in place
     /// (numbers written in their shortest form), rows counted from the first batch.
     pub fn each_text(&self, index: usize, mut each: impl FnMut(usize, &str)) -> Result<()> {
@@ -65,11 +81,27 @@ impl Table {
                     }
                 }
                 None => {
-                    for (row, text) in text_column(batch, index)?.iter().enumerate() {
-                        if let Some(text) = text.filter(|t| !t.is_empty()) {
+                    let texts = TextColumn::of(batch, index)?;
+                    for row in 0..batch.num_rows() {
+                        if let Some(text) = texts.get(row) {
                             each(first + row, text);
                         }
                     }
+                }
+            }
+            first += batch.num_rows();
+        }
+        Ok(())
+    }
+
+    /// Hands `each(row, x)` every number of column `index`, a column of doubles (a bug
+    /// otherwise), rows counted from the first batch.
+    pub fn each_number(&self, index: usize, mut each: impl FnMut(usize, f64)) -> Result<()> {
+        let mut first = 0;
+        for batch in &self.batches {
+            for (row, x) in numbers(batch, index)?.iter().enumerate() {
+                if let Some(x) = x {
+                    each(first + row, x);
                 }
             }
             first += batch.num_rows();
@@ -91,18 +123,49 @@ pub fn texts(batch: &RecordBatch, column: usize) -> Result<Vec<Option<String>>> 
     if let Some(numbers) = batch.column(column).as_any().downcast_ref::<Float64Array>() {
         return Ok(numbers.iter().map(|x| x.map(|x| x.to_string())).collect());
     }
-    Ok(text_column(batch, column)?
-        .iter()
-        .map(|t| t.filter(|t| !t.is_empty()).map(str::to_owned))
+    let texts = TextColumn::of(batch, column)?;
+    Ok((0..batch.num_rows())
+        .map(|row| texts.get(row).map(str::to_owned))
         .collect())
 }
 
-/// A column other than doubles as a text array.
-fn text_column(batch: &RecordBatch, column: usize) -> Result<StringArray> {
-    let shape = || FactsError::Shape(batch.schema().field(column).name().clone());
-    let text = cast(batch.column(column), &DataType::Utf8).map_err(|_| shape())?;
-    text.as_any()
-        .downcast_ref::<StringArray>()
-        .cloned()
-        .ok_or_else(shape)
+/// Column `column` of `batch`, a column of doubles (a bug otherwise).
+pub fn numbers(batch: &RecordBatch, column: usize) -> Result<&Float64Array> {
+    batch
+        .column(column)
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .ok_or_else(|| FactsError::Shape(batch.schema().field(column).name().clone()))
+}
+
+/// A column other than doubles, its texts read in place.
+pub enum TextColumn {
+    /// Texts stored one after another.
+    Plain(StringArray),
+    /// Texts stored as views.
+    View(StringViewArray),
+}
+
+impl TextColumn {
+    /// Column `column` of `batch`: texts as they are, other values cast to text.
+    pub fn of(batch: &RecordBatch, column: usize) -> Result<Self> {
+        let array = batch.column(column);
+        if let Some(views) = array.as_string_view_opt() {
+            return Ok(Self::View(views.clone()));
+        }
+        let shape = || FactsError::Shape(batch.schema().field(column).name().clone());
+        let text = cast(array, &DataType::Utf8).map_err(|_| shape())?;
+        Ok(Self::Plain(
+            text.as_string_opt::<i32>().cloned().ok_or_else(shape)?,
+        ))
+    }
+
+    /// The text at `row`, `None` where it is null or empty.
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let text = match self {
+            Self::Plain(texts) => texts.is_valid(row).then(|| texts.value(row)),
+            Self::View(texts) => texts.is_valid(row).then(|| texts.value(row)),
+        };
+        text.filter(|t| !t.is_empty())
+    }
 }

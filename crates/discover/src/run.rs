@@ -137,11 +137,29 @@ pub fn discover(base: &Base, referral_threshold: f64) -> Discovery {
         .is_none()
         .then(|| Selectors::new(&base.attributes, values.len(), &subgroup_settings));
     let learn = |objective: &[f64]| selectors.as_ref().map_or_else(Vec::new, |s| s.search(objective));
-    let found = learn(values);
     let losses: Vec<f64> = values.iter().map(|v| -v).collect();
-    let anti = learn(&losses);
-    let cohorts = adopter_cohorts(&base.acquired);
-    let drift = drift(&base.attributes, &cohorts, DRIFT_MIN_SUPPORT, DRIFT_LIMIT);
+    // The searches, the lifts, the cohorts and the ecosystem read the base apart: each on a core.
+    let ((found, anti), (lifts, ((cohorts, drift), ecosystem))) = rayon::join(
+        || rayon::join(|| learn(values), || learn(&losses)),
+        || {
+            rayon::join(
+                || match nothing_to_learn {
+                    Some(_) => Vec::new(),
+                    None => lift(values, &base.attributes, &lift_settings),
+                },
+                || {
+                    rayon::join(
+                        || {
+                            let cohorts = adopter_cohorts(&base.acquired);
+                            let drift = drift(&base.attributes, &cohorts, DRIFT_MIN_SUPPORT, DRIFT_LIMIT);
+                            (cohorts, drift)
+                        },
+                        || ecosystem(&base.contacts, &top, values, ECOSYSTEM_LIMIT),
+                    )
+                },
+            )
+        },
+    );
     let segment = |s: &Subgroup| {
         segment_figures(
             s,
@@ -152,10 +170,7 @@ pub fn discover(base: &Base, referral_threshold: f64) -> Discovery {
         )
     };
     Discovery {
-        lifts: match nothing_to_learn {
-            Some(_) => Vec::new(),
-            None => lift(values, &base.attributes, &lift_settings),
-        },
+        lifts,
         segments: found.iter().map(segment).collect(),
         subgroups: found,
         counterfactuals: counterfactuals(&anti, &base.outcomes, &base.deals),
@@ -164,7 +179,7 @@ pub fn discover(base: &Base, referral_threshold: f64) -> Discovery {
         cohorts,
         drift,
         pmf: pmf(&base.pmf_inputs, &everyone, referral_threshold),
-        ecosystem: ecosystem(&base.contacts, &top, values, ECOSYSTEM_LIMIT),
+        ecosystem,
         deals: base.deals.outcome(),
         nothing_to_learn,
     }

@@ -10,6 +10,8 @@
 
 use std::collections::HashSet;
 
+use rayon::prelude::*;
+
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::lift::conditions;
@@ -108,14 +110,14 @@ pub struct Selectors<'a> {
 impl<'a> Selectors<'a> {
     /// The selectors of `attributes` over `accounts` accounts.
     pub fn new(attributes: &'a [Attribute], accounts: usize, settings: &SubgroupSettings) -> Self {
-        let list = attributes
-            .iter()
+        let per_attribute: Vec<_> = attributes
+            .par_iter()
+            .map(|attribute| conditions(attribute, settings.bins))
+            .collect();
+        let list = per_attribute
+            .into_iter()
             .enumerate()
-            .flat_map(|(a, attribute)| {
-                conditions(attribute, settings.bins)
-                    .into_iter()
-                    .map(move |(c, m)| (a, c, m))
-            })
+            .flat_map(|(a, conditions)| conditions.into_iter().map(move |(c, m)| (a, c, m)))
             .filter(|(_, _, m)| m.len() >= settings.min_support && m.len() < accounts)
             .collect();
         Selectors {

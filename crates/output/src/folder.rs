@@ -6,6 +6,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::file::{sync_dir, write_synced};
 use crate::manifest::{MANIFEST, Manifest, ManifestFile, digest};
 use crate::scratch::Scratch;
@@ -48,26 +50,46 @@ impl BuildFolder {
         name: &str,
         fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<()> {
-        let path = self.staging.path().join(name);
-        write_synced(&path, fill)?;
-        let (bytes, sha256) = digest(&path).map_err(io_error(&path))?;
-        self.manifest.files.retain(|f| f.name != name);
-        self.manifest.files.push(ManifestFile {
-            name: name.to_owned(),
-            bytes,
-            sha256,
-        });
+        let file = stage(self.staging.path(), name, fill)?;
+        self.record(file);
         Ok(())
+    }
+
+    /// Writes every file of `files` as [`BuildFolder::write`] would, side by side on the
+    /// threads there are; the manifest lists them in their order.
+    pub fn write_each(&mut self, files: Vec<StagedFile<'_>>) -> Result<()> {
+        let staging = self.staging.path();
+        let written: Vec<Result<ManifestFile>> = files
+            .into_par_iter()
+            .map(|file| stage(staging, &file.name, file.fill))
+            .collect();
+        for file in written {
+            self.record(file?);
+        }
+        Ok(())
+    }
+
+    /// Lists `file` in the manifest, in place of any file of its name listed before.
+    fn record(&mut self, file: ManifestFile) {
+        self.manifest.files.retain(|f| f.name != file.name);
+        self.manifest.files.push(file);
     }
 
     /// Writes `value` as pretty JSON, with a final newline.
     pub fn write_json<T: serde::Serialize>(&mut self, name: &str, value: &T) -> Result<()> {
+        let file = self.json_file(name, value)?;
+        self.write(name, file.fill)
+    }
+
+    /// The file `name` holding `value` as pretty JSON, with a final newline, for
+    /// [`BuildFolder::write_each`].
+    pub fn json_file<T: serde::Serialize>(&self, name: &str, value: &T) -> Result<StagedFile<'static>> {
         let mut text = serde_json::to_vec_pretty(value).map_err(|source| OutputError::Json {
             path: self.target.join(name),
             source,
         })?;
         text.push(b'\n');
-        self.write(name, |w| w.write_all(&text))
+        Ok(StagedFile::new(name, move |w| w.write_all(&text)))
     }
 
     /// Writes the manifest and puts the new build in place of the old one, in one step. Returns
@@ -99,6 +121,43 @@ impl BuildFolder {
         }
         Ok(written)
     }
+}
+
+/// What writes one file of a build: its bytes, written to the writer it is given.
+type Fill<'a> = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()> + Send + 'a>;
+
+/// One file of a build, for [`BuildFolder::write_each`].
+pub struct StagedFile<'a> {
+    /// The file's name in the build folder.
+    name: String,
+    /// What writes it.
+    fill: Fill<'a>,
+}
+
+impl<'a> StagedFile<'a> {
+    /// The file `name`, written by `fill`.
+    pub fn new(name: &str, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()> + Send + 'a) -> Self {
+        Self {
+            name: name.to_owned(),
+            fill: Box::new(fill),
+        }
+    }
+}
+
+/// Writes the file `name` into `staging` with `fill` and reads back its size and checksum.
+fn stage(
+    staging: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<ManifestFile> {
+    let path = staging.join(name);
+    write_synced(&path, fill)?;
+    let (bytes, sha256) = digest(&path).map_err(io_error(&path))?;
+    Ok(ManifestFile {
+        name: name.to_owned(),
+        bytes,
+        sha256,
+    })
 }
 
 /// `path` made absolute, so that `.` has a name and a parent.
@@ -229,6 +288,37 @@ mod tests {
         fs_err::write(out.join("a.csv"), "tampered\n").expect("tamper");
         let err = crate::check(&out).expect_err("a changed file is found");
         assert!(err.to_string().contains("a.csv"), "{err}");
+    }
+
+    #[test]
+    fn files_written_side_by_side_are_listed_in_their_order_and_a_failure_is_reported() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        let out = parent.path().join("out");
+        let mut build = BuildFolder::create(&out).expect("create");
+        let names: Vec<String> = (0..16).map(|i| format!("f{:02}.csv", 15 - i)).collect();
+        let files = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| StagedFile::new(name, move |w| writeln!(w, "{}", "x".repeat(i))))
+            .chain([build
+                .json_file("run.json", &serde_json::json!({"ok": true}))
+                .expect("json")])
+            .collect();
+        build.write_each(files).expect("write");
+        let written = build.commit().expect("commit");
+        assert_eq!(written[..16], names[..]);
+        assert_eq!(written[16..], ["run.json", "manifest.json"]);
+        let manifest = crate::check(&out).expect("every size and checksum matches");
+        assert_eq!(manifest.files[15].bytes, 16, "f00.csv: 15 x and a newline");
+        assert_eq!(fs_err::read_to_string(out.join("f14.csv")).expect("read"), "x\n");
+
+        let mut failing = BuildFolder::create(&out).expect("create");
+        let files = vec![
+            StagedFile::new("ok.csv", |w| w.write_all(b"ok\n")),
+            StagedFile::new("bad.csv", |_| Err(std::io::Error::other("disk full"))),
+        ];
+        let err = failing.write_each(files).expect_err("the failure is reported");
+        assert!(err.to_string().contains("bad.csv"), "{err}");
     }
 
     #[test]

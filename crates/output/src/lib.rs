@@ -20,7 +20,7 @@ use std::io;
 use std::path::PathBuf;
 
 pub use file::write_file;
-pub use folder::BuildFolder;
+pub use folder::{BuildFolder, StagedFile};
 pub use manifest::{MANIFEST, Manifest, ManifestFile, check};
 
 /// An output that could not be written or read back.

@@ -11,6 +11,8 @@
 //!   revenue and by employees cut at the same depths. An account outside the SAM is not ranked.
 //! - Folds learn from at most [`TRAIN_LIMIT`] customers, a sample by the same hash, stated.
 
+use rayon::prelude::*;
+
 use northstar_discover::{Base, Values, top_accounts};
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_score::Scorer;
@@ -45,7 +47,12 @@ pub(crate) fn validate_batch(
     let caveat = (n < TRUSTED).then(|| {
         format!("only {n} customers: with fewer than {TRUSTED}, the validation cannot be trusted yet")
     });
-    let (time_split, time_split_not_run) = match time_split(base, customers, settings, account_ids)? {
+    // Each backtest learns and scores apart from the others: they run side by side.
+    let (k_fold, time_split) = rayon::join(
+        || k_fold(base, customers, settings, account_ids),
+        || time_split(base, customers, settings, account_ids),
+    );
+    let (time_split, time_split_not_run) = match time_split? {
         Ok(b) => (Some(b), None),
         Err(why) => (None, Some(why)),
     };
@@ -54,7 +61,7 @@ pub(crate) fn validate_batch(
         objective: settings.discover.objective.name().to_owned(),
         customers: n as u64,
         caveat,
-        k_fold: k_fold(base, customers, settings, account_ids)?,
+        k_fold: k_fold?,
         time_split,
         time_split_not_run,
     })
@@ -63,21 +70,24 @@ pub(crate) fn validate_batch(
 /// In-SAM flag, score and tier of a customer.
 type Scored = Option<(bool, i64, Option<u8>)>;
 
-/// What the ICP learnt from the customers `train` says of the customers `test`.
+/// Each customer held out for a test, by index, with its verdict.
+type TestScores = Vec<(usize, Scored)>;
+
+/// What the ICP learnt from the customers `train` says of the customers `test`: each test
+/// customer's index with its verdict.
 fn learn_and_score(
     base: &Base,
     customers: &RecordBatch,
     settings: &Settings,
     train: &[usize],
     test: &[usize],
-    scores: &mut [Scored],
-) -> Result<()> {
+) -> Result<TestScores> {
     let learnt = analyse(&base.subset(train), settings).profile.icp;
     let all = Scorer::new(learnt).scores(customers)?;
-    for &i in test {
-        scores[i] = Some((all.in_sam[i], all.score[i], all.tier[i]));
-    }
-    Ok(())
+    Ok(test
+        .iter()
+        .map(|&i| (i, Some((all.in_sam[i], all.score[i], all.tier[i]))))
+        .collect())
 }
 
 /// FNV-1a of `text`: a hash that never changes between runs, machines or versions.
@@ -122,15 +132,25 @@ fn k_fold(
     let sample_keys = sample_keys(account_ids);
     let objective_name = settings.discover.objective.name();
     let top = top_accounts(&base.objective, 0.2);
+    // The folds learn and score apart: side by side.
+    let folds: Vec<(usize, bool, TestScores)> = (0..FOLDS)
+        .into_par_iter()
+        .map(|f| {
+            let mut train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
+            let sampled = sample_of(&mut train, &sample_keys);
+            let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
+            let scored = learn_and_score(base, customers, settings, &train, &test)?;
+            Ok((train.len(), sampled, scored))
+        })
+        .collect::<Result<_>>()?;
     let mut scores: Vec<Scored> = vec![None; n];
-    let mut trained_on = 0;
-    let mut sampled = false;
-    for f in 0..FOLDS {
-        let mut train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
-        sampled |= sample_of(&mut train, &sample_keys);
-        trained_on = trained_on.max(train.len());
-        let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
-        learn_and_score(base, customers, settings, &train, &test, &mut scores)?;
+    let (mut trained_on, mut sampled) = (0, false);
+    for (train, fold_sampled, scored) in folds {
+        trained_on = trained_on.max(train);
+        sampled |= fold_sampled;
+        for (i, score) in scored {
+            scores[i] = score;
+        }
     }
     let everyone: Vec<usize> = (0..n).collect();
     let label = format!("in the top fifth of all customers by {objective_name}");
@@ -177,7 +197,9 @@ fn time_split(
         sample = Some(format!("learnt from a sample of {TRAIN_LIMIT} of them"));
     }
     let mut scores: Vec<Scored> = vec![None; base.objective.len()];
-    learn_and_score(base, customers, settings, &train, &test, &mut scores)?;
+    for (i, score) in learn_and_score(base, customers, settings, &train, &test)? {
+        scores[i] = score;
+    }
     let predicted: Option<Vec<f64>> = test.iter().map(|&i| base.outcomes.ltv_predicted[i]).collect();
     let objective_name = settings.discover.objective.name();
     let (values, label) = match predicted {

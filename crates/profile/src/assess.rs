@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use northstar_discover::{Attribute, DealAccounts};
 
 use crate::{Account, Icp, Rule, Tier, UnknownValues};
@@ -170,8 +172,9 @@ impl Icp {
             Some(attribute) => rule.condition.verdicts(&attribute.values),
             None => vec![None; rows],
         };
-        let columns = VerdictColumns::new(self, self.rules().map(column).collect(), rows);
-        (0..rows).map(|r| columns.row(r)).collect()
+        let rules: Vec<&Rule> = self.rules().collect();
+        let columns = VerdictColumns::new(self, rules.into_par_iter().map(column).collect(), rows);
+        (0..rows).into_par_iter().map(|r| columns.row(r)).collect()
     }
 
     /// Whether each account of `accounts` is inside the SAM, as [`Icp::in_sam`] would say of it,

@@ -21,6 +21,8 @@ mod scorecard;
 pub mod signals;
 pub mod words;
 
+use rayon::prelude::*;
+
 use northstar_discover::{
     Attribute, Base, Counterfactual, Discovery, Ecosystem, Pmf, Subgroup, UnknownAttribute, top_accounts,
 };
@@ -98,17 +100,23 @@ pub fn profile(objective_name: &str, base: &Base, found: &Discovery, settings: &
         .deals
         .of_accounts(&drafted.icp.accounts_in_sam(&base.deals.accounts));
     let threshold = found.pmf.threshold;
-    let sam = scorecard::measure(
-        base,
-        &inside,
-        base.deals.outcome_of(&deals_inside, true),
-        threshold,
-    );
-    let rest = scorecard::measure(
-        base,
-        &outside,
-        base.deals.outcome_of(&deals_inside, false),
-        threshold,
+    let (sam, rest) = rayon::join(
+        || {
+            scorecard::measure(
+                base,
+                &inside,
+                base.deals.outcome_of(&deals_inside, true),
+                threshold,
+            )
+        },
+        || {
+            scorecard::measure(
+                base,
+                &outside,
+                base.deals.outcome_of(&deals_inside, false),
+                threshold,
+            )
+        },
     );
     drafted.icp.scorecard = scorecard(&sam, &rest, &drafted.icp.signals);
     drafted
@@ -195,7 +203,7 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
     let descriptions = icp.descriptions();
     let mut customers: Vec<Assessment> = icp
         .table_verdicts(attributes, n)
-        .iter()
+        .par_iter()
         .map(|verdicts| icp.described_assessment(verdicts, &descriptions))
         .collect();
     let scores: Vec<i64> = inside.iter().map(|&i| customers[i].score).collect();

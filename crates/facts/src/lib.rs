@@ -50,16 +50,37 @@ pub type Result<T, E = FactsError> = std::result::Result<T, E>;
 pub fn base(engine: &Engine, accounts: &[AccountEconomics], objective: Objective) -> Result<Base> {
     let account_rows = Table::read(engine, "SELECT * FROM accounts")?;
     let customers = Customers::new(accounts);
-    let (attributes, unknown_attributes) = attributes(&account_rows, &customers)?;
+    // The facts are read apart from one another: side by side, the engine's queries of one
+    // beside the reading of another.
+    let ((known, pmf_inputs), ((contacts, acquired), deals)) = rayon::join(
+        || {
+            rayon::join(
+                || attributes(&account_rows, &customers),
+                || pmf_inputs(engine, accounts, &customers),
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || contacts(engine, &customers),
+                        || acquisition_days(engine, &customers),
+                    )
+                },
+                || deals(engine, &account_rows),
+            )
+        },
+    );
+    let (attributes, unknown_attributes) = known?;
     Ok(Base {
         objective: objective_values(accounts, objective)?,
         attributes,
         unknown_attributes,
         outcomes: outcomes(accounts),
-        pmf_inputs: pmf_inputs(engine, accounts, &customers)?,
-        contacts: contacts(engine, &customers)?,
-        acquired: acquisition_days(engine, &customers)?,
-        deals: deals(engine, &account_rows)?,
+        pmf_inputs: pmf_inputs?,
+        contacts: contacts?,
+        acquired: acquired?,
+        deals: deals?,
     })
 }
 

@@ -22,7 +22,7 @@ use northstar_engine::{Engine, EngineError};
 use northstar_ingest::contract;
 
 pub use read::{Table, texts};
-use read::{TextColumn, numbers};
+use read::{TextColumn, each_batch, numbers};
 
 /// A fact that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -189,7 +189,7 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let sql = "SELECT account_id, stage, CAST(CAST(closed AS INT) - CAST(created AS INT) AS DOUBLE)
                FROM deals";
-    for batch in Table::read(engine, sql)?.batches() {
+    each_batch(engine, sql, |batch| {
         let (ids, stages, cycles) = (
             TextColumn::of(batch, 0)?,
             TextColumn::of(batch, 1)?,
@@ -218,7 +218,8 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
                 account,
             });
         }
-    }
+        Ok(())
+    })?;
     for _ in 0..index.len() {
         out.accounts.push();
     }
@@ -239,13 +240,10 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
 
 /// The customer accounts' contacts.
 fn contacts(engine: &Engine, customers: &Customers) -> Result<Vec<Contact>> {
-    let rows = Table::read(
-        engine,
-        "SELECT account_id, lower(role), title, department, person_key FROM contacts",
-    )?;
+    let sql = "SELECT account_id, lower(role), title, department, person_key FROM contacts";
     let mut texts_seen = Shared::default();
     let mut out = Vec::new();
-    for batch in rows.batches() {
+    each_batch(engine, sql, |batch| {
         let columns = (0..5)
             .map(|c| TextColumn::of(batch, c))
             .collect::<Result<Vec<_>>>()?;
@@ -267,7 +265,8 @@ fn contacts(engine: &Engine, customers: &Customers) -> Result<Vec<Contact>> {
                 });
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 

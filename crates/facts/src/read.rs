@@ -118,6 +118,23 @@ impl Table {
     }
 }
 
+/// Runs `sql` and hands `each` its rows one batch at a time, in the order a read would give
+/// them, without holding them all; the first error `each` returns ends the read.
+pub fn each_batch(
+    engine: &Engine,
+    sql: &str,
+    mut each: impl FnMut(&RecordBatch) -> Result<()>,
+) -> Result<()> {
+    let mut failed = None;
+    engine.stream(sql, |batch| {
+        if failed.is_none() {
+            failed = each(&batch).err();
+        }
+        Ok(())
+    })?;
+    failed.map_or(Ok(()), Err)
+}
+
 /// A column's values as text (numbers in their shortest form), empty ones as `None`.
 pub fn texts(batch: &RecordBatch, column: usize) -> Result<Vec<Option<String>>> {
     if let Some(numbers) = batch.column(column).as_any().downcast_ref::<Float64Array>() {

@@ -251,6 +251,8 @@ pub(crate) fn score(
         .filter_map(|p| p.intent.as_ref())
         .map(|i| i.after_as_of)
         .sum();
+    // The lists read are scored: their memory goes before the market is sized.
+    drop((listed_prospects, listed_accounts));
     let market = size_market(economics, customers, drafted, &prospects, settings, win_rate)?;
     Ok(Targets {
         columns,

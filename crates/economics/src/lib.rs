@@ -134,12 +134,8 @@ pub fn compute(engine: &Engine, as_of: Option<i32>, inputs: Inputs) -> Result<Ec
     };
     let as_of_text = as_of.map(iso_date).transpose()?;
     let literal = as_of.map_or("CAST(NULL AS INT)".to_owned(), |d| d.to_string());
-    // The accounts' figures and the cost lines are two queries apart: side by side.
-    let (accounts, cost_lines) = rayon::join(
-        || read_accounts(&engine.query(&sql::accounts(&literal))?, inputs),
-        || read_cost_lines(&engine.query(&sql::cost_to_serve())?),
-    );
-    let (accounts, cost_lines) = (accounts?, cost_lines?);
+    let accounts = read_accounts(&engine.query(&sql::accounts(&literal))?, inputs)?;
+    let cost_lines = read_cost_lines(&engine.query(&sql::cost_to_serve())?)?;
     let unallocated = single_f64(&engine.query(sql::UNALLOCATED_SPEND)?)?;
     let revenue_from = match inputs.revenue {
         RevenueSource::WonDeals => won_deals(&engine.query(sql::WON_DEALS_COUNTS)?)?,

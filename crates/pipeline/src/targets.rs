@@ -193,22 +193,36 @@ pub(crate) fn reference(
     icp: &Icp,
 ) -> Result<Vec<Lookalike>> {
     let showcase = northstar_facts::showcase(engine, &economics.accounts)?;
-    let verdicts = Scorer::new(icp.clone()).verdicts(customers)?;
+    let scorer = Scorer::new(icp.clone());
+    // The customers' verdicts are made a slice at a time: only the signals met are kept.
+    let mut met = Vec::with_capacity(customers.num_rows());
+    for start in (0..customers.num_rows()).step_by(REFERENCE_SLICE_ROWS) {
+        let rows = REFERENCE_SLICE_ROWS.min(customers.num_rows() - start);
+        met.extend(
+            scorer
+                .verdicts(&customers.slice(start, rows))?
+                .into_iter()
+                .map(|v| v.signals),
+        );
+    }
     let candidates: Vec<Candidate> = economics
         .accounts
         .iter()
         .zip(showcase)
-        .zip(verdicts)
-        .map(|((a, (name, case_study_url)), v)| Candidate {
+        .zip(met)
+        .map(|((a, (name, case_study_url)), met)| Candidate {
             account_id: a.account_id.clone(),
             name,
             case_study_url,
             profit: a.profit,
-            met: v.signals,
+            met,
         })
         .collect();
     Ok(northstar_score::nearest::reference(&candidates))
 }
+
+/// The customers whose verdicts are made at once when the reference customers are drawn.
+const REFERENCE_SLICE_ROWS: usize = 65_536;
 
 /// Scores the prospects of the engine's tables and sizes the market of customers (their
 /// attribute batch in `build`) and prospects.

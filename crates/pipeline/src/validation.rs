@@ -14,6 +14,8 @@
 use rayon::prelude::*;
 
 use northstar_discover::{Base, Values, top_accounts};
+use northstar_engine::arrow::array::UInt32Array;
+use northstar_engine::arrow::compute::take_record_batch;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_score::Scorer;
 use northstar_score::validation::{Backtest, Held, RankingFigures, Validation, figures};
@@ -83,10 +85,13 @@ fn learn_and_score(
     test: &[usize],
 ) -> Result<TestScores> {
     let learnt = analyse(&base.subset(train), settings).profile.icp;
-    let all = Scorer::new(learnt).scores(customers)?;
+    // Only the customers held out are scored: the scorer reads each row on its own.
+    let rows = UInt32Array::from_iter_values(test.iter().map(|&i| i as u32));
+    let held = Scorer::new(learnt).scores(&take_record_batch(customers, &rows)?)?;
     Ok(test
         .iter()
-        .map(|&i| (i, Some((all.in_sam[i], all.score[i], all.tier[i]))))
+        .enumerate()
+        .map(|(k, &i)| (i, Some((held.in_sam[k], held.score[k], held.tier[k]))))
         .collect())
 }
 

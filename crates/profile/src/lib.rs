@@ -203,8 +203,8 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
     let descriptions = icp.descriptions();
     let mut customers: Vec<Assessment> = icp
         .table_verdicts(attributes, n)
-        .par_iter()
-        .map(|verdicts| icp.described_assessment(verdicts, &descriptions))
+        .into_par_iter()
+        .map(|verdicts| icp.described_assessment(&verdicts, &descriptions))
         .collect();
     let scores: Vec<i64> = inside.iter().map(|&i| customers[i].score).collect();
     let objective_in: Vec<f64> = inside.iter().map(|&i| objective[i]).collect();

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use northstar_discover::{Base, Values, top_accounts};
 use northstar_engine::arrow::array::UInt32Array;
 use northstar_engine::arrow::compute::take_record_batch;
-use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_engine::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use northstar_score::Scorer;
 use northstar_score::validation::{Backtest, Held, RankingFigures, Validation, figures};
 
@@ -86,13 +86,26 @@ fn learn_and_score(
 ) -> Result<TestScores> {
     let learnt = analyse(&base.subset(train), settings).profile.icp;
     // Only the customers held out are scored: the scorer reads each row on its own.
-    let rows = UInt32Array::from_iter_values(test.iter().map(|&i| i as u32));
-    let held = Scorer::new(learnt).scores(&take_record_batch(customers, &rows)?)?;
+    let held = Scorer::new(learnt).scores(&rows_of(customers, test)?)?;
     Ok(test
         .iter()
         .enumerate()
         .map(|(k, &i)| (i, Some((held.in_sam[k], held.score[k], held.tier[k]))))
         .collect())
+}
+
+/// The rows `rows` of `batch`, in that order (a batch of no column keeps its row count).
+fn rows_of(batch: &RecordBatch, rows: &[usize]) -> Result<RecordBatch> {
+    if batch.num_columns() == 0 {
+        let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));
+        return Ok(RecordBatch::try_new_with_options(
+            batch.schema(),
+            Vec::new(),
+            &options,
+        )?);
+    }
+    let rows = UInt32Array::from_iter_values(rows.iter().map(|&i| i as u32));
+    Ok(take_record_batch(batch, &rows)?)
 }
 
 /// FNV-1a of `text`: a hash that never changes between runs, machines or versions.

@@ -28,12 +28,6 @@ impl Table {
         Ok(Self { names, batches })
     }
 
-    /// The rows, batch by batch, to read a few columns at a time without holding them all as
-    /// text.
-    pub fn batches(&self) -> &[RecordBatch] {
-        &self.batches
-    }
-
     /// How many rows there are.
     pub fn rows(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()

@@ -184,6 +184,9 @@ pub(crate) fn account_ids(batch: &RecordBatch) -> Result<Vec<Option<String>>> {
     }
 }
 
+/// The customers whose verdicts are made at once when the reference customers are drawn.
+const REFERENCE_SLICE_ROWS: usize = 65_536;
+
 /// The ICP's reference customers: the best profitable customer of each set of signals met;
 /// `customers` is the customers' attribute batch.
 pub(crate) fn reference(
@@ -220,9 +223,6 @@ pub(crate) fn reference(
         .collect();
     Ok(northstar_score::nearest::reference(&candidates))
 }
-
-/// The customers whose verdicts are made at once when the reference customers are drawn.
-const REFERENCE_SLICE_ROWS: usize = 65_536;
 
 /// Scores the prospects of the engine's tables and sizes the market of customers (their
 /// attribute batch in `build`) and prospects.

@@ -18,7 +18,7 @@ pub mod sql;
 mod summary;
 
 use northstar_engine::arrow::array::{
-    Array, BooleanArray, Float64Array, Int32Array, Int64Array, StringArray, UInt64Array,
+    Array, BooleanArray, Float64Array, Int32Array, Int64Array, StringArray,
 };
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::DataType;
@@ -238,25 +238,22 @@ fn won_deals(batches: &[RecordBatch]) -> Result<RevenueFrom> {
 }
 
 fn read_accounts(batches: &[RecordBatch], inputs: Inputs) -> Result<Vec<AccountEconomics>> {
-    let mut out = Vec::new();
-    let total: f64 = batches
-        .iter()
-        .map(|b| named::<Float64Array>(b, "profit").map(|p| p.iter().flatten().sum::<f64>()))
-        .sum::<Result<f64>>()?;
+    // Each account with its profit as the plan formed it, before rounding: the ranking's key.
+    let mut accounts = Vec::new();
+    let mut profits = Vec::new();
     for batch in batches {
         let id = texts(batch, "account_id")?;
         let money = |name| named::<Float64Array>(batch, name);
         let (revenue, direct_cost, gross_margin) =
             (money("revenue")?, money("direct_cost")?, money("gross_margin")?);
         let (cost_to_serve, cac, profit) = (money("cost_to_serve")?, money("cac")?, money("profit")?);
-        let cumulative = money("cumulative_profit")?;
         let (tenure, repeat) = (money("tenure_months")?, money("repeat_purchase_rate")?);
         let (ltv, payback) = (money("ltv_historical")?, money("payback_months")?);
-        let rank = named::<UInt64Array>(batch, "profit_rank")?;
         let churned = named::<BooleanArray>(batch, "churned")?;
         let orders = named::<Int64Array>(batch, "orders")?;
         for row in 0..batch.num_rows() {
-            out.push(AccountEconomics {
+            profits.push(profit.value(row));
+            accounts.push(Some(AccountEconomics {
                 account_id: id.value(row).to_owned(),
                 revenue: revenue.value(row),
                 direct_cost: inputs.direct_cost.then(|| direct_cost.value(row)),
@@ -264,12 +261,8 @@ fn read_accounts(batches: &[RecordBatch], inputs: Inputs) -> Result<Vec<AccountE
                 cost_to_serve: inputs.activities.then(|| cost_to_serve.value(row)),
                 cac: inputs.acquisition.then(|| cac.value(row)),
                 profit: round_cents(profit.value(row)),
-                profit_rank: rank.value(row),
-                cumulative_profit_share: if total == 0.0 {
-                    0.0
-                } else {
-                    cumulative.value(row) / total
-                },
+                profit_rank: 0,
+                cumulative_profit_share: 0.0,
                 tenure_months: option(tenure, row),
                 repeat_purchase_rate: option(repeat, row),
                 churned: churned.value(row),
@@ -278,12 +271,36 @@ fn read_accounts(batches: &[RecordBatch], inputs: Inputs) -> Result<Vec<AccountE
                 p_alive: None,
                 payback_months: option(payback, row).filter(|_| inputs.acquisition),
                 orders: orders.value(row).max(0) as u64,
-            });
+            }));
         }
     }
-    Ok(out)
+    Ok(ranked(accounts, &profits))
 }
 
+/// `accounts` most profitable first (ties by id), ranked from 1 with the whale curve's
+/// cumulative share of total profit, summed in rank order. Ranked here rather than in the plan:
+/// the engine's sort of the joined accounts would need a reservation for all of them at once,
+/// which a memory-limited run may not have.
+fn ranked(mut accounts: Vec<Option<AccountEconomics>>, profits: &[f64]) -> Vec<AccountEconomics> {
+    let id = |i: usize| accounts[i].as_ref().map(|a| a.account_id.as_str());
+    let mut order: Vec<usize> = (0..accounts.len()).collect();
+    order.sort_unstable_by(|&a, &b| profits[b].total_cmp(&profits[a]).then_with(|| id(a).cmp(&id(b))));
+    let total: f64 = order.iter().map(|&i| profits[i]).sum();
+    let mut cumulative = 0.0;
+    order
+        .iter()
+        .enumerate()
+        .filter_map(|(rank, &i)| {
+            cumulative += profits[i];
+            let mut account = accounts[i].take()?;
+            account.profit_rank = rank as u64 + 1;
+            account.cumulative_profit_share = if total == 0.0 { 0.0 } else { cumulative / total };
+            Some(account)
+        })
+        .collect()
+}
+
+/// The cost lines of `batches`, by account then activity.
 fn read_cost_lines(batches: &[RecordBatch]) -> Result<Vec<CostLine>> {
     let mut out = Vec::new();
     for batch in batches {
@@ -304,6 +321,7 @@ fn read_cost_lines(batches: &[RecordBatch]) -> Result<Vec<CostLine>> {
             });
         }
     }
+    out.sort_unstable_by(|a, b| (&a.account_id, &a.activity).cmp(&(&b.account_id, &b.activity)));
     Ok(out)
 }
 

@@ -44,19 +44,20 @@ rates AS (
         ON q.activity = r.activity
 )";
 
-/// The per-account, per-activity cost to serve.
+/// The per-account, per-activity cost to serve, in no particular order. (Sorting the
+/// aggregation's output in the engine would need a reservation for all of it at once, which a
+/// memory-limited run may not have.)
 pub fn cost_to_serve() -> String {
     format!(
         "WITH {RATES}
         SELECT a.account_id, a.activity, sum(a.quantity) AS quantity, rates.rate,
                sum(a.quantity) * rates.rate AS cost
         FROM activities a JOIN rates ON rates.activity = a.activity
-        GROUP BY a.account_id, a.activity, rates.rate
-        ORDER BY a.account_id, a.activity"
+        GROUP BY a.account_id, a.activity, rates.rate"
     )
 }
 
-/// One row per customer account with every economics figure, most profitable first.
+/// One row per customer account with every economics figure, in no particular order.
 /// `as_of` is a whole number of days since 1970-01-01, or an SQL `NULL`.
 pub fn accounts(as_of: &str) -> String {
     format!(
@@ -120,16 +121,12 @@ pub fn accounts(as_of: &str) -> String {
             FROM base
         )
         SELECT account_id, revenue, direct_cost, gross_margin, cost_to_serve, cac, profit,
-               ROW_NUMBER() OVER (ORDER BY profit DESC, account_id) AS profit_rank,
-               SUM(profit) OVER (ORDER BY profit DESC, account_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-                   AS cumulative_profit,
                tenure_months, repeat_purchase_rate, COALESCE(churned, false) AS churned, ltv_historical,
                CASE WHEN cac = 0 THEN 0.0
                     WHEN gross_margin > 0 AND tenure_months > 0 THEN round(cac / (gross_margin / tenure_months), 2)
                END AS payback_months,
                orders
-        FROM figures
-        ORDER BY profit_rank"
+        FROM figures"
     )
 }
 

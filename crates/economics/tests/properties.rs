@@ -138,3 +138,81 @@ proptest! {
             "channel spend is shared out in full: {} vs {}", allocated, world.spend);
     }
 }
+
+/// 200,000 accounts, ids held as string views as the staged tables hold them; account `i` has
+/// revenue `i` dollars, a cost of a tenth of it and one support ticket.
+fn many_accounts(engine: &Engine) {
+    let id = "arrow_cast('A' || lpad(CAST(value AS VARCHAR), 6, '0'), 'Utf8View')";
+    for statement in [
+        format!(
+            "CREATE TABLE accounts AS SELECT {id} AS account_id, arrow_cast('customer', 'Utf8View') AS status,
+                    DATE '2024-01-01' AS customer_since, CAST(NULL AS DATE) AS churned_at,
+                    CAST(NULL AS VARCHAR) AS acquisition_channel
+             FROM generate_series(1, 200000)"
+        ),
+        format!(
+            "CREATE TABLE transactions AS SELECT {id} AS account_id, DATE '2024-06-01' AS date,
+                    CAST(value AS DOUBLE) AS amount, CAST(value AS DOUBLE) / 10 AS cost
+             FROM generate_series(1, 200000)"
+        ),
+        format!(
+            "CREATE TABLE activities AS SELECT {id} AS account_id, 'ticket' AS activity,
+                    1.0 AS quantity, DATE '2024-06-01' AS date
+             FROM generate_series(1, 200000)"
+        ),
+        "CREATE TABLE activity_rates AS SELECT 'ticket' AS activity, 12.5 AS unit_cost, CAST(NULL AS DOUBLE) AS pool_cost".into(),
+    ] {
+        engine.query(&statement).expect("create");
+    }
+    for statement in &SCHEMA[4..] {
+        engine.query(statement).expect("create");
+    }
+}
+
+/// In 48 MiB (the joins' build sides, which cannot spill, take about 25 MB of it) the accounts
+/// are ranked and their cost lines ordered as without a limit: neither needs the engine to hold
+/// a whole result at once.
+#[test]
+fn a_memory_limited_engine_ranks_every_account_as_an_unlimited_one() {
+    let limited = Engine::start(&northstar_engine::EngineConfig {
+        threads: Some(2),
+        memory_limit: Some(48 << 20),
+        temp_dir: None,
+    })
+    .expect("engine");
+    many_accounts(&limited);
+    let economics = northstar_economics::compute(&limited, Some(20_088), northstar_economics::Inputs::ALL)
+        .expect("ranked within 48 MiB");
+    let n = 200_000u64;
+    // Profit of account i: 0.9 i - 12.5, so the best is the last, and every profit is distinct.
+    let total = 0.9 * (n * (n + 1) / 2) as f64 - 12.5 * n as f64;
+    let mut cumulative = 0.0;
+    for (rank, a) in economics.accounts.iter().enumerate() {
+        let i = n - rank as u64;
+        assert_eq!(a.account_id, format!("A{i:06}"));
+        assert_eq!(a.profit_rank, rank as u64 + 1);
+        assert!((a.profit - (0.9 * i as f64 - 12.5)).abs() < 1e-6, "{a:?}");
+        cumulative += 0.9 * i as f64 - 12.5;
+        assert!(
+            (a.cumulative_profit_share - cumulative / total).abs() < 1e-9,
+            "{a:?}"
+        );
+    }
+    assert_eq!(economics.accounts.len() as u64, n);
+    let lines: Vec<&str> = economics
+        .cost_lines
+        .iter()
+        .map(|l| l.account_id.as_str())
+        .collect();
+    assert!(
+        lines.len() as u64 == n && lines.is_sorted(),
+        "one line per account, by account"
+    );
+
+    let unlimited = Engine::new(2).expect("engine");
+    many_accounts(&unlimited);
+    let reference = northstar_economics::compute(&unlimited, Some(20_088), northstar_economics::Inputs::ALL)
+        .expect("economics");
+    assert_eq!(economics.accounts, reference.accounts);
+    assert_eq!(economics.cost_lines, reference.cost_lines);
+}

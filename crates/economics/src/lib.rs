@@ -253,7 +253,7 @@ fn read_accounts(batches: &[RecordBatch], inputs: Inputs) -> Result<Vec<AccountE
         let orders = named::<Int64Array>(batch, "orders")?;
         for row in 0..batch.num_rows() {
             profits.push(profit.value(row));
-            accounts.push(Some(AccountEconomics {
+            accounts.push(AccountEconomics {
                 account_id: id.value(row).to_owned(),
                 revenue: revenue.value(row),
                 direct_cost: inputs.direct_cost.then(|| direct_cost.value(row)),
@@ -271,33 +271,50 @@ fn read_accounts(batches: &[RecordBatch], inputs: Inputs) -> Result<Vec<AccountE
                 p_alive: None,
                 payback_months: option(payback, row).filter(|_| inputs.acquisition),
                 orders: orders.value(row).max(0) as u64,
-            }));
+            });
         }
     }
-    Ok(ranked(accounts, &profits))
+    rank(&mut accounts, &profits);
+    Ok(accounts)
 }
 
-/// `accounts` most profitable first (ties by id), ranked from 1 with the whale curve's
-/// cumulative share of total profit, summed in rank order. Ranked here rather than in the plan:
-/// the engine's sort of the joined accounts would need a reservation for all of them at once,
-/// which a memory-limited run may not have.
-fn ranked(mut accounts: Vec<Option<AccountEconomics>>, profits: &[f64]) -> Vec<AccountEconomics> {
-    let id = |i: usize| accounts[i].as_ref().map(|a| a.account_id.as_str());
+/// Orders `accounts` most profitable first (ties by id), ranked from 1 with the whale curve's
+/// cumulative share of total profit, summed in rank order; `profits` are the accounts' profits
+/// as the plan formed them, before rounding. Ranked here rather than in the plan: the engine's
+/// sort of the joined accounts would need a reservation for all of them at once, which a
+/// memory-limited run may not have.
+fn rank(accounts: &mut [AccountEconomics], profits: &[f64]) {
     let mut order: Vec<usize> = (0..accounts.len()).collect();
-    order.sort_unstable_by(|&a, &b| profits[b].total_cmp(&profits[a]).then_with(|| id(a).cmp(&id(b))));
+    order.sort_unstable_by(|&a, &b| {
+        profits[b]
+            .total_cmp(&profits[a])
+            .then_with(|| accounts[a].account_id.cmp(&accounts[b].account_id))
+    });
     let total: f64 = order.iter().map(|&i| profits[i]).sum();
     let mut cumulative = 0.0;
-    order
-        .iter()
-        .enumerate()
-        .filter_map(|(rank, &i)| {
-            cumulative += profits[i];
-            let mut account = accounts[i].take()?;
-            account.profit_rank = rank as u64 + 1;
-            account.cumulative_profit_share = if total == 0.0 { 0.0 } else { cumulative / total };
-            Some(account)
-        })
-        .collect()
+    for (rank, &i) in order.iter().enumerate() {
+        cumulative += profits[i];
+        let account = &mut accounts[i];
+        account.profit_rank = rank as u64 + 1;
+        account.cumulative_profit_share = if total == 0.0 { 0.0 } else { cumulative / total };
+    }
+    permute(accounts, &mut order);
+}
+
+/// Puts at each position `j` of `items` the item that was at `order[j]`, moving each item once
+/// (`order` is used up).
+fn permute<T>(items: &mut [T], order: &mut [usize]) {
+    for start in 0..items.len() {
+        let mut j = start;
+        while order[j] != j {
+            let from = std::mem::replace(&mut order[j], j);
+            if from == start {
+                break;
+            }
+            items.swap(j, from);
+            j = from;
+        }
+    }
 }
 
 /// The cost lines of `batches`, by account then activity.
@@ -328,4 +345,19 @@ fn read_cost_lines(batches: &[RecordBatch]) -> Result<Vec<CostLine>> {
 /// Rounds money to cents, removing the binary noise of sums of rounded figures.
 pub fn round_cents(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn permuting_in_place_is_indexing(order in Just((0..50usize).collect::<Vec<_>>()).prop_shuffle()) {
+            let mut items: Vec<String> = (0..order.len()).map(|i| format!("item {i}")).collect();
+            let expected: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+            super::permute(&mut items, &mut order.clone());
+            prop_assert_eq!(items, expected);
+        }
+    }
 }

@@ -57,18 +57,25 @@ pub fn cost_to_serve() -> String {
     )
 }
 
-/// One row per customer account with every economics figure, in no particular order.
+/// One row per customer account with every economics figure, in no particular order. Each
+/// account's transactions are summed by day first, so that its purchase days are counted as
+/// groups rather than as a set of days held per account (which took 3.9 GB for 5 million
+/// accounts).
 /// `as_of` is a whole number of days since 1970-01-01, or an SQL `NULL`.
 pub fn accounts(as_of: &str) -> String {
     format!(
         "WITH {RATES},
+        purchase_days AS (
+            SELECT account_id, date, sum(amount) AS amount, sum(COALESCE(cost, 0)) AS cost
+            FROM transactions GROUP BY account_id, date
+        ),
         revenue AS (
             SELECT account_id,
                    round(sum(amount), 2) AS revenue,
-                   round(sum(COALESCE(cost, 0)), 2) AS direct_cost,
-                   count(DISTINCT date) AS orders,
+                   round(sum(cost), 2) AS direct_cost,
+                   count(date) AS orders,
                    min(date) AS first_purchase
-            FROM transactions GROUP BY account_id
+            FROM purchase_days GROUP BY account_id
         ),
         serve AS (
             SELECT a.account_id, round(sum(a.quantity * rates.rate), 2) AS cost_to_serve

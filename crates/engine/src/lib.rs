@@ -148,6 +148,17 @@ pub struct EngineConfig {
     pub temp_dir: Option<PathBuf>,
 }
 
+/// The order [`Engine::stream`] hands a result's batches in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Partition after partition: a table scanned in parallel gives its rows in the file's
+    /// order, run after run. For plans that only scan: a join or a grouping, whose partitions
+    /// feed one another, can stall unless they are read side by side.
+    Partitions,
+    /// As the partitions, read side by side, give them.
+    Any,
+}
+
 /// Result of an engine call.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
@@ -265,16 +276,24 @@ impl Engine {
     }
 
     /// Runs one SQL statement and hands its rows to `each`, one batch at a time, without
-    /// holding the whole result, partition after partition: a table scanned in parallel still
-    /// gives its rows in the file's order, run after run.
-    pub fn stream(&self, sql: &str, mut each: impl FnMut(RecordBatch) -> Result<()>) -> Result<()> {
+    /// holding the whole result, in the `order` asked for.
+    pub fn stream(
+        &self,
+        sql: &str,
+        order: Order,
+        mut each: impl FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
         use futures::StreamExt;
         self.runtime.block_on(async {
             let frame = self.ctx.sql(sql).await.map_err(|source| EngineError::Plan {
                 sql: sql.to_owned(),
                 source,
             })?;
-            for mut batches in frame.execute_stream_partitioned().await? {
+            let partitions = match order {
+                Order::Partitions => frame.execute_stream_partitioned().await?,
+                Order::Any => vec![frame.execute_stream().await?],
+            };
+            for mut batches in partitions {
                 while let Some(batch) = batches.next().await {
                     each(batch?)?;
                 }
@@ -388,7 +407,7 @@ mod tests {
         engine.register_parquet("t", &path).expect("register");
         let mut next = 0i64;
         engine
-            .stream("SELECT i FROM t", |b| {
+            .stream("SELECT i FROM t", Order::Partitions, |b| {
                 let i = b.column(0).as_any().downcast_ref::<Int64Array>().expect("i64");
                 for x in i.values() {
                     assert_eq!(*x, next, "rows out of order");
@@ -427,7 +446,7 @@ mod tests {
             .expect("register");
         let mut rows = 0;
         engine
-            .stream("SELECT * FROM t", |b| {
+            .stream("SELECT * FROM t", Order::Any, |b| {
                 rows += b.num_rows();
                 Ok(())
             })

@@ -18,7 +18,7 @@ use northstar_discover::{
 };
 use northstar_economics::AccountEconomics;
 use northstar_engine::arrow::array::Array;
-use northstar_engine::{Engine, EngineError};
+use northstar_engine::{Engine, EngineError, Order};
 use northstar_ingest::contract;
 
 pub use read::{Table, texts};
@@ -189,7 +189,7 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let sql = "SELECT account_id, stage, CAST(CAST(closed AS INT) - CAST(created AS INT) AS DOUBLE)
                FROM deals";
-    each_batch(engine, sql, |batch| {
+    each_batch(engine, sql, Order::Partitions, |batch| {
         let (ids, stages, cycles) = (
             TextColumn::of(batch, 0)?,
             TextColumn::of(batch, 1)?,
@@ -243,7 +243,7 @@ fn contacts(engine: &Engine, customers: &Customers) -> Result<Vec<Contact>> {
     let sql = "SELECT account_id, lower(role), title, department, person_key FROM contacts";
     let mut texts_seen = Shared::default();
     let mut out = Vec::new();
-    each_batch(engine, sql, |batch| {
+    each_batch(engine, sql, Order::Partitions, |batch| {
         let columns = (0..5)
             .map(|c| TextColumn::of(batch, c))
             .collect::<Result<Vec<_>>>()?;
@@ -288,9 +288,8 @@ impl Shared {
 
 /// Referral, NPS responses, churn and repeat purchase of each account.
 fn pmf_inputs(engine: &Engine, accounts: &[AccountEconomics], customers: &Customers) -> Result<PmfInputs> {
-    let rows = Table::read(
-        engine,
-        "SELECT a.account_id,
+    let mut known = vec![[0.0; 4]; accounts.len()];
+    let sql = "SELECT a.account_id,
                 CAST(CASE WHEN a.referred_by IS NOT NULL OR lower(a.acquisition_channel) = 'referral'
                      THEN 1 ELSE 0 END AS DOUBLE),
                 CAST(COALESCE(n.promoters, 0) AS DOUBLE),
@@ -302,17 +301,22 @@ fn pmf_inputs(engine: &Engine, accounts: &[AccountEconomics], customers: &Custom
                            sum(CASE WHEN score <= 6 THEN 1 ELSE 0 END) AS detractors,
                            count(*) AS responses
                     FROM nps GROUP BY account_id) n
-           ON n.account_id = a.account_id",
-    )?;
-    let customer = customers.rows(&rows)?;
-    let mut known = vec![[0.0; 4]; accounts.len()];
-    for (c, column) in (1..=4).enumerate() {
-        rows.each_number(column, |row, value| {
-            if let Some(i) = customer[row] {
-                known[i][c] = value;
+           ON n.account_id = a.account_id";
+    each_batch(engine, sql, Order::Any, |batch| {
+        let ids = TextColumn::of(batch, 0)?;
+        let columns = (1..=4).map(|c| numbers(batch, c)).collect::<Result<Vec<_>>>()?;
+        for row in 0..batch.num_rows() {
+            let Some(i) = ids.get(row).and_then(|id| customers.get(id)) else {
+                continue;
+            };
+            for (c, column) in columns.iter().enumerate() {
+                if column.is_valid(row) {
+                    known[i][c] = column.value(row);
+                }
             }
-        })?;
-    }
+        }
+        Ok(())
+    })?;
     let mut inputs = PmfInputs::default();
     for (a, [referred, promoters, detractors, responses]) in accounts.iter().zip(known) {
         inputs.referred.push(referred > 0.0);
@@ -327,19 +331,21 @@ fn pmf_inputs(engine: &Engine, accounts: &[AccountEconomics], customers: &Custom
 
 /// When each customer account became a customer: `customer_since`, else its first transaction.
 fn acquisition_days(engine: &Engine, customers: &Customers) -> Result<Vec<Option<i64>>> {
-    let rows = Table::read(
-        engine,
-        "SELECT a.account_id, CAST(CAST(COALESCE(a.customer_since, t.first) AS INT) AS DOUBLE) AS day
+    let mut days = vec![None; customers.count];
+    let sql = "SELECT a.account_id, CAST(CAST(COALESCE(a.customer_since, t.first) AS INT) AS DOUBLE) AS day
          FROM accounts a
          LEFT JOIN (SELECT account_id, min(date) AS first FROM transactions GROUP BY account_id) t
-           ON t.account_id = a.account_id",
-    )?;
-    let customer = customers.rows(&rows)?;
-    let mut days = vec![None; customers.count];
-    rows.each_number(1, |row, day| {
-        if let Some(i) = customer[row] {
-            days[i] = Some(day as i64);
+           ON t.account_id = a.account_id";
+    each_batch(engine, sql, Order::Any, |batch| {
+        let (ids, day) = (TextColumn::of(batch, 0)?, numbers(batch, 1)?);
+        for row in 0..batch.num_rows() {
+            if let Some(i) = ids.get(row).and_then(|id| customers.get(id))
+                && day.is_valid(row)
+            {
+                days[i] = Some(day.value(row) as i64);
+            }
         }
+        Ok(())
     })?;
     Ok(days)
 }

@@ -2,11 +2,15 @@
 
 use std::fmt::Write as _;
 
-use northstar_engine::Engine;
-use northstar_engine::arrow::array::{Array, AsArray, Float64Array, StringArray, StringViewArray};
+use northstar_engine::{DataFusionError, Engine, EngineError, Order};
+use std::sync::Arc;
+
+use northstar_engine::arrow::array::{
+    Array, AsArray, Float64Array, StringArray, StringViewArray, new_null_array,
+};
 use northstar_engine::arrow::compute::cast;
-use northstar_engine::arrow::datatypes::{DataType, Float64Type};
-use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_engine::arrow::datatypes::{DataType, Field, Float64Type, Schema, SchemaRef};
+use northstar_engine::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
 use crate::{FactsError, Result};
 
@@ -18,14 +22,39 @@ pub struct Table {
 }
 
 impl Table {
-    /// Runs `sql`.
+    /// Runs `sql`. A column with no value in any row is held as nulls alone, without the room
+    /// its type takes per row (a table staged without a file has every column but its ids
+    /// empty, say).
     pub fn read(engine: &Engine, sql: &str) -> Result<Self> {
-        let batches = engine.query(sql)?;
-        let names = batches
-            .first()
-            .map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect())
-            .unwrap_or_default();
-        Ok(Self { names, batches })
+        let mut schema = None;
+        let mut batches = Vec::new();
+        engine.stream(sql, Order::Partitions, |batch| {
+            let schema = schema.get_or_insert_with(|| batch.schema());
+            let empty: Vec<bool> = batch
+                .columns()
+                .iter()
+                .map(|c| c.null_count() == c.len())
+                .collect();
+            batches.push(held(&batch, schema, &empty)?);
+            Ok(())
+        })?;
+        let Some(schema) = schema else {
+            return Ok(Self {
+                names: Vec::new(),
+                batches,
+            });
+        };
+        let empty: Vec<bool> = (0..schema.fields().len())
+            .map(|c| batches.iter().all(|b| *b.column(c).data_type() == DataType::Null))
+            .collect();
+        let batches = batches
+            .iter()
+            .map(|b| held(b, &schema, &empty))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            names: schema.fields().iter().map(|f| f.name().clone()).collect(),
+            batches,
+        })
     }
 
     /// How many rows there are.
@@ -93,6 +122,10 @@ impl Table {
     pub fn each_number(&self, index: usize, mut each: impl FnMut(usize, f64)) -> Result<()> {
         let mut first = 0;
         for batch in &self.batches {
+            if *batch.column(index).data_type() == DataType::Null {
+                first += batch.num_rows();
+                continue;
+            }
             for (row, x) in numbers(batch, index)?.iter().enumerate() {
                 if let Some(x) = x {
                     each(first + row, x);
@@ -112,15 +145,38 @@ impl Table {
     }
 }
 
-/// Runs `sql` and hands `each` its rows one batch at a time, in the order a read would give
-/// them, without holding them all; the first error `each` returns ends the read.
+/// `batch`, a batch of a read whose columns are `schema`, with the columns `empty` marks as
+/// nulls alone and the others of their type.
+fn held(batch: &RecordBatch, schema: &SchemaRef, empty: &[bool]) -> Result<RecordBatch, EngineError> {
+    let rows = batch.num_rows();
+    let (mut fields, mut columns) = (Vec::new(), Vec::new());
+    for ((column, field), &empty) in batch.columns().iter().zip(schema.fields()).zip(empty) {
+        if empty {
+            fields.push(Field::new(field.name(), DataType::Null, true));
+            columns.push(new_null_array(&DataType::Null, rows));
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(match column.data_type() {
+                DataType::Null => new_null_array(field.data_type(), rows),
+                _ => column.clone(),
+            });
+        }
+    }
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), columns, &options)
+        .map_err(|e| EngineError::Execution(DataFusionError::from(e)))
+}
+
+/// Runs `sql` and hands `each` its rows one batch at a time, in `order`, without holding them
+/// all; after the first error `each` returns, the rest are passed over.
 pub fn each_batch(
     engine: &Engine,
     sql: &str,
+    order: Order,
     mut each: impl FnMut(&RecordBatch) -> Result<()>,
 ) -> Result<()> {
     let mut failed = None;
-    engine.stream(sql, |batch| {
+    engine.stream(sql, order, |batch| {
         if failed.is_none() {
             failed = each(&batch).err();
         }
@@ -178,5 +234,75 @@ impl TextColumn {
             Self::View(texts) => texts.is_valid(row).then(|| texts.value(row)),
         };
         text.filter(|t| !t.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use northstar_engine::arrow::array::ArrayRef;
+
+    /// Two batches: `id` always given, `none` never, `late` only in the second batch's last row,
+    /// `count` (doubles) only in the first batch's first row.
+    fn engine() -> Engine {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8View, true),
+            Field::new("none", DataType::Utf8View, true),
+            Field::new("late", DataType::Utf8View, true),
+            Field::new("count", DataType::Float64, true),
+        ]));
+        let batch = |ids: [&str; 2], late: [Option<&str>; 2], count: [Option<f64>; 2]| {
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(StringViewArray::from(ids.to_vec())),
+                Arc::new(StringViewArray::from(vec![None::<&str>, None])),
+                Arc::new(StringViewArray::from(late.to_vec())),
+                Arc::new(Float64Array::from(count.to_vec())),
+            ];
+            RecordBatch::try_new(schema.clone(), columns).expect("batch")
+        };
+        let engine = Engine::new(1).expect("engine");
+        let batches = vec![
+            batch(["a", "b"], [None, None], [Some(3.0), None]),
+            batch(["c", "d"], [None, Some("late")], [None, None]),
+        ];
+        engine.register_batches("t", schema, batches).expect("register");
+        engine
+    }
+
+    #[test]
+    fn a_column_empty_in_every_row_is_held_as_nulls_and_read_as_empty() {
+        let table = Table::read(&engine(), "SELECT * FROM t").expect("read");
+        assert_eq!(table.names, ["id", "none", "late", "count"]);
+        let types: Vec<Vec<DataType>> = table
+            .batches
+            .iter()
+            .map(|b| b.columns().iter().map(|c| c.data_type().clone()).collect())
+            .collect();
+        let typed = vec![
+            DataType::Utf8View,
+            DataType::Null,
+            DataType::Utf8View,
+            DataType::Float64,
+        ];
+        assert_eq!(types, [typed.clone(), typed]);
+        let texts = |column| {
+            let mut seen = Vec::new();
+            table
+                .each_text(column, |row, text| seen.push((row, text.to_owned())))
+                .expect("texts");
+            seen
+        };
+        assert_eq!(texts(1), []);
+        assert_eq!(texts(2), [(3, "late".to_owned())]);
+        let mut numbers = Vec::new();
+        table
+            .each_number(3, |row, x| numbers.push((row, x)))
+            .expect("numbers");
+        table
+            .each_number(1, |row, x| numbers.push((row, x)))
+            .expect("no numbers");
+        assert_eq!(numbers, [(0, 3.0)]);
+        assert_eq!(table.numeric(1).expect("numeric"), None);
+        assert_eq!(table.column(1).expect("column"), [None, None, None, None]);
     }
 }

@@ -6,8 +6,10 @@
 //! order the engine adds in cannot change the figures.
 
 use northstar_clv::{Customer, TimeUnit};
-use northstar_engine::Engine;
 use northstar_engine::arrow::array::{Float64Array, Int64Array};
+use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_engine::{Engine, Order};
+use rayon::slice::ParallelSliceMut;
 
 use crate::{EconomicsError, Result, column, first_day, iso_date, texts};
 
@@ -68,38 +70,22 @@ pub fn repeat_summary(
                    AS holdout_purchases
         FROM days
         GROUP BY account_id
-        HAVING min(day) <= {end}
-        ORDER BY account_id"
+        HAVING min(day) <= {end}"
     );
     let days = unit.days();
     let mut histories = Vec::new();
-    for batch in engine.query(&sql)? {
-        let id = texts(&batch, "account_id")?;
-        let frequency = column::<Int64Array>(&batch, 1)?;
-        let (recency, age, spend) = (
-            column::<Float64Array>(&batch, 2)?,
-            column::<Float64Array>(&batch, 3)?,
-            column::<Float64Array>(&batch, 4)?,
-        );
-        let holdout = column::<Int64Array>(&batch, 5)?;
-        for row in 0..batch.num_rows() {
-            let x = frequency.value(row).max(0) as u32;
-            histories.push(RepeatHistory {
-                account_id: id.value(row).to_owned(),
-                customer: Customer {
-                    frequency: x,
-                    recency: recency.value(row) / days,
-                    age: age.value(row) / days,
-                },
-                mean_spend: if x > 0 {
-                    spend.value(row) / f64::from(x)
-                } else {
-                    0.0
-                },
-                holdout_purchases: holdout.value(row).max(0) as u32,
-            });
+    let mut failed = None;
+    engine.stream(&sql, Order::Any, |batch| {
+        if failed.is_none() {
+            failed = add_histories(&mut histories, &batch, days).err();
         }
+        Ok(())
+    })?;
+    if let Some(failed) = failed {
+        return Err(failed);
     }
+    // Ordered here, as they come: the engine's sort would hold every row twice over.
+    histories.par_sort_unstable_by(|a, b| a.account_id.cmp(&b.account_id));
     let holdout_days = f64::from(last - end);
     let has_holdout = holdout_days > 0.0;
     Ok(RepeatSummary {
@@ -108,4 +94,35 @@ pub fn repeat_summary(
         holdout_end: has_holdout.then(|| iso_date(last)).transpose()?,
         holdout_length: if has_holdout { holdout_days / days } else { 0.0 },
     })
+}
+
+/// Adds the accounts of `batch`, a batch of the summary's plan, to `histories`, in `days` per
+/// time unit.
+fn add_histories(histories: &mut Vec<RepeatHistory>, batch: &RecordBatch, days: f64) -> Result<()> {
+    let id = texts(batch, "account_id")?;
+    let frequency = column::<Int64Array>(batch, 1)?;
+    let (recency, age, spend) = (
+        column::<Float64Array>(batch, 2)?,
+        column::<Float64Array>(batch, 3)?,
+        column::<Float64Array>(batch, 4)?,
+    );
+    let holdout = column::<Int64Array>(batch, 5)?;
+    for row in 0..batch.num_rows() {
+        let x = frequency.value(row).max(0) as u32;
+        histories.push(RepeatHistory {
+            account_id: id.value(row).to_owned(),
+            customer: Customer {
+                frequency: x,
+                recency: recency.value(row) / days,
+                age: age.value(row) / days,
+            },
+            mean_spend: if x > 0 {
+                spend.value(row) / f64::from(x)
+            } else {
+                0.0
+            },
+            holdout_purchases: holdout.value(row).max(0) as u32,
+        });
+    }
+    Ok(())
 }

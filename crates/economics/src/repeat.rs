@@ -74,16 +74,9 @@ pub fn repeat_summary(
     );
     let days = unit.days();
     let mut histories = Vec::new();
-    let mut failed = None;
     engine.stream(&sql, Order::Any, |batch| {
-        if failed.is_none() {
-            failed = add_histories(&mut histories, &batch, days).err();
-        }
-        Ok(())
+        add_histories(&mut histories, &batch, days)
     })?;
-    if let Some(failed) = failed {
-        return Err(failed);
-    }
     // Ordered here, as they come: the engine's sort would hold every row twice over.
     histories.par_sort_unstable_by(|a, b| a.account_id.cmp(&b.account_id));
     let holdout_days = f64::from(last - end);

@@ -276,13 +276,14 @@ impl Engine {
     }
 
     /// Runs one SQL statement and hands its rows to `each`, one batch at a time, without
-    /// holding the whole result, in the `order` asked for.
-    pub fn stream(
+    /// holding the whole result, in the `order` asked for. The first error, the engine's or
+    /// `each`'s, ends the read and is returned.
+    pub fn stream<E: From<EngineError>>(
         &self,
         sql: &str,
         order: Order,
-        mut each: impl FnMut(RecordBatch) -> Result<()>,
-    ) -> Result<()> {
+        mut each: impl FnMut(RecordBatch) -> Result<(), E>,
+    ) -> Result<(), E> {
         use futures::StreamExt;
         self.runtime.block_on(async {
             let frame = self.ctx.sql(sql).await.map_err(|source| EngineError::Plan {
@@ -290,12 +291,13 @@ impl Engine {
                 source,
             })?;
             let partitions = match order {
-                Order::Partitions => frame.execute_stream_partitioned().await?,
-                Order::Any => vec![frame.execute_stream().await?],
-            };
+                Order::Partitions => frame.execute_stream_partitioned().await,
+                Order::Any => frame.execute_stream().await.map(|all| vec![all]),
+            }
+            .map_err(EngineError::from)?;
             for mut batches in partitions {
                 while let Some(batch) = batches.next().await {
-                    each(batch?)?;
+                    each(batch.map_err(EngineError::from)?)?;
                 }
             }
             Ok(())
@@ -407,7 +409,7 @@ mod tests {
         engine.register_parquet("t", &path).expect("register");
         let mut next = 0i64;
         engine
-            .stream("SELECT i FROM t", Order::Partitions, |b| {
+            .stream::<EngineError>("SELECT i FROM t", Order::Partitions, |b| {
                 let i = b.column(0).as_any().downcast_ref::<Int64Array>().expect("i64");
                 for x in i.values() {
                     assert_eq!(*x, next, "rows out of order");
@@ -446,7 +448,7 @@ mod tests {
             .expect("register");
         let mut rows = 0;
         engine
-            .stream("SELECT * FROM t", Order::Any, |b| {
+            .stream::<EngineError>("SELECT * FROM t", Order::Any, |b| {
                 rows += b.num_rows();
                 Ok(())
             })

@@ -1,8 +1,6 @@
 //! A query's result as text columns: the one shape every fact is read in.
 
 use std::fmt::Write as _;
-
-use northstar_engine::{DataFusionError, Engine, EngineError, Order};
 use std::sync::Arc;
 
 use northstar_engine::arrow::array::{
@@ -11,6 +9,7 @@ use northstar_engine::arrow::array::{
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::{DataType, Field, Float64Type, Schema, SchemaRef};
 use northstar_engine::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use northstar_engine::{DataFusionError, Engine, EngineError, Order};
 
 use crate::{FactsError, Result};
 
@@ -28,7 +27,7 @@ impl Table {
     pub fn read(engine: &Engine, sql: &str) -> Result<Self> {
         let mut schema = None;
         let mut batches = Vec::new();
-        engine.stream(sql, Order::Partitions, |batch| {
+        engine.stream::<FactsError>(sql, Order::Partitions, |batch| {
             let schema = schema.get_or_insert_with(|| batch.schema());
             let empty: Vec<bool> = batch
                 .columns()
@@ -168,21 +167,14 @@ fn held(batch: &RecordBatch, schema: &SchemaRef, empty: &[bool]) -> Result<Recor
 }
 
 /// Runs `sql` and hands `each` its rows one batch at a time, in `order`, without holding them
-/// all; after the first error `each` returns, the rest are passed over.
+/// all; the first error ends the read.
 pub fn each_batch(
     engine: &Engine,
     sql: &str,
     order: Order,
     mut each: impl FnMut(&RecordBatch) -> Result<()>,
 ) -> Result<()> {
-    let mut failed = None;
-    engine.stream(sql, order, |batch| {
-        if failed.is_none() {
-            failed = each(&batch).err();
-        }
-        Ok(())
-    })?;
-    failed.map_or(Ok(()), Err)
+    engine.stream(sql, order, |batch| each(&batch))
 }
 
 /// A column's values as text (numbers in their shortest form), empty ones as `None`.

@@ -65,7 +65,7 @@ pub fn repeat_summary(
                CAST(max(CASE WHEN day <= {end} THEN day END) - min(day) AS DOUBLE) AS recency_days,
                CAST({end} - min(day) AS DOUBLE) AS age_days,
                CAST(round(sum(CASE WHEN day <= {end} THEN amount END)
-                          - first_value(amount ORDER BY day), 6) AS DOUBLE) AS repeat_spend,
+                          - arg_min(amount, day), 6) AS DOUBLE) AS repeat_spend,
                CAST(count(CASE WHEN day > {end} AND day <= {last} THEN 1 END) AS BIGINT)
                    AS holdout_purchases
         FROM days

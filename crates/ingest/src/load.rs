@@ -175,12 +175,14 @@ pub fn ingest(
             dir.display()
         )));
     }
-    load_files(&files, config, stage, engine, progress, None)
+    let given = |name: &str| files.iter().any(|(t, _)| t.name == name);
+    let derive_accounts = given("transactions") && !given("accounts");
+    load_files(&files, config, stage, engine, progress, None, derive_accounts)
 }
 
 /// Reads one file as the contract table `table` (named as in SPEC §3), with the same mapping,
-/// validation and rejects as in a data folder; accounts are derived when `table` is
-/// `transactions`.
+/// validation and rejects as in a data folder. Only that table is read: transactions derive no
+/// accounts.
 pub fn ingest_file(
     table: &str,
     path: &Path,
@@ -190,7 +192,15 @@ pub fn ingest_file(
     progress: &dyn Progress,
 ) -> Result<Ingested, IngestError> {
     let spec = one_table(table, path)?;
-    load_files(&[(spec, path.to_owned())], config, stage, engine, progress, None)
+    load_files(
+        &[(spec, path.to_owned())],
+        config,
+        stage,
+        engine,
+        progress,
+        None,
+        false,
+    )
 }
 
 /// Reads one file as the contract table `table` like [`ingest_file`], but sends its accepted rows
@@ -221,6 +231,7 @@ pub fn stream_file(
         engine,
         progress,
         Some(rows),
+        false,
     )
 }
 
@@ -261,7 +272,7 @@ impl Workers {
 }
 
 /// Loads `files` in order, staging their rows, or sending them to `stream` when given (one file,
-/// not `accounts`); derives accounts from staged transactions when they come without accounts.
+/// not `accounts`); with `derive_accounts`, an `accounts` table of the transactions' account ids.
 fn load_files(
     files: &[(&'static TableSpec, PathBuf)],
     config: &Config,
@@ -269,6 +280,7 @@ fn load_files(
     engine: &Engine,
     progress: &dyn Progress,
     mut stream: Option<SyncSender<RecordBatch>>,
+    derive_accounts: bool,
 ) -> Result<Ingested, IngestError> {
     let pool = Workers::new(engine.threads()).map_err(|e| {
         stage_error(
@@ -280,8 +292,6 @@ fn load_files(
     let mut keys = KeySets::default();
     let mut tables = Vec::new();
     let mut rejects = RejectWriter::create(&stage.join(REJECTS_FILE))?;
-    let given = |name: &str| files.iter().any(|(t, _)| t.name == name);
-    let derive_accounts = stream.is_none() && given("transactions") && !given("accounts");
     let mut derived_ids = DerivedIds::default();
     for (position, (spec, path)) in files.iter().enumerate() {
         let table_config = config.table(spec.name);

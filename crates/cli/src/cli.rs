@@ -189,7 +189,7 @@ pub struct EngineOptions {
     #[arg(long)]
     pub threads: Option<usize>,
     /// Most memory queries may hold (e.g. 4GiB, 512MiB); past it they spill to --temp-dir.
-    /// Defaults to half the machine's memory, or of its container's limit, at most 2GiB.
+    /// Defaults to half the machine's memory, or of its container's limit, at most 6GiB.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<usize>,
     /// Folder for staged tables and spill files; defaults to the system's temporary folder.

@@ -88,6 +88,22 @@ fn pairs<'a>(
     })
 }
 
+/// The keys and values of the function's arguments, (value, key).
+fn arguments(values: &[ArrayRef]) -> (&Int32Array, &Float64Array) {
+    (
+        values[1].as_primitive::<Int32Type>(),
+        values[0].as_primitive::<Float64Type>(),
+    )
+}
+
+/// The keys and values of state columns, (key, value).
+fn keys_and_values(states: &[ArrayRef]) -> (&Int32Array, &Float64Array) {
+    (
+        states[0].as_primitive::<Int32Type>(),
+        states[1].as_primitive::<Float64Type>(),
+    )
+}
+
 /// The state columns (keys, then values) of `slots`.
 fn state_of(slots: &[Pair]) -> Vec<ArrayRef> {
     let keys: Int32Array = slots.iter().map(|s| s.map(|(k, _)| k)).collect();
@@ -103,10 +119,7 @@ struct Least {
 
 impl Accumulator for Least {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let (v, k) = (
-            values[0].as_primitive::<Float64Type>(),
-            values[1].as_primitive::<Int32Type>(),
-        );
+        let (k, v) = arguments(values);
         for (_, key, value) in pairs(k, v, None) {
             offer(&mut self.slot, key, value);
         }
@@ -114,10 +127,7 @@ impl Accumulator for Least {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let (k, v) = (
-            states[0].as_primitive::<Int32Type>(),
-            states[1].as_primitive::<Float64Type>(),
-        );
+        let (k, v) = keys_and_values(states);
         for (_, key, value) in pairs(k, v, None) {
             offer(&mut self.slot, key, value);
         }
@@ -170,19 +180,13 @@ impl GroupsAccumulator for GroupsLeast {
         filter: Option<&BooleanArray>,
         total: usize,
     ) -> Result<()> {
-        let (v, k) = (
-            values[0].as_primitive::<Float64Type>(),
-            values[1].as_primitive::<Int32Type>(),
-        );
+        let (k, v) = arguments(values);
         self.offer_all(k, v, groups, filter, total);
         Ok(())
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef], groups: &[usize], total: usize) -> Result<()> {
-        let (k, v) = (
-            states[0].as_primitive::<Int32Type>(),
-            states[1].as_primitive::<Float64Type>(),
-        );
+        let (k, v) = keys_and_values(states);
         self.offer_all(k, v, groups, None, total);
         Ok(())
     }
@@ -198,10 +202,7 @@ impl GroupsAccumulator for GroupsLeast {
     }
 
     fn convert_to_state(&self, values: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
-        let (v, k) = (
-            values[0].as_primitive::<Float64Type>(),
-            values[1].as_primitive::<Int32Type>(),
-        );
+        let (k, v) = arguments(values);
         let mut slots = vec![None; v.len()];
         for (row, key, value) in pairs(k, v, filter) {
             slots[row] = Some((key, value));

@@ -59,13 +59,32 @@ impl BuildFolder {
     /// threads there are; the manifest lists them in their order.
     pub fn write_each(&mut self, files: Vec<StagedFile<'_>>) -> Result<()> {
         let staging = self.staging.path();
-        let written: Vec<Result<ManifestFile>> = files
+        let written: Vec<(String, Option<Result<ManifestFile>>)> = files
             .into_par_iter()
-            .map(|file| stage(staging, &file.name, file.fill))
+            .map(|file| {
+                let staged = file.fill.map(|fill| stage(staging, &file.name, fill));
+                (file.name, staged)
+            })
             .collect();
-        for file in written {
-            self.record(file?);
+        for (name, file) in written {
+            match file {
+                Some(file) => self.record(file?),
+                None => self.relist(&name)?,
+            }
         }
+        Ok(())
+    }
+
+    /// Moves the file `name`, written before, to the end of the manifest's list.
+    fn relist(&mut self, name: &str) -> Result<()> {
+        let at = self.manifest.files.iter().position(|f| f.name == name);
+        let file = at
+            .map(|at| self.manifest.files.remove(at))
+            .ok_or_else(|| OutputError::Io {
+                path: self.staging.path().join(name),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "listed, but never written"),
+            })?;
+        self.manifest.files.push(file);
         Ok(())
     }
 
@@ -77,19 +96,25 @@ impl BuildFolder {
 
     /// Writes `value` as pretty JSON, with a final newline.
     pub fn write_json<T: serde::Serialize>(&mut self, name: &str, value: &T) -> Result<()> {
-        let file = self.json_file(name, value)?;
-        self.write(name, file.fill)
+        let text = self.json_text(name, value)?;
+        self.write(name, |w| w.write_all(&text))
     }
 
     /// The file `name` holding `value` as pretty JSON, with a final newline, for
     /// [`BuildFolder::write_each`].
     pub fn json_file<T: serde::Serialize>(&self, name: &str, value: &T) -> Result<StagedFile<'static>> {
+        let text = self.json_text(name, value)?;
+        Ok(StagedFile::new(name, move |w| w.write_all(&text)))
+    }
+
+    /// `value` as pretty JSON, with a final newline, for the file `name`.
+    fn json_text<T: serde::Serialize>(&self, name: &str, value: &T) -> Result<Vec<u8>> {
         let mut text = serde_json::to_vec_pretty(value).map_err(|source| OutputError::Json {
             path: self.target.join(name),
             source,
         })?;
         text.push(b'\n');
-        Ok(StagedFile::new(name, move |w| w.write_all(&text)))
+        Ok(text)
     }
 
     /// Writes the manifest and puts the new build in place of the old one, in one step. Returns
@@ -130,8 +155,8 @@ type Fill<'a> = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()> + Send + '
 pub struct StagedFile<'a> {
     /// The file's name in the build folder.
     name: String,
-    /// What writes it.
-    fill: Fill<'a>,
+    /// What writes it; `None` for a file written before.
+    fill: Option<Fill<'a>>,
 }
 
 impl<'a> StagedFile<'a> {
@@ -139,7 +164,15 @@ impl<'a> StagedFile<'a> {
     pub fn new(name: &str, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()> + Send + 'a) -> Self {
         Self {
             name: name.to_owned(),
-            fill: Box::new(fill),
+            fill: Some(Box::new(fill)),
+        }
+    }
+
+    /// The file `name`, written before with [`BuildFolder::write`], listed at this place.
+    pub fn written(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            fill: None,
         }
     }
 }
@@ -319,6 +352,28 @@ mod tests {
         ];
         let err = failing.write_each(files).expect_err("the failure is reported");
         assert!(err.to_string().contains("bad.csv"), "{err}");
+    }
+
+    #[test]
+    fn a_file_written_early_is_listed_where_its_place_is() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        let out = parent.path().join("out");
+        let mut build = BuildFolder::create(&out).expect("create");
+        build.write("early.csv", |w| w.write_all(b"e\n")).expect("write");
+        let never = build.write_each(vec![StagedFile::written("never.csv")]);
+        assert!(never.is_err(), "a file never written cannot be listed");
+        let files = vec![
+            StagedFile::new("first.csv", |w| w.write_all(b"f\n")),
+            StagedFile::written("early.csv"),
+            StagedFile::new("last.csv", |w| w.write_all(b"l\n")),
+        ];
+        build.write_each(files).expect("write");
+        let written = build.commit().expect("commit");
+        assert_eq!(written, ["first.csv", "early.csv", "last.csv", "manifest.json"]);
+        assert_eq!(
+            fs_err::read_to_string(out.join("early.csv")).expect("read"),
+            "e\n"
+        );
     }
 
     #[test]

@@ -34,11 +34,14 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
         read_tables(&request.data, &settings, &request.options, &request.out, observer)
     })?;
     let mut economics = clock.time(Step::Economics, || {
-        Ok(northstar_economics::compute(
-            &engine,
-            as_of,
-            economics_inputs(&ingested),
-        )?)
+        let mut economics = northstar_economics::compute(&engine, as_of, economics_inputs(&ingested))?;
+        // The cost lines, one per account and activity, go to their file at once: no later
+        // stage reads them, and on a large base they would be held to the end.
+        let cost_lines = std::mem::take(&mut economics.cost_lines);
+        folder.write("cost_to_serve.csv", |w| {
+            outputs::tables::write_cost_lines(w, &cost_lines)
+        })?;
+        Ok(economics)
     })?;
     clock.time(Step::LifetimeValue, || {
         Ok(settings.clv.apply(&engine, &mut economics)?)

@@ -10,7 +10,8 @@ use northstar_output::{BuildFolder, Result, StagedFile};
 
 use crate::Build;
 
-/// Writes every file of `build` but `run.json`, which records the time this takes.
+/// Writes every file of `build` but `run.json`, which records the time this takes, and
+/// `cost_to_serve.csv`, written as soon as the economics are done (listed in its place here).
 pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
     let page = northstar_report::render(&report::inputs(build)?);
     let pmf = &build.discovery.pmf;
@@ -28,7 +29,7 @@ pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
         StagedFile::new("rejects.csv", |w| build.ingested.rejects.write_csv(w)),
         StagedFile::new("accounts.csv", |w| tables::write_accounts(w, build)),
         StagedFile::new("whale_curve.csv", |w| tables::write_whale_curve(w, build)),
-        StagedFile::new("cost_to_serve.csv", |w| tables::write_cost_lines(w, build)),
+        StagedFile::written("cost_to_serve.csv"),
         StagedFile::new("lift.csv", |w| discovery::write_lift(w, build)),
         StagedFile::new("cohorts.csv", |w| discovery::write_cohorts(w, build)),
         StagedFile::new("anti_icp.csv", |w| discovery::write_anti_icp(w, build)),

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use northstar_economics::PurchaseForecast;
+use northstar_economics::{CostLine, PurchaseForecast};
 use northstar_output::numbers::{money, optional, quantity, ratio};
 
 use crate::Build;
@@ -189,8 +189,7 @@ pub fn write_whale_curve(out: &mut dyn Write, build: &Build) -> io::Result<()> {
 }
 
 /// Writes `cost_to_serve.csv`: cost to serve per account and activity.
-pub fn write_cost_lines(out: &mut dyn Write, build: &Build) -> io::Result<()> {
-    let lines = &build.economics.cost_lines;
+pub fn write_cost_lines(out: &mut dyn Write, lines: &[CostLine]) -> io::Result<()> {
     let header = ["account_id", "activity", "quantity", "rate", "cost"];
     write_table(out, &header, lines.len(), |i| {
         let l = &lines[i];

@@ -74,8 +74,8 @@ fn offer(slot: &mut Pair, key: i32, value: f64) {
     }
 }
 
-/// The rows of a (value, key) or (key, value) pair of columns where both are set and the
-/// filter, if any, holds: (row, key, value).
+/// The rows where both `keys` and `values` are set and the filter, if any, holds:
+/// (row, key, value).
 fn pairs<'a>(
     keys: &'a Int32Array,
     values: &'a Float64Array,
@@ -104,11 +104,15 @@ fn keys_and_values(states: &[ArrayRef]) -> (&Int32Array, &Float64Array) {
     )
 }
 
+/// The values of `slots`, null where a slot is empty.
+fn values_of(slots: &[Pair]) -> Float64Array {
+    slots.iter().map(|s| s.map(|(_, v)| v)).collect()
+}
+
 /// The state columns (keys, then values) of `slots`.
 fn state_of(slots: &[Pair]) -> Vec<ArrayRef> {
     let keys: Int32Array = slots.iter().map(|s| s.map(|(k, _)| k)).collect();
-    let values: Float64Array = slots.iter().map(|s| s.map(|(_, v)| v)).collect();
-    vec![Arc::new(keys), Arc::new(values)]
+    vec![Arc::new(keys), Arc::new(values_of(slots))]
 }
 
 /// One group's accumulator, for plans without grouping.
@@ -117,20 +121,22 @@ struct Least {
     slot: Pair,
 }
 
-impl Accumulator for Least {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let (k, v) = arguments(values);
-        for (_, key, value) in pairs(k, v, None) {
+impl Least {
+    fn offer_all(&mut self, (keys, values): (&Int32Array, &Float64Array)) {
+        for (_, key, value) in pairs(keys, values, None) {
             offer(&mut self.slot, key, value);
         }
+    }
+}
+
+impl Accumulator for Least {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        self.offer_all(arguments(values));
         Ok(())
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let (k, v) = keys_and_values(states);
-        for (_, key, value) in pairs(k, v, None) {
-            offer(&mut self.slot, key, value);
-        }
+        self.offer_all(keys_and_values(states));
         Ok(())
     }
 
@@ -192,9 +198,7 @@ impl GroupsAccumulator for GroupsLeast {
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let slots = emit_to.take_needed(&mut self.slots);
-        let values: Float64Array = slots.iter().map(|s| s.map(|(_, v)| v)).collect();
-        Ok(Arc::new(values))
+        Ok(Arc::new(values_of(&emit_to.take_needed(&mut self.slots))))
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {

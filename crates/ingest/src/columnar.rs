@@ -145,14 +145,7 @@ impl Columnar {
             .map(|c| c.apply(batch, self.days, &self.formats, &mut clean))
             .collect::<Result<Vec<_>, _>>()?;
         let batch = RecordBatch::try_new(with_types(&self.loose, &columns), columns)?;
-        let mut problems = Vec::new();
-        for (row, ok) in clean.iter_mut().enumerate() {
-            if *ok {
-                validator.check_across(&BatchRow::new(&batch, row), &mut problems);
-                *ok = problems.is_empty();
-                problems.clear();
-            }
-        }
+        validator.check_rows(&mut clean, |row| BatchRow::new(&batch, row));
         Ok(Converted { batch, clean })
     }
 

@@ -7,7 +7,7 @@ use std::iter::Peekable;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use northstar_engine::arrow::array::BooleanArray;
 use northstar_engine::arrow::compute::filter_record_batch;
@@ -28,10 +28,10 @@ use crate::error::IngestError;
 use crate::limit::RejectLimit;
 use crate::mapping::{ColumnPlan, Mapped, MappingUsage, TypeInference};
 use crate::rejects::{Reject, RejectWriter, Rejects};
-use crate::rows::{KeySets, Prepared, RowValidator, RowView, TableBuilder, Value};
+use crate::rows::{KeySets, Keys, Prepared, RowValidator, RowView, TableBuilder, Value};
 use crate::source::{Extent, Format, Problem, ReadOptions, Record, Source, batch_records};
 use crate::stamp::FileStamp;
-use northstar_read::text_batch::SourceBatch;
+use northstar_read::text_batch::{Lines, SourceBatch};
 
 /// Chunks read ahead of validation.
 const READ_AHEAD_CHUNKS: usize = 4;
@@ -269,6 +269,14 @@ impl Workers {
             None => op(),
         }
     }
+
+    /// Runs `op` on this thread with a scope whose jobs run on these workers.
+    fn in_place_scope<'scope, R>(&self, op: impl FnOnce(&rayon::Scope<'scope>) -> R) -> R {
+        match &self.0 {
+            Some(pool) => pool.in_place_scope(op),
+            None => rayon::in_place_scope(op),
+        }
+    }
 }
 
 /// Loads `files` in order, staging their rows, or sending them to `stream` when given (one file,
@@ -487,29 +495,32 @@ fn load_table(
         Columnar::new(spec, &sources, &file, config, schema.clone(), streamed)
     });
     let mut cut_after = None;
-    let mut validator = RowValidator::new(spec, config, keys);
+    let validator = RowValidator::new(spec, config, keys);
+    let mut table_keys = validator.keys();
     if let Extent::Rows(rows) = source.extent() {
-        validator.expect_rows(rows);
+        table_keys.expect_rows(rows);
     }
     let mut admission = Admission {
         spec,
         file_name,
-        validator,
+        validator: &validator,
+        keys: table_keys,
         builder: TableBuilder::new(schema.clone()),
         counts: Counts::default(),
         limit,
         rejects,
         on_accept,
     };
-    // One thread reads, splits and maps the file, this one checks and admits the rows (parsing
-    // them on every core), one encodes the accepted rows for the engine, and one takes the
-    // file's checksum.
+    // One thread reads the file, has it split and converted on every core (or maps it, and
+    // this one has the rows parsed on every core), this one admits the rows in line order, one
+    // encodes the accepted rows for the engine, and one takes the file's checksum.
     let (footer_lines, sha256) = std::thread::scope(|scope| -> Result<(u64, String), IngestError> {
         let hashing = scope.spawn(|| sha256(path));
         let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
         let plan = &mut plan;
+        let (columnar, validator) = (&columnar, &validator);
         let reading = match columnar {
-            Some(_) => scope.spawn(move || read_batches(source, sender)),
+            Some(columnar) => scope.spawn(move || read_batches(source, pool, columnar, validator, sender)),
             None => scope.spawn(move || read_chunks(source, plan, chunking.chunk_rows, sender)),
         };
         let (to_writer, for_writer) = std::sync::mpsc::sync_channel::<RecordBatch>(WRITE_AHEAD_BATCHES);
@@ -534,7 +545,7 @@ fn load_table(
             match chunk? {
                 Chunk::Mapped(MappedChunk { broken, rows }) => {
                     // Rows are parsed and checked on every core, then admitted in line order.
-                    let validator = &admission.validator;
+                    let validator = admission.validator;
                     let prepared: Vec<(u64, Checked)> = pool.install(|| {
                         rows.into_par_iter()
                             .with_min_len(PARALLEL_ROWS)
@@ -550,33 +561,18 @@ fn load_table(
                         }
                     }
                 }
-                Chunk::Batch(SourceBatch { batch, lines, broken }) => {
-                    let Some(columnar) = &columnar else {
+                Chunk::Batch(ConvertingBatch { lines, broken, parts }) => {
+                    let (Some(columnar), Ok(parts)) = (columnar, parts.recv()) else {
                         return Err(stage_error(
                             spec.name,
                             &staged,
-                            "a batch came with no columns to read it by",
+                            "the threads converting the rows stopped",
                         ));
                     };
-                    // Parts of the batch are converted and checked on every core, then taken
-                    // in line order: runs of clean rows whole, any other row the text way, and
-                    // the rows that could not be split rejected between them.
-                    let validator = &admission.validator;
-                    let parts: Vec<(usize, RecordBatch, Converted)> = pool
-                        .install(|| {
-                            (0..batch.num_rows())
-                                .step_by(PARALLEL_BATCH_ROWS)
-                                .collect::<Vec<_>>()
-                                .into_par_iter()
-                                .map(|start| {
-                                    let part =
-                                        batch.slice(start, PARALLEL_BATCH_ROWS.min(batch.num_rows() - start));
-                                    let converted = columnar.convert(&part, validator)?;
-                                    Ok((start, part, converted))
-                                })
-                                .collect::<Result<_, ArrowError>>()
-                        })
-                        .map_err(staging_error)?;
+                    // The batch's parts were converted and checked on every core; they are
+                    // taken in line order: runs of clean rows whole, any other row the text
+                    // way, and the rows that could not be split rejected between them.
+                    let parts = parts.map_err(staging_error)?;
                     let mut parts = parts.into_iter().peekable();
                     let mut broken = broken.into_iter().peekable();
                     while let Some((start, part, converted)) = parts.next() {
@@ -621,7 +617,7 @@ fn load_table(
                                 let checked = match record {
                                     Record::Fields { fields, .. } => {
                                         let mapped = Mapped::Row(columnar.map_fields(&fields));
-                                        Checked::of(mapped, &admission.validator)
+                                        Checked::of(mapped, admission.validator)
                                     }
                                     Record::Broken(problem) => Checked::Broken(problem),
                                 };
@@ -699,18 +695,32 @@ struct MappedChunk {
     rows: Vec<(u64, Mapped)>,
 }
 
-/// What the reader sends: rows mapped the text way, or a batch of rows as the file gives them.
+/// What the reader sends: rows mapped the text way, or a batch of rows as the file gives them,
+/// being converted.
 enum Chunk {
     Mapped(MappedChunk),
-    Batch(SourceBatch),
+    Batch(ConvertingBatch),
 }
+
+/// A batch of a file's rows whose parts are being converted on the pool: the line of each row,
+/// the rows that could not be split, and the parts to come, each with its first row.
+struct ConvertingBatch {
+    lines: Lines,
+    broken: Vec<Problem>,
+    parts: Receiver<Result<Vec<Part>, ArrowError>>,
+}
+
+/// A part of a batch converted and checked: its first row in the batch, its rows as the file
+/// gives them, and as converted.
+type Part = (usize, RecordBatch, Converted);
 
 /// What takes a table's rows in line order: counts them, writes their rejects, stops at the
 /// reject limit, and gathers the accepted rows.
 struct Admission<'a> {
     spec: &'static TableSpec,
     file_name: &'a str,
-    validator: RowValidator<'a>,
+    validator: &'a RowValidator<'a>,
+    keys: Keys,
     builder: TableBuilder,
     counts: Counts,
     limit: Option<RejectLimit>,
@@ -758,7 +768,7 @@ impl Admission<'_> {
                 self.reject(line, column, String::new(), reason)?;
                 true
             }
-            Checked::Row(prepared) => match self.validator.admit(line, prepared) {
+            Checked::Row(prepared) => match self.keys.admit(line, prepared) {
                 Ok(values) => {
                     (self.on_accept)(line, &values);
                     self.builder.push(values);
@@ -813,9 +823,9 @@ impl Admission<'_> {
     /// Takes the clean row `row` of `line`, converted the columnar way, when its key was not
     /// seen before; false leaves it to the text way.
     fn take_clean(&mut self, line: u64, row: &BatchRow) -> bool {
-        let key = self.validator.key_index().and_then(|i| row.text(i));
+        let key = self.keys.index().and_then(|i| row.text(i));
         if let Some(key) = key
-            && !self.validator.admit_key(line, key)
+            && !self.keys.admit_key(line, key)
         {
             return false;
         }
@@ -826,22 +836,57 @@ impl Admission<'_> {
     }
 }
 
-/// Sends the batches of a file as they are read, then stops; a read error is sent and ends the
-/// reading, as does a receiver that has hung up. Returns the lines of its report footer.
-fn read_batches(mut source: Source, sender: std::sync::mpsc::SyncSender<Result<Chunk, IngestError>>) -> u64 {
-    loop {
-        let chunk = match source.next_batch() {
-            Ok(Some(batch)) => Chunk::Batch(batch),
-            Ok(None) => return source.footer_lines(),
-            Err(e) => {
-                let _ = sender.send(Err(e));
-                return 0;
+/// Sends the batches of a file as they are read (a delimited file's split into fields on the
+/// threads of `pool`), each converted by `columnar` and checked by `validator` in parts on the
+/// threads of `pool` while the next are read; stops at the end of the file. A read error is
+/// sent and ends the reading, as does a receiver that has hung up. Returns the lines of its
+/// report footer.
+fn read_batches(
+    mut source: Source,
+    pool: &Workers,
+    columnar: &Columnar,
+    validator: &RowValidator,
+    sender: std::sync::mpsc::SyncSender<Result<Chunk, IngestError>>,
+) -> u64 {
+    pool.in_place_scope(|scope| {
+        loop {
+            let chunk = match pool.install(|| source.next_batch()) {
+                Ok(Some(SourceBatch { batch, lines, broken })) => {
+                    let (converted, parts) = std::sync::mpsc::sync_channel(1);
+                    scope.spawn(move |_| {
+                        let _ = converted.send(convert_parts(&batch, columnar, validator));
+                    });
+                    Chunk::Batch(ConvertingBatch { lines, broken, parts })
+                }
+                Ok(None) => return source.footer_lines(),
+                Err(e) => {
+                    let _ = sender.send(Err(e));
+                    return 0;
+                }
+            };
+            if sender.send(Ok(chunk)).is_err() {
+                return source.footer_lines();
             }
-        };
-        if sender.send(Ok(chunk)).is_err() {
-            return source.footer_lines();
         }
-    }
+    })
+}
+
+/// The parts of `batch`, converted by `columnar` and checked by `validator` side by side.
+fn convert_parts(
+    batch: &RecordBatch,
+    columnar: &Columnar,
+    validator: &RowValidator,
+) -> Result<Vec<Part>, ArrowError> {
+    (0..batch.num_rows())
+        .step_by(PARALLEL_BATCH_ROWS)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|start| {
+            let part = batch.slice(start, PARALLEL_BATCH_ROWS.min(batch.num_rows() - start));
+            let converted = columnar.convert(&part, validator)?;
+            Ok((start, part, converted))
+        })
+        .collect()
 }
 
 /// Sends the records of `source` in chunks of `rows`, mapped by `plan`, then stops and returns

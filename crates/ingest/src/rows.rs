@@ -155,13 +155,22 @@ pub struct Prepared {
     problems: Vec<FieldProblem>,
 }
 
-/// Checks rows of one table and keeps what each accepted row's key was first seen at.
+/// Checks rows of one table, each on its own: its values, rules and references (a row's key
+/// is checked against the keys before it by [`Keys`], in line order). Shared by the threads
+/// that check rows.
 pub struct RowValidator<'a> {
     spec: &'static TableSpec,
     config: &'a TableConfig,
-    seen_keys: SeenKeys,
     key_index: Option<usize>,
     references: Vec<KnownReference<'a>>,
+}
+
+/// The keys of a table's accepted rows, each with the line it was first seen on, to find
+/// duplicates in line order.
+pub struct Keys {
+    /// The key column's name and position, when the table has a key.
+    column: Option<(&'static str, usize)>,
+    seen: SeenKeys,
 }
 
 /// A reference to tables already loaded: the referring column and the keys it must be among.
@@ -193,7 +202,6 @@ impl<'a> RowValidator<'a> {
         Self {
             spec,
             config,
-            seen_keys: SeenKeys::default(),
             key_index: spec.key.and_then(index),
             references,
         }
@@ -201,7 +209,7 @@ impl<'a> RowValidator<'a> {
 
     /// Parses one row and checks its rules and references: canonical texts in contract order,
     /// then custom attribute texts. Needs nothing but the row, so rows are prepared in parallel;
-    /// [`RowValidator::admit`] then finds duplicate keys in line order.
+    /// [`Keys::admit`] then finds duplicate keys in line order.
     pub fn prepare(&self, texts: Vec<Option<String>>) -> Prepared {
         let mut problems = Vec::new();
         let mut values = Vec::with_capacity(texts.len());
@@ -230,53 +238,12 @@ impl<'a> RowValidator<'a> {
         self.check_references(row, problems);
     }
 
-    /// Makes room for the keys of `rows` rows, when the table has a key, so that its table of
-    /// keys is not grown and copied again and again; a room that cannot be had is left.
-    pub fn expect_rows(&mut self, rows: u64) {
-        if self.key_index.is_some() {
-            self.seen_keys.reserve(rows.min(MOST_KEYS_RESERVED) as usize);
+    /// The keys of the rows this validator checks, none yet.
+    pub fn keys(&self) -> Keys {
+        Keys {
+            column: self.spec.key.zip(self.key_index),
+            seen: SeenKeys::default(),
         }
-    }
-
-    /// The index of the table's key column, when it has one.
-    pub fn key_index(&self) -> Option<usize> {
-        self.key_index
-    }
-
-    /// Admits the key of a row of `line` whose every other check passed: whether it is new
-    /// (then it is noted as first seen on `line`), or was seen on an earlier line.
-    pub fn admit_key(&mut self, line: u64, key: &str) -> bool {
-        if self.seen_keys.first_line(key).is_some() {
-            return false;
-        }
-        self.seen_keys.insert(key, line);
-        true
-    }
-
-    /// Admits a prepared row of `line`: its typed values, or every problem found, a key seen on
-    /// an earlier line among them.
-    pub fn admit(&mut self, line: u64, prepared: Prepared) -> Result<Vec<Value>, Vec<FieldProblem>> {
-        let Prepared { values, mut problems } = prepared;
-        let key = self.key_index.and_then(|i| match &values[i] {
-            Value::Text(k) => Some(k),
-            _ => None,
-        });
-        if let (Some(key), Some(column)) = (key, self.spec.key)
-            && let Some(first) = self.seen_keys.first_line(key)
-        {
-            problems.push(FieldProblem {
-                column: column.to_owned(),
-                value: key.clone(),
-                reason: format!("duplicate {column} `{key}` (first on line {first})"),
-            });
-        }
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        if let Some(key) = key {
-            self.seen_keys.insert(key, line);
-        }
-        Ok(values)
     }
 
     fn parse(&self, column: &ColumnSpec, text: Option<String>) -> Result<Value, FieldProblem> {
@@ -305,6 +272,42 @@ impl<'a> RowValidator<'a> {
 
     fn index(&self, name: &str) -> Option<usize> {
         self.spec.columns.iter().position(|c| c.name == name)
+    }
+
+    /// Finds which of the rows still `clean` break a rule or refer to a key not among the
+    /// other tables' (those then are not clean); `row(i)` views row i. Each reference is
+    /// checked column by column, and a key equal to the last one found (rows of one account
+    /// in a row) is not looked up again.
+    pub fn check_rows<R: RowView>(&self, clean: &mut [bool], row: impl Fn(usize) -> R) {
+        let mut problems = Vec::new();
+        if !self.spec.rules.is_empty() {
+            for (i, ok) in clean.iter_mut().enumerate() {
+                if *ok {
+                    self.check_rules(&row(i), &mut problems);
+                    *ok = problems.is_empty();
+                    problems.clear();
+                }
+            }
+        }
+        for reference in &self.references {
+            let mut found: Option<Vec<u8>> = None;
+            for (i, ok) in clean.iter_mut().enumerate() {
+                let view = row(i);
+                let Some(key) = view.text(reference.index).filter(|_| *ok) else {
+                    continue;
+                };
+                if found.as_deref() == Some(key.as_bytes()) {
+                    continue;
+                }
+                if reference.keys.iter().any(|k| k.contains(key)) {
+                    let last = found.get_or_insert_default();
+                    last.clear();
+                    last.extend_from_slice(key.as_bytes());
+                } else {
+                    *ok = false;
+                }
+            }
+        }
     }
 
     fn check_rules(&self, row: &(impl RowView + ?Sized), problems: &mut Vec<FieldProblem>) {
@@ -396,6 +399,57 @@ struct SeenKeys {
     /// The keys room is made for in the table when it is built.
     expected: usize,
     state: foldhash::fast::RandomState,
+}
+
+impl Keys {
+    /// Makes room for the keys of `rows` rows, when the table has a key, so that its table of
+    /// keys is not grown and copied again and again; a room that cannot be had is left.
+    pub fn expect_rows(&mut self, rows: u64) {
+        if self.column.is_some() {
+            self.seen.reserve(rows.min(MOST_KEYS_RESERVED) as usize);
+        }
+    }
+
+    /// The index of the table's key column, when it has one.
+    pub fn index(&self) -> Option<usize> {
+        self.column.map(|(_, index)| index)
+    }
+
+    /// Admits the key of a row of `line` whose every other check passed: whether it is new
+    /// (then it is noted as first seen on `line`), or was seen on an earlier line.
+    pub fn admit_key(&mut self, line: u64, key: &str) -> bool {
+        if self.seen.first_line(key).is_some() {
+            return false;
+        }
+        self.seen.insert(key, line);
+        true
+    }
+
+    /// Admits a prepared row of `line`: its typed values, or every problem found, a key seen on
+    /// an earlier line among them.
+    pub fn admit(&mut self, line: u64, prepared: Prepared) -> Result<Vec<Value>, Vec<FieldProblem>> {
+        let Prepared { values, mut problems } = prepared;
+        let key = self.column.and_then(|(column, i)| match &values[i] {
+            Value::Text(k) => Some((column, k)),
+            _ => None,
+        });
+        if let Some((column, key)) = key
+            && let Some(first) = self.seen.first_line(key)
+        {
+            problems.push(FieldProblem {
+                column: column.to_owned(),
+                value: key.clone(),
+                reason: format!("duplicate {column} `{key}` (first on line {first})"),
+            });
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        if let Some((_, key)) = key {
+            self.seen.insert(key, line);
+        }
+        Ok(values)
+    }
 }
 
 /// The most keys room is made for ahead: a file's row count is its own claim.

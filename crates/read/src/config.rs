@@ -281,6 +281,12 @@ fn apply_keys(
                 let d = text()?;
                 let d = if d == "\\t" { "\t".to_owned() } else { d };
                 match d.as_bytes() {
+                    [b'"' | b'\n' | b'\r'] => {
+                        return Err(format!(
+                            "`{}.delimiter` cannot be a quote or a line end: fields are quoted with `\"` and rows end at line ends",
+                            spec.name
+                        ));
+                    }
                     [byte] => config.delimiter = Some(*byte),
                     _ => return Err(format!("`{}.delimiter` must be one character", spec.name)),
                 }
@@ -407,6 +413,8 @@ mod tests {
         assert!(err.contains("unknown key `industri`"), "{err}");
         let err = message("[accounts]\ndelimiter = \";;\"");
         assert!(err.contains("one character"), "{err}");
+        let err = message("[accounts]\ndelimiter = '\"'");
+        assert!(err.contains("cannot be a quote"), "{err}");
         let err = message("[accounts]\nnumber_format = \"fr\"");
         assert!(err.contains("number_format"), "{err}");
         let err = message("[accounts]\npreset = \"pipedrive\"");

@@ -10,6 +10,7 @@
 //! stages what these read; this crate holds no engine, so that its parsers can be fuzzed.
 
 mod arrow_text;
+mod blocks;
 pub mod config;
 pub mod contract;
 pub mod error;

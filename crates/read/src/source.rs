@@ -16,9 +16,10 @@ use parquet::arrow::arrow_reader::{
 };
 
 use crate::arrow_text::TextColumn;
+use crate::blocks::Blocks;
 use crate::error::IngestError;
 use crate::parquet_pages;
-use crate::text_batch::{Lines, SourceBatch, TextBatch, text_schema};
+use crate::text_batch::{Lines, SourceBatch, text_schema};
 
 /// The longest field accepted, in bytes; longer ones are rejected (often an unclosed quote).
 pub const MAX_FIELD_BYTES: usize = 64 * 1024;
@@ -128,9 +129,9 @@ pub const HEADER_SEARCH_ROWS: usize = 20;
 /// What footer detection needs to know of a row: how many fields hold a value, and whether
 /// blank lines (which a CSV reader skips) came before it.
 #[derive(Debug, Clone, Copy)]
-struct Shape {
+pub(crate) struct Shape {
     filled: usize,
-    blank_lines_before: u64,
+    pub(crate) blank_lines_before: u64,
 }
 
 impl Shape {
@@ -142,8 +143,14 @@ impl Shape {
 
     /// Whether a row of this shape, in a file of `width` columns, may start a report footer:
     /// an empty row, or one of at most one value after blank lines.
-    fn may_start_footer(self, width: usize) -> bool {
+    pub(crate) fn may_start_footer(self, width: usize) -> bool {
         width >= 2 && (self.filled == 0 || (self.blank_lines_before > 0 && self.filled <= 1))
+    }
+
+    /// Whether a row of this shape may be part of a footer once one has started: at most one
+    /// value.
+    pub(crate) fn footer_like(self) -> bool {
+        self.filled <= 1
     }
 }
 
@@ -229,6 +236,22 @@ pub struct Source {
     batch_rows: usize,
     /// The schema of a delimited file's batches of text.
     text_schema: Option<arrow::datatypes::SchemaRef>,
+    /// Where a delimited file's rows start after its header, and how to read it again from
+    /// there, in blocks.
+    restart: Option<Restart>,
+    /// Whether rows were taken by [`Source::next_record`].
+    records_begun: bool,
+}
+
+/// Where a delimited file's rows start after its header (a byte of its text with LF line
+/// ends, and that byte's line), and how its text is read.
+#[derive(Debug, Clone, Copy)]
+struct Restart {
+    byte: u64,
+    line: u64,
+    gz: bool,
+    encoding: Option<&'static encoding_rs::Encoding>,
+    delimiter: u8,
 }
 
 enum Rows {
@@ -249,6 +272,8 @@ enum Rows {
         row: u64,
     },
     Sheet(std::vec::IntoIter<(Record, Shape)>),
+    /// A delimited file's rows after its header, in blocks split into fields side by side.
+    Blocks(Box<Blocks>),
 }
 
 impl Source {
@@ -258,6 +283,7 @@ impl Source {
         let mut ahead = VecDeque::new();
         let mut preamble_rows = 0;
         let mut parquet_rows = None;
+        let mut restart = None;
         let io = |source| IngestError::Io {
             path: path.to_owned(),
             source,
@@ -282,15 +308,18 @@ impl Source {
                         break;
                     }
                     let (line, shape) = delimited_position(&reader, &record, &mut last_line);
-                    top.push((line, shape, record));
+                    // Where the rows after this one start, should it be the header.
+                    let after = reader.position();
+                    let data = (after.byte(), after.line());
+                    top.push((line, shape, record, data));
                 }
                 let texts = |r: &csv::ByteRecord| -> Vec<String> {
                     r.iter()
                         .map(|f| String::from_utf8_lossy(f).trim().to_owned())
                         .collect()
                 };
-                let at = header_row(top.iter().map(|(_, _, r)| texts(r)), &options.header_names);
-                let Some((_, _, names)) = top.get(at) else {
+                let at = header_row(top.iter().map(|(_, _, r, _)| texts(r)), &options.header_names);
+                let Some((_, _, names, (byte, line))) = top.get(at) else {
                     return Err(IngestError::Empty {
                         path: path.to_owned(),
                     });
@@ -301,7 +330,14 @@ impl Source {
                     .map(|(i, h)| header_name(path, i, h))
                     .collect::<Result<Vec<_>, _>>()?;
                 preamble_rows = at as u64;
-                for (line, shape, record) in top.drain(..).skip(at + 1) {
+                restart = Some(Restart {
+                    byte: *byte,
+                    line: *line,
+                    gz,
+                    encoding: options.encoding,
+                    delimiter: options.delimiter.unwrap_or(default),
+                });
+                for (line, shape, record, _) in top.drain(..).skip(at + 1) {
                     ahead.push_back((split_fields(line, &header, &record), shape));
                 }
                 let record = csv::ByteRecord::new();
@@ -404,6 +440,8 @@ impl Source {
             parquet_rows,
             batch_rows: options.batch_rows.max(1),
             text_schema,
+            restart,
+            records_begun: false,
         })
     }
 
@@ -412,8 +450,8 @@ impl Source {
         match &self.rows {
             Rows::Parquet { .. } => self.parquet_rows.map_or(Extent::Unknown, Extent::Rows),
             Rows::Sheet(records) => Extent::Rows((self.ahead.len() + records.len()) as u64),
-            Rows::Delimited { .. } | Rows::Jsonl { .. } if self.gz => Extent::Unknown,
-            Rows::Delimited { .. } | Rows::Jsonl { .. } => Extent::Lines(self.path.clone()),
+            Rows::Delimited { .. } | Rows::Blocks(_) | Rows::Jsonl { .. } if self.gz => Extent::Unknown,
+            Rows::Delimited { .. } | Rows::Blocks(_) | Rows::Jsonl { .. } => Extent::Lines(self.path.clone()),
         }
     }
 
@@ -424,11 +462,15 @@ impl Source {
 
     /// Lines of a report footer met at the end of the file (known once it is read to the end).
     pub fn footer_lines(&self) -> u64 {
-        self.footer_lines
+        match &self.rows {
+            Rows::Blocks(blocks) => blocks.footer_lines(),
+            _ => self.footer_lines,
+        }
     }
 
     /// The next row, or `None` at the end of the file; a report footer is counted, not returned.
     pub fn next_record(&mut self) -> Result<Option<Record>, IngestError> {
+        self.records_begun = true;
         if let Some(record) = self.ready.pop_front() {
             return Ok(Some(record));
         }
@@ -453,7 +495,7 @@ impl Source {
                     return Ok(None);
                 }
                 Some((record, shape)) => {
-                    let footer_like = shape.filled <= 1;
+                    let footer_like = shape.footer_like();
                     held.push((record, shape));
                     if !footer_like {
                         self.ready.extend(held.into_iter().map(|(r, _)| r));
@@ -470,7 +512,7 @@ impl Source {
         use arrow::record_batch::RecordBatchReader;
         match &self.rows {
             Rows::Parquet { batches, .. } => Some(batches.schema()),
-            Rows::Delimited { .. } => self.text_schema.clone(),
+            Rows::Delimited { .. } | Rows::Blocks(_) => self.text_schema.clone(),
             _ => None,
         }
     }
@@ -478,80 +520,67 @@ impl Source {
     /// The next batch of rows, `None` at the end of the file: a Parquet file's as decoded,
     /// typed; a delimited file's as text, each field as [`Record::Fields`] holds it, with the
     /// rows that could not be split and a report footer left out as [`Source::next_record`]
-    /// leaves them. A file of another format, or a Parquet file whose rows were begun by
+    /// leaves them, split into fields on the threads of the current rayon pool. A file of
+    /// another format, or a Parquet or delimited file whose rows were begun by
     /// [`Source::next_record`], has no batches to give: read it by records.
     pub fn next_batch(&mut self) -> Result<Option<SourceBatch>, IngestError> {
-        let Rows::Parquet {
-            batches,
-            pending,
-            row,
-        } = &mut self.rows
-        else {
-            return self.next_text_batch();
-        };
-        if !pending.as_slice().is_empty() {
-            return Ok(None);
+        match &mut self.rows {
+            Rows::Parquet {
+                batches,
+                pending,
+                row,
+            } => {
+                if !pending.as_slice().is_empty() {
+                    return Ok(None);
+                }
+                let Some(batch) = next_parquet_batch(&self.path, batches)? else {
+                    return Ok(None);
+                };
+                let first = *row + 1;
+                *row += batch.num_rows() as u64;
+                Ok(Some(SourceBatch {
+                    batch,
+                    lines: Lines::From(first),
+                    broken: Vec::new(),
+                }))
+            }
+            Rows::Blocks(blocks) => blocks.next_batch(),
+            Rows::Delimited { .. } if !self.records_begun => {
+                let blocks = self.blocks()?;
+                self.rows = Rows::Blocks(Box::new(blocks));
+                self.next_batch()
+            }
+            _ => Ok(None),
         }
-        let Some(batch) = next_parquet_batch(&self.path, batches)? else {
-            return Ok(None);
-        };
-        let first = *row + 1;
-        *row += batch.num_rows() as u64;
-        Ok(Some(SourceBatch {
-            batch,
-            lines: Lines::From(first),
-            broken: Vec::new(),
-        }))
     }
 
-    /// The next batch of a delimited file's rows as text; `None` at its end, or for a file of
-    /// another format.
-    fn next_text_batch(&mut self) -> Result<Option<SourceBatch>, IngestError> {
-        let Some(schema) = self.text_schema.clone() else {
-            return Ok(None);
+    /// A delimited file's rows after its header, read again from the start of the file, in
+    /// blocks of [`ReadOptions::batch_rows`] records.
+    fn blocks(&self) -> Result<Blocks, IngestError> {
+        let (Some(restart), Some(schema)) = (self.restart, self.text_schema.clone()) else {
+            return Err(IngestError::Unreadable {
+                path: self.path.clone(),
+                reason: "the file has no rows to read in blocks".to_owned(),
+            });
         };
-        let mut batch = TextBatch::new(self.header.len(), self.batch_rows);
-        while batch.len() < self.batch_rows {
-            // Rows read ahead (finding the header, or telling a footer) come first, as records.
-            if !self.ready.is_empty() || !self.ahead.is_empty() {
-                match self.next_record()? {
-                    Some(record) => batch.push_record(record),
-                    None => break,
-                }
-                continue;
+        self.bytes_read.store(0, Ordering::Relaxed);
+        let raw = text_reader(&self.path, restart.gz, restart.encoding, &self.bytes_read)?;
+        let mut text: Box<dyn Read + Send> = Box::new(Converted::new(raw, CrlfToLf::default()));
+        std::io::copy(&mut (&mut text).take(restart.byte), &mut std::io::sink()).map_err(|source| {
+            IngestError::Io {
+                path: self.path.clone(),
+                source,
             }
-            let Rows::Delimited {
-                reader,
-                record,
-                last_line,
-            } = &mut self.rows
-            else {
-                return Ok(None);
-            };
-            if !reader
-                .read_byte_record(record)
-                .map_err(|e| csv_error(&self.path, e))?
-            {
-                break;
-            }
-            let (line, shape) = delimited_position(reader, record, last_line);
-            if shape.may_start_footer(self.header.len()) {
-                let first = split_fields(line, &self.header, record);
-                match self.unless_footer(first, shape)? {
-                    Some(record) => batch.push_record(record),
-                    None => break,
-                }
-            } else {
-                match split(line, &self.header, record) {
-                    Ok(text) => batch.push_fields(line, text, record),
-                    Err(problem) => batch.push_record(Record::Broken(problem)),
-                }
-            }
-        }
-        batch.finish(&schema).map_err(|e| IngestError::Unreadable {
-            path: self.path.clone(),
-            reason: e.to_string(),
-        })
+        })?;
+        Ok(Blocks::new(
+            &self.path,
+            text,
+            restart.line,
+            self.batch_rows,
+            restart.delimiter,
+            &self.header,
+            schema,
+        ))
     }
 
     /// The column names of the file, as written (trimmed, without a byte-order mark).
@@ -587,6 +616,7 @@ impl Source {
                 };
             }
             Rows::Sheet(records) => return Ok(records.next()),
+            Rows::Blocks(_) => None,
             Rows::Jsonl { lines, line } => loop {
                 let mut text = Vec::new();
                 let n = lines
@@ -663,12 +693,12 @@ fn contained<T>(
 /// skipped before this one. The parser now stands just past this record's closing LF: back up
 /// over it and over the line ends inside quoted fields. A quote left open to the end of the file
 /// has no closing LF; then the start position is the better of the two.
-fn delimited_position<R: Read>(
+pub(crate) fn delimited_position<R: Read>(
     reader: &csv::Reader<R>,
     record: &csv::ByteRecord,
     last_line: &mut u64,
 ) -> (u64, Shape) {
-    let inside = record.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+    let inside = memchr::memchr_iter(b'\n', record.as_slice()).count() as u64;
     let stale = record.position().map_or(1, |p| p.line());
     let line = stale.max(reader.position().line().saturating_sub(1 + inside));
     let filled = record
@@ -883,7 +913,7 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-fn csv_error(path: &Path, error: csv::Error) -> IngestError {
+pub(crate) fn csv_error(path: &Path, error: csv::Error) -> IngestError {
     let line = error.position().map(|p| p.line());
     match error.into_kind() {
         csv::ErrorKind::Io(source) => IngestError::Io {
@@ -956,7 +986,11 @@ pub(crate) fn split<'r>(
     let not_utf8 = || {
         "not valid UTF-8: save the file as UTF-8, or give the table's `encoding` in northstar.toml (\"latin-1\" for Latin-1 or Windows-1252)".to_owned()
     };
-    for (bytes, name) in record.iter().zip(header) {
+    // The fields end to end are checked at once; a field is then UTF-8 when it starts and ends
+    // on a character's boundary of that text. Fields are checked one by one only when the
+    // whole is not UTF-8, to name the first at fault.
+    let whole = std::str::from_utf8(record.as_slice()).ok();
+    for (i, (bytes, name)) in record.iter().zip(header).enumerate() {
         let value = || shorten(&String::from_utf8_lossy(bytes));
         if bytes.len() > MAX_FIELD_BYTES {
             let reason = format!(
@@ -965,13 +999,17 @@ pub(crate) fn split<'r>(
             );
             return Err(broken(name, value(), reason));
         }
-        if std::str::from_utf8(bytes).is_err() {
+        let utf8 = match (whole, record.range(i)) {
+            (Some(text), Some(range)) => {
+                text.is_char_boundary(range.start) && text.is_char_boundary(range.end)
+            }
+            _ => std::str::from_utf8(bytes).is_ok(),
+        };
+        if !utf8 {
             return Err(broken(name, value(), not_utf8()));
         }
     }
-    // Each field is UTF-8, so the fields end to end are too, each starting and ending on a
-    // character's boundary.
-    std::str::from_utf8(record.as_slice()).map_err(|_| broken("", String::new(), not_utf8()))
+    whole.ok_or_else(|| broken("", String::new(), not_utf8()))
 }
 
 /// Field `i` of a `record` whose `text` [`split`] gave.

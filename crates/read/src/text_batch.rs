@@ -7,7 +7,7 @@ use arrow::array::{ArrayRef, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
-use crate::source::{Problem, Record, field};
+use crate::source::{Problem, field};
 
 /// A batch of a file's rows, with where each row is and the rows between them that could not be
 /// split into fields.
@@ -18,6 +18,25 @@ pub struct SourceBatch {
     pub lines: Lines,
     /// The rows among them that could not be split into fields, in line order.
     pub broken: Vec<Problem>,
+}
+
+impl SourceBatch {
+    /// The rows of the batch on lines before `line` (of a delimited file, whose rows carry
+    /// their lines); `None` when there are none.
+    pub(crate) fn before(self, line: u64) -> Option<SourceBatch> {
+        let Lines::Each(mut lines) = self.lines else {
+            return Some(self);
+        };
+        let kept = lines.partition_point(|l| *l < line);
+        lines.truncate(kept);
+        let mut broken = self.broken;
+        broken.retain(|p| p.line < line);
+        (kept + broken.len() > 0).then(|| SourceBatch {
+            batch: self.batch.slice(0, kept),
+            lines: Lines::Each(lines),
+            broken,
+        })
+    }
 }
 
 /// The line of each row of a batch.
@@ -81,17 +100,9 @@ impl TextBatch {
         self.lines.push(line);
     }
 
-    /// Appends a row already read as a record.
-    pub fn push_record(&mut self, record: Record) {
-        match record {
-            Record::Fields { line, fields } => {
-                for (column, field) in self.columns.iter_mut().zip(&fields) {
-                    column.append_option(field.as_deref());
-                }
-                self.lines.push(line);
-            }
-            Record::Broken(problem) => self.broken.push(problem),
-        }
+    /// Appends a row that could not be split into fields.
+    pub fn push_broken(&mut self, problem: Problem) {
+        self.broken.push(problem);
     }
 
     /// The rows gathered as a batch of `schema`; `None` when there are none.

@@ -235,8 +235,10 @@ pub(crate) fn score(
     win_rate: Option<f64>,
 ) -> Result<Targets> {
     let (economics, customers, drafted) = build;
-    let listed_prospects = engine.query("SELECT * FROM prospects")?;
-    let listed_accounts = engine.query("SELECT * FROM accounts WHERE status = 'prospect'")?;
+    // In a stated order: the engine scans a table's parts side by side.
+    let listed_prospects = engine.query("SELECT * FROM prospects ORDER BY account_id")?;
+    let listed_accounts =
+        engine.query("SELECT * FROM accounts WHERE status = 'prospect' ORDER BY account_id")?;
     let columns = prospect_columns(&listed_prospects, &listed_accounts);
     let signals = signals_given
         .then(|| northstar_facts::signal_rows(engine))

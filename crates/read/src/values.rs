@@ -19,9 +19,11 @@ const CURRENCY: &[char] = &['$', '€', '£', '¥', '₹', '₩'];
 
 /// Days from 1970-01-01, the storage of a date.
 pub fn days_since_epoch(date: NaiveDate) -> i32 {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    (date - epoch).num_days() as i32
+    date.num_days_from_ce() - EPOCH_DAYS_FROM_CE
 }
+
+/// 1970-01-01 in days from 0001-01-01 (day 1).
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
 /// The years a date of the data may fall in; outside them it is taken for a typo or a
 /// placeholder (`0001-01-01`, `9999-12-31`), not a day.
@@ -222,6 +224,18 @@ use chrono::Datelike;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_count_from_1970() {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        assert_eq!(days_since_epoch(epoch), 0);
+        let mut day = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+        while day <= last {
+            assert_eq!(days_since_epoch(day) as i64, (day - epoch).num_days(), "{day}");
+            day = day + chrono::Days::new(97);
+        }
+    }
 
     #[test]
     fn trim_takes_off_what_str_trim_does() {

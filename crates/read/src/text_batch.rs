@@ -1,5 +1,5 @@
 //! Rows of delimited text gathered into a batch of text columns, with no text allocated per
-//! value: each field trimmed as a [`Record`]'s fields are, an empty one as null.
+//! value: each field trimmed as a [`Record`](crate::source::Record)'s fields are, an empty one as null.
 
 use std::sync::Arc;
 

@@ -117,7 +117,7 @@ pub struct FieldProblem {
 /// per referring table by [`RowValidator::new`], not once per row.
 #[derive(Debug, Default)]
 pub struct KeySets {
-    sets: Vec<(&'static str, foldhash::HashSet<String>)>,
+    sets: Vec<(&'static str, KeySet)>,
 }
 
 impl KeySets {
@@ -132,20 +132,99 @@ impl KeySets {
     }
 
     /// The keys of `table`, when it is loaded.
-    fn set(&self, table: &str) -> Option<&foldhash::HashSet<String>> {
+    fn set(&self, table: &str) -> Option<&KeySet> {
         self.sets.iter().find(|(t, _)| *t == table).map(|(_, s)| s)
     }
 
     /// The keys of `table`, to add to; an empty set when it was not loaded yet.
-    fn loaded(&mut self, table: &'static str) -> &mut foldhash::HashSet<String> {
+    fn loaded(&mut self, table: &'static str) -> &mut KeySet {
         let at = match self.sets.iter().position(|(t, _)| *t == table) {
             Some(at) => at,
             None => {
-                self.sets.push((table, foldhash::HashSet::default()));
+                self.sets.push((table, KeySet::default()));
                 self.sets.len() - 1
             }
         };
         &mut self.sets[at].1
+    }
+}
+
+/// A set of keys, each of at most [`INLINE_KEY_BYTES`] bytes held in its slot of the table
+/// itself, so that finding a key reads the table alone and no text elsewhere in memory (a
+/// lookup per referring row, most of them misses of the processor's caches); longer keys are
+/// kept apart.
+#[derive(Default)]
+pub(crate) struct KeySet {
+    short: hashbrown::HashTable<InlineKey>,
+    long: foldhash::HashSet<String>,
+    state: foldhash::fast::FixedState,
+}
+
+/// The most bytes of a key held in its slot.
+const INLINE_KEY_BYTES: usize = 23;
+
+/// A key of at most [`INLINE_KEY_BYTES`] bytes, and its length.
+#[derive(Clone, Copy)]
+struct InlineKey {
+    len: u8,
+    bytes: [u8; INLINE_KEY_BYTES],
+}
+
+impl InlineKey {
+    /// `key` held inline, when it is short enough.
+    fn of(key: &str) -> Option<Self> {
+        let mut bytes = [0; INLINE_KEY_BYTES];
+        bytes.get_mut(..key.len())?.copy_from_slice(key.as_bytes());
+        Some(Self {
+            len: key.len() as u8,
+            bytes,
+        })
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl std::fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeySet").field("keys", &self.len()).finish()
+    }
+}
+
+impl KeySet {
+    /// Adds `key`; a key already there stays once.
+    pub fn insert(&mut self, key: String) {
+        let Some(inline) = InlineKey::of(&key) else {
+            self.long.insert(key);
+            return;
+        };
+        let state = &self.state;
+        let hash = state.hash_one(inline.as_bytes());
+        if self
+            .short
+            .find(hash, |k| k.as_bytes() == inline.as_bytes())
+            .is_none()
+        {
+            self.short
+                .insert_unique(hash, inline, |k| state.hash_one(k.as_bytes()));
+        }
+    }
+
+    /// Whether `key` is in the set.
+    pub fn contains(&self, key: &str) -> bool {
+        if key.len() > INLINE_KEY_BYTES {
+            return self.long.contains(key);
+        }
+        let hash = self.state.hash_one(key.as_bytes());
+        self.short
+            .find(hash, |k| k.as_bytes() == key.as_bytes())
+            .is_some()
+    }
+
+    /// The keys in the set.
+    pub fn len(&self) -> usize {
+        self.short.len() + self.long.len()
     }
 }
 
@@ -177,7 +256,7 @@ pub struct Keys {
 struct KnownReference<'a> {
     index: usize,
     reference: &'static Reference,
-    keys: Vec<&'a foldhash::HashSet<String>>,
+    keys: Vec<&'a KeySet>,
 }
 
 impl<'a> RowValidator<'a> {
@@ -694,6 +773,25 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        /// A key set holds what a set of owned strings holds, keys of every length around the
+        /// longest held inline, inserted twice or not at all.
+        #[test]
+        fn key_sets_hold_what_a_set_of_strings_holds(
+            keys in proptest::collection::vec("[ab]{0,3}|[ab]{21,25}", 0..60),
+            asked in proptest::collection::vec("[ab]{0,3}|[ab]{21,25}", 0..60),
+        ) {
+            let mut set = KeySet::default();
+            let mut expected = std::collections::HashSet::new();
+            for key in keys.iter().chain(&keys) {
+                set.insert(key.clone());
+                expected.insert(key.clone());
+            }
+            proptest::prop_assert_eq!(set.len(), expected.len());
+            for key in keys.iter().chain(&asked) {
+                proptest::prop_assert_eq!(set.contains(key), expected.contains(key), "{}", key);
+            }
+        }
+
         /// Keys stored side by side are told apart however they join ("a" then "b" is not
         /// "ab", nor is the empty key any other), in order and out, through the table's
         /// growth, as a map of owned strings tells them.

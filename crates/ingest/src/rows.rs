@@ -259,6 +259,13 @@ struct KnownReference<'a> {
     keys: Vec<&'a KeySet>,
 }
 
+impl KnownReference<'_> {
+    /// Whether `key` is among the keys of a table referred to.
+    fn holds(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| k.contains(key))
+    }
+}
+
 impl<'a> RowValidator<'a> {
     /// A validator for `spec` read with `config`, whose references are checked against the
     /// tables of `keys` loaded (a reference to the table itself is checked once it is read).
@@ -312,7 +319,7 @@ impl<'a> RowValidator<'a> {
 
     /// Checks what concerns several columns of a row whose values each passed: its rules and
     /// its references to the keys of other tables.
-    pub fn check_across(&self, row: &(impl RowView + ?Sized), problems: &mut Vec<FieldProblem>) {
+    fn check_across(&self, row: &(impl RowView + ?Sized), problems: &mut Vec<FieldProblem>) {
         self.check_rules(row, problems);
         self.check_references(row, problems);
     }
@@ -378,7 +385,7 @@ impl<'a> RowValidator<'a> {
                 if found.as_deref() == Some(key.as_bytes()) {
                     continue;
                 }
-                if reference.keys.iter().any(|k| k.contains(key)) {
+                if reference.holds(key) {
                     let last = found.get_or_insert_default();
                     last.clear();
                     last.extend_from_slice(key.as_bytes());
@@ -440,15 +447,11 @@ impl<'a> RowValidator<'a> {
     }
 
     fn check_references(&self, row: &(impl RowView + ?Sized), problems: &mut Vec<FieldProblem>) {
-        for KnownReference {
-            index,
-            reference,
-            keys,
-        } in &self.references
-        {
-            if let Some(key) = row.text(*index)
-                && !keys.iter().any(|k| k.contains(key))
+        for known in &self.references {
+            if let Some(key) = row.text(known.index)
+                && !known.holds(key)
             {
+                let reference = known.reference;
                 problems.push(FieldProblem {
                     column: reference.column.to_owned(),
                     value: key.to_owned(),

@@ -43,8 +43,7 @@ pub(crate) struct Blocks {
     footer: Footer,
     ready: VecDeque<SourceBatch>,
     /// Lines of the report footer, once the file is read to its end.
-    footer_lines: u64,
-    done: bool,
+    footer_lines: Option<u64>,
 }
 
 impl Blocks {
@@ -72,19 +71,18 @@ impl Blocks {
             schema,
             footer: Footer::default(),
             ready: VecDeque::new(),
-            footer_lines: 0,
-            done: false,
+            footer_lines: None,
         }
     }
 
     /// Lines of a report footer met at the end of the file (known once it is read to the end).
     pub fn footer_lines(&self) -> u64 {
-        self.footer_lines
+        self.footer_lines.unwrap_or(0)
     }
 
     /// The next batch of rows, in line order; `None` at the end of the file.
     pub fn next_batch(&mut self) -> Result<Option<SourceBatch>, IngestError> {
-        while self.ready.is_empty() && !self.done {
+        while self.ready.is_empty() && self.footer_lines.is_none() {
             let mut blocks = Vec::new();
             while blocks.len() < rayon::current_num_threads() * BLOCKS_PER_THREAD {
                 match self.next_block()? {
@@ -93,8 +91,7 @@ impl Blocks {
                 }
             }
             if blocks.is_empty() {
-                self.footer_lines = self.footer.finish(&mut self.ready);
-                self.done = true;
+                self.footer_lines = Some(self.footer.finish(&mut self.ready));
                 break;
             }
             let parsed: Vec<Parsed> = blocks
@@ -137,22 +134,15 @@ impl Blocks {
         }
     }
 
-    /// Reads more of the file onto the buffer.
+    /// Reads up to [`READ_BYTES`] more of the file onto the buffer.
     fn fill(&mut self) -> Result<(), IngestError> {
-        let start = self.buffer.len();
-        self.buffer.resize(start + READ_BYTES, 0);
-        let n = loop {
-            match self.input.read(&mut self.buffer[start..]) {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                other => {
-                    break other.map_err(|source| IngestError::Io {
-                        path: self.path.clone(),
-                        source,
-                    })?;
-                }
-            }
-        };
-        self.buffer.truncate(start + n);
+        let n = (&mut self.input)
+            .take(READ_BYTES as u64)
+            .read_to_end(&mut self.buffer)
+            .map_err(|source| IngestError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
         self.eof = n == 0;
         Ok(())
     }

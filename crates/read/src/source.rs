@@ -236,20 +236,16 @@ pub struct Source {
     batch_rows: usize,
     /// The schema of a delimited file's batches of text.
     text_schema: Option<arrow::datatypes::SchemaRef>,
-    /// Where a delimited file's rows start after its header, and how to read it again from
-    /// there, in blocks.
-    restart: Option<Restart>,
     /// Whether rows were taken by [`Source::next_record`].
     records_begun: bool,
 }
 
 /// Where a delimited file's rows start after its header (a byte of its text with LF line
-/// ends, and that byte's line), and how its text is read.
+/// ends, and that byte's line), and how its text is read, to read it again from there.
 #[derive(Debug, Clone, Copy)]
 struct Restart {
     byte: u64,
     line: u64,
-    gz: bool,
     encoding: Option<&'static encoding_rs::Encoding>,
     delimiter: u8,
 }
@@ -261,6 +257,8 @@ enum Rows {
         record: csv::ByteRecord,
         /// The line the last record ended on.
         last_line: u64,
+        /// Where the rows start, to read them in blocks.
+        restart: Restart,
     },
     Jsonl {
         lines: Box<dyn BufRead + Send>,
@@ -283,7 +281,6 @@ impl Source {
         let mut ahead = VecDeque::new();
         let mut preamble_rows = 0;
         let mut parquet_rows = None;
-        let mut restart = None;
         let io = |source| IngestError::Io {
             path: path.to_owned(),
             source,
@@ -330,13 +327,12 @@ impl Source {
                     .map(|(i, h)| header_name(path, i, h))
                     .collect::<Result<Vec<_>, _>>()?;
                 preamble_rows = at as u64;
-                restart = Some(Restart {
+                let restart = Restart {
                     byte: *byte,
                     line: *line,
-                    gz,
                     encoding: options.encoding,
                     delimiter: options.delimiter.unwrap_or(default),
-                });
+                };
                 for (line, shape, record, _) in top.drain(..).skip(at + 1) {
                     ahead.push_back((split_fields(line, &header, &record), shape));
                 }
@@ -347,6 +343,7 @@ impl Source {
                         reader,
                         record,
                         last_line,
+                        restart,
                     },
                 )
             }
@@ -440,7 +437,6 @@ impl Source {
             parquet_rows,
             batch_rows: options.batch_rows.max(1),
             text_schema,
-            restart,
             records_begun: false,
         })
     }
@@ -545,8 +541,8 @@ impl Source {
                 }))
             }
             Rows::Blocks(blocks) => blocks.next_batch(),
-            Rows::Delimited { .. } if !self.records_begun => {
-                let blocks = self.blocks()?;
+            &mut Rows::Delimited { restart, .. } if !self.records_begun => {
+                let blocks = self.blocks(restart)?;
                 self.rows = Rows::Blocks(Box::new(blocks));
                 self.next_batch()
             }
@@ -554,17 +550,11 @@ impl Source {
         }
     }
 
-    /// A delimited file's rows after its header, read again from the start of the file, in
-    /// blocks of [`ReadOptions::batch_rows`] records.
-    fn blocks(&self) -> Result<Blocks, IngestError> {
-        let (Some(restart), Some(schema)) = (self.restart, self.text_schema.clone()) else {
-            return Err(IngestError::Unreadable {
-                path: self.path.clone(),
-                reason: "the file has no rows to read in blocks".to_owned(),
-            });
-        };
+    /// A delimited file's rows after its header, read again from the start of the file to
+    /// `restart`, in blocks of [`ReadOptions::batch_rows`] records.
+    fn blocks(&self, restart: Restart) -> Result<Blocks, IngestError> {
         self.bytes_read.store(0, Ordering::Relaxed);
-        let raw = text_reader(&self.path, restart.gz, restart.encoding, &self.bytes_read)?;
+        let raw = text_reader(&self.path, self.gz, restart.encoding, &self.bytes_read)?;
         let mut text: Box<dyn Read + Send> = Box::new(Converted::new(raw, CrlfToLf::default()));
         std::io::copy(&mut (&mut text).take(restart.byte), &mut std::io::sink()).map_err(|source| {
             IngestError::Io {
@@ -579,7 +569,7 @@ impl Source {
             self.batch_rows,
             restart.delimiter,
             &self.header,
-            schema,
+            text_schema(&self.header),
         ))
     }
 
@@ -605,6 +595,7 @@ impl Source {
                 reader,
                 record,
                 last_line,
+                ..
             } => {
                 return match reader.read_byte_record(record) {
                     Ok(false) => Ok(None),

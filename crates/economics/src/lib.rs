@@ -134,7 +134,10 @@ pub fn compute(engine: &Engine, as_of: Option<i32>, inputs: Inputs) -> Result<Ec
     };
     let as_of_text = as_of.map(iso_date).transpose()?;
     let literal = as_of.map_or("CAST(NULL AS INT)".to_owned(), |d| d.to_string());
-    let accounts = read_accounts(&engine.query(&sql::accounts(&literal))?, inputs)?;
+    engine.hold(sql::REVENUE_TABLE, sql::REVENUE)?;
+    let accounts = engine.query(&sql::accounts(&literal));
+    engine.release(sql::REVENUE_TABLE)?;
+    let accounts = read_accounts(&accounts?, inputs)?;
     let cost_lines = read_cost_lines(&engine.query(&sql::cost_to_serve())?)?;
     let unallocated = single_f64(&engine.query(sql::UNALLOCATED_SPEND)?)?;
     let revenue_from = match inputs.revenue {

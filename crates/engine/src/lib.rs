@@ -18,7 +18,7 @@ use datafusion::execution::context::SessionContext;
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::physical_expr::PhysicalExpr;
-use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig};
+use datafusion::prelude::{CsvReadOptions, DataFrame, ParquetReadOptions, SessionConfig};
 
 mod arg_min;
 
@@ -261,14 +261,37 @@ impl Engine {
         Ok(())
     }
 
+    /// Runs the query `sql` once and holds its rows in memory as the table `name`, replacing
+    /// any table of that name, until [`Engine::release`].
+    pub fn hold(&self, name: &str, sql: &str) -> Result<()> {
+        let batches = self.runtime.block_on(async {
+            let frame = self.plan(sql).await?;
+            let schema = Arc::new(frame.schema().as_arrow().clone());
+            Ok::<_, EngineError>((schema, frame.collect().await?))
+        })?;
+        self.release(name)?;
+        self.register_batches(name, batches.0, batches.1)
+    }
+
+    /// Forgets the table `name`, if there is one.
+    pub fn release(&self, name: &str) -> Result<()> {
+        self.ctx.deregister_table(name)?;
+        Ok(())
+    }
+
+    /// The query `sql`, planned.
+    async fn plan(&self, sql: &str) -> Result<DataFrame> {
+        self.ctx.sql(sql).await.map_err(|source| EngineError::Plan {
+            sql: sql.to_owned(),
+            source,
+        })
+    }
+
     /// Makes the query `sql` queryable as `name`, replacing any table of that name; the query
     /// runs each time the view is read.
     pub fn register_view(&self, name: &str, sql: &str) -> Result<()> {
         self.runtime.block_on(async {
-            let frame = self.ctx.sql(sql).await.map_err(|source| EngineError::Plan {
-                sql: sql.to_owned(),
-                source,
-            })?;
+            let frame = self.plan(sql).await?;
             self.ctx.deregister_table(name)?;
             self.ctx.register_table(name, frame.into_view())?;
             Ok(())
@@ -278,10 +301,7 @@ impl Engine {
     /// Runs one SQL statement and returns all its rows.
     pub fn query(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         self.runtime.block_on(async {
-            let frame = self.ctx.sql(sql).await.map_err(|source| EngineError::Plan {
-                sql: sql.to_owned(),
-                source,
-            })?;
+            let frame = self.plan(sql).await?;
             Ok(frame.collect().await?)
         })
     }
@@ -297,10 +317,7 @@ impl Engine {
     ) -> Result<(), E> {
         use futures::StreamExt;
         self.runtime.block_on(async {
-            let frame = self.ctx.sql(sql).await.map_err(|source| EngineError::Plan {
-                sql: sql.to_owned(),
-                source,
-            })?;
+            let frame = self.plan(sql).await?;
             let partitions = match order {
                 Order::Partitions => frame.execute_stream_partitioned().await,
                 Order::Any => frame.execute_stream().await.map(|all| vec![all]),
@@ -480,6 +497,35 @@ mod tests {
         assert!(err.hint().is_some_and(|h| h.contains("--memory-limit")), "{err}");
         let bug = engine.query("SELECT nosuch FROM t").expect_err("no such column");
         assert_eq!(bug.fault(), Fault::Internal);
+    }
+
+    #[test]
+    fn a_held_query_runs_once_and_is_read_as_a_table_until_released() {
+        let engine = Engine::new(2).expect("engine");
+        let (schema, batch) = sample();
+        engine
+            .register_batches("t", schema, vec![batch])
+            .expect("register");
+        engine.hold("held", "SELECT count(*) AS n FROM t").expect("hold");
+        // Rows added to `t` after it is held do not change what it holds.
+        let (schema, batch) = sample();
+        engine.release("t").expect("release");
+        engine
+            .register_batches("t", schema, vec![batch.clone(), batch])
+            .expect("register");
+        let held = engine.query("SELECT n FROM held").expect("read");
+        let n = held[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("count");
+        assert_eq!(n.value(0), 3);
+        engine.release("held").expect("release");
+        let gone = engine.query("SELECT n FROM held").expect_err("released");
+        assert!(gone.to_string().contains("held"), "{gone}");
+        engine
+            .release("held")
+            .expect("releasing what is not held does nothing");
     }
 
     #[test]

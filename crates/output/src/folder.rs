@@ -56,17 +56,22 @@ impl BuildFolder {
     }
 
     /// Writes every file of `files` as [`BuildFolder::write`] would, side by side on the
-    /// threads there are; the manifest lists them in their order.
+    /// threads there are, each begun as a thread comes free: those known to take long first,
+    /// then the others, in the list's order. The manifest lists them in the list's order.
     pub fn write_each(&mut self, files: Vec<StagedFile<'_>>) -> Result<()> {
         let staging = self.staging.path();
-        let written: Vec<(String, Option<Result<ManifestFile>>)> = files
-            .into_par_iter()
-            .map(|file| {
+        let mut files: Vec<(usize, StagedFile<'_>)> = files.into_iter().enumerate().collect();
+        files.sort_by_key(|(_, file)| !file.long);
+        let mut written: Vec<(usize, String, Option<Result<ManifestFile>>)> = files
+            .into_iter()
+            .par_bridge()
+            .map(|(at, file)| {
                 let staged = file.fill.map(|fill| stage(staging, &file.name, fill));
-                (file.name, staged)
+                (at, file.name, staged)
             })
             .collect();
-        for (name, file) in written {
+        written.sort_unstable_by_key(|(at, ..)| *at);
+        for (_, name, file) in written {
             match file {
                 Some(file) => self.record(file?),
                 None => self.relist(&name)?,
@@ -157,6 +162,8 @@ pub struct StagedFile<'a> {
     name: String,
     /// What writes it; `None` for a file written before.
     fill: Option<Fill<'a>>,
+    /// Known to take long to write: begun before the others.
+    long: bool,
 }
 
 impl<'a> StagedFile<'a> {
@@ -165,7 +172,14 @@ impl<'a> StagedFile<'a> {
         Self {
             name: name.to_owned(),
             fill: Some(Box::new(fill)),
+            long: false,
         }
+    }
+
+    /// This file, begun before the files not known to take long, so that the longest to write
+    /// do not end the writing alone.
+    pub fn long(self) -> Self {
+        Self { long: true, ..self }
     }
 
     /// The file `name`, written before with [`BuildFolder::write`], listed at this place.
@@ -173,6 +187,7 @@ impl<'a> StagedFile<'a> {
         Self {
             name: name.to_owned(),
             fill: None,
+            long: false,
         }
     }
 }
@@ -352,6 +367,38 @@ mod tests {
         ];
         let err = failing.write_each(files).expect_err("the failure is reported");
         assert!(err.to_string().contains("bad.csv"), "{err}");
+    }
+
+    #[test]
+    fn files_known_to_take_long_are_begun_first_and_listed_in_their_place() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        let out = parent.path().join("out");
+        let mut build = BuildFolder::create(&out).expect("create");
+        let begun = std::sync::Mutex::new(Vec::new());
+        let file = |name: &'static str| {
+            let begun = &begun;
+            StagedFile::new(name, move |w| {
+                begun.lock().expect("lock").push(name);
+                w.write_all(name.as_bytes())
+            })
+        };
+        let files = vec![
+            file("a.csv"),
+            file("b.csv").long(),
+            file("c.csv"),
+            file("d.csv").long(),
+        ];
+        let one_thread = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
+        one_thread.install(|| build.write_each(files)).expect("write");
+        assert_eq!(
+            begun.into_inner().expect("lock"),
+            ["b.csv", "d.csv", "a.csv", "c.csv"]
+        );
+        let written = build.commit().expect("commit");
+        assert_eq!(written, ["a.csv", "b.csv", "c.csv", "d.csv", "manifest.json"]);
     }
 
     #[test]

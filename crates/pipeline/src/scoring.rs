@@ -258,10 +258,7 @@ impl<'a> ListScoring<'a> {
     /// formatted in parallel blocks.
     fn write_detailed(&mut self, group: &[RecordBatch], out: &mut dyn Write) -> Result<()> {
         let columns = self.columns.clone().unwrap_or_default();
-        let mut prospects = Vec::new();
-        for batch in group {
-            prospects.extend(self.detailed.score(batch, &columns, "list")?);
-        }
+        let prospects = self.detailed.score(group, &columns, "list")?;
         for p in &prospects {
             self.count(p.scored.assessment.in_sam, p.scored.assessment.tier);
         }

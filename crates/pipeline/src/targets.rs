@@ -15,6 +15,7 @@ use northstar_facts::{SignalRow, texts};
 use northstar_profile::{Account, Drafted, Icp, Lookalike};
 use northstar_score::market::{self, Customer, ExpectedValues, Listed, MarketSize};
 use northstar_score::{Candidate, Event, Intent, IntentSettings, Nearest, Scored, Scorer};
+use rayon::prelude::*;
 
 use crate::{Result, Settings};
 
@@ -72,8 +73,15 @@ pub struct Targets {
 /// Scores accounts of Arrow batches: fit through the compiled ICP, the nearest customer from
 /// its reference, intent from the accounts' signals.
 pub struct ProspectScorer {
-    scorer: Scorer,
+    judges: Judges,
+    /// The nearest-customer search, with the answers found so far.
     nearest: Nearest,
+}
+
+/// What a prospect is judged by, apart from the nearest-customer search, which remembers its
+/// answers and so is held by each thread on its own.
+struct Judges {
+    scorer: Scorer,
     intent: IntentSettings,
     events: Option<HashMap<String, Vec<Event>>>,
     as_of: i32,
@@ -95,16 +103,51 @@ impl ProspectScorer {
         });
         Self {
             nearest: Nearest::new(&icp),
-            scorer: Scorer::new(icp),
-            intent,
-            events,
-            as_of,
+            judges: Judges {
+                scorer: Scorer::new(icp),
+                intent,
+                events,
+                as_of,
+            },
         }
     }
 
-    /// Every account of `batch`, with its values of `columns`, listed in `source`.
+    /// Every account of `batches`, in their order, with its values of `columns`, listed in
+    /// `source`; the batches are scored side by side on the threads there are.
     pub fn score(
+        &self,
+        batches: &[RecordBatch],
+        columns: &[String],
+        source: &'static str,
+    ) -> Result<Vec<Prospect>> {
+        let scored: Vec<Vec<Prospect>> = batches
+            .par_iter()
+            .map_init(
+                || self.nearest.clone(),
+                |nearest, batch| self.judges.score(nearest, batch, columns, source),
+            )
+            .collect::<Result<_>>()?;
+        Ok(scored.into_iter().flatten().collect())
+    }
+
+    /// One account read by name, with no attribute values kept: what [`ProspectScorer::score`]
+    /// says of a row, without building a batch.
+    pub fn score_account(
         &mut self,
+        account_id: String,
+        account: &dyn Account,
+        source: &'static str,
+    ) -> Prospect {
+        let scored = self.judges.scorer.assess_account(account);
+        (self.judges).prospect(&mut self.nearest, account_id, source, scored, Vec::new())
+    }
+}
+
+impl Judges {
+    /// Every account of `batch`, with its values of `columns`, listed in `source`.
+    fn score(
+        &self,
+        nearest: &mut Nearest,
         batch: &RecordBatch,
         columns: &[String],
         source: &'static str,
@@ -127,26 +170,15 @@ impl ProspectScorer {
                 .iter()
                 .map(|v| v.as_ref().and_then(|v| v[row].clone()))
                 .collect();
-            out.push(self.prospect(id.unwrap_or_default(), source, scored, values));
+            out.push(self.prospect(nearest, id.unwrap_or_default(), source, scored, values));
         }
         Ok(out)
     }
 
-    /// One account read by name, with no attribute values kept: what [`ProspectScorer::score`]
-    /// says of a row, without building a batch.
-    pub fn score_account(
-        &mut self,
-        account_id: String,
-        account: &dyn Account,
-        source: &'static str,
-    ) -> Prospect {
-        let scored = self.scorer.assess_account(account);
-        self.prospect(account_id, source, scored, Vec::new())
-    }
-
-    /// The prospect of an account's fit, with its intent and nearest customer.
+    /// The prospect of an account's fit, with its intent and its nearest customer by `nearest`.
     fn prospect(
-        &mut self,
+        &self,
+        nearest: &mut Nearest,
         account_id: String,
         source: &'static str,
         scored: Scored,
@@ -160,8 +192,7 @@ impl ProspectScorer {
         let timing = intent
             .as_ref()
             .is_some_and(|i| self.intent.timing(scored.assessment.tier, i.score));
-        let nearest = self
-            .nearest
+        let nearest = nearest
             .find(&scored.verdicts.signals)
             .map(|(l, shared)| (l.clone(), shared));
         Prospect {
@@ -184,8 +215,22 @@ pub(crate) fn account_ids(batch: &RecordBatch) -> Result<Vec<Option<String>>> {
     }
 }
 
-/// The customers whose verdicts are made at once when the reference customers are drawn.
-const REFERENCE_SLICE_ROWS: usize = 65_536;
+/// The rows of a batch of customers judged at once, on one thread.
+const SLICE_ROWS: usize = 16_384;
+
+/// `judge` applied to slices of `batch`, side by side on the threads there are, its rows'
+/// results in the batch's order.
+fn by_slices<T: Send>(
+    batch: &RecordBatch,
+    judge: impl Fn(RecordBatch) -> Result<Vec<T>> + Sync,
+) -> Result<Vec<T>> {
+    let starts: Vec<usize> = (0..batch.num_rows()).step_by(SLICE_ROWS).collect();
+    let judged: Vec<Vec<T>> = starts
+        .into_par_iter()
+        .map(|start| judge(batch.slice(start, SLICE_ROWS.min(batch.num_rows() - start))))
+        .collect::<Result<_>>()?;
+    Ok(judged.into_iter().flatten().collect())
+}
 
 /// The ICP's reference customers: the best profitable customer of each set of signals met;
 /// `customers` is the customers' attribute batch.
@@ -197,17 +242,10 @@ pub(crate) fn reference(
 ) -> Result<Vec<Lookalike>> {
     let showcase = northstar_facts::showcase(engine, &economics.accounts)?;
     let scorer = Scorer::new(icp.clone());
-    // The customers' verdicts are made a slice at a time: only the signals met are kept.
-    let mut met = Vec::with_capacity(customers.num_rows());
-    for start in (0..customers.num_rows()).step_by(REFERENCE_SLICE_ROWS) {
-        let rows = REFERENCE_SLICE_ROWS.min(customers.num_rows() - start);
-        met.extend(
-            scorer
-                .verdicts(&customers.slice(start, rows))?
-                .into_iter()
-                .map(|v| v.signals),
-        );
-    }
+    // Only the signals met are kept of each customer's verdicts.
+    let met = by_slices(customers, |slice| {
+        Ok(scorer.verdicts(&slice)?.into_iter().map(|v| v.signals).collect())
+    })?;
     let candidates: Vec<Candidate> = economics
         .accounts
         .iter()
@@ -243,20 +281,15 @@ pub(crate) fn score(
     let signals = signals_given
         .then(|| northstar_facts::signal_rows(engine))
         .transpose()?;
-    let mut scorer = ProspectScorer::new(drafted.icp.clone(), settings.intent.clone(), signals, as_of);
-    let mut prospects = Vec::new();
-    for batch in &listed_prospects {
-        prospects.extend(scorer.score(batch, &columns, "prospects")?);
-    }
+    let scorer = ProspectScorer::new(drafted.icp.clone(), settings.intent.clone(), signals, as_of);
+    let mut prospects = scorer.score(&listed_prospects, &columns, "prospects")?;
     let in_prospects: HashSet<String> = prospects.iter().map(|p| p.account_id.clone()).collect();
     let mut both = HashSet::new();
-    for batch in &listed_accounts {
-        for p in scorer.score(batch, &columns, "accounts")? {
-            if in_prospects.contains(&p.account_id) {
-                both.insert(p.account_id);
-            } else {
-                prospects.push(p);
-            }
+    for p in scorer.score(&listed_accounts, &columns, "accounts")? {
+        if in_prospects.contains(&p.account_id) {
+            both.insert(p.account_id);
+        } else {
+            prospects.push(p);
         }
     }
     for p in prospects.iter_mut().filter(|p| both.contains(&p.account_id)) {
@@ -314,8 +347,8 @@ fn size_market(
             tenure_months: a.tenure_months,
         })
         .collect();
-    let mut listed: Vec<Listed> = Scorer::new(icp.clone())
-        .verdicts(customer_batch)?
+    let scorer = Scorer::new(icp.clone());
+    let mut listed: Vec<Listed> = by_slices(customer_batch, |slice| Ok(scorer.verdicts(&slice)?))?
         .into_iter()
         .zip(&drafted.customers)
         .map(|(verdicts, assessed)| Listed {

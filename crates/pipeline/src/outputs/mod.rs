@@ -24,10 +24,11 @@ pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
         intent: build.settings.intent.clone(),
         personalise: build.settings.personalise.clone(),
     };
+    // The four largest files (accounts, prospects and the target list) are begun first.
     let files = vec![
         StagedFile::new("report.html", move |w| w.write_all(page.as_bytes())),
         StagedFile::new("rejects.csv", |w| build.ingested.rejects.write_csv(w)),
-        StagedFile::new("accounts.csv", |w| tables::write_accounts(w, build)),
+        StagedFile::new("accounts.csv", |w| tables::write_accounts(w, build)).long(),
         StagedFile::new("whale_curve.csv", |w| tables::write_whale_curve(w, build)),
         StagedFile::written("cost_to_serve.csv"),
         StagedFile::new("lift.csv", |w| discovery::write_lift(w, build)),
@@ -45,11 +46,13 @@ pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
         }),
         StagedFile::new("prospects_scored.csv", |w| {
             targets::write_prospects(w, found, icp)
-        }),
-        StagedFile::new("target_list.csv", |w| targets::write_target_csv(w, found, icp)),
+        })
+        .long(),
+        StagedFile::new("target_list.csv", |w| targets::write_target_csv(w, found, icp)).long(),
         StagedFile::new("target_list.xlsx", |w| {
             targets::write_target_xlsx(w, found, icp, as_of)
-        }),
+        })
+        .long(),
         StagedFile::new("market.csv", |w| targets::write_market(w, &found.market)),
         folder.json_file("validation.json", &build.validation)?,
         StagedFile::new("scorer.sql", move |w| writeln!(w, "{sql};")),

@@ -9,6 +9,7 @@
 //! customers. Cuts of one numeric attribute are then merged into one range.
 
 use northstar_discover::{Attribute, Condition, Subgroup, Values, conditions, top_accounts};
+use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::{Filter, FilterEvidence, Rule, UnknownValues};
@@ -230,8 +231,9 @@ fn candidates(
         }
         r
     };
-    let mut out = Vec::new();
-    for attribute in attributes {
+    // Each attribute's cuts, the attributes side by side, in their order.
+    let cuts = |attribute: &Attribute| {
+        let mut out = Vec::new();
         let keep = |condition| {
             Cut::Keep(Rule {
                 attribute: attribute.name.clone(),
@@ -297,7 +299,9 @@ fn candidates(
             }
             Values::List(_) => {}
         }
-    }
+        out
+    };
+    let mut out: Vec<(Cut, Removed)> = attributes.par_iter().flat_map_iter(cuts).collect();
     for (index, segment) in anti.iter().enumerate() {
         let removed = sums(&mut segment.members.iter().copied().filter(|&i| in_sam[i]));
         out.push((Cut::Exclude(index), removed));

@@ -1,6 +1,8 @@
 //! The discover stage as one call: every figure the outputs show of what sets the most valuable
 //! accounts apart, from a customer base assembled by the pipeline.
 
+use rayon::prelude::*;
+
 use crate::deals::{DealOutcome, Deals};
 use crate::figures::{CohortFigures, Counterfactual, Outcomes, SegmentFigures, cohort_figures};
 use crate::{
@@ -169,18 +171,38 @@ pub fn discover(base: &Base, referral_threshold: f64) -> Discovery {
             referral_threshold,
         )
     };
+    // The figures of what was found, side by side too.
+    let ((segments, counterfactuals), (cohort_figures, (pmf, deals))) = rayon::join(
+        || {
+            rayon::join(
+                || found.par_iter().map(segment).collect(),
+                || counterfactuals(&anti, &base.outcomes, &base.deals),
+            )
+        },
+        || {
+            rayon::join(
+                || cohort_figures(&cohorts, &base.acquired, &drift, values, &base.outcomes),
+                || {
+                    rayon::join(
+                        || pmf(&base.pmf_inputs, &everyone, referral_threshold),
+                        || base.deals.outcome(),
+                    )
+                },
+            )
+        },
+    );
     Discovery {
         lifts,
-        segments: found.iter().map(segment).collect(),
+        segments,
         subgroups: found,
-        counterfactuals: counterfactuals(&anti, &base.outcomes, &base.deals),
+        counterfactuals,
         anti,
-        cohort_figures: cohort_figures(&cohorts, &base.acquired, &drift, values, &base.outcomes),
+        cohort_figures,
         cohorts,
         drift,
-        pmf: pmf(&base.pmf_inputs, &everyone, referral_threshold),
+        pmf,
         ecosystem,
-        deals: base.deals.outcome(),
+        deals,
         nothing_to_learn,
     }
 }

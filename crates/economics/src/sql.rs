@@ -79,8 +79,9 @@ SELECT account_id,
 FROM purchase_days GROUP BY account_id";
 
 /// One row per customer account with every economics figure, in no particular order, its
-/// revenue read from [`REVENUE_TABLE`]. A channel's monthly spend is split evenly over the accounts acquired through it
-/// that month, counted by a grouping (a window over them would sort every acquired account).
+/// revenue read from [`REVENUE_TABLE`]. A channel's monthly spend is split evenly over the
+/// accounts acquired through it that month, counted by a grouping (a window over them would
+/// sort every acquired account).
 /// `as_of` is a whole number of days since 1970-01-01, or an SQL `NULL`.
 pub fn accounts(as_of: &str) -> String {
     format!(

@@ -264,13 +264,13 @@ impl Engine {
     /// Runs the query `sql` once and holds its rows in memory as the table `name`, replacing
     /// any table of that name, until [`Engine::release`].
     pub fn hold(&self, name: &str, sql: &str) -> Result<()> {
-        let batches = self.runtime.block_on(async {
+        let (schema, batches) = self.runtime.block_on(async {
             let frame = self.plan(sql).await?;
             let schema = Arc::new(frame.schema().as_arrow().clone());
             Ok::<_, EngineError>((schema, frame.collect().await?))
         })?;
         self.release(name)?;
-        self.register_batches(name, batches.0, batches.1)
+        self.register_batches(name, schema, batches)
     }
 
     /// Forgets the table `name`, if there is one.
@@ -292,7 +292,7 @@ impl Engine {
     pub fn register_view(&self, name: &str, sql: &str) -> Result<()> {
         self.runtime.block_on(async {
             let frame = self.plan(sql).await?;
-            self.ctx.deregister_table(name)?;
+            self.release(name)?;
             self.ctx.register_table(name, frame.into_view())?;
             Ok(())
         })
@@ -366,6 +366,25 @@ mod tests {
     use super::*;
     use datafusion::arrow::array::{Array, Float64Array, Int64Array, StringArray};
     use datafusion::arrow::datatypes::{DataType, Field, Schema};
+
+    /// An engine on `threads` threads with [`sample`] registered as `t`.
+    fn sample_engine(threads: usize) -> Engine {
+        let engine = Engine::new(threads).expect("engine");
+        let (schema, batch) = sample();
+        engine
+            .register_batches("t", schema, vec![batch])
+            .expect("register");
+        engine
+    }
+
+    /// The first column of the first batch of `rows`, as an `A`.
+    fn first_column<A: Array + 'static>(rows: &[RecordBatch]) -> &A {
+        rows[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<A>()
+            .expect("the column's type")
+    }
 
     fn sample() -> (SchemaRef, RecordBatch) {
         let schema = Arc::new(Schema::new(vec![
@@ -470,11 +489,7 @@ mod tests {
 
     #[test]
     fn a_stream_gives_every_row_and_a_memory_limit_is_a_user_fault() {
-        let engine = Engine::new(1).expect("engine");
-        let (schema, batch) = sample();
-        engine
-            .register_batches("t", schema, vec![batch])
-            .expect("register");
+        let engine = sample_engine(1);
         let mut rows = 0;
         engine
             .stream::<EngineError>("SELECT * FROM t", Order::Any, |b| {
@@ -501,11 +516,7 @@ mod tests {
 
     #[test]
     fn a_held_query_runs_once_and_is_read_as_a_table_until_released() {
-        let engine = Engine::new(2).expect("engine");
-        let (schema, batch) = sample();
-        engine
-            .register_batches("t", schema, vec![batch])
-            .expect("register");
+        let engine = sample_engine(2);
         engine.hold("held", "SELECT count(*) AS n FROM t").expect("hold");
         // Rows added to `t` after it is held do not change what it holds.
         let (schema, batch) = sample();
@@ -514,12 +525,7 @@ mod tests {
             .register_batches("t", schema, vec![batch.clone(), batch])
             .expect("register");
         let held = engine.query("SELECT n FROM held").expect("read");
-        let n = held[0]
-            .column(0)
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .expect("count");
-        assert_eq!(n.value(0), 3);
+        assert_eq!(first_column::<Int64Array>(&held).value(0), 3);
         engine.release("held").expect("release");
         let gone = engine.query("SELECT n FROM held").expect_err("released");
         assert!(gone.to_string().contains("held"), "{gone}");
@@ -574,17 +580,8 @@ mod tests {
 
     #[test]
     fn sql_over_registered_batches() {
-        let engine = Engine::new(2).expect("engine");
-        let (schema, batch) = sample();
-        engine
-            .register_batches("t", schema, vec![batch])
-            .expect("register");
+        let engine = sample_engine(2);
         let rows = engine.query("SELECT sum(p) AS total FROM t").expect("query");
-        let total = rows[0]
-            .column(0)
-            .as_any()
-            .downcast_ref::<Float64Array>()
-            .expect("f64");
-        assert_eq!(total.value(0), 6.5);
+        assert_eq!(first_column::<Float64Array>(&rows).value(0), 6.5);
     }
 }

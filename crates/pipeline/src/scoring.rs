@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::outputs::tables::{write_blocks, write_header};
 use crate::outputs::targets::{PROSPECT_COLUMNS, prospect_cells};
 use crate::session::Session;
-use crate::targets::ProspectScorer;
+use crate::targets::{ProspectScorer, slices};
 use crate::{Observer, Options, PipelineError, Result, icp_at};
 
 /// The columns of a brief score file.
@@ -227,14 +227,7 @@ impl<'a> ListScoring<'a> {
     /// Brief rows: scores and tiers only, with no reasons, way to tier 1 or nearest customer to
     /// make. Pieces of the group are scored and formatted in parallel.
     fn write_brief(&mut self, group: &[RecordBatch], out: &mut dyn Write) -> Result<()> {
-        let pieces: Vec<RecordBatch> = group
-            .iter()
-            .flat_map(|batch| {
-                (0..batch.num_rows())
-                    .step_by(PIECE_ROWS)
-                    .map(|start| batch.slice(start, PIECE_ROWS.min(batch.num_rows() - start)))
-            })
-            .collect();
+        let pieces: Vec<RecordBatch> = group.iter().flat_map(|batch| slices(batch, PIECE_ROWS)).collect();
         let (plain, target) = (&self.plain, &self.target);
         let scored: Vec<Result<(Scores, Vec<u8>)>> = pieces
             .par_iter()

@@ -139,7 +139,8 @@ impl ProspectScorer {
         source: &'static str,
     ) -> Prospect {
         let scored = self.judges.scorer.assess_account(account);
-        (self.judges).prospect(&mut self.nearest, account_id, source, scored, Vec::new())
+        self.judges
+            .prospect(&mut self.nearest, account_id, source, scored, Vec::new())
     }
 }
 
@@ -218,17 +219,21 @@ pub(crate) fn account_ids(batch: &RecordBatch) -> Result<Vec<Option<String>>> {
 /// The rows of a batch of customers judged at once, on one thread.
 const SLICE_ROWS: usize = 16_384;
 
+/// `batch` cut into slices of at most `rows` rows, in order.
+pub(crate) fn slices(batch: &RecordBatch, rows: usize) -> impl Iterator<Item = RecordBatch> + '_ {
+    (0..batch.num_rows())
+        .step_by(rows)
+        .map(move |start| batch.slice(start, rows.min(batch.num_rows() - start)))
+}
+
 /// `judge` applied to slices of `batch`, side by side on the threads there are, its rows'
 /// results in the batch's order.
 fn by_slices<T: Send>(
     batch: &RecordBatch,
     judge: impl Fn(RecordBatch) -> Result<Vec<T>> + Sync,
 ) -> Result<Vec<T>> {
-    let starts: Vec<usize> = (0..batch.num_rows()).step_by(SLICE_ROWS).collect();
-    let judged: Vec<Vec<T>> = starts
-        .into_par_iter()
-        .map(|start| judge(batch.slice(start, SLICE_ROWS.min(batch.num_rows() - start))))
-        .collect::<Result<_>>()?;
+    let slices: Vec<RecordBatch> = slices(batch, SLICE_ROWS).collect();
+    let judged: Vec<Vec<T>> = slices.into_par_iter().map(&judge).collect::<Result<_>>()?;
     Ok(judged.into_iter().flatten().collect())
 }
 

@@ -1,6 +1,6 @@
 //! Acting on the ICP: `score` on any list agrees with the build's prospects_scored.csv, the SQL
-//! scorer reproduces every score in DuckDB, and the target list's spreadsheet holds the CSV's
-//! rows.
+//! scorer reproduces every score in DuckDB and in PostgreSQL, and the target list's spreadsheet
+//! holds the CSV's rows.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -152,18 +152,17 @@ fn python_with_duckdb() -> Option<PathBuf> {
     installed(works, ".venv/bin/python with duckdb").then_some(python)
 }
 
-#[test]
-fn the_sql_scorer_reproduces_every_score_in_duckdb() {
-    let Some(python) = python_with_duckdb() else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    demo(dir.path(), 7);
-    let out = dir.path().join("out");
+/// Makes the demo of seed 7 in `dir` and returns the SQL scorer of its ICP in `dialect` over the
+/// table `prospects`, and the table's columns the scorer needs beside account_id.
+fn demo_scorer(dir: &Path, dialect: &str) -> (String, Vec<String>) {
+    demo(dir, 7);
+    let icp = dir.join("out/icp.json");
     let output = northstar(&[
         "sql",
         "--icp",
-        out.join("icp.json").to_str().expect("utf-8"),
+        icp.to_str().expect("utf-8"),
+        "--dialect",
+        dialect,
         "--table",
         "prospects",
     ]);
@@ -173,16 +172,56 @@ fn the_sql_scorer_reproduces_every_score_in_duckdb() {
         String::from_utf8_lossy(&output.stderr)
     );
     let sql = String::from_utf8(output.stdout).expect("utf-8");
+    let needs = sql
+        .split("-- The table needs account_id and ")
+        .nth(1)
+        .and_then(|rest| rest.split(".\n").next())
+        .expect("the scorer names the columns it needs");
+    let needs = needs.split(", ").map(str::to_owned).collect();
+    (sql, needs)
+}
+
+/// Checks that `rows`, the SQL scorer's answer over the demo's prospects.csv in `dir`, are the
+/// build's scores and reasons of every prospect of that table, in and outside the SAM and in
+/// every tier.
+fn assert_the_build_s_scores(dir: &Path, rows: &[std::collections::BTreeMap<String, String>]) {
+    let built = rows_by_account(&dir.join("out/prospects_scored.csv"));
+    let from_prospects = built
+        .values()
+        .filter(|r| r["source"].starts_with("prospects"))
+        .count();
+    assert_eq!(rows.len(), from_prospects);
+    let mut tiers = [0; 4];
+    for row in rows {
+        let rust = &built[&row["account_id"]];
+        for c in ["in_sam", "fit_score", "tier", "reasons"] {
+            assert_eq!(row[c], rust[c], "{} {c}", row["account_id"]);
+        }
+        tiers[row["tier"].parse::<usize>().unwrap_or(0)] += 1;
+    }
+    assert!(
+        tiers.iter().all(|&t| t > 0),
+        "every tier and the outside are compared: {tiers:?}"
+    );
+}
+
+#[test]
+fn the_sql_scorer_reproduces_every_score_in_duckdb() {
+    let Some(python) = python_with_duckdb() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (sql, needs) = demo_scorer(dir.path(), "duckdb");
     let query = dir.path().join("scorer.sql");
     fs_err::write(&query, &sql).expect("write sql");
     let results = dir.path().join("duckdb.csv");
     let script = r#"
 import sys, duckdb
 data, query, out = sys.argv[1:4]
+needs = sys.argv[4:]
 con = duckdb.connect()
 con.execute(f"CREATE TABLE prospects AS SELECT * FROM read_csv('{data}', header=true)")
 sql = open(query).read()
-needs = sql.split("-- The table needs account_id and ", 1)[1].split(".\n", 1)[0].split(", ")
 have = {r[0] for r in con.execute("DESCRIBE prospects").fetchall()}
 for column in needs:
     if column not in have:
@@ -195,6 +234,7 @@ con.execute(f"COPY ({sql.rstrip().rstrip(';')}) TO '{out}' (HEADER, DELIMITER ',
         .arg(dir.path().join("data/prospects.csv"))
         .arg(&query)
         .arg(&results)
+        .args(&needs)
         .output()
         .expect("python runs");
     assert!(
@@ -202,25 +242,181 @@ con.execute(f"COPY ({sql.rstrip().rstrip(';')}) TO '{out}' (HEADER, DELIMITER ',
         "{}\n{sql}",
         String::from_utf8_lossy(&ran.stderr)
     );
-    let built = rows_by_account(&out.join("prospects_scored.csv"));
-    let rows = read_csv(&results);
-    let from_prospects = built
-        .values()
-        .filter(|r| r["source"].starts_with("prospects"))
-        .count();
-    assert_eq!(rows.len(), from_prospects);
-    let mut tiers = [0; 4];
-    for row in &rows {
-        let rust = &built[&row["account_id"]];
-        for c in ["in_sam", "fit_score", "tier", "reasons"] {
-            assert_eq!(row[c], rust[c], "{} {c}", row["account_id"]);
+    assert_the_build_s_scores(dir.path(), &read_csv(&results));
+}
+
+/// The binaries of a PostgreSQL server (`scripts/setup.sh` installs Debian's), and `psql`.
+fn postgres_binaries() -> Option<PathBuf> {
+    let found = fs_err::read_dir("/usr/lib/postgresql").ok().and_then(|versions| {
+        versions
+            .filter_map(Result::ok)
+            .map(|v| v.path().join("bin"))
+            .find(|bin| bin.join("initdb").exists() && bin.join("pg_ctl").exists())
+    });
+    let psql = Command::new("psql")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    installed(found.is_some() && psql, "a PostgreSQL server and psql").then_some(found?)
+}
+
+/// A PostgreSQL server of its own, on a Unix socket in a temporary folder, stopped when dropped.
+struct Postgres {
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    /// The server refuses to run as root: it then runs as the `postgres` user.
+    as_postgres: bool,
+}
+
+impl Postgres {
+    /// Starts a server with the binaries in `bin`.
+    fn start(bin: PathBuf) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let uid = Command::new("id").arg("-u").output().expect("id runs");
+        let as_postgres = String::from_utf8_lossy(&uid.stdout).trim() == "0";
+        if as_postgres {
+            use std::os::unix::fs::PermissionsExt;
+            let open = std::fs::Permissions::from_mode(0o777);
+            fs_err::set_permissions(dir.path(), open).expect("the server may write its socket");
         }
-        tiers[row["tier"].parse::<usize>().unwrap_or(0)] += 1;
+        let server = Self {
+            bin,
+            dir,
+            as_postgres,
+        };
+        let data = server.dir.path().join("data");
+        server.run(
+            "initdb",
+            &[
+                "-D",
+                data.to_str().expect("utf-8"),
+                "-A",
+                "trust",
+                "-U",
+                "northstar",
+            ],
+        );
+        let options = format!("-k {} -c listen_addresses= -p 5432", server.dir.path().display());
+        // The server writes to a log file, not to pg_ctl's output, which would then stay open.
+        let log = server.dir.path().join("server.log");
+        server.run(
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().expect("utf-8"),
+                "-l",
+                log.to_str().expect("utf-8"),
+                "-o",
+                &options,
+                "-w",
+                "start",
+            ],
+        );
+        server
     }
-    assert!(
-        tiers.iter().all(|&t| t > 0),
-        "every tier and the outside are compared: {tiers:?}"
+
+    /// Runs the server's program `program` with `args`, as the server's user.
+    fn run(&self, program: &str, args: &[&str]) {
+        let path = self.bin.join(program);
+        let mut command = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            Command::new(&path)
+        };
+        let output = command.args(args).output().expect("the server's programs run");
+        assert!(
+            output.status.success(),
+            "{program}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// Runs the SQL script `script` in psql and returns what it printed.
+    fn psql(&self, script: &Path) -> String {
+        let output = Command::new("psql")
+            .arg("-h")
+            .arg(self.dir.path())
+            .args(["-p", "5432", "-U", "northstar", "-d", "postgres", "-X", "-q"])
+            .args(["-v", "ON_ERROR_STOP=1", "-f"])
+            .arg(script)
+            .output()
+            .expect("psql runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8")
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let bin = self.bin.join("pg_ctl");
+        let mut command = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&bin);
+            c
+        } else {
+            Command::new(&bin)
+        };
+        let _ = command
+            .arg("-D")
+            .arg(&data)
+            .args(["-m", "immediate", "stop"])
+            .output();
+    }
+}
+
+#[test]
+fn the_sql_scorer_reproduces_every_score_in_postgresql() {
+    let Some(bin) = postgres_binaries() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (sql, needs) = demo_scorer(dir.path(), "postgres");
+    let data = dir.path().join("data/prospects.csv");
+    let mut columns: Vec<String> = csv::Reader::from_path(&data)
+        .expect("readable csv")
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let listed = columns.len();
+    let missing: Vec<String> = needs.into_iter().filter(|n| !columns.contains(n)).collect();
+    columns.extend(missing);
+    // Every column as text, as the scorer reads them; what the list does not hold is NULL.
+    let table: Vec<String> = columns.iter().map(|c| format!("\"{c}\" TEXT")).collect();
+    let script = format!(
+        "CREATE TABLE prospects ({});\n\\copy prospects ({}) FROM '{}' WITH (FORMAT csv, HEADER true)\nCOPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true);\n",
+        table.join(", "),
+        columns[..listed]
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+        data.display(),
+        sql.trim_end().trim_end_matches(';'),
     );
+    let path = dir.path().join("parity.sql");
+    fs_err::write(&path, script).expect("write script");
+    let server = Postgres::start(bin);
+    let results = dir.path().join("postgres.csv");
+    fs_err::write(&results, server.psql(&path)).expect("write results");
+    // PostgreSQL writes booleans as t and f.
+    let rows: Vec<_> = read_csv(&results)
+        .into_iter()
+        .map(|mut row| {
+            let in_sam = if row["in_sam"] == "t" { "true" } else { "false" };
+            row.insert("in_sam".to_owned(), in_sam.to_owned());
+            row
+        })
+        .collect();
+    assert_the_build_s_scores(dir.path(), &rows);
 }
 
 #[test]

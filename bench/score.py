@@ -3,7 +3,9 @@
 Usage: score.py TARGET_DIR DEMO_DIR PROSPECTS.parquet
 
 - The kernel: northstar's compiled ICP (`score_kernel`: scores and tiers of the list held in
-  memory) against `LogisticRegression.predict_proba` on the list already one-hot encoded, both
+  memory as `northstar score` reads it, its Parquet text columns as dictionaries) against
+  scikit-learn's one-hot encoding and `LogisticRegression.predict_proba` on the list held in
+  memory as pandas reads it, and against `predict_proba` alone on the list already encoded, all
   on the first KERNEL_ROWS rows (the encoded matrix of all rows would not fit in memory).
 - The whole process: `northstar score --brief` reading the Parquet list and writing id, score and
   tier, against pandas reading the same file in chunks, one-hot encoding, predicting and writing

@@ -1,15 +1,18 @@
-//! The scoring kernel on its own: an ICP compiled, then applied to a Parquet list held in
-//! memory, scores and tiers out; prints rows per second as JSON. The whole command is timed by
-//! `bench/score.sh`; this is the in-memory half it is compared with scikit-learn's
-//! `predict_proba` on.
+//! The scoring kernel on its own: an ICP compiled, then applied to an account list held in
+//! memory, scores and tiers out; prints rows per second as JSON. The list is read as
+//! `northstar score` reads it (the normal ingest, whose accepted batches keep a Parquet text
+//! column stored as a dictionary as one), then scored as `score --brief` scores it, in pieces
+//! of [`PIECE_ROWS`] rows on every thread. The whole command is timed by `bench/score.sh`; this
+//! is the in-memory half it is compared with scikit-learn's `predict_proba` on.
 //!
-//! Usage: `score_kernel ICP.json LIST.parquet [REPEATS]`.
+//! Usage: `score_kernel ICP.json LIST [REPEATS]`.
 
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use northstar_engine::arrow::record_batch::RecordBatch;
-use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use northstar_pipeline::{Options, PIECE_ROWS, Silent, stream_list};
 use northstar_profile::Icp;
 use northstar_score::Scorer;
 use rayon::prelude::*;
@@ -19,21 +22,24 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: score_kernel ICP.json LIST.parquet [REPEATS]";
+    let usage = "usage: score_kernel ICP.json LIST [REPEATS]";
     let icp = Icp::from_json(&fs_err::read_to_string(args.get(1).context(usage)?)?)?;
-    let file = fs_err::File::open(args.get(2).context(usage)?)?;
+    let list = Path::new(args.get(2).context(usage)?);
     let repeats: usize = args.get(3).map_or(Ok(3), |r| r.parse())?;
-    let batches: Vec<RecordBatch> = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)?
-        .with_batch_size(65_536)
-        .build()?
-        .collect::<Result<_, _>>()?;
-    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let mut pieces: Vec<RecordBatch> = Vec::new();
+    stream_list(list, None, &Options::default(), &Silent, &mut |batch| {
+        let rows = batch.num_rows();
+        let starts = (0..rows).step_by(PIECE_ROWS);
+        pieces.extend(starts.map(|at| batch.slice(at, PIECE_ROWS.min(rows - at))));
+        Ok(())
+    })?;
+    let rows: usize = pieces.iter().map(RecordBatch::num_rows).sum();
     let scorer = Scorer::new(icp);
     let mut best = f64::INFINITY;
     let mut tier_1 = 0;
     for _ in 0..repeats {
         let started = Instant::now();
-        let scores: Vec<_> = batches
+        let scores: Vec<_> = pieces
             .par_iter()
             .map(|b| scorer.scores(b))
             .collect::<Result<_, _>>()?;

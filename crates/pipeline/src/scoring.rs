@@ -78,16 +78,15 @@ pub fn score_list(request: &ScoreRequest, observer: &dyn Observer) -> Result<Sco
     let mut rejected = 0;
     let mut failure: Option<PipelineError> = None;
     let mut fill = |w: &mut dyn Write| -> std::io::Result<()> {
-        let streamed = Session::stream_file(
-            "prospects",
+        let streamed = stream_list(
             &request.input,
             request.config.as_deref(),
             &request.options,
             observer,
             &mut |batch| list.take(batch, w),
         )
-        .and_then(|ingested| {
-            rejected = ingested.tables.iter().map(|t| t.rows_rejected).sum();
+        .and_then(|rows_rejected| {
+            rejected = rows_rejected;
             list.finish(w)
         });
         if let Err(e) = streamed {
@@ -119,6 +118,21 @@ pub fn score_list(request: &ScoreRequest, observer: &dyn Observer) -> Result<Sco
     })
 }
 
+/// Reads the account list `input` as `score` reads it, a `prospects` table mapped by `config`
+/// (else the folder's `northstar.toml`): hands its accepted rows to `consume` batch by batch as
+/// they are read, in the columns' types a scorer reads (a Parquet text column stored as a
+/// dictionary stays one), and returns how many rows were rejected.
+pub fn stream_list(
+    input: &Path,
+    config: Option<&Path>,
+    options: &Options,
+    observer: &dyn Observer,
+    consume: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<u64> {
+    let ingested = Session::stream_file("prospects", input, config, options, observer, consume)?;
+    Ok(ingested.tables.iter().map(|t| t.rows_rejected).sum())
+}
+
 /// An error writing the scores to `target`.
 fn write_error(target: &Path, e: std::io::Error) -> PipelineError {
     PipelineError::Io {
@@ -131,7 +145,7 @@ fn write_error(target: &Path, e: std::io::Error) -> PipelineError {
 const GROUP_ROWS: usize = 65_536;
 
 /// Rows scored and formatted by one thread in a brief run.
-const PIECE_ROWS: usize = 4096;
+pub const PIECE_ROWS: usize = 4096;
 
 /// A list's accepted batches, scored a group at a time and written in the list's order, with
 /// the counts of the report.

@@ -4,9 +4,12 @@ use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
 
-use northstar_engine::arrow::array::{Array, AsArray, DictionaryArray, Float64Array, StringArray};
+use northstar_engine::arrow::array::{
+    Array, AsArray, DictionaryArray, Float64Array, Int64Array, PrimitiveArray, StringArray,
+};
+use northstar_engine::arrow::buffer::NullBuffer;
 use northstar_engine::arrow::compute::cast;
-use northstar_engine::arrow::datatypes::{DataType, Int32Type};
+use northstar_engine::arrow::datatypes::{ArrowPrimitiveType, DataType, Int32Type};
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_profile::Rule;
@@ -114,7 +117,7 @@ impl Group {
         };
         let column = batch.column(at);
         if column.data_type().is_numeric() {
-            return Ok(Read::Numbers(as_numbers(column)?));
+            return Ok(Read::Numbers(Numbers::of(column)?));
         }
         // Text read in place in the layouts the engine and Parquet give; others cast to text.
         Ok(Read::Texts(match column.data_type() {
@@ -142,8 +145,8 @@ impl Group {
             match &read {
                 Read::Missing => buffer.resize(batch.num_rows(), None),
                 Read::Numbers(numbers) => match kind {
-                    Kind::Range { min, max } => judge_numbers(numbers, buffer, |x| x >= *min && x <= *max),
-                    _ => judge_numbers(numbers, buffer, |x| kind.matches_number(x)),
+                    Kind::Range { min, max } => numbers.judge(buffer, |x| x >= *min && x <= *max),
+                    _ => numbers.judge(buffer, |x| kind.matches_number(x)),
                 },
                 Read::Texts(texts) => buffer.extend(
                     (texts.rows.iter()).map(|d| (*d != BLANK).then(|| texts.judged[*d as usize * k + t])),
@@ -183,17 +186,7 @@ impl Group {
                     .collect();
                 let null = table.len() as u32;
                 table.push(unknown);
-                let values = numbers.values().iter();
-                match numbers.nulls() {
-                    None => index.extend(values.map(|x| cuts.region(*x))),
-                    Some(nulls) => {
-                        index.extend(
-                            values
-                                .zip(nulls)
-                                .map(|(x, valid)| if valid { cuts.region(*x) } else { null }),
-                        );
-                    }
-                }
+                numbers.regions(cuts, null, index);
                 Ok(table)
             }
             Read::Texts(texts) => {
@@ -239,41 +232,52 @@ impl Group {
     }
 
     /// Judges a column of texts stored as a dictionary, as [`Group::judge`] judges plain texts:
-    /// each text a row refers to is judged once, when a row first refers to it, and found again
-    /// by its key, with no hashing (a slice of a batch shares the whole dictionary, most of
-    /// which its rows may not refer to).
+    /// each text a row refers to is judged once and found again by its key, with no hashing (a
+    /// slice of a batch shares the whole dictionary, most of which its rows may not refer to).
     fn judge_dictionary(&self, column: &DictionaryArray<Int32Type>) -> Distinct {
         let texts = column.values().as_string::<i32>();
         let mut distinct = Distinct::new(column.len(), self.tests.len());
+        // The keys the rows refer to (a null row's key may point anywhere: it is not read),
+        // then each of those texts judged, then each row's position.
         let mut positions = vec![UNJUDGED; texts.len()];
-        for (row, key) in column.keys().values().iter().enumerate() {
-            if column.is_null(row) {
-                distinct.rows.push(BLANK);
-                continue;
-            }
-            let key = *key as usize;
-            if positions[key] == UNJUDGED {
+        let keys = column.keys().values();
+        let nulls = column.nulls().filter(|n| n.null_count() > 0);
+        match &nulls {
+            None => keys.iter().for_each(|k| positions[*k as usize] = REFERRED),
+            Some(nulls) => nulls
+                .valid_indices()
+                .for_each(|r| positions[keys[r] as usize] = REFERRED),
+        }
+        for (key, position) in positions.iter_mut().enumerate() {
+            if *position == REFERRED {
                 let text = texts.is_valid(key).then(|| trim(texts.value(key)));
-                positions[key] = match text.filter(|t| !t.is_empty()) {
+                *position = match text.filter(|t| !t.is_empty()) {
                     None => BLANK,
                     Some(text) => self.judge_text(text, &mut distinct.judged),
                 };
             }
-            distinct.rows.push(positions[key]);
+        }
+        let position = |k: &i32| positions.get(*k as usize).copied().unwrap_or(BLANK);
+        distinct.rows.extend(keys.iter().map(position));
+        if let Some(nulls) = &nulls {
+            set_nulls(&mut distinct.rows, nulls, BLANK);
         }
         distinct
     }
 }
 
-/// A dictionary key's position before its text is judged.
+/// A dictionary key's position before its text is judged: no row refers to it yet.
 const UNJUDGED: u32 = u32::MAX;
+
+/// A dictionary key's position once a row refers to it, before its text is judged.
+const REFERRED: u32 = u32::MAX - 1;
 
 /// A batch's column as the tests of its group read it.
 enum Read {
     /// The batch lacks the column: every value is unknown.
     Missing,
-    /// A numeric column, as doubles.
-    Numbers(Float64Array),
+    /// A numeric column.
+    Numbers(Numbers),
     /// A text column, each distinct text judged.
     Texts(Distinct),
 }
@@ -299,22 +303,86 @@ impl Distinct {
     }
 }
 
-/// Each number's verdict by `test`, `None` where it is null, into `buffer`: a loop of its own
-/// for each test, so that the test is inlined.
-fn judge_numbers(numbers: &Float64Array, buffer: &mut Vec<Option<bool>>, test: impl Fn(f64) -> bool) {
-    let values = numbers.values().iter();
-    match numbers.nulls() {
-        None => buffer.extend(values.map(|x| Some(test(*x)))),
-        Some(nulls) => buffer.extend(values.zip(nulls).map(|(x, valid)| valid.then(|| test(*x)))),
+/// A numeric column, read as doubles: whole numbers as they are stored (each converted as it is
+/// read, as a cast would), others cast.
+enum Numbers {
+    Doubles(Float64Array),
+    Integers(Int64Array),
+}
+
+impl Numbers {
+    /// The numbers of `column`, a numeric column.
+    fn of(column: &dyn Array) -> Result<Self, ArrowError> {
+        Ok(match column.data_type() {
+            DataType::Float64 => Self::Doubles(column.as_primitive().clone()),
+            DataType::Int64 => Self::Integers(column.as_primitive().clone()),
+            _ => Self::Doubles(cast_to(column, &DataType::Float64)?),
+        })
+    }
+
+    /// Each number's region of `cuts` into `index`, `null` where there is no number.
+    fn regions(&self, cuts: &Cuts, null: u32, index: &mut Vec<u32>) {
+        index.clear();
+        index.resize(self.len(), 0);
+        let nulls = match self {
+            Self::Doubles(n) => {
+                cuts.regions_of(n.values(), index);
+                n.nulls()
+            }
+            Self::Integers(n) => {
+                let doubles: Vec<f64> = n.values().iter().map(|x| *x as f64).collect();
+                cuts.regions_of(&doubles, index);
+                n.nulls()
+            }
+        };
+        if let Some(nulls) = nulls.filter(|n| n.null_count() > 0) {
+            set_nulls(index, nulls, null);
+        }
+    }
+
+    /// How many numbers there are.
+    fn len(&self) -> usize {
+        match self {
+            Self::Doubles(n) => n.len(),
+            Self::Integers(n) => n.len(),
+        }
+    }
+
+    /// Each number's verdict by `test`, `None` where it is null, into `buffer`.
+    fn judge(&self, buffer: &mut Vec<Option<bool>>, test: impl Fn(f64) -> bool) {
+        let verdict = |x: f64| Some(test(x));
+        match self {
+            Self::Doubles(n) => each_number(n, buffer, None, verdict),
+            Self::Integers(n) => each_number(n, buffer, None, |x| verdict(x as f64)),
+        }
     }
 }
 
-/// A numeric column as doubles.
-fn as_numbers(column: &dyn Array) -> Result<Float64Array, ArrowError> {
-    if let Some(numbers) = column.as_any().downcast_ref::<Float64Array>() {
-        return Ok(numbers.clone());
+/// `out` set to `of` each value of `numbers`, and to `null` where it is null: a loop over every
+/// value without a branch (a test inlined into it), then one over the nulls.
+fn each_number<T: ArrowPrimitiveType, V: Copy>(
+    numbers: &PrimitiveArray<T>,
+    out: &mut Vec<V>,
+    null: V,
+    of: impl Fn(T::Native) -> V,
+) {
+    out.clear();
+    out.resize(numbers.len(), null);
+    for (value, x) in out.iter_mut().zip(numbers.values().iter()) {
+        *value = of(*x);
     }
-    cast_to(column, &DataType::Float64)
+    if let Some(nulls) = numbers.nulls().filter(|n| n.null_count() > 0) {
+        set_nulls(out, nulls, null);
+    }
+}
+
+/// `null` at each null row of `out`.
+fn set_nulls<V: Copy>(out: &mut [V], nulls: &NullBuffer, null: V) {
+    for (value, valid) in out.iter_mut().zip(nulls.iter()) {
+        if !valid {
+            *value = null;
+        }
+    }
 }
 
 /// A column as text (a category or a `;`-separated list).

@@ -93,6 +93,29 @@ impl Cuts {
         }
     }
 
+    /// The region of each of `values` into `out` (of the same length), as [`Cuts::region`]
+    /// gives it: with few cut points, a pass over the values for each point, adding 2 where the
+    /// value is above it and 1 where it is the point, a loop the compiler runs on several values
+    /// at once.
+    pub fn regions_of(&self, values: &[f64], out: &mut [u32]) {
+        if self.points.len() > FEW_CUTS {
+            for (region, x) in out.iter_mut().zip(values) {
+                *region = self.region(*x);
+            }
+            return;
+        }
+        out.fill(0);
+        for p in &self.points {
+            for (region, x) in out.iter_mut().zip(values) {
+                *region += 2 * u32::from(*p < *x) + u32::from(*p == *x);
+            }
+        }
+        let not_a_number = (self.regions() - 1) as u32;
+        for (region, x) in out.iter_mut().zip(values) {
+            *region = if x.is_nan() { not_a_number } else { *region };
+        }
+    }
+
     /// The region of `x`: 2i for the values between cut points i − 1 and i, 2i + 1 for cut point
     /// i itself, the last for not a number.
     pub fn region(&self, x: f64) -> u32 {
@@ -143,6 +166,9 @@ mod tests {
             f64::NAN,
         ];
         let expected = [1, 2, 2, 3, 4, 5, 6, 7, 8, 8, 9];
+        let mut regions = vec![0; values.len()];
+        cuts.regions_of(&values, &mut regions);
+        assert_eq!(regions, expected);
         for (x, region) in values.iter().zip(expected) {
             assert_eq!(cuts.region(*x), region, "region of {x}");
             let r = cuts.representative(region as usize);
@@ -167,6 +193,10 @@ mod tests {
         assert_eq!(cuts.region(0.25), 2);
         assert_eq!(cuts.region(39.5), 159);
         assert_eq!(cuts.region(100.0), 160);
+        let values = [-1.0, 0.0, 0.25, 39.5, 100.0, f64::NAN];
+        let mut regions = [0; 6];
+        cuts.regions_of(&values, &mut regions);
+        assert_eq!(regions, [0, 1, 2, 159, 160, 161]);
     }
 
     #[test]

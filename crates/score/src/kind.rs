@@ -2,24 +2,25 @@
 
 use std::collections::HashSet;
 
+use foldhash::fast::FixedState;
 use northstar_discover::Condition;
+
+/// A set of texts, hashed fast: its texts are an ICP's, not an adversary's.
+type Texts = HashSet<String, FixedState>;
 
 /// What the column's value must be.
 #[derive(Debug, Clone)]
 pub(crate) enum Kind {
     /// One of the categories (or, negated, none of them); `numbers` are those that are numbers.
     Categories {
-        values: HashSet<String>,
+        values: Texts,
         numbers: Vec<f64>,
         negated: bool,
     },
     /// Within [min, max].
     Range { min: f64, max: f64 },
     /// A `;`-separated list holding any of the elements; `numbers` are those that are numbers.
-    Elements {
-        values: HashSet<String>,
-        numbers: Vec<f64>,
-    },
+    Elements { values: Texts, numbers: Vec<f64> },
     /// Exactly this value: as a number when both are numbers, else as text.
     Equals { text: String, number: Option<f64> },
 }
@@ -27,7 +28,7 @@ pub(crate) enum Kind {
 impl Kind {
     /// The test of `condition`.
     pub(crate) fn new(condition: &Condition) -> Self {
-        let set = |values: &[String]| values.iter().cloned().collect::<HashSet<_>>();
+        let set = |values: &[String]| values.iter().cloned().collect::<Texts>();
         let numbers = |values: &[String]| values.iter().filter_map(|v| v.trim().parse().ok()).collect();
         match condition {
             Condition::In { values } => Kind::Categories {

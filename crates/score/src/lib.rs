@@ -21,6 +21,7 @@ pub mod nearest;
 pub mod personalise;
 mod reach;
 pub mod sql;
+mod tiers;
 pub mod validation;
 
 pub use intent::{Event, Intent, IntentSettings};
@@ -39,7 +40,8 @@ use northstar_engine::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use northstar_profile::{Account, Assessment, Descriptions, Icp, UnknownValues, VerdictColumns, Verdicts};
 
 use column::Plan;
-use effect::Role;
+use effect::{Effect, Role};
+use tiers::TierCuts;
 
 /// An ICP compiled for batches of accounts.
 #[derive(Debug, Clone)]
@@ -54,6 +56,8 @@ pub struct Scorer {
     excluding: Option<Vec<u64>>,
     /// The rules in words, shared by the reasons of every row assessed.
     descriptions: Descriptions,
+    /// The tiers' minimums, for the tier of each score.
+    tiers: TierCuts,
 }
 
 /// An in-memory attribute table (discover's customers) as an Arrow batch the scorer reads:
@@ -112,6 +116,7 @@ impl Scorer {
             roles,
             excluding,
             descriptions: icp.descriptions(),
+            tiers: TierCuts::new(&icp.tiers),
             icp,
         }
     }
@@ -173,13 +178,27 @@ impl Scorer {
         let mut in_sam = vec![true; n];
         let mut met = vec![0u64; n];
         let unknown_passes = self.icp.market.unknown_values == UnknownValues::Unverified;
+        // A column's effects are added in a loop of their own for each kind, each run only
+        // where some value of the column has that effect: most columns only bring points.
         self.plan.effects(batch, &self.roles, |table, index| {
-            let rows = score.iter_mut().zip(in_sam.iter_mut()).zip(met.iter_mut());
-            for (((score, inside), met), at) in rows.zip(index) {
-                let effect = &table[*at as usize];
-                *score += effect.points;
-                *inside &= !effect.fails && (unknown_passes || !effect.unknown);
-                *met |= effect.met;
+            if table.iter().any(|e| e.points != 0) {
+                let points: Vec<i64> = table.iter().map(|e| e.points).collect();
+                for (score, at) in score.iter_mut().zip(index) {
+                    *score += points[*at as usize];
+                }
+            }
+            let outside = |e: &Effect| e.fails || (e.unknown && !unknown_passes);
+            if table.iter().any(outside) {
+                let outside: Vec<bool> = table.iter().map(outside).collect();
+                for (inside, at) in in_sam.iter_mut().zip(index) {
+                    *inside &= !outside[*at as usize];
+                }
+            }
+            if table.iter().any(|e| e.met != 0) {
+                let bits: Vec<u64> = table.iter().map(|e| e.met).collect();
+                for (met, at) in met.iter_mut().zip(index) {
+                    *met |= bits[*at as usize];
+                }
             }
         })?;
         match &self.excluding {
@@ -199,11 +218,10 @@ impl Scorer {
                 }
             }
         }
-        let tier = in_sam
-            .iter()
-            .zip(&score)
-            .map(|(inside, s)| inside.then(|| self.icp.tier_of(*s)))
-            .collect();
+        let mut tier = vec![None; n];
+        for ((tier, inside), s) in tier.iter_mut().zip(&in_sam).zip(&score) {
+            *tier = inside.then(|| self.tiers.tier(*s));
+        }
         Ok(Scores { in_sam, score, tier })
     }
 }

@@ -100,7 +100,7 @@ pub fn to_tier_1(icp: &Icp, assessment: &Assessment, met: &[bool], unknown: &[bo
         }
     }
     best.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let need = bar - assessment.score;
+    let need = bar.saturating_sub(assessment.score);
     let mut total = 0;
     let mut steps = Vec::new();
     for (i, gain) in best {

@@ -11,7 +11,7 @@ use northstar_engine::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
 use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::record_batch::RecordBatch;
-use northstar_profile::{Icp, Rule, UnknownValues};
+use northstar_profile::{Icp, Rule, Tier, UnknownValues};
 use northstar_score::Scorer;
 use proptest::prelude::*;
 
@@ -246,6 +246,20 @@ proptest! {
 
     #[test]
     fn the_compiled_scorer_agrees_with_assess_and_reasons_add_up(icp in icp(), accounts in accounts()) {
+        agree(&icp, &accounts)?;
+    }
+
+    #[test]
+    fn the_scorer_agrees_with_tiers_in_any_order(
+        icp in icp(),
+        tiers in prop::collection::vec((1u8..4, -20i64..60), 0..5),
+        accounts in accounts(),
+    ) {
+        let mut icp = icp;
+        icp.tiers = tiers
+            .into_iter()
+            .map(|(tier, min_score)| Tier { tier, min_score, customers: 0, mean_objective: 0.0, top_share: 0.0 })
+            .collect();
         agree(&icp, &accounts)?;
     }
 

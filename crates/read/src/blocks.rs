@@ -121,7 +121,11 @@ impl Blocks {
 
     /// Cuts the first `end` bytes of the buffer off as a block.
     fn cut(&mut self, end: usize) -> Block {
-        let rest = self.buffer.split_off(end);
+        // The next block will be about as long: its buffer holds that and one more read, so
+        // that filling it never moves it.
+        let mut rest = Vec::with_capacity(end + READ_BYTES);
+        rest.extend_from_slice(&self.buffer[end..]);
+        self.buffer.truncate(end);
         let text = std::mem::replace(&mut self.buffer, rest);
         let first_line = self.line;
         let lines = memchr::memchr_iter(b'\n', &text).count();

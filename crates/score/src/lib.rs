@@ -180,26 +180,11 @@ impl Scorer {
         let unknown_passes = self.icp.market.unknown_values == UnknownValues::Unverified;
         // A column's effects are added in a loop of their own for each kind, each run only
         // where some value of the column has that effect: most columns only bring points.
+        let outside = |e: &Effect| e.fails || (e.unknown && !unknown_passes);
         self.plan.effects(batch, &self.roles, |table, index| {
-            if table.iter().any(|e| e.points != 0) {
-                let points: Vec<i64> = table.iter().map(|e| e.points).collect();
-                for (score, at) in score.iter_mut().zip(index) {
-                    *score += points[*at as usize];
-                }
-            }
-            let outside = |e: &Effect| e.fails || (e.unknown && !unknown_passes);
-            if table.iter().any(outside) {
-                let outside: Vec<bool> = table.iter().map(outside).collect();
-                for (inside, at) in in_sam.iter_mut().zip(index) {
-                    *inside &= !outside[*at as usize];
-                }
-            }
-            if table.iter().any(|e| e.met != 0) {
-                let bits: Vec<u64> = table.iter().map(|e| e.met).collect();
-                for (met, at) in met.iter_mut().zip(index) {
-                    *met |= bits[*at as usize];
-                }
-            }
+            gather(table, index, &mut score, |e| e.points, |s, p| *s += p);
+            gather(table, index, &mut in_sam, outside, |inside, out| *inside &= !out);
+            gather(table, index, &mut met, |e| e.met, |m, bits| *m |= bits);
         })?;
         match &self.excluding {
             Some(segments) => {
@@ -223,6 +208,24 @@ impl Scorer {
             *tier = inside.then(|| self.tiers.tier(*s));
         }
         Ok(Scores { in_sam, score, tier })
+    }
+}
+
+/// Adds to each of `rows` the part `of` its effect (row r meets `table[index[r]]`) with `add`;
+/// nothing when no effect of the table has such a part (the part's default).
+fn gather<T: Copy + Default + PartialEq, R>(
+    table: &[Effect],
+    index: &[u32],
+    rows: &mut [R],
+    of: impl Fn(&Effect) -> T,
+    add: impl Fn(&mut R, T),
+) {
+    let parts: Vec<T> = table.iter().map(of).collect();
+    if parts.iter().all(|p| *p == T::default()) {
+        return;
+    }
+    for (row, at) in rows.iter_mut().zip(index) {
+        add(row, parts[*at as usize]);
     }
 }
 

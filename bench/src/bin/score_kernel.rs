@@ -1,8 +1,8 @@
 //! The scoring kernel on its own: an ICP compiled, then applied to an account list held in
 //! memory, scores and tiers out; prints rows per second as JSON. The list is read as
 //! `northstar score` reads it (the normal ingest, whose accepted batches keep a Parquet text
-//! column stored as a dictionary as one), then scored as `score --brief` scores it, in pieces
-//! of [`PIECE_ROWS`] rows on every thread. The whole command is timed by `bench/score.sh`; this
+//! column stored as a dictionary as one), then scored as `score --brief` scores it, in its
+//! pieces ([`brief_pieces`]) on every thread. The whole command is timed by `bench/score.sh`; this
 //! is the in-memory half it is compared with scikit-learn's `predict_proba` on.
 //!
 //! Usage: `score_kernel ICP.json LIST [REPEATS]`.
@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use northstar_engine::arrow::record_batch::RecordBatch;
-use northstar_pipeline::{Options, PIECE_ROWS, Silent, stream_list};
+use northstar_pipeline::{Options, Silent, brief_pieces, stream_list};
 use northstar_profile::Icp;
 use northstar_score::Scorer;
 use rayon::prelude::*;
@@ -28,9 +28,7 @@ fn main() -> Result<()> {
     let repeats: usize = args.get(3).map_or(Ok(3), |r| r.parse())?;
     let mut pieces: Vec<RecordBatch> = Vec::new();
     stream_list(list, None, &Options::default(), &Silent, &mut |batch| {
-        let rows = batch.num_rows();
-        let starts = (0..rows).step_by(PIECE_ROWS);
-        pieces.extend(starts.map(|at| batch.slice(at, PIECE_ROWS.min(rows - at))));
+        pieces.extend(brief_pieces(&batch));
         Ok(())
     })?;
     let rows: usize = pieces.iter().map(RecordBatch::num_rows).sum();

@@ -35,6 +35,6 @@ pub use northstar_score::Dialect;
 pub use observe::{Observer, Silent, Step};
 pub use open::{ListedAccount, Opened, Service, account_list, icp_at, open};
 pub use request::{BuildRequest, Options, iso_day};
-pub use scoring::{PIECE_ROWS, ScoreReport, ScoreRequest, score_list, sql, stream_list};
+pub use scoring::{ScoreReport, ScoreRequest, brief_pieces, score_list, sql, stream_list};
 pub use settings::Settings;
 pub use text::headline;

@@ -145,7 +145,12 @@ fn write_error(target: &Path, e: std::io::Error) -> PipelineError {
 const GROUP_ROWS: usize = 65_536;
 
 /// Rows scored and formatted by one thread in a brief run.
-pub const PIECE_ROWS: usize = 4096;
+const PIECE_ROWS: usize = 4096;
+
+/// `batch` cut into the pieces a brief run scores and formats, each on one thread, in order.
+pub fn brief_pieces(batch: &RecordBatch) -> impl Iterator<Item = RecordBatch> + '_ {
+    slices(batch, PIECE_ROWS)
+}
 
 /// A list's accepted batches, scored a group at a time and written in the list's order, with
 /// the counts of the report.
@@ -241,7 +246,7 @@ impl<'a> ListScoring<'a> {
     /// Brief rows: scores and tiers only, with no reasons, way to tier 1 or nearest customer to
     /// make. Pieces of the group are scored and formatted in parallel.
     fn write_brief(&mut self, group: &[RecordBatch], out: &mut dyn Write) -> Result<()> {
-        let pieces: Vec<RecordBatch> = group.iter().flat_map(|batch| slices(batch, PIECE_ROWS)).collect();
+        let pieces: Vec<RecordBatch> = group.iter().flat_map(brief_pieces).collect();
         let (plain, target) = (&self.plain, &self.target);
         let scored: Vec<Result<(Scores, Vec<u8>)>> = pieces
             .par_iter()

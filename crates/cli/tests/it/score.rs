@@ -315,17 +315,24 @@ impl Postgres {
         server
     }
 
+    /// The server's program `program`, to run as the server's user.
+    fn command(&self, program: &str) -> Command {
+        let path = self.bin.join(program);
+        if !self.as_postgres {
+            return Command::new(path);
+        }
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(path);
+        command
+    }
+
     /// Runs the server's program `program` with `args`, as the server's user.
     fn run(&self, program: &str, args: &[&str]) {
-        let path = self.bin.join(program);
-        let mut command = if self.as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&path);
-            c
-        } else {
-            Command::new(&path)
-        };
-        let output = command.args(args).output().expect("the server's programs run");
+        let output = self
+            .command(program)
+            .args(args)
+            .output()
+            .expect("the server's programs run");
         assert!(
             output.status.success(),
             "{program}: {}",
@@ -354,18 +361,10 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        let data = self.dir.path().join("data");
-        let bin = self.bin.join("pg_ctl");
-        let mut command = if self.as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&bin);
-            c
-        } else {
-            Command::new(&bin)
-        };
-        let _ = command
+        let _ = self
+            .command("pg_ctl")
             .arg("-D")
-            .arg(&data)
+            .arg(self.dir.path().join("data"))
             .args(["-m", "immediate", "stop"])
             .output();
     }

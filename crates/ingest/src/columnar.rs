@@ -145,7 +145,7 @@ impl Columnar {
             .map(|c| c.apply(batch, self.days, &self.formats, &mut clean))
             .collect::<Result<Vec<_>, _>>()?;
         let batch = RecordBatch::try_new(with_types(&self.loose, &columns), columns)?;
-        validator.check_rows(&mut clean, |row| BatchRow::new(&batch, row));
+        validator.check_rows(&mut clean, &batch);
         Ok(Converted { batch, clean })
     }
 
@@ -485,6 +485,11 @@ impl<'a> BatchRow<'a> {
     fn column(&self, i: usize) -> Option<&'a ArrayRef> {
         self.batch.columns().get(i).filter(|c| c.is_valid(self.row))
     }
+
+    /// Column `i`'s text, when it holds text, borrowed from the batch.
+    pub fn text_of(&self, i: usize) -> Option<&'a str> {
+        text_at(self.column(i)?, self.row)
+    }
 }
 
 impl RowView for BatchRow<'_> {
@@ -493,7 +498,7 @@ impl RowView for BatchRow<'_> {
     }
 
     fn text(&self, i: usize) -> Option<&str> {
-        text_at(self.column(i)?, self.row)
+        self.text_of(i)
     }
 
     fn date(&self, i: usize) -> Option<i32> {

@@ -12,6 +12,7 @@ pub use northstar_read::{config, contract, error, source, survival, values};
 
 mod columnar;
 mod crm;
+mod key_set;
 mod limit;
 mod load;
 mod mapping;

@@ -13,8 +13,10 @@ use northstar_engine::arrow::datatypes::{
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::RecordBatch;
 
+use crate::columnar::BatchRow;
 use crate::config::TableConfig;
 use crate::contract::{ColumnSpec, Kind, Reference, RowRule, TableSpec};
+use crate::key_set::{KeySet, LOOKUP_RUN};
 use crate::values::{
     NumberFormat, days_since_epoch, parse_date, parse_integer, parse_month, parse_number, plausible_date,
 };
@@ -149,85 +151,6 @@ impl KeySets {
     }
 }
 
-/// A set of keys, each of at most [`INLINE_KEY_BYTES`] bytes held in its slot of the table
-/// itself, so that finding a key reads the table alone and no text elsewhere in memory (a
-/// lookup per referring row, most of them misses of the processor's caches); longer keys are
-/// kept apart.
-#[derive(Default)]
-pub(crate) struct KeySet {
-    short: hashbrown::HashTable<InlineKey>,
-    long: foldhash::HashSet<String>,
-    state: foldhash::fast::FixedState,
-}
-
-/// The most bytes of a key held in its slot.
-const INLINE_KEY_BYTES: usize = 23;
-
-/// A key of at most [`INLINE_KEY_BYTES`] bytes, and its length.
-#[derive(Clone, Copy)]
-struct InlineKey {
-    len: u8,
-    bytes: [u8; INLINE_KEY_BYTES],
-}
-
-impl InlineKey {
-    /// `key` held inline, when it is short enough.
-    fn of(key: &str) -> Option<Self> {
-        let mut bytes = [0; INLINE_KEY_BYTES];
-        bytes.get_mut(..key.len())?.copy_from_slice(key.as_bytes());
-        Some(Self {
-            len: key.len() as u8,
-            bytes,
-        })
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
-    }
-}
-
-impl std::fmt::Debug for KeySet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeySet").field("keys", &self.len()).finish()
-    }
-}
-
-impl KeySet {
-    /// Adds `key`; a key already there stays once.
-    pub fn insert(&mut self, key: String) {
-        let Some(inline) = InlineKey::of(&key) else {
-            self.long.insert(key);
-            return;
-        };
-        let state = &self.state;
-        let hash = state.hash_one(inline.as_bytes());
-        if self
-            .short
-            .find(hash, |k| k.as_bytes() == inline.as_bytes())
-            .is_none()
-        {
-            self.short
-                .insert_unique(hash, inline, |k| state.hash_one(k.as_bytes()));
-        }
-    }
-
-    /// Whether `key` is in the set.
-    pub fn contains(&self, key: &str) -> bool {
-        if key.len() > INLINE_KEY_BYTES {
-            return self.long.contains(key);
-        }
-        let hash = self.state.hash_one(key.as_bytes());
-        self.short
-            .find(hash, |k| k.as_bytes() == key.as_bytes())
-            .is_some()
-    }
-
-    /// The keys in the set.
-    pub fn len(&self) -> usize {
-        self.short.len() + self.long.len()
-    }
-}
-
 /// A row parsed and checked but for duplicate keys: its values, and the problems found.
 pub struct Prepared {
     values: Vec<Value>,
@@ -263,6 +186,18 @@ impl KnownReference<'_> {
     /// Whether `key` is among the keys of a table referred to.
     fn holds(&self, key: &str) -> bool {
         self.keys.iter().any(|k| k.contains(key))
+    }
+
+    /// Marks not clean each row of `rows` (at most [`LOOKUP_RUN`]) whose key, of `keys`, is not
+    /// among the keys referred to.
+    fn judge_each(&self, rows: &[usize], keys: &[&str], clean: &mut [bool]) {
+        let mut found = [false; LOOKUP_RUN];
+        for set in &self.keys {
+            set.find_each(keys, &mut found);
+        }
+        for (&row, found) in rows.iter().zip(found) {
+            clean[row] &= found;
+        }
     }
 }
 
@@ -361,38 +296,39 @@ impl<'a> RowValidator<'a> {
     }
 
     /// Finds which of the rows still `clean` break a rule or refer to a key not among the
-    /// other tables' (those then are not clean); `row(i)` views row i. Each reference is
-    /// checked column by column, and a key equal to the last one found (rows of one account
-    /// in a row) is not looked up again.
-    pub fn check_rows<R: RowView>(&self, clean: &mut [bool], row: impl Fn(usize) -> R) {
+    /// other tables' (those then are not clean), of the rows of `batch`. Each reference is
+    /// checked column by column, its keys looked up [`LOOKUP_RUN`] at a time.
+    pub fn check_rows(&self, clean: &mut [bool], batch: &RecordBatch) {
         let mut problems = Vec::new();
         if !self.spec.rules.is_empty() {
             for (i, ok) in clean.iter_mut().enumerate() {
                 if *ok {
-                    self.check_rules(&row(i), &mut problems);
+                    self.check_rules(&BatchRow::new(batch, i), &mut problems);
                     *ok = problems.is_empty();
                     problems.clear();
                 }
             }
         }
+        let (mut rows, mut keys) = (Vec::with_capacity(LOOKUP_RUN), Vec::with_capacity(LOOKUP_RUN));
         for reference in &self.references {
-            let mut found: Option<Vec<u8>> = None;
-            for (i, ok) in clean.iter_mut().enumerate() {
-                let view = row(i);
-                let Some(key) = view.text(reference.index).filter(|_| *ok) else {
+            for row in 0..clean.len() {
+                let Some(key) = BatchRow::new(batch, row)
+                    .text_of(reference.index)
+                    .filter(|_| clean[row])
+                else {
                     continue;
                 };
-                if found.as_deref() == Some(key.as_bytes()) {
-                    continue;
-                }
-                if reference.holds(key) {
-                    let last = found.get_or_insert_default();
-                    last.clear();
-                    last.extend_from_slice(key.as_bytes());
-                } else {
-                    *ok = false;
+                rows.push(row);
+                keys.push(key);
+                if rows.len() == LOOKUP_RUN {
+                    reference.judge_each(&rows, &keys, clean);
+                    rows.clear();
+                    keys.clear();
                 }
             }
+            reference.judge_each(&rows, &keys, clean);
+            rows.clear();
+            keys.clear();
         }
     }
 
@@ -776,25 +712,6 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
-        /// A key set holds what a set of owned strings holds, keys of every length around the
-        /// longest held inline, inserted twice or not at all.
-        #[test]
-        fn key_sets_hold_what_a_set_of_strings_holds(
-            keys in proptest::collection::vec("[ab]{0,3}|[ab]{21,25}", 0..60),
-            asked in proptest::collection::vec("[ab]{0,3}|[ab]{21,25}", 0..60),
-        ) {
-            let mut set = KeySet::default();
-            let mut expected = std::collections::HashSet::new();
-            for key in keys.iter().chain(&keys) {
-                set.insert(key.clone());
-                expected.insert(key.clone());
-            }
-            proptest::prop_assert_eq!(set.len(), expected.len());
-            for key in keys.iter().chain(&asked) {
-                proptest::prop_assert_eq!(set.contains(key), expected.contains(key), "{}", key);
-            }
-        }
-
         /// Keys stored side by side are told apart however they join ("a" then "b" is not
         /// "ab", nor is the empty key any other), in order and out, through the table's
         /// growth, as a map of owned strings tells them.

@@ -42,11 +42,6 @@ const REJECTS_FILE: &str = "rejects.csv";
 /// Batches of accepted rows waiting to be written.
 const WRITE_AHEAD_BATCHES: usize = 2;
 
-/// The most rows in a row group of a staged table. Parquet's writer holds a row group's pages in
-/// memory until the group is done; groups of this size keep that memory small enough to be
-/// reused from one group to the next rather than taken afresh from the system each time.
-const STAGED_ROW_GROUP_ROWS: usize = 128 * 1024;
-
 /// Fewest rows one thread parses and checks at a time.
 const PARALLEL_ROWS: usize = 512;
 
@@ -1030,7 +1025,6 @@ impl StagedWriter {
         let properties = WriterProperties::builder()
             .set_statistics_enabled(EnabledStatistics::None)
             .set_dictionary_enabled(false)
-            .set_max_row_group_row_count(Some(STAGED_ROW_GROUP_ROWS))
             .build();
         let writer = ArrowWriter::try_new(file.into_parts().0, schema.clone(), Some(properties))
             .map_err(|e| stage_error(table, path, e))?;

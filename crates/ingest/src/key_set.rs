@@ -79,10 +79,9 @@ impl KeySet {
 
     /// Whether `key` is in the set.
     pub fn contains(&self, key: &str) -> bool {
-        if key.len() > INLINE_KEY_BYTES {
-            return self.long.contains(key);
-        }
-        !self.slots.is_empty() && self.probe(self.home(key.as_bytes()), key.as_bytes())
+        let mut found = [false];
+        self.find_each(&[key], &mut found);
+        found[0]
     }
 
     /// Marks in `found` each of `keys` (at most [`LOOKUP_RUN`]) that is in the set, leaving the
@@ -105,7 +104,7 @@ impl KeySet {
             *found |= if key.len() > INLINE_KEY_BYTES {
                 self.long.contains(*key)
             } else {
-                !self.slots.is_empty() && self.probe(home, key.as_bytes())
+                !self.slots.is_empty() && self.slot_of(home, key.as_bytes()).1
             };
         }
     }
@@ -120,15 +119,16 @@ impl KeySet {
         (self.state.hash_one(key) as usize) & (self.slots.len() - 1)
     }
 
-    /// Whether `key` is in the table, searched from slot `at`.
-    fn probe(&self, mut at: usize, key: &[u8]) -> bool {
+    /// The slot that holds `key`, or else the first vacant one, searched from slot `at`; and
+    /// whether it holds `key`.
+    fn slot_of(&self, mut at: usize, key: &[u8]) -> (usize, bool) {
         loop {
             let slot = &self.slots[at];
             if slot.is_vacant() {
-                return false;
+                return (at, false);
             }
             if slot.as_bytes() == key {
-                return true;
+                return (at, true);
             }
             at = (at + 1) & (self.slots.len() - 1);
         }
@@ -136,18 +136,11 @@ impl KeySet {
 
     /// Puts `key` in the first vacant slot from its home, unless it is there: whether it was new.
     fn place(&mut self, key: &[u8]) -> bool {
-        let mut at = self.home(key);
-        loop {
-            let slot = &mut self.slots[at];
-            if slot.is_vacant() {
-                *slot = InlineKey::of(key);
-                return true;
-            }
-            if slot.as_bytes() == key {
-                return false;
-            }
-            at = (at + 1) & (self.slots.len() - 1);
+        let (at, held) = self.slot_of(self.home(key), key);
+        if !held {
+            self.slots[at] = InlineKey::of(key);
         }
+        !held
     }
 
     /// Doubles the table (to 16 slots at first) and puts every key back.

@@ -5,20 +5,144 @@ use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
 
-/// One contact of a customer account. Its role, title and department are shared: millions of
-/// contacts hold a few of each.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Contact {
+/// One contact of a customer account, as [`Contacts`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Contact<'a> {
     /// The account (index into the objective).
     pub account: usize,
     /// decider, payer, user or influencer.
-    pub role: Arc<str>,
+    pub role: &'a str,
     /// Job title, when known.
-    pub title: Option<Arc<str>>,
+    pub title: Option<&'a str>,
     /// Function or department, when known.
-    pub department: Option<Arc<str>>,
+    pub department: Option<&'a str>,
     /// The same person across accounts, when known.
-    pub person_key: Option<Arc<str>>,
+    pub person_key: Option<&'a str>,
+}
+
+/// The contacts of the customer accounts, held compactly: millions of contacts share a few
+/// roles, titles and departments, each held once, and their person keys, nearly all distinct,
+/// lie end to end in one text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Contacts {
+    /// Each contact: its account, and its texts by position.
+    rows: Vec<ContactRow>,
+    /// The roles, titles and departments, each once.
+    texts: Vec<Arc<str>>,
+    /// The position of each text in `texts`.
+    positions: HashMap<Arc<str>, u32>,
+    /// The person keys, end to end.
+    keys: String,
+    /// Where each person key ends in `keys`.
+    key_ends: Vec<usize>,
+}
+
+/// One contact in [`Contacts`]: its account, and its role, title, department and person key
+/// by position ([`ABSENT`] when not known).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ContactRow {
+    account: u32,
+    role: u32,
+    title: u32,
+    department: u32,
+    person_key: u32,
+}
+
+/// The position of a text a contact does not have.
+const ABSENT: u32 = u32::MAX;
+
+impl Contacts {
+    /// Adds a contact of `account`.
+    ///
+    /// # Panics
+    /// With more than four billion accounts, distinct texts or person keys.
+    pub fn push(
+        &mut self,
+        account: usize,
+        role: &str,
+        title: Option<&str>,
+        department: Option<&str>,
+        person_key: Option<&str>,
+    ) {
+        let person_key = match person_key {
+            Some(key) => {
+                self.keys.push_str(key);
+                self.key_ends.push(self.keys.len());
+                position(self.key_ends.len() - 1)
+            }
+            None => ABSENT,
+        };
+        let row = ContactRow {
+            account: position(account),
+            role: self.text_position(role),
+            title: title.map_or(ABSENT, |t| self.text_position(t)),
+            department: department.map_or(ABSENT, |d| self.text_position(d)),
+            person_key,
+        };
+        self.rows.push(row);
+    }
+
+    /// How many contacts there are.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there is no contact.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Each contact, in the order added.
+    pub fn iter(&self) -> impl Iterator<Item = Contact<'_>> {
+        self.rows.iter().map(|row| self.contact(row))
+    }
+
+    /// The contacts of the accounts that `new_account` gives a new index, with that index.
+    pub fn subset(&self, new_account: impl Fn(usize) -> Option<usize>) -> Contacts {
+        let mut out = Contacts::default();
+        for c in self.iter() {
+            if let Some(account) = new_account(c.account) {
+                out.push(account, c.role, c.title, c.department, c.person_key);
+            }
+        }
+        out
+    }
+
+    /// The contact `row` refers to.
+    fn contact(&self, row: &ContactRow) -> Contact<'_> {
+        let text = |at: u32| (at != ABSENT).then(|| &*self.texts[at as usize]);
+        Contact {
+            account: row.account as usize,
+            role: &self.texts[row.role as usize],
+            title: text(row.title),
+            department: text(row.department),
+            person_key: (row.person_key != ABSENT).then(|| {
+                let at = row.person_key as usize;
+                let start = if at == 0 { 0 } else { self.key_ends[at - 1] };
+                &self.keys[start..self.key_ends[at]]
+            }),
+        }
+    }
+
+    /// The position of `text` in `texts`, added if new.
+    fn text_position(&mut self, text: &str) -> u32 {
+        if let Some(&at) = self.positions.get(text) {
+            return at;
+        }
+        let at = position(self.texts.len());
+        let text: Arc<str> = text.into();
+        self.texts.push(text.clone());
+        self.positions.insert(text, at);
+        at
+    }
+}
+
+/// `index` as a position in [`Contacts`].
+fn position(index: usize) -> u32 {
+    u32::try_from(index)
+        .ok()
+        .filter(|&at| at != ABSENT)
+        .expect("fewer than four billion accounts, texts and person keys")
 }
 
 /// `values` sorted, each once.
@@ -84,7 +208,7 @@ const ROLES: [&str; 4] = ["decider", "payer", "user", "influencer"];
 /// Describes the ecosystem of `contacts`, with `top[i]` marking the top accounts; keeps the
 /// `limit` most typical titles and departments per role, and the `limit` deciders with the most
 /// leverage.
-pub fn ecosystem(contacts: &[Contact], top: &[bool], objective: &[f64], limit: usize) -> Ecosystem {
+pub fn ecosystem(contacts: &Contacts, top: &[bool], objective: &[f64], limit: usize) -> Ecosystem {
     let n = top.len().max(1) as f64;
     let top_count = top.iter().filter(|t| **t).count().max(1) as f64;
     let other_count = (top.len() - top.iter().filter(|t| **t).count()).max(1) as f64;
@@ -92,9 +216,9 @@ pub fn ecosystem(contacts: &[Contact], top: &[bool], objective: &[f64], limit: u
     let roles = ROLES
         .iter()
         .map(|role| {
-            let in_role: Vec<&Contact> = contacts.iter().filter(|c| &*c.role == *role).collect();
+            let in_role: Vec<Contact> = contacts.iter().filter(|c| c.role == *role).collect();
             let accounts = distinct(in_role.iter().map(|c| c.account).collect());
-            let shares = |pick: fn(&Contact) -> Option<&Arc<str>>| {
+            let shares = |pick: for<'a> fn(&Contact<'a>) -> Option<&'a str>| {
                 let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
                 for c in &in_role {
                     if let Some(v) = pick(c) {
@@ -125,8 +249,8 @@ pub fn ecosystem(contacts: &[Contact], top: &[bool], objective: &[f64], limit: u
             Role {
                 role: (*role).to_owned(),
                 coverage: accounts.len() as f64 / n,
-                titles: shares(|c| c.title.as_ref()),
-                departments: shares(|c| c.department.as_ref()),
+                titles: shares(|c| c.title),
+                departments: shares(|c| c.department),
             }
         })
         .collect();
@@ -134,8 +258,8 @@ pub fn ecosystem(contacts: &[Contact], top: &[bool], objective: &[f64], limit: u
     // person is at one account only.
     let mut deciders: Vec<(&str, usize, Option<&str>)> = contacts
         .iter()
-        .filter(|c| &*c.role == "decider")
-        .filter_map(|c| Some((c.person_key.as_deref()?, c.account, c.title.as_deref())))
+        .filter(|c| c.role == "decider")
+        .filter_map(|c| Some((c.person_key?, c.account, c.title)))
         .collect();
     deciders.sort_unstable();
     let mut decider_leverage: Vec<Leverage> = deciders
@@ -171,27 +295,25 @@ pub fn ecosystem(contacts: &[Contact], top: &[bool], objective: &[f64], limit: u
 mod tests {
     use super::*;
 
-    fn contact(account: usize, role: &str, title: &str, person: Option<&str>) -> Contact {
-        Contact {
-            account,
-            role: role.into(),
-            title: Some(title.into()),
-            department: Some("Operations".into()),
-            person_key: person.map(Into::into),
+    fn contacts(rows: &[(usize, &str, &str, Option<&str>)]) -> Contacts {
+        let mut contacts = Contacts::default();
+        for &(account, role, title, person) in rows {
+            contacts.push(account, role, Some(title), Some("Operations"), person);
         }
+        contacts
     }
 
     #[test]
     fn a_hand_computed_ecosystem() {
         // Four accounts, 0 and 1 on top. The COO decides at 0 and 1; a CFO at 2; nobody at 3.
-        let contacts = [
-            contact(0, "decider", "COO", Some("p1")),
-            contact(1, "decider", "COO", Some("p2")),
-            contact(2, "decider", "CFO", Some("p1")),
-            contact(2, "user", "Dispatcher", None),
-            contact(3, "user", "Dispatcher", Some("p3")),
-            contact(3, "user", "Driver", Some("p3")),
-        ];
+        let contacts = contacts(&[
+            (0, "decider", "COO", Some("p1")),
+            (1, "decider", "COO", Some("p2")),
+            (2, "decider", "CFO", Some("p1")),
+            (2, "user", "Dispatcher", None),
+            (3, "user", "Dispatcher", Some("p3")),
+            (3, "user", "Driver", Some("p3")),
+        ]);
         let top = [true, true, false, false];
         let profit = [10.0, 8.0, -3.0, 1.0];
         let e = ecosystem(&contacts, &top, &profit, 5);
@@ -217,5 +339,37 @@ mod tests {
             ("p1", 2, 7.0)
         );
         assert_eq!(p1.titles, vec!["CFO".to_owned(), "COO".to_owned()]);
+    }
+
+    #[test]
+    fn contacts_give_back_what_was_added_and_subsets_renumber_their_accounts() {
+        let mut contacts = Contacts::default();
+        contacts.push(0, "decider", Some("COO"), None, Some("p1"));
+        contacts.push(2, "user", None, Some("Operations"), None);
+        contacts.push(2, "decider", Some("COO"), Some("Operations"), Some("p22"));
+        let all: Vec<Contact> = contacts.iter().collect();
+        assert_eq!(all.len(), 3);
+        assert_eq!(
+            all[0],
+            Contact {
+                account: 0,
+                role: "decider",
+                title: Some("COO"),
+                department: None,
+                person_key: Some("p1"),
+            }
+        );
+        assert_eq!((all[1].title, all[1].person_key), (None, None));
+        assert_eq!(
+            (all[2].department, all[2].person_key),
+            (Some("Operations"), Some("p22"))
+        );
+        // Account 2 becomes 0; account 0 is left out.
+        let kept = contacts.subset(|account| (account == 2).then_some(0));
+        let kept: Vec<Contact> = kept.iter().collect();
+        assert_eq!(
+            kept,
+            vec![Contact { account: 0, ..all[1] }, Contact { account: 0, ..all[2] }]
+        );
     }
 }

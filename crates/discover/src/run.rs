@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use crate::deals::{DealOutcome, Deals};
 use crate::figures::{CohortFigures, Counterfactual, Outcomes, SegmentFigures, cohort_figures};
 use crate::{
-    Adopters, Attribute, Contact, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Selectors, Subgroup,
+    Adopters, Attribute, Contacts, Drift, Ecosystem, Lift, LiftSettings, Pmf, PmfInputs, Selectors, Subgroup,
     SubgroupSettings, UnknownAttribute, Values, adopter_cohorts, counterfactuals, drift, ecosystem, lift,
     nothing_to_learn, pmf, segment_figures, top_accounts,
 };
@@ -32,7 +32,7 @@ pub struct Base {
     /// What the product-market-fit gate knows of each customer.
     pub pmf_inputs: PmfInputs,
     /// The customers' contacts.
-    pub contacts: Vec<Contact>,
+    pub contacts: Contacts,
     /// Each customer's acquisition day (days since 1970-01-01), when known.
     pub acquired: Vec<Option<i64>>,
     /// The closed deals of every account, customer or prospect.
@@ -83,14 +83,7 @@ impl Base {
                 churned: pick(&p.churned, keep),
                 repeat: pick(&p.repeat, keep),
             },
-            contacts: self
-                .contacts
-                .iter()
-                .filter_map(|c| {
-                    let account = *new_index.get(&c.account)?;
-                    Some(Contact { account, ..c.clone() })
-                })
-                .collect(),
+            contacts: self.contacts.subset(|account| new_index.get(&account).copied()),
             acquired: pick(&self.acquired, keep),
             deals: Deals::default(),
         }

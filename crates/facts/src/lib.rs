@@ -9,12 +9,10 @@
 
 mod read;
 
-use std::sync::Arc;
-
-use foldhash::{HashMap, HashMapExt, HashSet};
+use foldhash::{HashMap, HashMapExt};
 
 use northstar_discover::{
-    Attribute, Base, Contact, Deal, Deals, Objective, Outcomes, PmfInputs, UnknownAttribute, Values,
+    Attribute, Base, Contacts, Deal, Deals, Objective, Outcomes, PmfInputs, UnknownAttribute, Values,
 };
 use northstar_economics::AccountEconomics;
 use northstar_engine::arrow::array::Array;
@@ -239,10 +237,9 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
 }
 
 /// The customer accounts' contacts.
-fn contacts(engine: &Engine, customers: &Customers) -> Result<Vec<Contact>> {
+fn contacts(engine: &Engine, customers: &Customers) -> Result<Contacts> {
     let sql = "SELECT account_id, lower(role), title, department, person_key FROM contacts";
-    let mut texts_seen = Shared::default();
-    let mut out = Vec::new();
+    let mut out = Contacts::default();
     each_batch(engine, sql, Order::Partitions, |batch| {
         let columns = (0..5)
             .map(|c| TextColumn::of(batch, c))
@@ -255,35 +252,18 @@ fn contacts(engine: &Engine, customers: &Customers) -> Result<Vec<Contact>> {
                 continue;
             };
             if let Some(account) = customers.get(id) {
-                out.push(Contact {
+                out.push(
                     account,
-                    role: texts_seen.get(role),
-                    title: titles.get(row).map(|t| texts_seen.get(t)),
-                    department: departments.get(row).map(|d| texts_seen.get(d)),
-                    // Nearly every person key is distinct: sharing them would cost more than it saves.
-                    person_key: people.get(row).map(Arc::from),
-                });
+                    role,
+                    titles.get(row),
+                    departments.get(row),
+                    people.get(row),
+                );
             }
         }
         Ok(())
     })?;
     Ok(out)
-}
-
-/// Texts read so far, each held once.
-#[derive(Default)]
-struct Shared(HashSet<Arc<str>>);
-
-impl Shared {
-    /// `text`, shared with every equal text read before.
-    fn get(&mut self, text: &str) -> Arc<str> {
-        if let Some(seen) = self.0.get(text) {
-            return seen.clone();
-        }
-        let text: Arc<str> = text.into();
-        self.0.insert(text.clone());
-        text
-    }
 }
 
 /// Referral, NPS responses, churn and repeat purchase of each account.

@@ -7,6 +7,7 @@
 //! `source` says both.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use northstar_economics::Economics;
 use northstar_engine::Engine;
@@ -41,8 +42,9 @@ pub struct Prospect {
     pub intent: Option<Intent>,
     /// In tier 1 or 2 with intent at or above the threshold.
     pub timing: bool,
-    /// The nearest profitable customer and the signal points they share.
-    pub nearest: Option<(Lookalike, i64)>,
+    /// The nearest profitable customer, shared by every prospect it is nearest to, and the
+    /// signal points they share.
+    pub nearest: Option<(Arc<Lookalike>, i64)>,
     /// Its attribute values, in the order of [`Targets::columns`].
     pub values: Vec<Option<String>>,
 }
@@ -193,9 +195,7 @@ impl Judges {
         let timing = intent
             .as_ref()
             .is_some_and(|i| self.intent.timing(scored.assessment.tier, i.score));
-        let nearest = nearest
-            .find(&scored.verdicts.signals)
-            .map(|(l, shared)| (l.clone(), shared));
+        let nearest = nearest.find(&scored.verdicts.signals);
         Prospect {
             account_id,
             source,

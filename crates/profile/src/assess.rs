@@ -18,18 +18,28 @@ pub struct Descriptions {
     /// Each filter's verdicts.
     filters: Vec<FilterWords>,
     /// Each anti-ICP segment, as an account outside the SAM for it and as a warning.
-    anti: Vec<(String, String)>,
+    anti: Vec<(Arc<str>, Arc<str>)>,
 }
+
+impl Descriptions {
+    /// Signal `i` of the ICP in words, shared.
+    pub fn signal(&self, i: usize) -> &Arc<str> {
+        &self.signals[i]
+    }
+}
+
+/// Rules in words, shared between the accounts assessed.
+type Texts = Vec<Arc<str>>;
 
 /// A filter's verdicts in words.
 #[derive(Debug, Clone, PartialEq)]
 struct FilterWords {
     /// Failed: `fails employees at least 50`.
-    fails: String,
+    fails: Arc<str>,
     /// Excluded for an unknown value: `fails employees at least 50: employees unknown`.
-    fails_unknown: String,
+    fails_unknown: Arc<str>,
     /// Kept in although unknown: `employees unknown`.
-    unknown: String,
+    unknown: Arc<str>,
 }
 
 /// One signal an account meets and the points it brings.
@@ -38,13 +48,7 @@ pub struct Reason {
     /// Points added (negative: taken away).
     pub points: i64,
     /// The signal in words, shared by every account that meets it.
-    #[serde(serialize_with = "text")]
     pub rule: Arc<str>,
-}
-
-/// Writes shared text as a string.
-fn text<S: serde::Serializer>(text: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(text)
 }
 
 impl std::fmt::Display for Reason {
@@ -59,12 +63,13 @@ impl std::fmt::Display for Reason {
 pub struct Assessment {
     /// Meets every filter and belongs to no excluded anti-ICP segment.
     pub in_sam: bool,
-    /// The filters it fails and the excluded anti-ICP segments it belongs to.
-    pub outside: Vec<String>,
+    /// The filters it fails and the excluded anti-ICP segments it belongs to, each in words
+    /// shared by every account assessed alike.
+    pub outside: Texts,
     /// Anti-ICP segments it belongs to that do not exclude it.
-    pub warnings: Vec<String>,
+    pub warnings: Texts,
     /// Filters it is kept in the SAM by although its value is unknown ("employees unknown").
-    pub unverified: Vec<String>,
+    pub unverified: Texts,
     /// Fit score, 0 to 100: the base score plus the points of `reasons`.
     pub score: i64,
     /// 1, 2 or 3 inside the SAM; none outside.
@@ -199,14 +204,14 @@ impl Icp {
         let filters = self.filters.iter().map(|f| {
             let (rule, attribute) = (f.rule.describe(), &f.rule.attribute);
             FilterWords {
-                fails: format!("fails {rule}"),
-                fails_unknown: format!("fails {rule}: {attribute} unknown"),
-                unknown: format!("{attribute} unknown"),
+                fails: format!("fails {rule}").into(),
+                fails_unknown: format!("fails {rule}: {attribute} unknown").into(),
+                unknown: format!("{attribute} unknown").into(),
             }
         });
         let anti = self.anti_icp.iter().map(|a| {
             let segment = a.describe();
-            (format!("in anti-ICP segment {segment}"), segment)
+            (format!("in anti-ICP segment {segment}").into(), segment.into())
         });
         Descriptions {
             signals: self.signals.iter().map(|s| s.rule.describe().into()).collect(),
@@ -278,11 +283,7 @@ impl Icp {
 
     /// The filters failed and the excluded anti-ICP segments belonged to; the other anti-ICP
     /// segments belonged to; the filters passed only because the value is unknown.
-    fn market_verdict(
-        &self,
-        verdicts: &Verdicts,
-        words: &Descriptions,
-    ) -> (Vec<String>, Vec<String>, Vec<String>) {
+    fn market_verdict(&self, verdicts: &Verdicts, words: &Descriptions) -> (Texts, Texts, Texts) {
         let mut outside = Vec::new();
         let mut unverified = Vec::new();
         for (filter, verdict) in words.filters.iter().zip(&verdicts.filters) {
@@ -436,7 +437,7 @@ mod tests {
         let icp = sized_icp(UnknownValues::Unverified);
         let a = icp.assess(&blank);
         assert!(a.in_sam && icp.in_sam(&blank));
-        assert_eq!(a.unverified, ["employees unknown"]);
+        assert_eq!(a.unverified, [Arc::<str>::from("employees unknown")]);
         assert_eq!((a.score, a.reasons.len()), (40, 0));
         assert_eq!(
             a.explain(icp.base_score),
@@ -450,7 +451,10 @@ mod tests {
         let strict = sized_icp(UnknownValues::Exclude);
         let a = strict.assess(&blank);
         assert!(!a.in_sam && !strict.in_sam(&blank));
-        assert_eq!(a.outside, ["fails employees at least 50: employees unknown"]);
+        assert_eq!(
+            a.outside,
+            [Arc::<str>::from("fails employees at least 50: employees unknown")]
+        );
         assert_ne!(
             strict.rules_digest(),
             icp.rules_digest(),

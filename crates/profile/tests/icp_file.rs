@@ -55,5 +55,8 @@ fn a_mid_sized_wholesaler_is_tier_2_and_a_blank_account_is_unverified() {
     assert!(a.unverified.is_empty());
     let blank = icp.assess(&account(&[]));
     assert_eq!((blank.in_sam, blank.score, blank.tier), (true, 64, Some(2)));
-    assert_eq!(blank.unverified, ["employees unknown"]);
+    assert_eq!(
+        blank.unverified,
+        vec![std::sync::Arc::<str>::from("employees unknown")]
+    );
 }

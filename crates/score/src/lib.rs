@@ -161,7 +161,13 @@ impl Scorer {
         let verdicts = columns.row(r);
         let assessment = self.icp.described_assessment(&verdicts, &self.descriptions);
         let unknown: Vec<bool> = columns.signals.iter().map(|s| s[r].is_none()).collect();
-        let to_tier_1 = to_tier_1(&self.icp, &assessment, &verdicts.signals, &unknown);
+        let to_tier_1 = to_tier_1(
+            &self.icp,
+            &self.descriptions,
+            &assessment,
+            &verdicts.signals,
+            &unknown,
+        );
         Scored {
             verdicts,
             assessment,

@@ -9,6 +9,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use northstar_profile::{Icp, Lookalike};
 
@@ -86,7 +87,7 @@ pub struct Nearest {
     /// Each reference set's signals as flags.
     sets: Vec<Vec<bool>>,
     /// The ICP's reference.
-    reference: Vec<Lookalike>,
+    reference: Vec<Arc<Lookalike>>,
     /// The answer for each set of signals met.
     memo: HashMap<Vec<bool>, Option<usize>>,
 }
@@ -109,14 +110,14 @@ impl Nearest {
         Self {
             weights: icp.signals.iter().map(|s| s.points.abs()).collect(),
             sets,
-            reference: icp.reference.clone(),
+            reference: icp.reference.iter().cloned().map(Arc::new).collect(),
             memo: HashMap::new(),
         }
     }
 
     /// The nearest reference customer of an account meeting the signals flagged in `met`, and
     /// the signal points they share; none when the ICP has no reference.
-    pub fn find(&mut self, met: &[bool]) -> Option<(&Lookalike, i64)> {
+    pub fn find(&mut self, met: &[bool]) -> Option<(Arc<Lookalike>, i64)> {
         let found = match self.memo.get(met) {
             Some(found) => *found,
             None => {
@@ -125,7 +126,7 @@ impl Nearest {
                 found
             }
         };
-        found.map(|i| (&self.reference[i], self.shared(met, i)))
+        found.map(|i| (self.reference[i].clone(), self.shared(met, i)))
     }
 
     /// The signal points an account meeting `met` shares with reference set `i`.

@@ -4,15 +4,16 @@
 //! fleet_size"); or the filter it fails; or that tier 1 is out of reach.
 
 use std::fmt;
+use std::sync::Arc;
 
 use northstar_discover::Condition;
-use northstar_profile::{Assessment, Icp};
+use northstar_profile::{Assessment, Descriptions, Icp};
 
 /// One signal to gain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
-    /// The signal in words.
-    pub signal: String,
+    /// The signal in words, shared by every account it is a step of.
+    pub signal: Arc<str>,
     /// The attribute it is on.
     pub attribute: String,
     /// The points the account would gain (net of any signal of the same attribute it loses).
@@ -27,7 +28,7 @@ pub enum ToTier1 {
     /// The account is in tier 1.
     InTier1,
     /// The account is outside the SAM, for these reasons.
-    Outside(Vec<String>),
+    Outside(Vec<Arc<str>>),
     /// The signals to gain, unknown attributes first.
     Gain(Vec<Step>),
     /// Every signal it lacks would not be enough: its score could reach at most this.
@@ -60,8 +61,15 @@ impl fmt::Display for ToTier1 {
 }
 
 /// The way to tier 1 of an account assessed as `assessment`, which meets the signals flagged in
-/// `met` and whose value is unknown for the signals flagged in `unknown`.
-pub fn to_tier_1(icp: &Icp, assessment: &Assessment, met: &[bool], unknown: &[bool]) -> ToTier1 {
+/// `met` and whose value is unknown for the signals flagged in `unknown`; the signals in words
+/// are `words`'.
+pub fn to_tier_1(
+    icp: &Icp,
+    words: &Descriptions,
+    assessment: &Assessment,
+    met: &[bool],
+    unknown: &[bool],
+) -> ToTier1 {
     if !assessment.in_sam {
         return ToTier1::Outside(assessment.outside.clone());
     }
@@ -110,7 +118,7 @@ pub fn to_tier_1(icp: &Icp, assessment: &Assessment, met: &[bool], unknown: &[bo
         total += gain;
         let rule = &icp.signals[i].rule;
         steps.push(Step {
-            signal: rule.describe(),
+            signal: words.signal(i).clone(),
             attribute: rule.attribute.clone(),
             gain,
             unknown: unknown[i],

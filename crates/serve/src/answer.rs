@@ -2,6 +2,7 @@
 //! intent from the signals a request gives, and the page a visitor sees.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use northstar_profile::Reason;
 use northstar_score::Event;
@@ -71,9 +72,9 @@ pub fn score(loaded: &Loaded, body: &Value) -> Result<ScoreAnswer, ApiError> {
     let reasons = a.explain(loaded.icp.base_score);
     let to_tier_1 = prospect.scored.to_tier_1.to_string();
     let nearest_customer = prospect.nearest.map(|(l, shared)| NearestAnswer {
-        account_id: l.account_id,
-        name: l.name,
-        case_study_url: l.case_study_url,
+        account_id: l.account_id.clone(),
+        name: l.name.clone(),
+        case_study_url: l.case_study_url.clone(),
         shared_points: shared,
     });
     let a = prospect.scored.assessment;
@@ -112,11 +113,11 @@ pub struct ScoreAnswer {
     /// The signals met, with their points.
     pub signals: Vec<Reason>,
     /// The filters failed and excluded anti-ICP segments belonged to.
-    pub outside: Vec<String>,
+    pub outside: Vec<Arc<str>>,
     /// The filters passed only because a value is unknown.
-    pub unverified: Vec<String>,
+    pub unverified: Vec<Arc<str>>,
     /// The anti-ICP segments belonged to that do not exclude.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Arc<str>>,
     /// What would lift it to tier 1.
     pub to_tier_1: String,
     /// The most similar profitable customer.

@@ -1,14 +1,17 @@
 //! Account attributes and the conditions that select accounts by them.
 
-/// One attribute's values, one per account (in the order of the objective).
+use std::sync::Arc;
+
+/// One attribute's values, one per account (in the order of the objective). A text is shared
+/// by the accounts that hold it: a million accounts hold a few categories.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Values {
     /// A category per account, or none.
-    Categorical(Vec<Option<String>>),
+    Categorical(Vec<Option<Arc<str>>>),
     /// A number per account, or none.
     Numeric(Vec<Option<f64>>),
     /// A set of elements per account (technologies, for instance).
-    List(Vec<Vec<String>>),
+    List(Vec<Vec<Arc<str>>>),
 }
 
 impl Values {
@@ -73,7 +76,7 @@ impl Attribute {
     }
 
     /// Reads texts as numbers when every present value is one, else as categories.
-    pub fn from_texts(name: &str, texts: Vec<Option<String>>) -> Self {
+    pub fn from_texts(name: &str, texts: Vec<Option<Arc<str>>>) -> Self {
         let numbers: Option<Vec<Option<f64>>> = texts
             .iter()
             .map(|t| match t {
@@ -227,7 +230,9 @@ impl Condition {
             Values::List(v) => v
                 .iter()
                 .map(|elements| match self {
-                    Condition::Contains { values } => elements.iter().any(|e| values.contains(e)),
+                    Condition::Contains { values } => {
+                        elements.iter().any(|e| values.iter().any(|v| **v == **e))
+                    }
                     _ => self.matches((!elements.is_empty()).then(|| elements.join(";")).as_deref()),
                 })
                 .collect(),

@@ -125,6 +125,7 @@ pub fn drift(
 mod tests {
     use super::*;
     use crate::Values;
+    use std::sync::Arc;
 
     #[test]
     fn cohorts_follow_rogers_shares() {
@@ -145,8 +146,8 @@ mod tests {
     fn drift_names_what_the_cohort_has_more_of() {
         // Early accounts are all "tech"; later ones mostly "retail".
         let acquired: Vec<Option<i64>> = (0..200).map(Some).collect();
-        let industry: Vec<Option<String>> = (0..200)
-            .map(|i| Some(if i < 32 || i % 4 == 0 { "tech" } else { "retail" }.to_owned()))
+        let industry: Vec<Option<Arc<str>>> = (0..200)
+            .map(|i| Some(if i < 32 || i % 4 == 0 { "tech" } else { "retail" }.into()))
             .collect();
         let attributes = [Attribute {
             name: "industry".into(),

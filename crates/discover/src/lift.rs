@@ -167,7 +167,7 @@ pub fn conditions(attribute: &Attribute, bins: usize) -> Vec<(Condition, Vec<usi
             let held = values
                 .iter()
                 .enumerate()
-                .flat_map(|(i, elements)| elements.iter().map(move |e| (i, e.as_str())));
+                .flat_map(|(i, elements)| elements.iter().map(move |e| (i, &**e)));
             by_value(held, |v| Condition::Contains { values: vec![v] })
         }
         Values::Numeric(values) => numeric_bins(values, bins),
@@ -288,7 +288,7 @@ mod tests {
             name: "industry".into(),
             values: Values::Categorical(
                 ["A", "A", "A", "A", "B", "B", "B", "B", "B", "B"]
-                    .map(|s| Some(s.to_owned()))
+                    .map(|s| Some(s.into()))
                     .to_vec(),
             ),
         };

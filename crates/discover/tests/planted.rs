@@ -23,14 +23,14 @@ fn planted_attributes_stand_out_and_noise_does_not() {
             if uses_k8s {
                 p += 40.0;
             }
-            industry.push(Some(ind.to_owned()));
+            industry.push(Some(ind.into()));
             employees.push(Some(emp));
             tech.push(if uses_k8s {
-                vec!["Kubernetes".to_owned(), "Go".to_owned()]
+                vec!["Kubernetes".into(), "Go".into()]
             } else {
-                vec!["Go".to_owned()]
+                vec!["Go".into()]
             });
-            colour.push(Some(["red", "green", "blue"][rng.random_range(0..3)].to_owned()));
+            colour.push(Some(["red", "green", "blue"][rng.random_range(0..3)].into()));
             profit.push(p);
         }
         let attributes = [

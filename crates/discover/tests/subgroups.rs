@@ -32,10 +32,10 @@ fn world(seed: u64, planted: bool) -> World {
                 r *= 4.0;
             }
         }
-        industry.push(Some(ind.to_owned()));
+        industry.push(Some(ind.into()));
         employees.push(Some(emp));
         region.push(Some(
-            ["north", "south", "east", "west"][rng.random_range(0..4)].to_owned(),
+            ["north", "south", "east", "west"][rng.random_range(0..4)].into(),
         ));
         profit.push(p);
         revenue.push(r);

@@ -9,7 +9,9 @@
 
 mod read;
 
-use foldhash::{HashMap, HashMapExt};
+use std::sync::Arc;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use northstar_discover::{
     Attribute, Base, Contacts, Deal, Deals, Objective, Outcomes, PmfInputs, UnknownAttribute, Values,
@@ -167,13 +169,52 @@ impl<'a> Customers<'a> {
     /// Column `column` of `table`, one value per customer account: the text of the row that
     /// `rows` (from [`Customers::rows`]) gives it, if any.
     fn texts(&self, table: &Table, column: usize, rows: &[Option<usize>]) -> Result<Vec<Option<String>>> {
+        self.values(table, column, rows, str::to_owned)
+    }
+
+    /// [`Customers::texts`], each text held once and shared by the accounts that have it.
+    fn shared_texts(
+        &self,
+        table: &Table,
+        column: usize,
+        rows: &[Option<usize>],
+    ) -> Result<Vec<Option<Arc<str>>>> {
+        let mut shared = Shared::default();
+        self.values(table, column, rows, |text| shared.get(text))
+    }
+
+    /// Column `column` of `table`, one value per customer account: `make` of the text of the
+    /// row that `rows` gives it, if any.
+    fn values<T: Clone>(
+        &self,
+        table: &Table,
+        column: usize,
+        rows: &[Option<usize>],
+        mut make: impl FnMut(&str) -> T,
+    ) -> Result<Vec<Option<T>>> {
         let mut out = vec![None; self.count];
         table.each_text(column, |row, text| {
             if let Some(i) = rows[row] {
-                out[i] = Some(text.to_owned());
+                out[i] = Some(make(text));
             }
         })?;
         Ok(out)
+    }
+}
+
+/// Texts read so far, each held once.
+#[derive(Default)]
+struct Shared(HashSet<Arc<str>>);
+
+impl Shared {
+    /// `text`, shared with every equal text read before.
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(seen) = self.0.get(text) {
+            return seen.clone();
+        }
+        let text: Arc<str> = text.into();
+        self.0.insert(text.clone());
+        text
     }
 }
 
@@ -350,16 +391,18 @@ fn attributes(rows: &Table, customers: &Customers) -> Result<(Vec<Attribute>, Ve
             });
             continue;
         }
-        let values = customers.texts(rows, column, &customer)?;
+        let values = customers.shared_texts(rows, column, &customer)?;
         if customers.count > 0 && values.iter().all(Option::is_none) {
             unknown.push(UnknownAttribute {
                 name: name.clone(),
                 is_list,
             });
         } else if is_list {
+            let mut elements = Shared::default();
+            let lists = values.iter().map(|v| list(v.as_deref(), &mut elements));
             known.push(Attribute {
                 name: name.clone(),
-                values: Values::List(values.into_iter().map(|v| list(v.as_deref())).collect()),
+                values: Values::List(lists.collect()),
             });
         } else {
             known.push(Attribute::from_texts(name, values));
@@ -419,13 +462,13 @@ pub fn signal_rows(engine: &Engine) -> Result<Vec<SignalRow>> {
         .collect())
 }
 
-/// The elements of a `;`-separated list.
-fn list(text: Option<&str>) -> Vec<String> {
+/// The elements of a `;`-separated list, shared through `elements`.
+fn list(text: Option<&str>, elements: &mut Shared) -> Vec<Arc<str>> {
     text.map(|v| {
         v.split(';')
             .map(str::trim)
             .filter(|e| !e.is_empty())
-            .map(str::to_owned)
+            .map(|e| elements.get(e))
             .collect()
     })
     .unwrap_or_default()
@@ -437,8 +480,18 @@ mod tests {
 
     #[test]
     fn lists_split_on_semicolons_and_drop_blanks() {
-        assert_eq!(list(Some(" SAP; ;Kubernetes ")), vec!["SAP", "Kubernetes"]);
-        assert!(list(None).is_empty());
+        let mut elements = Shared::default();
+        let sap: Arc<str> = "SAP".into();
+        assert_eq!(
+            list(Some(" SAP; ;Kubernetes "), &mut elements),
+            vec![sap.clone(), "Kubernetes".into()]
+        );
+        assert!(list(None, &mut elements).is_empty());
+        // The same element is held once.
+        assert!(Arc::ptr_eq(
+            &list(Some("SAP"), &mut elements)[0],
+            &list(Some("SAP;Go"), &mut elements)[0]
+        ));
     }
 
     #[test]

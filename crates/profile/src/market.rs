@@ -291,9 +291,11 @@ fn candidates(
                     })
                     .collect();
                 if !losing.is_empty() {
-                    let removed = sums(
-                        &mut inside().filter(|&i| values[i].as_ref().is_some_and(|v| losing.contains(v))),
-                    );
+                    let removed = sums(&mut inside().filter(|&i| {
+                        values[i]
+                            .as_ref()
+                            .is_some_and(|v| losing.iter().any(|l| **l == **v))
+                    }));
                     out.push((keep(Condition::NotIn { values: losing }), removed));
                 }
             }

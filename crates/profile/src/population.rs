@@ -75,7 +75,7 @@ pub fn distribution(values: &Values) -> Distribution {
             let n = v.len().max(1) as f64;
             let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
             for elements in v {
-                let distinct: BTreeSet<&str> = elements.iter().map(String::as_str).collect();
+                let distinct: BTreeSet<&str> = elements.iter().map(|e| &**e).collect();
                 for e in distinct {
                     *counts.entry(e).or_default() += 1;
                 }
@@ -224,7 +224,7 @@ mod tests {
 
     fn categories(values: &[&str]) -> Distribution {
         distribution(&Values::Categorical(
-            values.iter().map(|v| Some((*v).to_owned())).collect(),
+            values.iter().map(|v| Some((*v).into())).collect(),
         ))
     }
 

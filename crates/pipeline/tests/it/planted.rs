@@ -119,7 +119,7 @@ fn world(seed: u64, shape: Shape) -> World {
         attributes: vec![
             Attribute {
                 name: "industry".into(),
-                values: Values::Categorical(industry),
+                values: Values::Categorical(shared(industry)),
             },
             Attribute {
                 name: "employees".into(),
@@ -127,11 +127,16 @@ fn world(seed: u64, shape: Shape) -> World {
             },
             Attribute {
                 name: "technologies".into(),
-                values: Values::List(technologies),
+                values: Values::List(
+                    technologies
+                        .into_iter()
+                        .map(|t| t.into_iter().map(Into::into).collect())
+                        .collect(),
+                ),
             },
             Attribute {
                 name: "acquisition_channel".into(),
-                values: Values::Categorical(channel),
+                values: Values::Categorical(shared(channel)),
             },
             Attribute {
                 name: "fleet_size".into(),
@@ -479,4 +484,9 @@ fn diff_of_two_known_versions_reports_exactly_what_changed() {
     // A version against itself: nothing to report, nothing to redefine.
     let same = northstar_profile::diff(&old, &old, &listed);
     assert!(same.changes.is_empty() && same.tier_changes.is_empty() && !same.refresh);
+}
+
+/// Categories as the facts hold them.
+fn shared(values: Vec<Option<String>>) -> Vec<Option<std::sync::Arc<str>>> {
+    values.into_iter().map(|v| v.map(Into::into)).collect()
 }

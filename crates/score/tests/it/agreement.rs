@@ -173,7 +173,7 @@ fn attributes(accounts: &[Account]) -> Vec<Attribute> {
     vec![
         attribute(
             "industry",
-            Values::Categorical(accounts.iter().map(|a| a.0.clone()).collect()),
+            Values::Categorical(accounts.iter().map(|a| a.0.as_deref().map(Into::into)).collect()),
         ),
         attribute(
             "employees",
@@ -181,7 +181,12 @@ fn attributes(accounts: &[Account]) -> Vec<Attribute> {
         ),
         attribute(
             "technologies",
-            Values::List(accounts.iter().map(|a| a.2.clone()).collect()),
+            Values::List(
+                accounts
+                    .iter()
+                    .map(|a| a.2.iter().map(|e| e.as_str().into()).collect())
+                    .collect(),
+            ),
         ),
     ]
 }

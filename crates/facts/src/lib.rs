@@ -265,7 +265,11 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
     let prospects = Table::read(engine, "SELECT * FROM prospects")?;
     for table in [&prospects, account_rows] {
         let accounts = table.rows_of(0, |id| index.get(id).copied())?;
-        for (column, name) in table.names.iter().enumerate().skip(1) {
+        // Only attributes: the ICP's rules name no other column (a name, a status, a date).
+        let attributes = table.names.iter().enumerate().skip(1);
+        for (column, name) in
+            attributes.filter(|(_, name)| !contract::NOT_ATTRIBUTES.contains(&name.as_str()))
+        {
             let at = out.accounts.add_column(name);
             table.each_text(column, |row, value| {
                 if let Some(account) = accounts[row] {

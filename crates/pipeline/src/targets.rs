@@ -45,8 +45,9 @@ pub struct Prospect {
     /// The nearest profitable customer, shared by every prospect it is nearest to, and the
     /// signal points they share.
     pub nearest: Option<(Arc<Lookalike>, i64)>,
-    /// Its attribute values, in the order of [`Targets::columns`].
-    pub values: Vec<Option<String>>,
+    /// Its attribute values, in the order of [`Targets::columns`]; a text is shared by the
+    /// prospects of one batch that hold it.
+    pub values: Vec<Option<Arc<str>>>,
 }
 
 impl Prospect {
@@ -157,15 +158,15 @@ impl Judges {
     ) -> Result<Vec<Prospect>> {
         let schema = batch.schema();
         let ids = account_ids(batch)?;
-        let values: Vec<Option<Vec<Option<String>>>> = columns
+        let values: Vec<Option<Vec<Option<Arc<str>>>>> = columns
             .iter()
             .map(|c| {
                 schema
                     .column_with_name(c)
-                    .map(|(at, _)| texts(batch, at))
+                    .map(|(at, _)| shared_texts(batch, at))
                     .transpose()
             })
-            .collect::<std::result::Result<_, _>>()?;
+            .collect::<Result<_>>()?;
         let scored = self.scorer.assess_with_reach(batch)?;
         let mut out = Vec::with_capacity(scored.len());
         for (row, (scored, id)) in scored.into_iter().zip(ids).enumerate() {
@@ -185,7 +186,7 @@ impl Judges {
         account_id: String,
         source: &'static str,
         scored: Scored,
-        values: Vec<Option<String>>,
+        values: Vec<Option<Arc<str>>>,
     ) -> Prospect {
         let intent = self.events.as_ref().map(|events| {
             let none = Vec::new();
@@ -206,6 +207,21 @@ impl Judges {
             scored,
         }
     }
+}
+
+/// Column `column` of `batch` as text, each distinct text held once.
+fn shared_texts(batch: &RecordBatch, column: usize) -> Result<Vec<Option<Arc<str>>>> {
+    let mut seen: HashSet<Arc<str>> = HashSet::new();
+    let texts = texts(batch, column)?.into_iter().map(|text| {
+        let text = text?;
+        if let Some(held) = seen.get(text.as_str()) {
+            return Some(held.clone());
+        }
+        let text: Arc<str> = text.into();
+        seen.insert(text.clone());
+        Some(text)
+    });
+    Ok(texts.collect())
 }
 
 /// The account ids of `batch`, as text; none where the batch has no `account_id` column.
@@ -378,4 +394,30 @@ fn size_market(
         win_rate,
         capacity,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use northstar_engine::arrow::array::{ArrayRef, StringArray};
+    use northstar_engine::arrow::record_batch::RecordBatch;
+
+    use super::shared_texts;
+
+    #[test]
+    fn a_batch_text_is_held_once_and_an_empty_cell_stays_empty() {
+        let column: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("Logistics"),
+            None,
+            Some("Logistics"),
+            Some("Retail"),
+        ]));
+        let batch = RecordBatch::try_from_iter([("industry", column)]).unwrap();
+        let texts = shared_texts(&batch, 0).unwrap();
+        let read: Vec<Option<&str>> = texts.iter().map(Option::as_deref).collect();
+        assert_eq!(read, [Some("Logistics"), None, Some("Logistics"), Some("Retail")]);
+        let (first, third) = (texts[0].as_ref().unwrap(), texts[2].as_ref().unwrap());
+        assert!(Arc::ptr_eq(first, third));
+    }
 }

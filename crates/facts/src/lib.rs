@@ -11,7 +11,7 @@ mod read;
 
 use std::sync::Arc;
 
-use foldhash::{HashMap, HashMapExt, HashSet};
+use foldhash::{HashMap, HashMapExt};
 
 use northstar_discover::{
     Attribute, Base, Contacts, Deal, Deals, Objective, Outcomes, PmfInputs, UnknownAttribute, Values,
@@ -21,8 +21,8 @@ use northstar_engine::arrow::array::Array;
 use northstar_engine::{Engine, EngineError, Order};
 use northstar_ingest::contract;
 
-pub use read::{Table, texts};
-use read::{TextColumn, each_batch, numbers};
+use read::{Shared, TextColumn, each_batch, numbers};
+pub use read::{Table, shared_texts, texts};
 
 /// A fact that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -199,22 +199,6 @@ impl<'a> Customers<'a> {
             }
         })?;
         Ok(out)
-    }
-}
-
-/// Texts read so far, each held once.
-#[derive(Default)]
-struct Shared(HashSet<Arc<str>>);
-
-impl Shared {
-    /// `text`, shared with every equal text read before.
-    fn get(&mut self, text: &str) -> Arc<str> {
-        if let Some(seen) = self.0.get(text) {
-            return seen.clone();
-        }
-        let text: Arc<str> = text.into();
-        self.0.insert(text.clone());
-        text
     }
 }
 

@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use foldhash::HashSet;
+
 use northstar_engine::arrow::array::{
     Array, AsArray, Float64Array, StringArray, StringViewArray, new_null_array,
 };
@@ -188,6 +190,29 @@ pub fn texts(batch: &RecordBatch, column: usize) -> Result<Vec<Option<String>>> 
         .collect())
 }
 
+/// [`texts`], each distinct text held once and shared by the rows that have it.
+pub fn shared_texts(batch: &RecordBatch, column: usize) -> Result<Vec<Option<Arc<str>>>> {
+    let mut shared = Shared::default();
+    let texts = texts(batch, column)?.into_iter();
+    Ok(texts.map(|text| text.map(|t| shared.get(&t))).collect())
+}
+
+/// Texts read so far, each held once.
+#[derive(Default)]
+pub(crate) struct Shared(HashSet<Arc<str>>);
+
+impl Shared {
+    /// `text`, shared with every equal text read before.
+    pub(crate) fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(seen) = self.0.get(text) {
+            return seen.clone();
+        }
+        let text: Arc<str> = text.into();
+        self.0.insert(text.clone());
+        text
+    }
+}
+
 /// Column `column` of `batch`, a column of doubles (a bug otherwise).
 pub fn numbers(batch: &RecordBatch, column: usize) -> Result<&Float64Array> {
     batch
@@ -296,5 +321,21 @@ mod tests {
         assert_eq!(numbers, [(0, 3.0)]);
         assert_eq!(table.numeric(1).expect("numeric"), None);
         assert_eq!(table.column(1).expect("column"), [None, None, None, None]);
+    }
+
+    #[test]
+    fn a_batch_text_is_held_once_and_an_empty_cell_stays_empty() {
+        let column: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("Logistics"),
+            None,
+            Some("Logistics"),
+            Some("Retail"),
+        ]));
+        let batch = RecordBatch::try_from_iter([("industry", column)]).unwrap();
+        let texts = shared_texts(&batch, 0).unwrap();
+        let read: Vec<Option<&str>> = texts.iter().map(Option::as_deref).collect();
+        assert_eq!(read, [Some("Logistics"), None, Some("Logistics"), Some("Retail")]);
+        let (first, third) = (texts[0].as_ref().unwrap(), texts[2].as_ref().unwrap());
+        assert!(Arc::ptr_eq(first, third));
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use northstar_economics::Economics;
 use northstar_engine::Engine;
 use northstar_engine::arrow::record_batch::RecordBatch;
-use northstar_facts::{SignalRow, texts};
+use northstar_facts::{SignalRow, shared_texts, texts};
 use northstar_profile::{Account, Drafted, Icp, Lookalike};
 use northstar_score::market::{self, Customer, ExpectedValues, Listed, MarketSize};
 use northstar_score::{Candidate, Event, Intent, IntentSettings, Nearest, Scored, Scorer};
@@ -166,7 +166,7 @@ impl Judges {
                     .map(|(at, _)| shared_texts(batch, at))
                     .transpose()
             })
-            .collect::<Result<_>>()?;
+            .collect::<std::result::Result<_, _>>()?;
         let scored = self.scorer.assess_with_reach(batch)?;
         let mut out = Vec::with_capacity(scored.len());
         for (row, (scored, id)) in scored.into_iter().zip(ids).enumerate() {
@@ -207,21 +207,6 @@ impl Judges {
             scored,
         }
     }
-}
-
-/// Column `column` of `batch` as text, each distinct text held once.
-fn shared_texts(batch: &RecordBatch, column: usize) -> Result<Vec<Option<Arc<str>>>> {
-    let mut seen: HashSet<Arc<str>> = HashSet::new();
-    let texts = texts(batch, column)?.into_iter().map(|text| {
-        let text = text?;
-        if let Some(held) = seen.get(text.as_str()) {
-            return Some(held.clone());
-        }
-        let text: Arc<str> = text.into();
-        seen.insert(text.clone());
-        Some(text)
-    });
-    Ok(texts.collect())
 }
 
 /// The account ids of `batch`, as text; none where the batch has no `account_id` column.
@@ -394,30 +379,4 @@ fn size_market(
         win_rate,
         capacity,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use northstar_engine::arrow::array::{ArrayRef, StringArray};
-    use northstar_engine::arrow::record_batch::RecordBatch;
-
-    use super::shared_texts;
-
-    #[test]
-    fn a_batch_text_is_held_once_and_an_empty_cell_stays_empty() {
-        let column: ArrayRef = Arc::new(StringArray::from(vec![
-            Some("Logistics"),
-            None,
-            Some("Logistics"),
-            Some("Retail"),
-        ]));
-        let batch = RecordBatch::try_from_iter([("industry", column)]).unwrap();
-        let texts = shared_texts(&batch, 0).unwrap();
-        let read: Vec<Option<&str>> = texts.iter().map(Option::as_deref).collect();
-        assert_eq!(read, [Some("Logistics"), None, Some("Logistics"), Some("Retail")]);
-        let (first, third) = (texts[0].as_ref().unwrap(), texts[2].as_ref().unwrap());
-        assert!(Arc::ptr_eq(first, third));
-    }
 }

@@ -64,20 +64,12 @@ impl Contacts {
         department: Option<&str>,
         person_key: Option<&str>,
     ) {
-        let person_key = match person_key {
-            Some(key) => {
-                self.keys.push_str(key);
-                self.key_ends.push(self.keys.len());
-                position(self.key_ends.len() - 1)
-            }
-            None => ABSENT,
-        };
         let row = ContactRow {
             account: position(account),
             role: self.text_position(role),
             title: title.map_or(ABSENT, |t| self.text_position(t)),
             department: department.map_or(ABSENT, |d| self.text_position(d)),
-            person_key,
+            person_key: self.key_position(person_key),
         };
         self.rows.push(row);
     }
@@ -97,12 +89,22 @@ impl Contacts {
         self.rows.iter().map(|row| self.contact(row))
     }
 
-    /// The contacts of the accounts that `new_account` gives a new index, with that index.
+    /// The contacts of the accounts that `new_account` gives a new index, with that index. The
+    /// roles, titles and departments keep their positions; the kept person keys are copied.
     pub fn subset(&self, new_account: impl Fn(usize) -> Option<usize>) -> Contacts {
-        let mut out = Contacts::default();
-        for c in self.iter() {
-            if let Some(account) = new_account(c.account) {
-                out.push(account, c.role, c.title, c.department, c.person_key);
+        let mut out = Contacts {
+            texts: self.texts.clone(),
+            positions: self.positions.clone(),
+            ..Contacts::default()
+        };
+        for row in &self.rows {
+            if let Some(account) = new_account(row.account as usize) {
+                let person_key = out.key_position(self.person_key(row));
+                out.rows.push(ContactRow {
+                    account: position(account),
+                    person_key,
+                    ..*row
+                });
             }
         }
         out
@@ -116,12 +118,27 @@ impl Contacts {
             role: &self.texts[row.role as usize],
             title: text(row.title),
             department: text(row.department),
-            person_key: (row.person_key != ABSENT).then(|| {
-                let at = row.person_key as usize;
-                let start = if at == 0 { 0 } else { self.key_ends[at - 1] };
-                &self.keys[start..self.key_ends[at]]
-            }),
+            person_key: self.person_key(row),
         }
+    }
+
+    /// The person key of the contact `row`, when known.
+    fn person_key(&self, row: &ContactRow) -> Option<&str> {
+        (row.person_key != ABSENT).then(|| {
+            let at = row.person_key as usize;
+            let start = if at == 0 { 0 } else { self.key_ends[at - 1] };
+            &self.keys[start..self.key_ends[at]]
+        })
+    }
+
+    /// The position of `key` among the person keys, added at the end; [`ABSENT`] for none.
+    fn key_position(&mut self, key: Option<&str>) -> u32 {
+        let Some(key) = key else {
+            return ABSENT;
+        };
+        self.keys.push_str(key);
+        self.key_ends.push(self.keys.len());
+        position(self.key_ends.len() - 1)
     }
 
     /// The position of `text` in `texts`, added if new.

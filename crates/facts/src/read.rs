@@ -181,20 +181,29 @@ pub fn each_batch(
 
 /// A column's values as text (numbers in their shortest form), empty ones as `None`.
 pub fn texts(batch: &RecordBatch, column: usize) -> Result<Vec<Option<String>>> {
-    if let Some(numbers) = batch.column(column).as_any().downcast_ref::<Float64Array>() {
-        return Ok(numbers.iter().map(|x| x.map(|x| x.to_string())).collect());
-    }
-    let texts = TextColumn::of(batch, column)?;
-    Ok((0..batch.num_rows())
-        .map(|row| texts.get(row).map(str::to_owned))
-        .collect())
+    column_values(batch, column, str::to_owned)
 }
 
 /// [`texts`], each distinct text held once and shared by the rows that have it.
 pub fn shared_texts(batch: &RecordBatch, column: usize) -> Result<Vec<Option<Arc<str>>>> {
     let mut shared = Shared::default();
-    let texts = texts(batch, column)?.into_iter();
-    Ok(texts.map(|text| text.map(|t| shared.get(&t))).collect())
+    column_values(batch, column, |text| shared.get(text))
+}
+
+/// `make` of each of a column's values as text (numbers in their shortest form), empty ones as
+/// `None`.
+fn column_values<T>(
+    batch: &RecordBatch,
+    column: usize,
+    mut make: impl FnMut(&str) -> T,
+) -> Result<Vec<Option<T>>> {
+    if let Some(numbers) = batch.column(column).as_any().downcast_ref::<Float64Array>() {
+        return Ok(numbers.iter().map(|x| x.map(|x| make(&x.to_string()))).collect());
+    }
+    let texts = TextColumn::of(batch, column)?;
+    Ok((0..batch.num_rows())
+        .map(|row| texts.get(row).map(&mut make))
+        .collect())
 }
 
 /// Texts read so far, each held once.

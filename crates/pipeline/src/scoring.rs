@@ -278,11 +278,7 @@ impl<'a> ListScoring<'a> {
         write_blocks(out, prospects.len(), |rows, w| {
             rows.into_iter().try_for_each(|i| {
                 let p = &prospects[i];
-                let values = p
-                    .values
-                    .iter()
-                    .map(|v| v.as_deref().unwrap_or_default().to_owned());
-                w.write_record(prospect_cells(p, icp).into_iter().chain(values))
+                w.write_record(prospect_cells(p, icp).into_iter().chain(p.value_cells()))
             })
         })
         .map_err(|e| self.io(e))

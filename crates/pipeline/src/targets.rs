@@ -56,6 +56,13 @@ impl Prospect {
         let at = columns.iter().position(|c| c == name)?;
         self.values[at].as_deref()
     }
+
+    /// Its attribute values as the outputs write them, an unknown one empty.
+    pub fn value_cells(&self) -> impl Iterator<Item = String> + '_ {
+        self.values
+            .iter()
+            .map(|v| v.as_deref().unwrap_or_default().to_owned())
+    }
 }
 
 /// What the score stage made of a build.

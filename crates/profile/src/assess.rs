@@ -65,11 +65,11 @@ pub struct Assessment {
     pub in_sam: bool,
     /// The filters it fails and the excluded anti-ICP segments it belongs to, each in words
     /// shared by every account assessed alike.
-    pub outside: Texts,
+    pub outside: Vec<Arc<str>>,
     /// Anti-ICP segments it belongs to that do not exclude it.
-    pub warnings: Texts,
+    pub warnings: Vec<Arc<str>>,
     /// Filters it is kept in the SAM by although its value is unknown ("employees unknown").
-    pub unverified: Texts,
+    pub unverified: Vec<Arc<str>>,
     /// Fit score, 0 to 100: the base score plus the points of `reasons`.
     pub score: i64,
     /// 1, 2 or 3 inside the SAM; none outside.

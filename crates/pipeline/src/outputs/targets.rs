@@ -60,11 +60,7 @@ pub fn write_prospects(out: &mut dyn Write, targets: &Targets, icp: &Icp) -> io:
     write_table(out, &header, prospects.len(), |i| {
         let p = &prospects[i];
         let mut cells = prospect_cells(p, icp);
-        cells.extend(
-            p.values
-                .iter()
-                .map(|v| v.as_deref().unwrap_or_default().to_owned()),
-        );
+        cells.extend(p.value_cells());
         cells
     })
 }

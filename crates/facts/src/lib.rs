@@ -166,13 +166,9 @@ impl<'a> Customers<'a> {
         Ok(out.iter().any(Option::is_some).then_some(out))
     }
 
-    /// Column `column` of `table`, one value per customer account: the text of the row that
-    /// `rows` (from [`Customers::rows`]) gives it, if any.
-    fn texts(&self, table: &Table, column: usize, rows: &[Option<usize>]) -> Result<Vec<Option<String>>> {
-        self.values(table, column, rows, str::to_owned)
-    }
-
-    /// [`Customers::texts`], each text held once and shared by the accounts that have it.
+    /// Column `column` of `table`, one text per customer account: that of the row that `rows`
+    /// (from [`Customers::rows`]) gives it, if any; each text held once and shared by the
+    /// accounts that have it.
     fn shared_texts(
         &self,
         table: &Table,
@@ -180,22 +176,10 @@ impl<'a> Customers<'a> {
         rows: &[Option<usize>],
     ) -> Result<Vec<Option<Arc<str>>>> {
         let mut shared = Shared::default();
-        self.values(table, column, rows, |text| shared.get(text))
-    }
-
-    /// Column `column` of `table`, one value per customer account: `make` of the text of the
-    /// row that `rows` gives it, if any.
-    fn values<T: Clone>(
-        &self,
-        table: &Table,
-        column: usize,
-        rows: &[Option<usize>],
-        mut make: impl FnMut(&str) -> T,
-    ) -> Result<Vec<Option<T>>> {
         let mut out = vec![None; self.count];
         table.each_text(column, |row, text| {
             if let Some(i) = rows[row] {
-                out[i] = Some(make(text));
+                out[i] = Some(shared.get(text));
             }
         })?;
         Ok(out)
@@ -399,18 +383,43 @@ fn attributes(rows: &Table, customers: &Customers) -> Result<(Vec<Attribute>, Ve
     Ok((known, unknown))
 }
 
-/// Each customer's name and case study, in `accounts` order: what the ICP's reference customers
-/// show.
+/// The ids of the accounts that have a case study.
+pub fn case_studies(engine: &Engine) -> Result<std::collections::HashSet<String>> {
+    let mut ids = std::collections::HashSet::new();
+    let sql = "SELECT account_id, case_study_url FROM accounts";
+    each_batch(engine, sql, Order::Partitions, |batch| {
+        let (id, study) = (TextColumn::of(batch, 0)?, TextColumn::of(batch, 1)?);
+        for row in (0..batch.num_rows()).filter(|&row| study.get(row).is_some()) {
+            ids.extend(id.get(row).map(str::to_owned));
+        }
+        Ok(())
+    })?;
+    Ok(ids)
+}
+
+/// An account's name and case study, when known.
+pub type Shown = (Option<String>, Option<String>);
+
+/// The name and case study of each account of `ids`, what the ICP's reference customers show:
+/// read in one pass over the accounts table that keeps only theirs.
 pub fn showcase(
     engine: &Engine,
-    accounts: &[AccountEconomics],
-) -> Result<Vec<(Option<String>, Option<String>)>> {
-    let rows = Table::read(engine, "SELECT account_id, name, case_study_url FROM accounts")?;
-    let customers = Customers::new(accounts);
-    let customer = customers.rows(&rows)?;
-    let names = customers.texts(&rows, 1, &customer)?;
-    let studies = customers.texts(&rows, 2, &customer)?;
-    Ok(names.into_iter().zip(studies).collect())
+    ids: &std::collections::HashSet<&str>,
+) -> Result<std::collections::HashMap<String, Shown>> {
+    let mut shown = std::collections::HashMap::new();
+    let sql = "SELECT account_id, name, case_study_url FROM accounts";
+    each_batch(engine, sql, Order::Partitions, |batch| {
+        let id = TextColumn::of(batch, 0)?;
+        let (name, study) = (TextColumn::of(batch, 1)?, TextColumn::of(batch, 2)?);
+        for row in 0..batch.num_rows() {
+            if let Some(id) = id.get(row).filter(|id| ids.contains(id)) {
+                let text = |column: &TextColumn, row| column.get(row).map(str::to_owned);
+                shown.insert(id.to_owned(), (text(&name, row), text(&study, row)));
+            }
+        }
+        Ok(())
+    })?;
+    Ok(shown)
 }
 
 /// One behavioural signal of an account, as the signals table holds it.

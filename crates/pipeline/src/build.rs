@@ -46,7 +46,7 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
     clock.time(Step::LifetimeValue, || {
         Ok(settings.clv.apply(&engine, &mut economics)?)
     })?;
-    let (base, discovery) = clock.time(Step::Discover, || {
+    let (mut base, discovery) = clock.time(Step::Discover, || {
         let base = northstar_facts::base(&engine, &economics.accounts, settings.discover.objective)?;
         let discovery = discovered(&base, &settings);
         Ok((base, discovery))
@@ -54,13 +54,14 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
     let customers = northstar_score::attribute_batch(&base.attributes, base.objective.len())?;
     let mut profile = clock.time(Step::Profile, || {
         let mut profile = profiled(&base, &discovery, &settings);
+        // The deals feed nothing after the profile's scorecard: their memory goes now.
+        economics.summary.deals = deal_figures(&std::mem::take(&mut base.deals), discovery.deals);
         profile.icp.reference = targets::reference(&engine, &economics, &customers, &profile.icp)?;
         profile.icp.labels = settings.labels.clone();
         Ok(profile)
     })?;
     profile.icp.caveats.extend(measured_caveat(&economics.summary));
     let segments = discovery.segment_ranks(base.objective.len());
-    economics.summary.deals = deal_figures(&base.deals, discovery.deals);
     let validation = clock.time(Step::Validate, || {
         let ids: Vec<String> = economics.accounts.iter().map(|a| a.account_id.clone()).collect();
         validation::validate_batch(&base, &customers, &settings, &ids)
@@ -78,9 +79,9 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
             &engine,
             (&economics, &customers, &profile),
             &settings,
-            as_of,
-            signals,
+            (as_of, signals),
             win_rate,
+            (&mut folder, &request.out),
         )
     })?;
     let run = RunRecord::new(request, &settings, &ingested, &economics, &profile.icp.version);

@@ -19,10 +19,10 @@ use northstar_score::{Dialect, IntentSettings, Scores};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::outputs::tables::{write_blocks, write_header};
-use crate::outputs::targets::{PROSPECT_COLUMNS, prospect_cells};
+use crate::outputs::tables::write_header;
+use crate::outputs::targets::{prospect_header, write_prospect_rows};
 use crate::session::Session;
-use crate::targets::{ProspectScorer, slices};
+use crate::targets::{Groups, ProspectScorer, TierCounts, slices};
 use crate::{Observer, Options, PipelineError, Result, icp_at};
 
 /// The columns of a brief score file.
@@ -50,12 +50,9 @@ pub struct ScoreRequest {
 pub struct ScoreReport {
     /// The ICP's version.
     pub icp_version: String,
-    /// Accounts scored.
-    pub accounts: u64,
-    /// Of them, inside the SAM.
-    pub in_sam: u64,
-    /// Accounts in tiers 1, 2 and 3.
-    pub tiers: [u64; 3],
+    /// Accounts scored, inside the SAM, and by tier.
+    #[serde(flatten)]
+    pub counts: TierCounts,
     /// Rejected rows of the list.
     pub rejected: u64,
     /// Where the scores went, if to a file.
@@ -108,9 +105,7 @@ pub fn score_list(request: &ScoreRequest, observer: &dyn Observer) -> Result<Sco
     timings_ms.insert("scoring".into(), (list.scoring.as_millis() as u64).into());
     Ok(ScoreReport {
         icp_version: icp.version.clone(),
-        accounts: list.accounts,
-        in_sam: list.in_sam,
-        tiers: list.tiers,
+        counts: list.counts,
         rejected,
         out: request.out.as_ref().map(|p| p.display().to_string()),
         intent: "not measured: score a data folder with a signals table in `build` for intent",
@@ -141,9 +136,6 @@ fn write_error(target: &Path, e: std::io::Error) -> PipelineError {
     }
 }
 
-/// Accepted rows gathered before they are scored together, on every core, and written.
-const GROUP_ROWS: usize = 65_536;
-
 /// Rows scored and formatted by one thread in a brief run.
 const PIECE_ROWS: usize = 4096;
 
@@ -163,11 +155,8 @@ struct ListScoring<'a> {
     plain: northstar_score::Scorer,
     /// The list's columns other than its id, known from its first batch.
     columns: Option<Vec<String>>,
-    pending: Vec<RecordBatch>,
-    pending_rows: usize,
-    accounts: u64,
-    in_sam: u64,
-    tiers: [u64; 3],
+    groups: Groups,
+    counts: TierCounts,
     /// Time spent scoring and writing, while the list is read.
     scoring: Duration,
 }
@@ -182,11 +171,8 @@ impl<'a> ListScoring<'a> {
             detailed: ProspectScorer::new(icp.clone(), IntentSettings::default(), None, 0),
             plain: northstar_score::Scorer::new(icp.clone()),
             columns: None,
-            pending: Vec::new(),
-            pending_rows: 0,
-            accounts: 0,
-            in_sam: 0,
-            tiers: [0; 3],
+            groups: Groups::default(),
+            counts: TierCounts::default(),
             scoring: Duration::ZERO,
         }
     }
@@ -204,12 +190,10 @@ impl<'a> ListScoring<'a> {
             write_header(out, &header(self.brief, &names)).map_err(|e| self.io(e))?;
             self.columns = Some(names);
         }
-        self.pending_rows += batch.num_rows();
-        self.pending.push(batch);
-        if self.pending_rows >= GROUP_ROWS {
-            self.score_pending(out)?;
+        match self.groups.push(batch) {
+            Some(group) => self.score_group(&group, out),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Scores and writes what is pending; writes the header alone for a list without rows.
@@ -217,27 +201,17 @@ impl<'a> ListScoring<'a> {
         if self.columns.is_none() {
             write_header(out, &header(self.brief, &[])).map_err(|e| self.io(e))?;
         }
-        self.score_pending(out)
+        let rest = self.groups.rest();
+        self.score_group(&rest, out)
     }
 
-    /// Counts an account scored.
-    fn count(&mut self, in_sam: bool, tier: Option<u8>) {
-        self.accounts += 1;
-        self.in_sam += u64::from(in_sam);
-        if let Some(t @ 1..=3) = tier {
-            self.tiers[usize::from(t) - 1] += 1;
-        }
-    }
-
-    /// Scores the pending group and writes its rows in order.
-    fn score_pending(&mut self, out: &mut dyn Write) -> Result<()> {
+    /// Scores `group` and writes its rows in order.
+    fn score_group(&mut self, group: &[RecordBatch], out: &mut dyn Write) -> Result<()> {
         let began = Instant::now();
-        let group = std::mem::take(&mut self.pending);
-        self.pending_rows = 0;
         if self.brief {
-            self.write_brief(&group, out)?;
+            self.write_brief(group, out)?;
         } else {
-            self.write_detailed(&group, out)?;
+            self.write_detailed(group, out)?;
         }
         self.scoring += began.elapsed();
         Ok(())
@@ -259,7 +233,7 @@ impl<'a> ListScoring<'a> {
         for piece in scored {
             let (scores, text) = piece?;
             for (&in_sam, &tier) in scores.in_sam.iter().zip(&scores.tier) {
-                self.count(in_sam, tier);
+                self.counts.count(in_sam, tier);
             }
             out.write_all(&text).map_err(|e| self.io(e))?;
         }
@@ -272,16 +246,10 @@ impl<'a> ListScoring<'a> {
         let columns = self.columns.clone().unwrap_or_default();
         let prospects = self.detailed.score(group, &columns, "list")?;
         for p in &prospects {
-            self.count(p.scored.assessment.in_sam, p.scored.assessment.tier);
+            self.counts
+                .count(p.scored.assessment.in_sam, p.scored.assessment.tier);
         }
-        let icp = self.icp;
-        write_blocks(out, prospects.len(), |rows, w| {
-            rows.into_iter().try_for_each(|i| {
-                let p = &prospects[i];
-                w.write_record(prospect_cells(p, icp).into_iter().chain(p.value_cells()))
-            })
-        })
-        .map_err(|e| self.io(e))
+        write_prospect_rows(out, &prospects, self.icp).map_err(|e| self.io(e))
     }
 }
 
@@ -324,9 +292,7 @@ fn header(brief: bool, columns: &[String]) -> Vec<&str> {
     if brief {
         return BRIEF_COLUMNS.to_vec();
     }
-    let mut header = PROSPECT_COLUMNS.to_vec();
-    header.extend(columns.iter().map(String::as_str));
-    header
+    prospect_header(columns)
 }
 
 /// The scorer of `icp` as SQL over the table `table`, in `dialect`.

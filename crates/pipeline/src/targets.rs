@@ -4,21 +4,29 @@
 //!
 //! The prospects are the `prospects` table and the accounts whose status is `prospect` (a CRM
 //! export's leads), once each: an account in both is read from the prospects table and its
-//! `source` says both.
+//! `source` says both. They stream from the engine a group at a time: each group's rows go to
+//! `prospects_scored.csv` as it is scored, and only the target list (tiers 1 and 2), the counts
+//! and the market's sums are kept.
 
 use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
 use northstar_economics::Economics;
-use northstar_engine::Engine;
 use northstar_engine::arrow::record_batch::RecordBatch;
+use northstar_engine::{Engine, Order};
 use northstar_facts::{SignalRow, shared_texts, texts};
+use northstar_output::BuildFolder;
 use northstar_profile::{Account, Drafted, Icp, Lookalike};
-use northstar_score::market::{self, Customer, ExpectedValues, Listed, MarketSize};
+use northstar_score::market::{Customer, ExpectedValues, MarketSize, MarketTally};
 use northstar_score::{Candidate, Event, Intent, IntentSettings, Nearest, Scored, Scorer};
 use rayon::prelude::*;
+use serde::Serialize;
 
-use crate::{Result, Settings};
+use crate::outputs::tables::write_header;
+use crate::outputs::targets::{prospect_header, write_prospect_rows};
+use crate::{PipelineError, Result, Settings};
 
 /// Columns of the accounts table that are not a prospect's attributes.
 const NOT_PROSPECT_COLUMNS: &[&str] = &[
@@ -65,13 +73,39 @@ impl Prospect {
     }
 }
 
-/// What the score stage made of a build.
+/// How many accounts were scored, how many are inside the SAM, and how many are in each tier.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TierCounts {
+    /// Accounts scored.
+    pub accounts: u64,
+    /// Of them, inside the SAM.
+    pub in_sam: u64,
+    /// Accounts in tiers 1, 2 and 3.
+    pub tiers: [u64; 3],
+}
+
+impl TierCounts {
+    /// Counts an account scored, inside the SAM or not, in `tier`.
+    pub(crate) fn count(&mut self, in_sam: bool, tier: Option<u8>) {
+        self.accounts += 1;
+        self.in_sam += u64::from(in_sam);
+        if let Some(t @ 1..=3) = tier {
+            self.tiers[usize::from(t) - 1] += 1;
+        }
+    }
+}
+
+/// What the score stage made of a build. Every prospect's scores are in
+/// `prospects_scored.csv`, written as they were scored; the target list alone is kept.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Targets {
     /// The prospects' attribute columns, as `prospects_scored.csv` writes them after the scores.
     pub columns: Vec<String>,
-    /// Every prospect, in reading order.
-    pub prospects: Vec<Prospect>,
+    /// The prospects of tiers 1 and 2, best first: by tier, then fit score, then intent, then
+    /// id; the order of reading among equals.
+    pub target_list: Vec<Prospect>,
+    /// The prospects scored, inside the SAM, and by tier.
+    pub counts: TierCounts,
     /// Whether intent was measured (a signals table was given).
     pub intent_measured: bool,
     /// Signals dated after the as-of date, not counted.
@@ -240,9 +274,24 @@ fn by_slices<T: Send>(
     batch: &RecordBatch,
     judge: impl Fn(RecordBatch) -> Result<Vec<T>> + Sync,
 ) -> Result<Vec<T>> {
+    let mut all = Vec::with_capacity(batch.num_rows());
+    each_judged(batch, judge, |row| all.push(row))?;
+    Ok(all)
+}
+
+/// `judge` applied to slices of `batch`, a few per thread at a time, side by side, and each
+/// row's result handed to `take` in the batch's order: only a window of results is held.
+fn each_judged<T: Send>(
+    batch: &RecordBatch,
+    judge: impl Fn(RecordBatch) -> Result<Vec<T>> + Sync,
+    mut take: impl FnMut(T),
+) -> Result<()> {
     let slices: Vec<RecordBatch> = slices(batch, SLICE_ROWS).collect();
-    let judged: Vec<Vec<T>> = slices.into_par_iter().map(&judge).collect::<Result<_>>()?;
-    Ok(judged.into_iter().flatten().collect())
+    for window in slices.chunks(2 * rayon::current_num_threads()) {
+        let judged: Vec<Vec<T>> = window.par_iter().cloned().map(&judge).collect::<Result<_>>()?;
+        judged.into_iter().flatten().for_each(&mut take);
+    }
+    Ok(())
 }
 
 /// The ICP's reference customers: the best profitable customer of each set of signals met;
@@ -253,7 +302,7 @@ pub(crate) fn reference(
     customers: &RecordBatch,
     icp: &Icp,
 ) -> Result<Vec<Lookalike>> {
-    let showcase = northstar_facts::showcase(engine, &economics.accounts)?;
+    let case_studies = northstar_facts::case_studies(engine)?;
     let scorer = Scorer::new(icp.clone());
     // Only the signals met are kept of each customer's verdicts.
     let met = by_slices(customers, |slice| {
@@ -262,94 +311,244 @@ pub(crate) fn reference(
     let candidates: Vec<Candidate> = economics
         .accounts
         .iter()
-        .zip(showcase)
         .zip(met)
-        .map(|((a, (name, case_study_url)), met)| Candidate {
+        .map(|(a, met)| Candidate {
             account_id: a.account_id.clone(),
-            name,
-            case_study_url,
+            case_study: case_studies.contains(&a.account_id),
             profit: a.profit,
             met,
         })
         .collect();
-    Ok(northstar_score::nearest::reference(&candidates))
+    let mut chosen = northstar_score::nearest::reference(&candidates);
+    let ids = chosen.iter().map(|l| l.account_id.as_str()).collect();
+    let mut shown = northstar_facts::showcase(engine, &ids)?;
+    for l in &mut chosen {
+        (l.name, l.case_study_url) = shown.remove(&l.account_id).unwrap_or_default();
+    }
+    Ok(chosen)
 }
 
-/// Scores the prospects of the engine's tables and sizes the market of customers (their
+/// Accepted rows gathered before they are scored together, on every core, and written.
+pub(crate) const GROUP_ROWS: usize = 65_536;
+
+/// Batches gathered into groups of at least [`GROUP_ROWS`] rows, in their order.
+#[derive(Default)]
+pub(crate) struct Groups {
+    pending: Vec<RecordBatch>,
+    rows: usize,
+}
+
+impl Groups {
+    /// Adds `batch`: the group it fills, if it fills one.
+    pub(crate) fn push(&mut self, batch: RecordBatch) -> Option<Vec<RecordBatch>> {
+        self.rows += batch.num_rows();
+        self.pending.push(batch);
+        (self.rows >= GROUP_ROWS).then(|| self.rest())
+    }
+
+    /// The batches not yet in a full group.
+    pub(crate) fn rest(&mut self) -> Vec<RecordBatch> {
+        self.rows = 0;
+        std::mem::take(&mut self.pending)
+    }
+}
+
+/// The two lists of prospects, each with the `source` it gives: the prospects table, then the
+/// accounts table's prospects (a CRM export's leads).
+const LISTS: [(&str, &str); 2] = [
+    ("prospects", "SELECT * FROM prospects"),
+    ("accounts", "SELECT * FROM accounts WHERE status = 'prospect'"),
+];
+
+/// Where a prospect in both lists is listed.
+const IN_BOTH: &str = "prospects and accounts";
+
+/// Scores the prospects of the engine's tables, writing each into `prospects_scored.csv` of
+/// `folder` (`out` when committed) as it is scored, and sizes the market of customers (their
 /// attribute batch in `build`) and prospects.
 pub(crate) fn score(
     engine: &Engine,
     build: (&Economics, &RecordBatch, &Drafted),
     settings: &Settings,
-    as_of: i32,
-    signals_given: bool,
+    intent: (i32, bool),
     win_rate: Option<f64>,
+    (folder, out): (&mut BuildFolder, &Path),
 ) -> Result<Targets> {
     let (economics, customers, drafted) = build;
-    // In a stated order: the engine scans a table's parts side by side.
-    let listed_prospects = engine.query("SELECT * FROM prospects ORDER BY account_id")?;
-    let listed_accounts =
-        engine.query("SELECT * FROM accounts WHERE status = 'prospect' ORDER BY account_id")?;
-    let columns = prospect_columns(&listed_prospects, &listed_accounts);
+    let (as_of, signals_given) = intent;
+    let icp = &drafted.icp;
+    let mut market = MarketTally::new(icp, expected_values(economics, drafted));
+    let scorer = Scorer::new(icp.clone());
+    let mut assessed = drafted.customers.iter();
+    each_judged(
+        customers,
+        |slice| Ok(scorer.verdicts(&slice)?),
+        |verdicts| {
+            let tier = assessed.next().and_then(|a| a.tier);
+            market.add(&verdicts, tier, true);
+        },
+    )?;
     let signals = signals_given
         .then(|| northstar_facts::signal_rows(engine))
         .transpose()?;
-    let scorer = ProspectScorer::new(drafted.icp.clone(), settings.intent.clone(), signals, as_of);
-    let mut prospects = scorer.score(&listed_prospects, &columns, "prospects")?;
-    let in_prospects: HashSet<String> = prospects.iter().map(|p| p.account_id.clone()).collect();
-    let mut both = HashSet::new();
-    for p in scorer.score(&listed_accounts, &columns, "accounts")? {
-        if in_prospects.contains(&p.account_id) {
-            both.insert(p.account_id);
-        } else {
-            prospects.push(p);
-        }
-    }
-    for p in prospects.iter_mut().filter(|p| both.contains(&p.account_id)) {
-        p.source = "prospects and accounts";
-    }
-    let signals_after_as_of = prospects
-        .iter()
-        .filter_map(|p| p.intent.as_ref())
-        .map(|i| i.after_as_of)
-        .sum();
-    // The lists read are scored: their memory goes before the market is sized.
-    drop((listed_prospects, listed_accounts));
-    let market = size_market(economics, customers, drafted, &prospects, settings, win_rate)?;
-    Ok(Targets {
-        columns,
-        prospects,
-        intent_measured: signals_given,
-        signals_after_as_of,
+    let mut listing = Listing {
+        columns: prospect_columns(engine)?,
+        icp,
+        scorer: ProspectScorer::new(icp.clone(), settings.intent.clone(), signals, as_of),
+        path: out.join("prospects_scored.csv"),
+        leads: listed_ids(engine)?,
+        in_both: HashSet::new(),
         market,
+        counts: TierCounts::default(),
+        target_list: Vec::new(),
+        signals_after_as_of: 0,
+    };
+    write_with(folder, "prospects_scored.csv", |w| {
+        let header = prospect_header(&listing.columns);
+        write_header(w, &header).map_err(|e| listing.io(e))?;
+        for (source, list) in LISTS {
+            let mut groups = Groups::default();
+            // In a stated order, one sorted stream: the engine scans a table's parts side by side.
+            let sql = format!("{list} ORDER BY account_id");
+            engine.stream(&sql, Order::Any, |batch| match groups.push(batch) {
+                Some(group) => listing.take(&group, source, w),
+                None => Ok(()),
+            })?;
+            listing.take(&groups.rest(), source, w)?;
+        }
+        w.flush().map_err(|e| listing.io(e))
+    })?;
+    let mut target_list = listing.target_list;
+    target_list.sort_by(best_first);
+    Ok(Targets {
+        columns: listing.columns,
+        target_list,
+        counts: listing.counts,
+        intent_measured: signals_given,
+        signals_after_as_of: listing.signals_after_as_of,
+        market: listing.market.size(win_rate, capacity(settings)),
     })
 }
 
-/// The attribute columns of the listed prospects: the prospects table's, then the accounts
-/// table's others.
-fn prospect_columns(prospects: &[RecordBatch], accounts: &[RecordBatch]) -> Vec<String> {
+/// The prospects as they are scored, group by group, and what is kept of them.
+struct Listing<'a> {
+    icp: &'a Icp,
+    scorer: ProspectScorer,
+    columns: Vec<String>,
+    /// Where the rows go, to name in an error.
+    path: std::path::PathBuf,
+    /// The ids of the accounts table's prospects.
+    leads: HashSet<String>,
+    /// The ids of the prospects table found among the leads.
+    in_both: HashSet<String>,
+    market: MarketTally<'a>,
+    counts: TierCounts,
+    target_list: Vec<Prospect>,
+    signals_after_as_of: u64,
+}
+
+impl Listing<'_> {
+    /// Scores `group`, listed in `source`, and writes its rows to `out`: a lead already read
+    /// from the prospects table is left out, and one of the prospects table that is a lead too
+    /// is listed in both.
+    fn take(&mut self, group: &[RecordBatch], source: &'static str, out: &mut dyn Write) -> Result<()> {
+        let mut prospects = self.scorer.score(group, &self.columns, source)?;
+        if source == "accounts" {
+            prospects.retain(|p| !self.in_both.contains(&p.account_id));
+        } else {
+            for p in prospects
+                .iter_mut()
+                .filter(|p| self.leads.contains(&p.account_id))
+            {
+                p.source = IN_BOTH;
+                self.in_both.insert(p.account_id.clone());
+            }
+        }
+        for p in &prospects {
+            let a = &p.scored.assessment;
+            self.counts.count(a.in_sam, a.tier);
+            self.market.add(&p.scored.verdicts, a.tier, false);
+            self.signals_after_as_of += p.intent.as_ref().map_or(0, |i| i.after_as_of);
+        }
+        write_prospect_rows(out, &prospects, self.icp).map_err(|e| self.io(e))?;
+        let listed = prospects
+            .into_iter()
+            .filter(|p| matches!(p.scored.assessment.tier, Some(1 | 2)));
+        self.target_list.extend(listed);
+        Ok(())
+    }
+
+    /// An error writing the rows.
+    fn io(&self, e: std::io::Error) -> PipelineError {
+        PipelineError::Io {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// The target list's order: by tier, then fit score, then intent, then id.
+fn best_first(a: &Prospect, b: &Prospect) -> std::cmp::Ordering {
+    let intent = |p: &Prospect| p.intent.as_ref().map_or(-1, |i| i.score);
+    let (x, y) = (&a.scored.assessment, &b.scored.assessment);
+    x.tier
+        .cmp(&y.tier)
+        .then(y.score.cmp(&x.score))
+        .then(intent(b).cmp(&intent(a)))
+        .then(a.account_id.cmp(&b.account_id))
+}
+
+/// Fills the file `name` of `folder` with `work`, whose error stops the writing and is the one
+/// returned.
+fn write_with(
+    folder: &mut BuildFolder,
+    name: &str,
+    work: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let mut failure = None;
+    let written = folder.write(name, |w| {
+        work(w).map_err(|e| {
+            failure = Some(e);
+            std::io::Error::other("stopped")
+        })
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(written?),
+    }
+}
+
+/// The ids of the accounts table's prospects.
+fn listed_ids(engine: &Engine) -> Result<HashSet<String>> {
+    let mut ids = HashSet::new();
+    let sql = "SELECT account_id FROM accounts WHERE status = 'prospect'";
+    engine.stream(sql, Order::Any, |batch| {
+        ids.extend(account_ids(&batch)?.into_iter().map(Option::unwrap_or_default));
+        Ok::<_, PipelineError>(())
+    })?;
+    Ok(ids)
+}
+
+/// The attribute columns of the listed prospects: those of the prospects table, then the
+/// accounts table's others, of each list that has a row.
+fn prospect_columns(engine: &Engine) -> Result<Vec<String>> {
     let mut columns: Vec<String> = Vec::new();
-    for batch in prospects.iter().take(1).chain(accounts.iter().take(1)) {
-        for field in batch.schema().fields() {
-            let name = field.name();
-            if !NOT_PROSPECT_COLUMNS.contains(&name.as_str()) && !columns.contains(name) {
-                columns.push(name.clone());
+    for (_, list) in LISTS {
+        let first = engine.query(&format!("{list} LIMIT 1"))?;
+        for batch in first.iter().filter(|b| b.num_rows() > 0).take(1) {
+            for field in batch.schema().fields() {
+                let name = field.name();
+                if !NOT_PROSPECT_COLUMNS.contains(&name.as_str()) && !columns.contains(name) {
+                    columns.push(name.clone());
+                }
             }
         }
     }
-    columns
+    Ok(columns)
 }
 
-/// TAM, SAM and SOM of the customers and the prospects.
-fn size_market(
-    economics: &Economics,
-    customer_batch: &RecordBatch,
-    drafted: &Drafted,
-    prospects: &[Prospect],
-    settings: &Settings,
-    win_rate: Option<f64>,
-) -> Result<MarketSize> {
-    let icp = &drafted.icp;
+/// The expected value of an account by its tier, from the customers.
+fn expected_values(economics: &Economics, drafted: &Drafted) -> ExpectedValues {
     let customers: Vec<Customer> = economics
         .accounts
         .iter()
@@ -360,30 +559,13 @@ fn size_market(
             tenure_months: a.tenure_months,
         })
         .collect();
-    let scorer = Scorer::new(icp.clone());
-    let mut listed: Vec<Listed> = by_slices(customer_batch, |slice| Ok(scorer.verdicts(&slice)?))?
-        .into_iter()
-        .zip(&drafted.customers)
-        .map(|(verdicts, assessed)| Listed {
-            verdicts,
-            tier: assessed.tier,
-            customer: true,
-        })
-        .collect();
-    listed.extend(prospects.iter().map(|p| Listed {
-        verdicts: p.scored.verdicts.clone(),
-        tier: p.scored.assessment.tier,
-        customer: false,
-    }));
-    let capacity = match (settings.market.reps, settings.market.deals_per_rep) {
+    ExpectedValues::from_customers(&customers)
+}
+
+/// The deals the sales team can close in a year, when its size is set.
+fn capacity(settings: &Settings) -> Option<f64> {
+    match (settings.market.reps, settings.market.deals_per_rep) {
         (Some(reps), Some(deals)) => Some(f64::from(reps) * deals),
         _ => None,
-    };
-    Ok(market::size(
-        icp,
-        &listed,
-        ExpectedValues::from_customers(&customers),
-        win_rate,
-        capacity,
-    ))
+    }
 }

@@ -158,23 +158,18 @@ fn icp_headline(icp: &northstar_profile::Icp) -> String {
 /// The prospects scored, the target list and the market, in three lines.
 fn targets_headline(build: &Build) -> String {
     let t = &build.targets;
-    let tier = |k: u8| {
-        t.prospects
-            .iter()
-            .filter(|p| p.scored.assessment.tier == Some(k))
-            .count() as u64
-    };
-    let inside = t.prospects.iter().filter(|p| p.scored.assessment.in_sam).count() as u64;
+    let counts = t.counts;
     let mut text = format!(
         "  prospects: {} scored (prospects_scored.csv), {} inside the SAM: tier 1 {}, tier 2 {}, tier 3 {}; target_list.csv and .xlsx hold tiers 1 and 2\n",
-        group(t.prospects.len() as u64),
-        group(inside),
-        group(tier(1)),
-        group(tier(2)),
-        group(tier(3)),
+        group(counts.accounts),
+        group(counts.in_sam),
+        group(counts.tiers[0]),
+        group(counts.tiers[1]),
+        group(counts.tiers[2]),
     );
     if t.intent_measured {
-        let timing = t.prospects.iter().filter(|p| p.timing).count() as u64;
+        // Only prospects of tiers 1 and 2 are timed.
+        let timing = t.target_list.iter().filter(|p| p.timing).count() as u64;
         text.push_str(&format!(
             "  intent: {} of tiers 1 and 2 show intent of {} or more now (timing)\n",
             group(timing),

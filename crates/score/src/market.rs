@@ -15,18 +15,7 @@
 use serde::Serialize;
 
 use northstar_profile::words::{rule_words, rules_words};
-use northstar_profile::{Icp, UnknownValues, Verdicts};
-
-/// One listed account as the market sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Listed {
-    /// Its verdicts on the ICP's rules.
-    pub verdicts: Verdicts,
-    /// Its tier, inside the SAM.
-    pub tier: Option<u8>,
-    /// Whether it is a customer already.
-    pub customer: bool,
-}
+use northstar_profile::{AntiRule, Icp, UnknownValues, Verdicts};
 
 /// A customer as the expected values are drawn from it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,9 +79,9 @@ pub struct Level {
 }
 
 impl Level {
-    fn add(&mut self, account: &Listed, value: f64) {
+    fn add(&mut self, customer: bool, value: f64) {
         self.accounts += 1;
-        self.customers += u64::from(account.customer);
+        self.customers += u64::from(customer);
         self.value += value;
     }
 }
@@ -146,95 +135,118 @@ pub struct MarketSize {
 pub const BASIS: &str = "expected profit per year: the profit per customer-year of the customers \
                          in the account's tier (outside the SAM, of the customers outside it)";
 
-/// Sizes the market of `listed` under `icp`.
-pub fn size(
-    icp: &Icp,
-    listed: &[Listed],
+/// The market sized as the listed accounts come, one at a time, in a stated order (each sum
+/// adds its accounts in that order): nothing of an account is kept but its part of the sums.
+pub struct MarketTally<'a> {
+    icp: &'a Icp,
     values: ExpectedValues,
-    win_rate: Option<f64>,
-    capacity: Option<f64>,
-) -> MarketSize {
-    let value = |a: &Listed| values.of(a.tier);
-    let mut tam = Level::default();
-    for a in listed {
-        tam.add(a, value(a));
+    /// Every account.
+    tam: Level,
+    /// What each funnel step removed: one per filter, then one per excluded anti-ICP segment.
+    removed: Vec<Level>,
+    /// The accounts left after every step.
+    sam: Level,
+    /// The prospects left after every step.
+    open: Level,
+}
+
+impl<'a> MarketTally<'a> {
+    /// No account yet, under `icp`, each valued by `values`.
+    pub fn new(icp: &'a Icp, values: ExpectedValues) -> Self {
+        let steps = icp.filters.len() + excluded_anti(icp).count();
+        Self {
+            icp,
+            values,
+            tam: Level::default(),
+            removed: vec![Level::default(); steps],
+            sam: Level::default(),
+            open: Level::default(),
+        }
     }
-    let mut still_in = vec![true; listed.len()];
-    let mut left = tam;
-    let mut funnel = Vec::new();
-    let exclude_unknown = icp.market.unknown_values == UnknownValues::Exclude;
-    let mut step = |rule: String, out: &dyn Fn(&Listed) -> bool| {
-        let mut removed = Level::default();
-        for (a, inside) in listed.iter().zip(still_in.iter_mut()) {
-            if *inside && out(a) {
-                *inside = false;
-                removed.add(a, value(a));
+
+    /// Adds the next account: its `verdicts` on the ICP's rules, its `tier` inside the SAM, and
+    /// whether it is a `customer` already.
+    pub fn add(&mut self, verdicts: &Verdicts, tier: Option<u8>, customer: bool) {
+        let value = self.values.of(tier);
+        self.tam.add(customer, value);
+        let exclude_unknown = self.icp.market.unknown_values == UnknownValues::Exclude;
+        let failed_filter = verdicts.filters.iter().map(|meets| match meets {
+            Some(meets) => !meets,
+            None => exclude_unknown,
+        });
+        let in_anti = excluded_anti(self.icp).map(|(k, _)| verdicts.anti[k]);
+        match failed_filter.chain(in_anti).position(|out| out) {
+            Some(step) => self.removed[step].add(customer, value),
+            None => {
+                self.sam.add(customer, value);
+                if !customer {
+                    self.open.add(customer, value);
+                }
             }
         }
-        left.accounts -= removed.accounts;
-        left.customers -= removed.customers;
-        left.value -= removed.value;
-        funnel.push(FunnelStep { rule, removed, left });
-    };
-    for (k, filter) in icp.filters.iter().enumerate() {
-        step(
-            rule_words(&filter.rule, &icp.labels),
-            &|a: &Listed| match a.verdicts.filters[k] {
-                Some(meets) => !meets,
-                None => exclude_unknown,
-            },
-        );
     }
-    for (k, anti) in icp
-        .anti_icp
+
+    /// TAM, the funnel to SAM, and SOM at `win_rate` and at most `capacity` deals a year.
+    pub fn size(self, win_rate: Option<f64>, capacity: Option<f64>) -> MarketSize {
+        let icp = self.icp;
+        let rules = icp
+            .filters
+            .iter()
+            .map(|f| rule_words(&f.rule, &icp.labels))
+            .chain(
+                excluded_anti(icp).map(|(_, a)| format!("not {}", rules_words(&a.conditions, &icp.labels))),
+            );
+        let mut left = self.tam;
+        let funnel = rules
+            .zip(self.removed)
+            .map(|(rule, removed)| {
+                left.accounts -= removed.accounts;
+                left.customers -= removed.customers;
+                left.value -= removed.value;
+                FunnelStep { rule, removed, left }
+            })
+            .collect();
+        let open = self.open;
+        let (som, som_not_measured) = match win_rate {
+            None => (
+                None,
+                Some("no win rate: needs a deals table with won and lost deals".to_owned()),
+            ),
+            Some(_) if open.accounts == 0 => (None, Some("no prospect inside the SAM".to_owned())),
+            Some(win_rate) => {
+                let by_rate = open.accounts as f64 * win_rate;
+                let accounts = capacity.map_or(by_rate, |c| by_rate.min(c));
+                let mean = open.value / open.accounts as f64;
+                let bound_by = match capacity {
+                    Some(c) if c < by_rate => "capacity",
+                    _ => "win rate",
+                };
+                let som = Som {
+                    accounts,
+                    value: accounts * mean,
+                    win_rate,
+                    capacity,
+                    bound_by,
+                };
+                (Some(som), None)
+            }
+        };
+        MarketSize {
+            basis: BASIS,
+            expected_values: self.values,
+            tam: self.tam,
+            funnel,
+            sam: self.sam,
+            som,
+            som_not_measured,
+        }
+    }
+}
+
+/// The anti-ICP segments excluded from the SAM, with their place among all of them.
+fn excluded_anti(icp: &Icp) -> impl Iterator<Item = (usize, &AntiRule)> {
+    icp.anti_icp
         .iter()
         .enumerate()
         .filter(|(_, a)| a.excluded_from_sam)
-    {
-        let rule = format!("not {}", rules_words(&anti.conditions, &icp.labels));
-        step(rule, &|a: &Listed| a.verdicts.anti[k]);
-    }
-    let mut sam = Level::default();
-    for (a, _) in listed.iter().zip(&still_in).filter(|(_, inside)| **inside) {
-        sam.add(a, value(a));
-    }
-    let open: Vec<&Listed> = listed
-        .iter()
-        .zip(&still_in)
-        .filter(|(a, inside)| **inside && !a.customer)
-        .map(|(a, _)| a)
-        .collect();
-    let (som, som_not_measured) = match win_rate {
-        None => (
-            None,
-            Some("no win rate: needs a deals table with won and lost deals".to_owned()),
-        ),
-        Some(_) if open.is_empty() => (None, Some("no prospect inside the SAM".to_owned())),
-        Some(win_rate) => {
-            let by_rate = open.len() as f64 * win_rate;
-            let accounts = capacity.map_or(by_rate, |c| by_rate.min(c));
-            let mean = open.iter().map(|a| value(a)).sum::<f64>() / open.len() as f64;
-            let bound_by = match capacity {
-                Some(c) if c < by_rate => "capacity",
-                _ => "win rate",
-            };
-            let som = Som {
-                accounts,
-                value: accounts * mean,
-                win_rate,
-                capacity,
-                bound_by,
-            };
-            (Some(som), None)
-        }
-    };
-    MarketSize {
-        basis: BASIS,
-        expected_values: values,
-        tam,
-        funnel,
-        sam,
-        som,
-        som_not_measured,
-    }
 }

@@ -18,10 +18,8 @@ use northstar_profile::{Icp, Lookalike};
 pub struct Candidate {
     /// Its record id.
     pub account_id: String,
-    /// Its name, when known.
-    pub name: Option<String>,
-    /// Its case study, when there is one.
-    pub case_study_url: Option<String>,
+    /// Whether it has a case study.
+    pub case_study: bool,
     /// Its profit.
     pub profit: f64,
     /// Whether it meets each signal of the ICP.
@@ -29,7 +27,9 @@ pub struct Candidate {
 }
 
 /// The reference section of an ICP: for each set of signals met by customers with profit above
-/// zero, the best of them. Sets are in the order of their signal indices.
+/// zero, the best of them. Sets are in the order of their signal indices. Their names and case
+/// studies are left for the caller to read, for the chosen alone; until then a customer with a
+/// case study is not told from one without.
 pub fn reference(candidates: &[Candidate]) -> Vec<Lookalike> {
     let mut best: HashMap<&[bool], (usize, u64)> = HashMap::new();
     for (i, c) in candidates.iter().enumerate().filter(|(_, c)| c.profit > 0.0) {
@@ -47,8 +47,8 @@ pub fn reference(candidates: &[Candidate]) -> Vec<Lookalike> {
             Lookalike {
                 signals: (0..met.len()).filter(|&s| met[s]).collect(),
                 account_id: c.account_id.clone(),
-                name: c.name.clone(),
-                case_study_url: c.case_study_url.clone(),
+                name: None,
+                case_study_url: None,
                 profit: c.profit,
                 customers,
             }
@@ -63,7 +63,7 @@ type Key<'a> = (bool, f64, &'a str);
 
 impl Candidate {
     fn key(&self) -> Key<'_> {
-        (self.case_study_url.is_some(), self.profit, &self.account_id)
+        (self.case_study, self.profit, &self.account_id)
     }
 }
 

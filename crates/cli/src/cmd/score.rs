@@ -29,16 +29,17 @@ pub fn run(args: &ScoreArgs) -> Result<(), Failure> {
 
 /// The summary for a person.
 fn describe(r: &ScoreReport) -> String {
-    let [t1, t2, t3] = r.tiers;
+    let c = r.counts;
+    let [t1, t2, t3] = c.tiers;
     let mut text = format!(
         "{} accounts scored with ICP {}: {} inside the SAM (tier 1: {}, tier 2: {}, tier 3: {}), {} outside\n",
-        group(r.accounts),
+        group(c.accounts),
         r.icp_version,
-        group(r.in_sam),
+        group(c.in_sam),
         group(t1),
         group(t2),
         group(t3),
-        group(r.accounts - r.in_sam)
+        group(c.accounts - c.in_sam)
     );
     if r.rejected > 0 {
         text.push_str(&format!("{} rows rejected\n", group(r.rejected)));

@@ -10,8 +10,9 @@ use northstar_output::{BuildFolder, Result, StagedFile};
 
 use crate::Build;
 
-/// Writes every file of `build` but `run.json`, which records the time this takes, and
-/// `cost_to_serve.csv`, written as soon as the economics are done (listed in its place here).
+/// Writes every file of `build` but `run.json`, which records the time this takes,
+/// `cost_to_serve.csv`, written as soon as the economics are done, and `prospects_scored.csv`,
+/// written as the prospects are scored (both listed in their place here).
 pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
     let page = northstar_report::render(&report::inputs(build)?);
     let pmf = &build.discovery.pmf;
@@ -24,7 +25,7 @@ pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
         intent: build.settings.intent.clone(),
         personalise: build.settings.personalise.clone(),
     };
-    // The four largest files (accounts, prospects and the target list) are begun first.
+    // The three largest files (accounts and the target list) are begun first.
     let files = vec![
         StagedFile::new("report.html", move |w| w.write_all(page.as_bytes())),
         StagedFile::new("rejects.csv", |w| build.ingested.rejects.write_csv(w)),
@@ -44,10 +45,7 @@ pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
         StagedFile::new("icp.md", |w| {
             w.write_all(northstar_profile::markdown(icp).as_bytes())
         }),
-        StagedFile::new("prospects_scored.csv", |w| {
-            targets::write_prospects(w, found, icp)
-        })
-        .long(),
+        StagedFile::written("prospects_scored.csv"),
         StagedFile::new("target_list.csv", |w| targets::write_target_csv(w, found, icp)).long(),
         StagedFile::new("target_list.xlsx", |w| {
             targets::write_target_xlsx(w, found, icp, as_of)

@@ -21,13 +21,7 @@ pub fn inputs(build: &Build) -> Result<Inputs<'_>, OutputError> {
             path: build.ingested.rejects.path().to_owned(),
             source,
         })?;
-    let prospects = &build.targets.prospects;
-    let tier = |t: u8| {
-        prospects
-            .iter()
-            .filter(|p| p.scored.assessment.tier == Some(t))
-            .count() as u64
-    };
+    let counts = build.targets.counts;
     Ok(Inputs {
         icp,
         summary: &build.economics.summary,
@@ -66,7 +60,7 @@ pub fn inputs(build: &Build) -> Result<Inputs<'_>, OutputError> {
                 })
             })
             .collect(),
-        prospects: (prospects.len() as u64, [tier(1), tier(2), tier(3)]),
+        prospects: (counts.accounts, counts.tiers),
         call_first: call_first(build),
         market: &build.targets.market,
         validation: &build.validation,
@@ -84,8 +78,9 @@ const CALL_FIRST: usize = 10;
 /// The first prospects of the target list, their reasons in words.
 fn call_first(build: &Build) -> Vec<CallRow> {
     let (targets, icp) = (&build.targets, &build.profile.icp);
-    super::targets::target_rows(targets)
-        .into_iter()
+    targets
+        .target_list
+        .iter()
         .take(CALL_FIRST)
         .map(|p| {
             let a = &p.scored.assessment;

@@ -8,7 +8,7 @@ use northstar_profile::Icp;
 use northstar_score::market::{Level, MarketSize};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
-use crate::outputs::tables::{csv_writer, record, write_table};
+use crate::outputs::tables::{csv_writer, record, write_blocks, write_table};
 use crate::targets::{Prospect, Targets};
 
 /// The score columns of `prospects_scored.csv`, before the prospect's attributes.
@@ -52,16 +52,22 @@ pub fn prospect_cells(p: &Prospect, icp: &Icp) -> Vec<String> {
     ]
 }
 
-/// Writes `prospects_scored.csv`: every prospect's scores, then its attributes.
-pub fn write_prospects(out: &mut dyn Write, targets: &Targets, icp: &Icp) -> io::Result<()> {
-    let mut header: Vec<&str> = PROSPECT_COLUMNS.to_vec();
-    header.extend(targets.columns.iter().map(String::as_str));
-    let prospects = &targets.prospects;
-    write_table(out, &header, prospects.len(), |i| {
-        let p = &prospects[i];
-        let mut cells = prospect_cells(p, icp);
-        cells.extend(p.value_cells());
-        cells
+/// The header of `prospects_scored.csv`, and of `northstar score`'s full rows: the score
+/// columns, then the prospects' attribute `columns`.
+pub fn prospect_header(columns: &[String]) -> Vec<&str> {
+    let mut header = PROSPECT_COLUMNS.to_vec();
+    header.extend(columns.iter().map(String::as_str));
+    header
+}
+
+/// Writes the rows of `prospects`, as `prospects_scored.csv` and `northstar score` have them:
+/// the scores, then the attributes; formatted in parallel blocks.
+pub fn write_prospect_rows(out: &mut dyn Write, prospects: &[Prospect], icp: &Icp) -> io::Result<()> {
+    write_blocks(out, prospects.len(), |rows, w| {
+        rows.into_iter().try_for_each(|i| {
+            let p = &prospects[i];
+            w.write_record(prospect_cells(p, icp).into_iter().chain(p.value_cells()))
+        })
     })
 }
 
@@ -88,25 +94,6 @@ pub const TARGET_COLUMNS: &[&str] = &[
 
 /// Which columns of the target list are numbers.
 const NUMERIC_TARGET_COLUMNS: &[&str] = &["employees", "tier", "fit_score", "intent_score"];
-
-/// The prospects of tiers 1 and 2, best first: by tier, then fit score, then intent, then id.
-pub fn target_rows(targets: &Targets) -> Vec<&Prospect> {
-    let mut rows: Vec<&Prospect> = targets
-        .prospects
-        .iter()
-        .filter(|p| matches!(p.scored.assessment.tier, Some(1 | 2)))
-        .collect();
-    let intent = |p: &Prospect| p.intent.as_ref().map_or(-1, |i| i.score);
-    rows.sort_by(|a, b| {
-        let (x, y) = (&a.scored.assessment, &b.scored.assessment);
-        x.tier
-            .cmp(&y.tier)
-            .then(y.score.cmp(&x.score))
-            .then(intent(b).cmp(&intent(a)))
-            .then(a.account_id.cmp(&b.account_id))
-    });
-    rows
-}
 
 /// The target list's cells of one prospect, in the order of [`TARGET_COLUMNS`].
 fn target_cells(p: &Prospect, targets: &Targets, icp: &Icp) -> Vec<String> {
@@ -147,9 +134,9 @@ fn target_cells(p: &Prospect, targets: &Targets, icp: &Icp) -> Vec<String> {
 
 /// Writes `target_list.csv`.
 pub fn write_target_csv(out: &mut dyn Write, targets: &Targets, icp: &Icp) -> io::Result<()> {
-    let rows = target_rows(targets);
+    let rows = &targets.target_list;
     write_table(out, TARGET_COLUMNS, rows.len(), |i| {
-        target_cells(rows[i], targets, icp)
+        target_cells(&rows[i], targets, icp)
     })
 }
 
@@ -166,8 +153,9 @@ pub fn write_target_xlsx(out: &mut dyn Write, targets: &Targets, icp: &Icp, as_o
 }
 
 fn target_workbook(targets: &Targets, icp: &Icp, as_of: &str) -> Result<Vec<u8>, XlsxError> {
-    let rows: Vec<Vec<String>> = target_rows(targets)
-        .into_iter()
+    let rows: Vec<Vec<String>> = targets
+        .target_list
+        .iter()
         .map(|p| target_cells(p, targets, icp))
         .collect();
     let mut book = Workbook::new();

@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use northstar_discover::Condition;
+use northstar_profile::Verdicts;
 use northstar_profile::{Icp, UnknownValues};
-use northstar_score::market::{Customer, ExpectedValues, Listed, size};
+use northstar_score::market::{Customer, ExpectedValues, MarketSize, MarketTally};
 
 use crate::support::{between, rule};
 
@@ -52,13 +53,27 @@ fn account(values: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// One listed account: its verdicts, its tier and whether it is a customer.
+type Listed = (Verdicts, Option<u8>, bool);
+
 fn listed(icp: &Icp, values: &[(&str, &str)], customer: bool) -> Listed {
     let a = account(values);
-    Listed {
-        verdicts: icp.verdicts(&a),
-        tier: icp.assess(&a).tier,
-        customer,
+    (icp.verdicts(&a), icp.assess(&a).tier, customer)
+}
+
+/// The market of `accounts`, tallied in their order.
+fn size(
+    icp: &Icp,
+    accounts: &[Listed],
+    values: ExpectedValues,
+    win_rate: Option<f64>,
+    capacity: Option<f64>,
+) -> MarketSize {
+    let mut tally = MarketTally::new(icp, values);
+    for (verdicts, tier, customer) in accounts {
+        tally.add(verdicts, *tier, *customer);
     }
+    tally.size(win_rate, capacity)
 }
 
 #[test]

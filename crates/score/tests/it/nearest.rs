@@ -10,8 +10,7 @@ use crate::support::{between, rule};
 fn candidate(id: &str, profit: f64, case_study: bool, met: [bool; 3]) -> Candidate {
     Candidate {
         account_id: id.into(),
-        name: Some(format!("{id} Ltd")),
-        case_study_url: case_study.then(|| format!("https://example.com/{id}")),
+        case_study,
         profit,
         met: met.to_vec(),
     }
@@ -53,6 +52,10 @@ fn customers_are_bucketed_by_signal_set_and_the_nearest_shares_most_points() {
         candidate("F", -50.0, true, [false, true, false]),
     ];
     icp.reference = reference(&customers);
+    // The caller reads the case studies of the customers chosen: B's.
+    for l in icp.reference.iter_mut().filter(|l| l.account_id == "B") {
+        l.case_study_url = Some("https://example.com/B".into());
+    }
     let sets: Vec<(Vec<usize>, &str, u64)> = icp
         .reference
         .iter()

@@ -235,3 +235,50 @@ fn a_tampered_build_is_not_opened() {
     let err = northstar_pipeline::open(out.path()).expect_err("refused");
     assert!(err.to_string().contains("icp.json"), "{err}");
 }
+
+#[test]
+fn a_lead_in_both_lists_is_scored_once_and_the_lists_keep_their_order() {
+    // L1 is a lead of the accounts table and a row of the prospects table; L2 a lead alone; P1
+    // and P0 are in the prospects table alone.
+    let data = crate::support::data_folder(&[
+        (
+            "accounts.csv",
+            "account_id,industry,status\nA1,Retail,customer\nL2,Retail,prospect\nA2,Software,customer\nL1,Software,prospect\n",
+        ),
+        (
+            "prospects.csv",
+            "account_id,industry,country\nP1,Retail,FR\nL1,Software,DE\nP0,Software,\n",
+        ),
+    ]);
+    let out = tempfile::tempdir().expect("tempdir");
+    let built = build_with(data.path(), out.path()).expect("builds");
+    let rows = read_csv(&out.path().join("prospects_scored.csv"));
+    let listed: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["account_id"].as_str(),
+                r["source"].as_str(),
+                r["country"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("L1", "prospects and accounts", "DE"),
+            ("P0", "prospects", ""),
+            ("P1", "prospects", "FR"),
+            ("L2", "accounts", ""),
+        ],
+        "the prospects table by id, then the leads it does not hold"
+    );
+    let counts = built.targets.counts;
+    assert_eq!(counts.accounts, 4);
+    assert_eq!(
+        counts.in_sam,
+        rows.iter().filter(|r| r["in_sam"] == "true").count() as u64
+    );
+    let market = &built.targets.market;
+    assert_eq!((market.tam.accounts, market.tam.customers), (6, 2));
+}

@@ -273,6 +273,14 @@ impl Engine {
         self.register_batches(name, schema, batches)
     }
 
+    /// The column names of the table `name`, in its order.
+    pub fn columns(&self, name: &str) -> Result<Vec<String>> {
+        self.runtime.block_on(async {
+            let table = self.ctx.table_provider(name).await?;
+            Ok(table.schema().fields().iter().map(|f| f.name().clone()).collect())
+        })
+    }
+
     /// Forgets the table `name`, if there is one.
     pub fn release(&self, name: &str) -> Result<()> {
         self.ctx.deregister_table(name)?;

@@ -21,7 +21,7 @@ use northstar_engine::arrow::array::Array;
 use northstar_engine::{Engine, EngineError, Order};
 use northstar_ingest::contract;
 
-use read::{Shared, TextColumn, each_batch, numbers};
+use read::{Shared, TextColumn, each_batch, each_text_in, numbers};
 pub use read::{Table, shared_texts, texts};
 
 /// A fact that could not be read.
@@ -48,14 +48,18 @@ pub type Result<T, E = FactsError> = std::result::Result<T, E>;
 /// The customer base for discovery: `accounts` (the economics' customers, in their order) with
 /// `objective` and every fact the engine's tables hold of them.
 pub fn base(engine: &Engine, accounts: &[AccountEconomics], objective: Objective) -> Result<Base> {
-    let account_rows = Table::read(engine, "SELECT * FROM accounts")?;
     let customers = Customers::new(accounts);
     // The facts are read apart from one another: side by side, the engine's queries of one
     // beside the reading of another.
     let ((known, pmf_inputs), ((contacts, acquired), deals)) = rayon::join(
         || {
             rayon::join(
-                || attributes(&account_rows, &customers),
+                || {
+                    attributes(
+                        &Table::read(engine, &attributes_of(engine, "accounts")?)?,
+                        &customers,
+                    )
+                },
                 || pmf_inputs(engine, accounts, &customers),
             )
         },
@@ -67,7 +71,7 @@ pub fn base(engine: &Engine, accounts: &[AccountEconomics], objective: Objective
                         || acquisition_days(engine, &customers),
                     )
                 },
-                || deals(engine, &account_rows),
+                || deals(engine),
             )
         },
     );
@@ -82,6 +86,22 @@ pub fn base(engine: &Engine, accounts: &[AccountEconomics], objective: Objective
         acquired: acquired?,
         deals: deals?,
     })
+}
+
+/// The query of `table`'s account ids, then its attributes: every column but those no rule can
+/// name (a name, a status, a date, a link), which are not read.
+fn attributes_of(engine: &Engine, table: &str) -> Result<String> {
+    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let columns: Vec<String> = std::iter::once("account_id".to_owned())
+        .chain(
+            engine
+                .columns(table)?
+                .into_iter()
+                .filter(|name| !contract::NOT_ATTRIBUTES.contains(&name.as_str())),
+        )
+        .map(|name| quoted(&name))
+        .collect();
+    Ok(format!("SELECT {} FROM {table}", columns.join(", ")))
 }
 
 /// Each account's objective; predicted lifetime value must have been predicted for every account.
@@ -186,10 +206,10 @@ impl<'a> Customers<'a> {
     }
 }
 
-/// The closed deals, each with its account's attributes from the accounts table
-/// (`account_rows`) or the prospects table (the accounts table's value where both have one),
-/// and the count of open deals.
-fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
+/// The closed deals, each with its account's attributes from the accounts table or the
+/// prospects table (the accounts table's value where both have one), and the count of open
+/// deals.
+fn deals(engine: &Engine) -> Result<Deals> {
     let mut out = Deals::default();
     // Deals whose account is in no table share the first account, which has no values.
     out.accounts.push();
@@ -230,21 +250,34 @@ fn deals(engine: &Engine, account_rows: &Table) -> Result<Deals> {
     for _ in 0..index.len() {
         out.accounts.push();
     }
-    let prospects = Table::read(engine, "SELECT * FROM prospects")?;
-    for table in [&prospects, account_rows] {
-        let accounts = table.rows_of(0, |id| index.get(id).copied())?;
-        // Only attributes: the ICP's rules name no other column (a name, a status, a date).
-        let attributes = table.names.iter().enumerate().skip(1);
-        for (column, name) in
-            attributes.filter(|(_, name)| !contract::NOT_ATTRIBUTES.contains(&name.as_str()))
-        {
-            let at = out.accounts.add_column(name);
-            table.each_text(column, |row, value| {
-                if let Some(account) = accounts[row] {
-                    out.accounts.set_at(at, account, value);
+    // The tables stream past: only the deals' accounts' values are kept.
+    let mut number = String::new();
+    for table in ["prospects", "accounts"] {
+        let mut columns: Vec<usize> = Vec::new();
+        each_batch(
+            engine,
+            &attributes_of(engine, table)?,
+            Order::Partitions,
+            |batch| {
+                if columns.is_empty() {
+                    let schema = batch.schema();
+                    let names = schema.fields().iter().skip(1);
+                    columns = names.map(|f| out.accounts.add_column(f.name())).collect();
                 }
-            })?;
-        }
+                let mut accounts = vec![None; batch.num_rows()];
+                each_text_in(batch, 0, &mut number, |row, id| {
+                    accounts[row] = index.get(id).copied()
+                })?;
+                for (column, &at) in columns.iter().enumerate() {
+                    each_text_in(batch, column + 1, &mut number, |row, value| {
+                        if let Some(account) = accounts[row] {
+                            out.accounts.set_at(at, account, value);
+                        }
+                    })?;
+                }
+                Ok(())
+            },
+        )?;
     }
     Ok(out)
 }
@@ -343,18 +376,16 @@ fn acquisition_days(engine: &Engine, customers: &Customers) -> Result<Vec<Option
     Ok(days)
 }
 
-/// Every attribute of the accounts table, one value per customer account, and apart, by name
-/// alone, those no customer has a value of (a table that only names its columns holds none).
+/// Every attribute of the accounts table (`rows`, its ids and attributes as [`attributes_of`]
+/// reads them), one value per customer account, and apart, by name alone, those no customer has
+/// a value of (a table that only names its columns holds none).
 fn attributes(rows: &Table, customers: &Customers) -> Result<(Vec<Attribute>, Vec<UnknownAttribute>)> {
     let (mut known, mut unknown) = (Vec::new(), Vec::new());
     if rows.names.is_empty() {
         return Ok((known, unknown));
     }
     let customer = customers.rows(rows)?;
-    for (column, name) in rows.names.iter().enumerate() {
-        if contract::NOT_ATTRIBUTES.contains(&name.as_str()) {
-            continue;
-        }
+    for (column, name) in rows.names.iter().enumerate().skip(1) {
         let is_list = contract::is_list(name);
         if let Some(numbers) = customers.numbers(rows, column, &customer)?.filter(|_| !is_list) {
             known.push(Attribute {

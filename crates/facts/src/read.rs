@@ -94,25 +94,7 @@ impl Table {
         let mut first = 0;
         let mut number = String::new();
         for batch in &self.batches {
-            match batch.column(index).as_any().downcast_ref::<Float64Array>() {
-                Some(numbers) => {
-                    for (row, x) in numbers.iter().enumerate() {
-                        if let Some(x) = x {
-                            number.clear();
-                            write!(number, "{x}").expect("writing to a String");
-                            each(first + row, &number);
-                        }
-                    }
-                }
-                None => {
-                    let texts = TextColumn::of(batch, index)?;
-                    for row in 0..batch.num_rows() {
-                        if let Some(text) = texts.get(row) {
-                            each(first + row, text);
-                        }
-                    }
-                }
-            }
+            each_text_in(batch, index, &mut number, |row, text| each(first + row, text))?;
             first += batch.num_rows();
         }
         Ok(())
@@ -166,6 +148,36 @@ fn held(batch: &RecordBatch, schema: &SchemaRef, empty: &[bool]) -> Result<Recor
     let options = RecordBatchOptions::new().with_row_count(Some(rows));
     RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), columns, &options)
         .map_err(|e| EngineError::Execution(DataFusionError::from(e)))
+}
+
+/// Hands `each(row, text)` every value of column `index` of `batch` that is not empty, read in
+/// place (numbers written in their shortest form, into `number`).
+pub(crate) fn each_text_in(
+    batch: &RecordBatch,
+    index: usize,
+    number: &mut String,
+    mut each: impl FnMut(usize, &str),
+) -> Result<()> {
+    match batch.column(index).as_any().downcast_ref::<Float64Array>() {
+        Some(numbers) => {
+            for (row, x) in numbers.iter().enumerate() {
+                if let Some(x) = x {
+                    number.clear();
+                    write!(number, "{x}").expect("writing to a String");
+                    each(row, number);
+                }
+            }
+        }
+        None => {
+            let texts = TextColumn::of(batch, index)?;
+            for row in 0..batch.num_rows() {
+                if let Some(text) = texts.get(row) {
+                    each(row, text);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs `sql` and hands `each` its rows one batch at a time, in `order`, without holding them

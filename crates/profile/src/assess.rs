@@ -91,10 +91,38 @@ impl Assessment {
     }
 }
 
+/// Rows whose verdicts one thread works out at a time in [`Icp::table_assessments`].
+const WINDOW_ROWS: usize = 16_384;
+
+/// The assessments of a table of accounts, each distinct one held once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedAssessments {
+    /// Each distinct assessment.
+    pub distinct: Vec<Assessment>,
+    /// Each account's, by its place in `distinct`.
+    pub of_account: Vec<u32>,
+}
+
+impl SharedAssessments {
+    /// Account `i`'s assessment.
+    pub fn of(&self, i: usize) -> &Assessment {
+        &self.distinct[self.of_account[i] as usize]
+    }
+
+    /// Each account's assessment, shared by the accounts assessed alike.
+    pub fn into_shared(self) -> Vec<Arc<Assessment>> {
+        let distinct: Vec<Arc<Assessment>> = self.distinct.into_iter().map(Arc::new).collect();
+        self.of_account
+            .iter()
+            .map(|&at| distinct[at as usize].clone())
+            .collect()
+    }
+}
+
 /// Whether an account meets each rule of an ICP, in the ICP's order: the raw material of an
 /// assessment, measured once per account by [`Icp::verdicts`] or for a whole batch by a
 /// compiled scorer.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Verdicts {
     /// Per filter: meets it, fails it, or `None` when the value it needs is unknown.
     pub filters: Vec<Option<bool>>,
@@ -173,13 +201,55 @@ impl Icp {
     /// what [`Icp::verdicts`] gives each [`crate::Row`] of it, worked out rule by rule over the
     /// columns, with no value written as text.
     pub fn table_verdicts(&self, attributes: &[Attribute], rows: usize) -> Vec<Verdicts> {
+        let columns = self.verdict_columns(attributes, rows);
+        (0..rows).into_par_iter().map(|r| columns.row(r)).collect()
+    }
+
+    /// The verdicts of an in-memory attribute table of `rows` accounts, one column per rule.
+    fn verdict_columns(&self, attributes: &[Attribute], rows: usize) -> VerdictColumns {
         let column = |rule: &Rule| match attributes.iter().find(|a| a.name == rule.attribute) {
             Some(attribute) => rule.condition.verdicts(&attribute.values),
             None => vec![None; rows],
         };
         let rules: Vec<&Rule> = self.rules().collect();
-        let columns = VerdictColumns::new(self, rules.into_par_iter().map(column).collect(), rows);
-        (0..rows).into_par_iter().map(|r| columns.row(r)).collect()
+        VerdictColumns::new(self, rules.into_par_iter().map(column).collect(), rows)
+    }
+
+    /// [`Icp::described_assessment`] of each account of an in-memory attribute table of `rows`
+    /// accounts, its verdicts as [`Icp::table_verdicts`] gives them: accounts whose rules come
+    /// out alike share one assessment, and only a window of verdicts is held at a time.
+    pub fn table_assessments(
+        &self,
+        attributes: &[Attribute],
+        rows: usize,
+        descriptions: &Descriptions,
+    ) -> SharedAssessments {
+        let columns = self.verdict_columns(attributes, rows);
+        let mut seen: std::collections::HashMap<Verdicts, u32> = std::collections::HashMap::new();
+        let mut shared = SharedAssessments {
+            distinct: Vec::new(),
+            of_account: Vec::with_capacity(rows),
+        };
+        let window = WINDOW_ROWS * rayon::current_num_threads();
+        for start in (0..rows).step_by(window) {
+            let verdicts: Vec<Verdicts> = (start..rows.min(start + window))
+                .into_par_iter()
+                .map(|r| columns.row(r))
+                .collect();
+            for v in verdicts {
+                let at = match seen.get(&v) {
+                    Some(&at) => at,
+                    None => {
+                        let at = shared.distinct.len() as u32;
+                        shared.distinct.push(self.described_assessment(&v, descriptions));
+                        seen.insert(v, at);
+                        at
+                    }
+                };
+                shared.of_account.push(at);
+            }
+        }
+        shared
     }
 
     /// Whether each account of `accounts` is inside the SAM, as [`Icp::in_sam`] would say of it,
@@ -477,5 +547,28 @@ mod tests {
         let flat = tiers(&[50, 50, 50], &[1.0, 1.0, 1.0], &[true, false, false]);
         assert_eq!(flat.iter().map(|t| t.min_score).collect::<Vec<_>>(), [52, 51, 0]);
         assert_eq!(flat.iter().map(|t| t.customers).collect::<Vec<_>>(), [0, 0, 3]);
+    }
+
+    #[test]
+    fn a_table_s_assessments_are_each_row_s_and_shared_by_rows_alike() {
+        // Employees 10 (outside), 70 (inside, no points), 500 (inside, +20), unknown, 70, 500.
+        let icp = sized_icp(UnknownValues::Unverified);
+        let employees = [Some(10.0), Some(70.0), Some(500.0), None, Some(70.0), Some(500.0)];
+        let attributes = [Attribute {
+            name: "employees".into(),
+            values: northstar_discover::Values::Numeric(employees.to_vec()),
+        }];
+        let shared = icp.table_assessments(&attributes, employees.len(), &icp.descriptions());
+        for (i, value) in employees.iter().enumerate() {
+            let row: BTreeMap<String, String> = value
+                .map(|v| ("employees".to_owned(), v.to_string()))
+                .into_iter()
+                .collect();
+            assert_eq!(shared.of(i), &icp.assess(&row), "row {i}");
+        }
+        assert_eq!(shared.distinct.len(), 4, "rows alike share one");
+        assert_eq!(shared.of_account, [0, 1, 2, 3, 1, 2]);
+        let each = shared.into_shared();
+        assert!(Arc::ptr_eq(&each[1], &each[4]) && !Arc::ptr_eq(&each[1], &each[2]));
     }
 }

@@ -21,7 +21,7 @@ mod scorecard;
 pub mod signals;
 pub mod words;
 
-use rayon::prelude::*;
+use std::sync::Arc;
 
 use northstar_discover::{
     Attribute, Base, Counterfactual, Discovery, Ecosystem, Pmf, Subgroup, UnknownAttribute, top_accounts,
@@ -29,7 +29,7 @@ use northstar_discover::{
 use northstar_output::figures::{group, money};
 
 pub use account::{Account, Row};
-pub use assess::{Assessment, Descriptions, Reason, VerdictColumns, Verdicts, tiers};
+pub use assess::{Assessment, Descriptions, Reason, SharedAssessments, VerdictColumns, Verdicts, tiers};
 pub use diff::{Diff, diff};
 pub use icp::{
     AntiRule, Filter, FilterEvidence, Icp, IcpError, Lookalike, Market, Persona, Rule, SCHEMA, Scorecard,
@@ -73,8 +73,9 @@ pub struct Evidence<'a> {
 pub struct Drafted {
     /// The profile (its scorecard still empty: it needs figures the caller measures).
     pub icp: Icp,
-    /// Each customer's assessment, in the order of the evidence.
-    pub customers: Vec<Assessment>,
+    /// Each customer's assessment, in the order of the evidence; customers assessed alike
+    /// share one.
+    pub customers: Vec<Arc<Assessment>>,
 }
 
 /// The profile stage: the ICP drawn from what discover found in `base`, with its scorecard
@@ -201,20 +202,19 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
     };
     icp.market.trade_off = trade_off(&icp, evidence.objective_name);
     let descriptions = icp.descriptions();
-    let mut customers: Vec<Assessment> = icp
-        .table_verdicts(attributes, n)
-        .into_par_iter()
-        .map(|verdicts| icp.described_assessment(&verdicts, &descriptions))
-        .collect();
-    let scores: Vec<i64> = inside.iter().map(|&i| customers[i].score).collect();
+    let mut assessed = icp.table_assessments(attributes, n, &descriptions);
+    let scores: Vec<i64> = inside.iter().map(|&i| assessed.of(i).score).collect();
     let objective_in: Vec<f64> = inside.iter().map(|&i| objective[i]).collect();
     icp.tiers = tiers(&scores, &objective_in, &top_accounts(&objective_in, 0.2));
-    for c in customers.iter_mut().filter(|c| c.in_sam) {
+    for c in assessed.distinct.iter_mut().filter(|c| c.in_sam) {
         c.tier = Some(icp.tier_of(c.score));
     }
     icp.caveats = caveats(&icp, evidence, small);
     icp.version = icp.rules_digest();
-    Drafted { icp, customers }
+    Drafted {
+        icp,
+        customers: assessed.into_shared(),
+    }
 }
 
 /// `rule` with a numeric bound at the customers' lowest or highest value made open: the edges

@@ -592,4 +592,11 @@ mod tests {
         let rows = engine.query("SELECT sum(p) AS total FROM t").expect("query");
         assert_eq!(first_column::<Float64Array>(&rows).value(0), 6.5);
     }
+
+    #[test]
+    fn a_table_s_columns_are_named_in_its_order() {
+        let engine = sample_engine(1);
+        assert_eq!(engine.columns("t").expect("columns"), ["q", "p", "s"]);
+        assert!(engine.columns("nosuch").is_err());
+    }
 }

@@ -84,6 +84,11 @@ impl Contacts {
         self.rows.is_empty()
     }
 
+    /// The contact at `at`, in the order added.
+    pub fn get(&self, at: usize) -> Contact<'_> {
+        self.contact(&self.rows[at])
+    }
+
     /// Each contact, in the order added.
     pub fn iter(&self) -> impl Iterator<Item = Contact<'_>> {
         self.rows.iter().map(|row| self.contact(row))
@@ -163,6 +168,19 @@ fn position(index: usize) -> u32 {
 }
 
 /// `values` sorted, each once.
+/// How many distinct accounts `accounts` names.
+fn distinct_count(accounts: impl Iterator<Item = usize>) -> usize {
+    let mut seen: Vec<bool> = Vec::new();
+    let mut count = 0;
+    for account in accounts {
+        if account >= seen.len() {
+            seen.resize(account + 1, false);
+        }
+        count += usize::from(!std::mem::replace(&mut seen[account], true));
+    }
+    count
+}
+
 fn distinct<T: Ord>(mut values: Vec<T>) -> Vec<T> {
     values.sort_unstable();
     values.dedup();
@@ -229,16 +247,26 @@ pub fn ecosystem(contacts: &Contacts, top: &[bool], objective: &[f64], limit: us
     let n = top.len().max(1) as f64;
     let top_count = top.iter().filter(|t| **t).count().max(1) as f64;
     let other_count = (top.len() - top.iter().filter(|t| **t).count()).max(1) as f64;
-    let with_contact = distinct(contacts.iter().map(|c| c.account).collect());
+    let with_contact = distinct_count(contacts.iter().map(|c| c.account));
+    // Contacts are named by their place in `contacts`: a role's or the deciders' are not copied.
+    let places = |keep: &dyn Fn(&Contact) -> bool| -> Vec<usize> {
+        contacts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| keep(c))
+            .map(|(at, _)| at)
+            .collect()
+    };
     let roles = ROLES
         .iter()
         .map(|role| {
-            let in_role: Vec<Contact> = contacts.iter().filter(|c| c.role == *role).collect();
-            let accounts = distinct(in_role.iter().map(|c| c.account).collect());
+            let in_role = places(&|c| c.role == *role);
+            let accounts = distinct_count(in_role.iter().map(|&at| contacts.get(at).account));
             let shares = |pick: for<'a> fn(&Contact<'a>) -> Option<&'a str>| {
                 let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
-                for c in &in_role {
-                    if let Some(v) = pick(c) {
+                for &at in &in_role {
+                    let c = contacts.get(at);
+                    if let Some(v) = pick(&c) {
                         holders.entry(v).or_default().push(c.account);
                     }
                 }
@@ -265,7 +293,7 @@ pub fn ecosystem(contacts: &Contacts, top: &[bool], objective: &[f64], limit: us
             };
             Role {
                 role: (*role).to_owned(),
-                coverage: accounts.len() as f64 / n,
+                coverage: accounts as f64 / n,
                 titles: shares(|c| c.title),
                 departments: shares(|c| c.department),
             }
@@ -273,14 +301,15 @@ pub fn ecosystem(contacts: &Contacts, top: &[bool], objective: &[f64], limit: us
         .collect();
     // Each decider's contacts, grouped by person: sorted rather than hashed, as nearly every
     // person is at one account only.
-    let mut deciders: Vec<(&str, usize, Option<&str>)> = contacts
-        .iter()
-        .filter(|c| c.role == "decider")
-        .filter_map(|c| Some((c.person_key?, c.account, c.title)))
-        .collect();
-    deciders.sort_unstable();
+    let decider = |at: usize| {
+        let c = contacts.get(at);
+        (c.person_key.unwrap_or_default(), c.account, c.title)
+    };
+    let mut deciders = places(&|c| c.role == "decider" && c.person_key.is_some());
+    deciders.sort_unstable_by(|&a, &b| decider(a).cmp(&decider(b)));
     let mut decider_leverage: Vec<Leverage> = deciders
-        .chunk_by(|a, b| a.0 == b.0)
+        .chunk_by(|&a, &b| decider(a).0 == decider(b).0)
+        .map(|person| person.iter().map(|&at| decider(at)).collect::<Vec<_>>())
         .filter(|person| person.iter().any(|c| c.1 != person[0].1))
         .map(|person| {
             let accounts = distinct(person.iter().map(|c| c.1).collect());
@@ -302,7 +331,7 @@ pub fn ecosystem(contacts: &Contacts, top: &[bool], objective: &[f64], limit: us
     });
     decider_leverage.truncate(limit);
     Ecosystem {
-        coverage: with_contact.len() as f64 / n,
+        coverage: with_contact as f64 / n,
         roles,
         decider_leverage,
     }

@@ -126,7 +126,7 @@ pub struct Deal {
     /// Days from created to closed, when both are known.
     pub cycle_days: Option<f64>,
     /// Its account: an index into [`Deals::accounts`].
-    pub account: usize,
+    pub account: u32,
 }
 
 /// Win rate and sales cycle of a set of closed deals.
@@ -141,7 +141,7 @@ pub struct DealOutcome {
 impl Deals {
     /// For each closed deal, its account's flag in `flags` (one per account of `accounts`).
     pub fn of_accounts(&self, flags: &[bool]) -> Vec<bool> {
-        self.closed.iter().map(|d| flags[d.account]).collect()
+        self.closed.iter().map(|d| flags[d.account as usize]).collect()
     }
 
     /// For each closed deal, whether its account meets every condition of `subgroup`.

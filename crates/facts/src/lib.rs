@@ -242,11 +242,12 @@ fn deals(engine: &Engine) -> Result<Deals> {
             out.closed.push(Deal {
                 won,
                 cycle_days: cycles.is_valid(row).then(|| cycles.value(row)),
-                account,
+                account: u32::try_from(account).expect("fewer than four billion accounts with deals"),
             });
         }
         Ok(())
     })?;
+    out.closed.shrink_to_fit();
     for _ in 0..index.len() {
         out.accounts.push();
     }

@@ -51,14 +51,15 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
         let discovery = discovered(&base, &settings);
         Ok((base, discovery))
     })?;
-    let customers = northstar_score::attribute_batch(&base.attributes, base.objective.len())?;
-    let mut profile = clock.time(Step::Profile, || {
+    let (mut profile, customers) = clock.time(Step::Profile, || {
         let mut profile = profiled(&base, &discovery, &settings);
-        // The deals feed nothing after the profile's scorecard: their memory goes now.
+        // The deals feed nothing after the profile's scorecard: their memory goes now, before
+        // the customers' attributes are copied into a batch for the scorer.
         economics.summary.deals = deal_figures(&std::mem::take(&mut base.deals), discovery.deals);
+        let customers = northstar_score::attribute_batch(&base.attributes, base.objective.len())?;
         profile.icp.reference = targets::reference(&engine, &economics, &customers, &profile.icp)?;
         profile.icp.labels = settings.labels.clone();
-        Ok(profile)
+        Ok((profile, customers))
     })?;
     profile.icp.caveats.extend(measured_caveat(&economics.summary));
     let segments = discovery.segment_ranks(base.objective.len());

@@ -82,32 +82,32 @@ pub fn drift(
     limit: usize,
 ) -> Vec<(Adopters, Vec<Drift>)> {
     let known = cohorts.iter().filter(|c| c.is_some()).count();
-    // Each value's accounts, cut once for all cohorts.
-    let selectors: Vec<(&Attribute, Condition, Vec<usize>)> = attributes
+    let sizes: Vec<usize> = Adopters::ALL
         .iter()
-        .flat_map(|a| conditions(a, 5).into_iter().map(move |(c, m)| (a, c, m)))
-        .filter(|(_, _, members)| members.len() >= min_support)
+        .map(|&(cohort, _)| cohorts.iter().filter(|c| **c == Some(cohort)).count())
         .collect();
+    // Each value's accounts, cut once for all cohorts, one attribute at a time: only one
+    // attribute's cuts are held.
+    let mut found: Vec<Vec<Drift>> = vec![Vec::new(); Adopters::ALL.len()];
+    for attribute in attributes {
+        let held = conditions(attribute, 5).into_iter();
+        for (condition, members) in held.filter(|(_, members)| members.len() >= min_support) {
+            let overall = members.iter().filter(|&&i| cohorts[i].is_some()).count();
+            for (k, &(cohort, _)) in Adopters::ALL.iter().enumerate().filter(|(k, _)| sizes[*k] > 0) {
+                let inside = members.iter().filter(|&&i| cohorts[i] == Some(cohort)).count();
+                found[k].push(Drift {
+                    attribute: attribute.name.clone(),
+                    condition: condition.clone(),
+                    cohort_share: inside as f64 / sizes[k] as f64,
+                    overall_share: overall as f64 / known.max(1) as f64,
+                });
+            }
+        }
+    }
     Adopters::ALL
         .iter()
-        .map(|&(cohort, _)| {
-            let size = cohorts.iter().filter(|c| **c == Some(cohort)).count();
-            if size == 0 {
-                return (cohort, Vec::new());
-            }
-            let mut found: Vec<Drift> = selectors
-                .iter()
-                .map(|(attribute, condition, members)| {
-                    let overall = members.iter().filter(|&&i| cohorts[i].is_some()).count();
-                    let inside = members.iter().filter(|&&i| cohorts[i] == Some(cohort)).count();
-                    Drift {
-                        attribute: attribute.name.clone(),
-                        condition: condition.clone(),
-                        cohort_share: inside as f64 / size as f64,
-                        overall_share: overall as f64 / known.max(1) as f64,
-                    }
-                })
-                .collect();
+        .zip(found)
+        .map(|(&(cohort, _), mut found)| {
             found.sort_by(|a, b| {
                 let gap = |d: &Drift| d.cohort_share - d.overall_share;
                 gap(b)

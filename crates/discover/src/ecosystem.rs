@@ -34,7 +34,7 @@ pub struct Contacts {
     /// The person keys, end to end.
     keys: String,
     /// Where each person key ends in `keys`.
-    key_ends: Vec<usize>,
+    key_ends: Vec<u32>,
 }
 
 /// One contact in [`Contacts`]: its account, and its role, title, department and person key
@@ -55,7 +55,8 @@ impl Contacts {
     /// Adds a contact of `account`.
     ///
     /// # Panics
-    /// With more than four billion accounts, distinct texts or person keys.
+    /// With more than four billion accounts, distinct texts or person keys, or four gigabytes
+    /// of person keys.
     pub fn push(
         &mut self,
         account: usize,
@@ -72,6 +73,13 @@ impl Contacts {
             person_key: self.key_position(person_key),
         };
         self.rows.push(row);
+    }
+
+    /// Gives back the room grown for contacts not added: once every contact is in.
+    pub fn shrink_to_fit(&mut self) {
+        self.rows.shrink_to_fit();
+        self.keys.shrink_to_fit();
+        self.key_ends.shrink_to_fit();
     }
 
     /// How many contacts there are.
@@ -131,8 +139,12 @@ impl Contacts {
     fn person_key(&self, row: &ContactRow) -> Option<&str> {
         (row.person_key != ABSENT).then(|| {
             let at = row.person_key as usize;
-            let start = if at == 0 { 0 } else { self.key_ends[at - 1] };
-            &self.keys[start..self.key_ends[at]]
+            let start = if at == 0 {
+                0
+            } else {
+                self.key_ends[at - 1] as usize
+            };
+            &self.keys[start..self.key_ends[at] as usize]
         })
     }
 
@@ -142,7 +154,8 @@ impl Contacts {
             return ABSENT;
         };
         self.keys.push_str(key);
-        self.key_ends.push(self.keys.len());
+        let end = u32::try_from(self.keys.len()).expect("fewer than four gigabytes of person keys");
+        self.key_ends.push(end);
         position(self.key_ends.len() - 1)
     }
 
@@ -167,7 +180,6 @@ fn position(index: usize) -> u32 {
         .expect("fewer than four billion accounts, texts and person keys")
 }
 
-/// `values` sorted, each once.
 /// How many distinct accounts `accounts` names.
 fn distinct_count(accounts: impl Iterator<Item = usize>) -> usize {
     let mut seen: Vec<bool> = Vec::new();
@@ -181,6 +193,7 @@ fn distinct_count(accounts: impl Iterator<Item = usize>) -> usize {
     count
 }
 
+/// `values` sorted, each once.
 fn distinct<T: Ord>(mut values: Vec<T>) -> Vec<T> {
     values.sort_unstable();
     values.dedup();

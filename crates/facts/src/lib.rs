@@ -310,6 +310,7 @@ fn contacts(engine: &Engine, customers: &Customers) -> Result<Contacts> {
         }
         Ok(())
     })?;
+    out.shrink_to_fit();
     Ok(out)
 }
 

@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use northstar_economics::Economics;
@@ -434,9 +434,10 @@ pub(crate) fn score(
 struct Listing<'a> {
     icp: &'a Icp,
     scorer: ProspectScorer,
+    /// The prospects' attribute columns, written after the scores.
     columns: Vec<String>,
     /// Where the rows go, to name in an error.
-    path: std::path::PathBuf,
+    path: PathBuf,
     /// The ids of the accounts table's prospects.
     leads: HashSet<String>,
     /// The ids of the prospects table found among the leads.

@@ -254,17 +254,18 @@ fn deals(engine: &Engine) -> Result<Deals> {
     // The tables stream past: only the deals' accounts' values are kept.
     let mut number = String::new();
     for table in ["prospects", "accounts"] {
-        let mut columns: Vec<usize> = Vec::new();
+        // The table's attribute columns among the deal accounts', named at its first batch.
+        let mut columns: Option<Vec<usize>> = None;
         each_batch(
             engine,
             &attributes_of(engine, table)?,
             Order::Partitions,
             |batch| {
-                if columns.is_empty() {
+                let columns = columns.get_or_insert_with(|| {
                     let schema = batch.schema();
                     let names = schema.fields().iter().skip(1);
-                    columns = names.map(|f| out.accounts.add_column(f.name())).collect();
-                }
+                    names.map(|f| out.accounts.add_column(f.name())).collect()
+                });
                 let mut accounts = vec![None; batch.num_rows()];
                 each_text_in(batch, 0, &mut number, |row, id| {
                     accounts[row] = index.get(id).copied()

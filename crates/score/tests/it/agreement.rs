@@ -203,9 +203,9 @@ fn deal_accounts(accounts: &[Account]) -> DealAccounts {
     table
 }
 
-/// The compiled scorer's assessments and scores, the verdicts over the attribute table, the
-/// SAM over the deals' accounts and the scorer's one-account path, against `Icp::assess` on
-/// each account.
+/// The compiled scorer's assessments and scores, the verdicts and shared assessments over the
+/// attribute table, the SAM over the deals' accounts and the scorer's one-account path, against
+/// `Icp::assess` on each account.
 fn agree(icp: &Icp, accounts: &[Account]) -> Result<(), TestCaseError> {
     let scorer = Scorer::new(icp.clone());
     let batch = batch(accounts);
@@ -216,6 +216,7 @@ fn agree(icp: &Icp, accounts: &[Account]) -> Result<(), TestCaseError> {
     prop_assert_eq!(&scorer.assess(&dictionaries).expect("assessed"), &compiled);
     prop_assert_eq!(&scorer.scores(&dictionaries).expect("scored"), &scores);
     let table = icp.table_verdicts(&attributes(accounts), accounts.len());
+    let shared = icp.table_assessments(&attributes(accounts), accounts.len(), &icp.descriptions());
     let in_sam = icp.accounts_in_sam(&deal_accounts(accounts));
     prop_assert_eq!(compiled.len(), accounts.len());
     prop_assert_eq!(in_sam.len(), accounts.len());
@@ -229,6 +230,7 @@ fn agree(icp: &Icp, accounts: &[Account]) -> Result<(), TestCaseError> {
             account
         );
         prop_assert_eq!(&compiled[i], &expected, "account {:?}", account);
+        prop_assert_eq!(shared.of(i), &expected, "account {:?}", account);
         prop_assert_eq!(
             &scorer.assess_account(&as_text(account)),
             &reached[i],

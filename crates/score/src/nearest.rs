@@ -84,32 +84,36 @@ fn key(l: &Lookalike) -> Key<'_> {
 pub struct Nearest {
     /// The weight of each signal: its points, in absolute value.
     weights: Vec<i64>,
-    /// Each reference set's signals as flags.
-    sets: Vec<Vec<bool>>,
+    /// The 64-bit words a set of signals takes.
+    words: usize,
+    /// Each reference set's signals as bits, `words` words per set, in the reference's order.
+    sets: Vec<u64>,
+    /// The reference sets' places, the most preferred first.
+    by_preference: Vec<usize>,
     /// The ICP's reference.
     reference: Vec<Arc<Lookalike>>,
-    /// The answer for each set of signals met.
-    memo: HashMap<Vec<bool>, Option<usize>>,
+    /// The answer for each set of signals met: the reference set and the points shared.
+    memo: HashMap<Vec<bool>, Option<(usize, i64)>>,
 }
 
 impl Nearest {
     /// The nearest-customer search of `icp`'s reference.
     pub fn new(icp: &Icp) -> Self {
         let n = icp.signals.len();
-        let sets = icp
-            .reference
-            .iter()
-            .map(|l| {
-                let mut flags = vec![false; n];
-                for &s in l.signals.iter().filter(|&&s| s < n) {
-                    flags[s] = true;
-                }
-                flags
-            })
-            .collect();
+        let words = n.div_ceil(64);
+        let mut sets = vec![0; words * icp.reference.len()];
+        for (i, l) in icp.reference.iter().enumerate() {
+            for &s in l.signals.iter().filter(|&&s| s < n) {
+                sets[i * words + s / 64] |= 1 << (s % 64);
+            }
+        }
+        let mut by_preference: Vec<usize> = (0..icp.reference.len()).collect();
+        by_preference.sort_by(|&a, &b| preference(key(&icp.reference[a]), key(&icp.reference[b])));
         Self {
             weights: icp.signals.iter().map(|s| s.points.abs()).collect(),
+            words,
             sets,
+            by_preference,
             reference: icp.reference.iter().cloned().map(Arc::new).collect(),
             memo: HashMap::new(),
         }
@@ -126,24 +130,43 @@ impl Nearest {
                 found
             }
         };
-        found.map(|i| (self.reference[i].clone(), self.shared(met, i)))
+        found.map(|(i, shared)| (self.reference[i].clone(), shared))
     }
 
-    /// The signal points an account meeting `met` shares with reference set `i`.
-    fn shared(&self, met: &[bool], i: usize) -> i64 {
-        (0..self.weights.len())
-            .filter(|&s| met.get(s) == Some(&true) && self.sets[i][s])
-            .map(|s| self.weights[s])
-            .sum()
+    /// The best reference set for `met`, with the points it shares: most shared points, then
+    /// the reference's own order of preference.
+    fn search(&self, met: &[bool]) -> Option<(usize, i64)> {
+        let mut mask = vec![0u64; self.words];
+        let mut most = 0;
+        for s in (0..self.weights.len()).filter(|&s| met.get(s) == Some(&true)) {
+            mask[s / 64] |= 1 << (s % 64);
+            most += self.weights[s];
+        }
+        let mut best: Option<(usize, i64)> = None;
+        for &i in &self.by_preference {
+            let shared = self.shared(&mask, i);
+            if best.is_none_or(|(_, points)| shared > points) {
+                best = Some((i, shared));
+                // No later set can share more, and a tie goes to the preferred one.
+                if shared == most {
+                    break;
+                }
+            }
+        }
+        best
     }
 
-    /// The best reference set for `met`: most shared points, then the reference's own order of
-    /// preference.
-    fn search(&self, met: &[bool]) -> Option<usize> {
-        (0..self.reference.len()).min_by(|&a, &b| {
-            self.shared(met, b)
-                .cmp(&self.shared(met, a))
-                .then_with(|| preference(key(&self.reference[a]), key(&self.reference[b])))
-        })
+    /// The signal points an account meeting the signals of `mask` shares with reference set `i`.
+    fn shared(&self, mask: &[u64], i: usize) -> i64 {
+        let set = &self.sets[i * self.words..(i + 1) * self.words];
+        let mut points = 0;
+        for (w, (&a, &b)) in mask.iter().zip(set).enumerate() {
+            let mut common = a & b;
+            while common != 0 {
+                points += self.weights[w * 64 + common.trailing_zeros() as usize];
+                common &= common - 1;
+            }
+        }
+        points
     }
 }

@@ -82,3 +82,70 @@ fn customers_are_bucketed_by_signal_set_and_the_nearest_shares_most_points() {
     icp.reference.clear();
     assert!(Nearest::new(&icp).find(&[true, true, false]).is_none());
 }
+
+/// The nearest reference set of `met` by brute force: the most shared points, then a case
+/// study, then the most profit, then the lowest id.
+fn brute_force(icp: &northstar_profile::Icp, met: &[bool]) -> Option<(String, i64)> {
+    let shared = |l: &northstar_profile::Lookalike| -> i64 {
+        l.signals
+            .iter()
+            .filter(|&&s| met[s])
+            .map(|&s| icp.signals[s].points.abs())
+            .sum()
+    };
+    icp.reference
+        .iter()
+        .min_by(|a, b| {
+            shared(b)
+                .cmp(&shared(a))
+                .then(b.case_study_url.is_some().cmp(&a.case_study_url.is_some()))
+                .then(b.profit.total_cmp(&a.profit))
+                .then(a.account_id.cmp(&b.account_id))
+        })
+        .map(|l| (l.account_id.clone(), shared(l)))
+}
+
+proptest::proptest! {
+    #[test]
+    fn the_nearest_is_the_brute_force_answer(
+        points in proptest::collection::vec(-30i64..=30, 1..70),
+        customers in proptest::collection::vec(
+            (0u64..u64::MAX, 0u64..u64::MAX, -100i32..1000, proptest::bool::ANY),
+            0..40,
+        ),
+        prospects in proptest::collection::vec((0u64..u64::MAX, 0u64..u64::MAX), 1..30),
+    ) {
+        let n = points.len();
+        let flags = |(low, high): (u64, u64)| -> Vec<bool> {
+            (0..n).map(|s| if s < 64 { low >> s & 1 == 1 } else { high >> (s - 64) & 1 == 1 }).collect()
+        };
+        let signals = points
+            .iter()
+            .enumerate()
+            .map(|(s, &p)| (between(&format!("a{s}"), 0.0, 1.0), p))
+            .collect();
+        let mut icp = crate::support::icp(vec![], vec![], signals, 0, [70, 50], UnknownValues::Unverified);
+        let candidates: Vec<Candidate> = customers
+            .iter()
+            .enumerate()
+            .map(|(i, &(low, high, profit, case_study))| Candidate {
+                account_id: format!("c{i:02}"),
+                case_study,
+                profit: f64::from(profit),
+                met: flags((low, high)),
+            })
+            .collect();
+        icp.reference = reference(&candidates);
+        for l in &mut icp.reference {
+            if candidates.iter().any(|c| c.account_id == l.account_id && c.case_study) {
+                l.case_study_url = Some(format!("https://example.com/{}", l.account_id));
+            }
+        }
+        let mut nearest = Nearest::new(&icp);
+        for &prospect in &prospects {
+            let met = flags(prospect);
+            let found = nearest.find(&met).map(|(l, shared)| (l.account_id.clone(), shared));
+            proptest::prop_assert_eq!(found, brute_force(&icp, &met));
+        }
+    }
+}

@@ -188,16 +188,39 @@ impl KnownReference<'_> {
         self.keys.iter().any(|k| k.contains(key))
     }
 
-    /// Marks not clean each row of `rows` (at most [`LOOKUP_RUN`]) whose key, of `keys`, is not
-    /// among the keys referred to.
-    fn judge_each(&self, rows: &[usize], keys: &[&str], clean: &mut [bool]) {
+    /// Marks not clean each row of `run` whose key is not among the keys referred to, and
+    /// empties the run.
+    fn judge(&self, run: &mut LookupRun<'_>) {
         let mut found = [false; LOOKUP_RUN];
         for set in &self.keys {
-            set.find_each(keys, &mut found);
+            set.find_each(&run.keys, &mut found);
         }
-        for (&row, found) in rows.iter().zip(found) {
-            clean[row] &= found;
+        for &(row, key) in &run.rows {
+            run.clean[row] &= found[usize::from(key)];
         }
+        run.rows.clear();
+        run.keys.clear();
+    }
+}
+
+/// Rows whose keys are looked up together: at most [`LOOKUP_RUN`] distinct keys, a key repeated
+/// on consecutive rows held once.
+struct LookupRun<'a> {
+    /// Each row, and the place of its key in `keys`.
+    rows: Vec<(usize, u8)>,
+    keys: Vec<&'a str>,
+    /// Whether each row of the batch is clean.
+    clean: &'a mut [bool],
+}
+
+impl<'a> LookupRun<'a> {
+    /// Adds `row` with `key`; whether the run has room for another distinct key.
+    fn push(&mut self, row: usize, key: &'a str) -> bool {
+        if self.keys.last() != Some(&key) {
+            self.keys.push(key);
+        }
+        self.rows.push((row, (self.keys.len() - 1) as u8));
+        self.keys.len() < LOOKUP_RUN
     }
 }
 
@@ -309,26 +332,24 @@ impl<'a> RowValidator<'a> {
                 }
             }
         }
-        let (mut rows, mut keys) = (Vec::with_capacity(LOOKUP_RUN), Vec::with_capacity(LOOKUP_RUN));
+        let mut run = LookupRun {
+            rows: Vec::new(),
+            keys: Vec::with_capacity(LOOKUP_RUN),
+            clean,
+        };
         for reference in &self.references {
-            for row in 0..clean.len() {
+            for row in 0..run.clean.len() {
                 let Some(key) = BatchRow::new(batch, row)
                     .text_of(reference.index)
-                    .filter(|_| clean[row])
+                    .filter(|_| run.clean[row])
                 else {
                     continue;
                 };
-                rows.push(row);
-                keys.push(key);
-                if rows.len() == LOOKUP_RUN {
-                    reference.judge_each(&rows, &keys, clean);
-                    rows.clear();
-                    keys.clear();
+                if !run.push(row, key) {
+                    reference.judge(&mut run);
                 }
             }
-            reference.judge_each(&rows, &keys, clean);
-            rows.clear();
-            keys.clear();
+            reference.judge(&mut run);
         }
     }
 

@@ -981,6 +981,11 @@ pub(crate) fn split<'r>(
     // on a character's boundary of that text. Fields are checked one by one only when the
     // whole is not UTF-8, to name the first at fault.
     let whole = std::str::from_utf8(record.as_slice()).ok();
+    // ASCII text no longer than a field may be: every field is within the limit, and every
+    // boundary is a character's.
+    if let Some(text) = whole.filter(|t| t.len() <= MAX_FIELD_BYTES && t.is_ascii()) {
+        return Ok(text);
+    }
     for (i, (bytes, name)) in record.iter().zip(header).enumerate() {
         let value = || shorten(&String::from_utf8_lossy(bytes));
         if bytes.len() > MAX_FIELD_BYTES {

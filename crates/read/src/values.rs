@@ -1,5 +1,7 @@
 //! Parsing of one text value into a typed value, with a reason a person can act on when it fails.
 
+use std::borrow::Cow;
+
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 /// How money and numbers are written in a table.
@@ -63,16 +65,16 @@ pub fn trim(text: &str) -> &str {
 
 /// A finite number written in `format`.
 pub fn parse_number(text: &str, format: NumberFormat) -> Result<f64, String> {
-    let cleaned = match format {
-        NumberFormat::Plain => text.to_owned(),
+    let cleaned: Cow<'_, str> = match format {
+        NumberFormat::Plain => Cow::Borrowed(text),
         NumberFormat::Us => clean_number(text, ',', '.'),
-        NumberFormat::Eu => clean_number(text, '.', ',').replace(' ', ""),
+        NumberFormat::Eu => Cow::Owned(clean_number(text, '.', ',').replace(' ', "")),
     };
     let (negative, digits) = match cleaned.strip_prefix('(').and_then(|s| s.strip_suffix(')')) {
-        Some(inner) if format != NumberFormat::Plain => (true, inner.to_owned()),
-        _ => (false, cleaned),
+        Some(inner) if format != NumberFormat::Plain => (true, inner),
+        _ => (false, cleaned.as_ref()),
     };
-    if !is_plain_number(&digits) {
+    if !is_plain_number(digits) {
         let hint = if format == NumberFormat::Plain
             && text.contains(|c: char| CURRENCY.contains(&c) || c == ',')
         {
@@ -89,35 +91,46 @@ pub fn parse_number(text: &str, format: NumberFormat) -> Result<f64, String> {
     Ok(if negative { -value } else { value })
 }
 
-/// Removes currency symbols and thousands separators, and makes the decimal mark a point.
-fn clean_number(text: &str, thousands: char, decimal: char) -> String {
-    let stripped: String = text
-        .chars()
-        .filter(|c| !CURRENCY.contains(c) && *c != thousands)
-        .collect();
-    let stripped = stripped.trim().to_owned();
-    if decimal == '.' {
-        stripped
+/// Removes currency symbols and thousands separators, and makes the decimal mark a point; text
+/// with none of them is only trimmed.
+fn clean_number(text: &str, thousands: char, decimal: char) -> Cow<'_, str> {
+    let removed = |c: &char| CURRENCY.contains(c) || *c == thousands;
+    if decimal == '.' && !text.chars().any(|c| removed(&c)) {
+        return Cow::Borrowed(text.trim());
+    }
+    let stripped: String = text.chars().filter(|c| !removed(c)).collect();
+    let stripped = stripped.trim();
+    Cow::Owned(if decimal == '.' {
+        stripped.to_owned()
     } else {
         stripped.replace(decimal, ".")
-    }
+    })
 }
 
 /// Digits with an optional sign, decimal point and exponent: what `f64` parsing should accept.
 fn is_plain_number(text: &str) -> bool {
-    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (mantissa, exponent) = match body.split_once(['e', 'E']) {
-        Some((m, e)) => (m, Some(e)),
-        None => (body, None),
-    };
-    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = !(whole.is_empty() && fraction.is_empty()) && digits(whole) && digits(fraction);
-    let exponent_ok = exponent.is_none_or(|e| {
-        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
-        !e.is_empty() && digits(e)
-    });
-    mantissa_ok && exponent_ok
+    let bytes = text.as_bytes();
+    let sign = |at: usize| usize::from(matches!(bytes.get(at), Some(b'-' | b'+')));
+    let digits_from = |at: usize| at + bytes[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let start = sign(0);
+    let mut at = digits_from(start);
+    let mut digits = at - start;
+    if bytes.get(at) == Some(&b'.') {
+        let fraction = at + 1;
+        at = digits_from(fraction);
+        digits += at - fraction;
+    }
+    if digits == 0 {
+        return false;
+    }
+    if matches!(bytes.get(at), Some(b'e' | b'E')) {
+        let exponent = at + 1 + sign(at + 1);
+        at = digits_from(exponent);
+        if at == exponent {
+            return false;
+        }
+    }
+    at == bytes.len()
 }
 
 /// A whole number written in `format`.
@@ -335,6 +348,16 @@ mod tests {
         ) {
             let chrono = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
             proptest::prop_assert_eq!(parse_date(&text, None).ok(), chrono);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// A plain number is what Rust's `f64` parsing reads, less its words (`inf`, `NaN`):
+        /// the texts tried are made of signs, digits, points and exponents alone.
+        #[test]
+        fn plain_numbers_are_what_f64_parsing_reads(text in "[-+0-9.eE]{0,8}") {
+            proptest::prop_assert_eq!(is_plain_number(&text), text.parse::<f64>().is_ok(), "{}", text);
         }
     }
 

@@ -19,7 +19,6 @@ use northstar_engine::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuil
 use northstar_engine::parquet::file::properties::{EnabledStatistics, WriterProperties};
 use northstar_engine::{DataFusionError, Engine};
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::columnar::{BatchRow, Columnar, Converted};
 use crate::config::{Config, TableConfig};
@@ -57,8 +56,8 @@ pub struct LoadedTable {
     pub file: Option<PathBuf>,
     /// The file's format.
     pub format: Option<Format>,
-    /// SHA-256 of the file's bytes.
-    pub sha256: Option<String>,
+    /// The BLAKE3 hash of the file's bytes, in hex.
+    pub blake3: Option<String>,
     /// Data rows in the file.
     pub rows_read: u64,
     /// Rows accepted.
@@ -514,8 +513,8 @@ fn load_table(
     // One thread reads the file, has it split and converted on every core (or maps it, and
     // this one has the rows parsed on every core), this one admits the rows in line order, one
     // encodes the accepted rows for the engine, and one takes the file's checksum.
-    let (footer_lines, sha256) = std::thread::scope(|scope| -> Result<(u64, String), IngestError> {
-        let hashing = scope.spawn(|| sha256(path));
+    let (footer_lines, blake3) = std::thread::scope(|scope| -> Result<(u64, String), IngestError> {
+        let hashing = scope.spawn(|| checksum(path));
         let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
         let plan = &mut plan;
         let (columnar, validator) = (&columnar, &validator);
@@ -656,10 +655,10 @@ fn load_table(
         writing
             .join()
             .map_err(|_| stage_error(spec.name, &staged, "the thread writing the rows stopped"))??;
-        let sha256 = hashing
+        let blake3 = hashing
             .join()
             .map_err(|_| stage_error(spec.name, &staged, "the thread taking the checksum stopped"))??;
-        Ok((reading.join().unwrap_or_default(), sha256))
+        Ok((reading.join().unwrap_or_default(), blake3))
     })?;
     let counts = admission.counts;
     // Reading stopped at a cut is not at the file's end, however far the reader had got.
@@ -670,7 +669,7 @@ fn load_table(
         table: spec.name,
         file: Some(path.to_owned()),
         format: Some(format),
-        sha256: Some(sha256),
+        blake3: Some(blake3),
         rows_read: counts.read + footer_lines,
         rows_accepted: counts.accepted,
         rows_rejected: counts.rejected,
@@ -1096,14 +1095,15 @@ fn infer_types(
     Ok(types)
 }
 
-/// SHA-256 of a file, in hex.
-fn sha256(path: &Path) -> Result<String, IngestError> {
+/// The BLAKE3 hash of a file, in hex.
+fn checksum(path: &Path) -> Result<String, IngestError> {
     let io = |source| IngestError::Io {
         path: path.to_owned(),
         source,
     };
     let mut file = fs_err::File::open(path).map_err(io)?;
-    let mut hasher = Sha256::new();
+    let mut hasher = blake3::Hasher::new();
+    // Reads of 64 KiB let the hasher work on many of its 1 KiB chunks at once.
     let mut buffer = vec![0; 1 << 16];
     loop {
         let n = file.read(&mut buffer).map_err(io)?;
@@ -1112,7 +1112,7 @@ fn sha256(path: &Path) -> Result<String, IngestError> {
         }
         hasher.update(&buffer[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher.finalize().to_hex().to_string())
 }
 
 /// Reads the staged batches of a table.
@@ -1222,7 +1222,7 @@ fn derived_accounts(stage: &Path, ids: &[String]) -> Result<LoadedTable, IngestE
         table: "accounts",
         file: None,
         format: None,
-        sha256: None,
+        blake3: None,
         rows_read: 0,
         rows_accepted: ids.len() as u64,
         rows_rejected: 0,

@@ -109,8 +109,8 @@ pub struct InputRecord {
     pub file: Option<String>,
     /// The file's format.
     pub format: Option<Format>,
-    /// The file's SHA-256 checksum.
-    pub sha256_checksum: Option<String>,
+    /// The file's BLAKE3 checksum, in hex (`b3sum` prints the same).
+    pub blake3_checksum: Option<String>,
     /// Rows read.
     pub rows_read: u64,
     /// Rows accepted.
@@ -154,7 +154,7 @@ impl RunRecord {
                     .and_then(|f| f.file_name())
                     .map(|f| f.to_string_lossy().into_owned()),
                 format: t.format,
-                sha256_checksum: t.sha256.clone(),
+                blake3_checksum: t.blake3.clone(),
                 rows_read: t.rows_read,
                 rows_accepted: t.rows_accepted,
                 rows_rejected: t.rows_rejected,

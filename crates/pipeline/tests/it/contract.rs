@@ -113,7 +113,7 @@ pub fn check(out: &Path) {
         ["table", "file", "line", "column", "value", "reason"]
     );
     let run = fs_err::read_to_string(out.join("run.json")).expect("run.json");
-    for word in ["version", "sha256", "timings_ms", "rows_read"] {
+    for word in ["version", "blake3_checksum", "timings_ms", "rows_read"] {
         assert!(run.contains(word), "run.json records {word}");
     }
     let icp = read_json(&out.join("icp.json"));

@@ -124,13 +124,20 @@ pub fn forecast_retention(accounts: &[AccountEconomics], horizon: &Horizon) -> R
     }
     let (model, fit) = ShiftedBetaGeometric::fit_tenures(&tenures)?;
     let discount = horizon.monthly_discount();
+    // Accounts of the same whole months of tenure share their retention and months to come.
+    let mut by_months: HashMap<u32, (f64, f64)> = HashMap::new();
     let predictions = accounts
         .iter()
         .map(|a| match (tenure(a), a.tenure_months) {
             (Some(Tenure::Active(months)), Some(exact)) if exact > 0.0 => {
                 let monthly_profit = a.ltv_historical / exact.max(1.0);
-                let further = model.discounted_periods(months, horizon.months, discount);
-                (model.retention(months + 1), monthly_profit * further)
+                let (retention, further) = *by_months.entry(months).or_insert_with(|| {
+                    (
+                        model.retention(months + 1),
+                        model.discounted_periods(months, horizon.months, discount),
+                    )
+                });
+                (retention, monthly_profit * further)
             }
             _ => (0.0, 0.0),
         })
@@ -202,8 +209,9 @@ impl LifetimeMethod {
     }
 }
 
-/// Per account: (p_alive, discounted future profit when known).
-type Futures = HashMap<String, (f64, Option<f64>)>;
+/// Each account's (p_alive, discounted future profit when known), in the accounts' order; none
+/// for an account the model does not cover.
+type Futures = Vec<Option<(f64, Option<f64>)>>;
 
 /// Fills `ltv_predicted` and `p_alive` of every account and states the method in the summary.
 /// `choice` `None` picks from the data: sBG when transactions include contract renewals, else
@@ -285,9 +293,9 @@ fn lifetime_method(
         Err(e) => return Err(e),
     };
     let (mut predicted, mut total) = (0u64, 0.0);
-    for account in accounts.iter_mut() {
-        if let Some((p_alive, future)) = futures.get(&account.account_id) {
-            account.p_alive = Some(*p_alive);
+    for (account, future) in accounts.iter_mut().zip(futures) {
+        if let Some((p_alive, future)) = future {
+            account.p_alive = Some(p_alive);
             account.ltv_predicted = future.map(|f| round_cents(account.ltv_historical + f));
             if let Some(ltv) = account.ltv_predicted {
                 predicted += 1;
@@ -316,8 +324,7 @@ fn retention_futures(
     let futures = accounts
         .iter()
         .zip(&forecast.predictions)
-        .filter(|(a, _)| a.tenure_months.is_some())
-        .map(|(a, (p, future))| (a.account_id.clone(), (*p, Some(*future))))
+        .map(|(a, (p, future))| a.tenure_months.map(|_| (*p, Some(*future))))
         .collect();
     Ok(("sbg", futures, forecast.fit))
 }
@@ -331,21 +338,18 @@ fn purchase_futures(
     accounts: &[AccountEconomics],
 ) -> Result<(&'static str, Futures, Fit)> {
     let forecast = forecast_purchases(engine, model, horizon, None)?;
-    let ratios: HashMap<&str, f64> = accounts
+    let place: HashMap<&str, usize> = accounts
         .iter()
-        .filter(|a| a.revenue > 0.0)
-        .map(|a| (a.account_id.as_str(), a.ltv_historical / a.revenue))
+        .enumerate()
+        .map(|(i, a)| (a.account_id.as_str(), i))
         .collect();
-    let futures = forecast
-        .summary
-        .histories
-        .iter()
-        .zip(&forecast.predictions)
-        .map(|(h, p)| {
-            let ratio = ratios.get(h.account_id.as_str()).copied();
-            let future = p.value.zip(ratio).map(|(value, ratio)| value * ratio);
-            (h.account_id.clone(), (p.p_alive, future))
-        })
-        .collect();
+    let mut futures = vec![None; accounts.len()];
+    for (h, p) in forecast.summary.histories.iter().zip(&forecast.predictions) {
+        if let Some(&i) = place.get(h.account_id.as_str()) {
+            let a = &accounts[i];
+            let ratio = (a.revenue > 0.0).then(|| a.ltv_historical / a.revenue);
+            futures[i] = Some((p.p_alive, p.value.zip(ratio).map(|(value, ratio)| value * ratio)));
+        }
+    }
     Ok((model.name(), futures, forecast.fitted.purchase_fit))
 }

@@ -24,7 +24,7 @@ use northstar_engine::arrow::compute::cast;
 use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::arrow::temporal_conversions::date32_to_datetime;
-use northstar_engine::{Engine, EngineError};
+use northstar_engine::{Engine, EngineError, Order};
 
 pub use inputs::{Inputs, NotMeasured, RevenueFrom, RevenueSource};
 pub use lifetime::{
@@ -116,8 +116,6 @@ pub struct CostLine {
 pub struct Economics {
     /// One row per customer account, most profitable first.
     pub accounts: Vec<AccountEconomics>,
-    /// Cost to serve broken down by activity.
-    pub cost_lines: Vec<CostLine>,
     /// Headline figures.
     pub summary: Summary,
 }
@@ -138,18 +136,13 @@ pub fn compute(engine: &Engine, as_of: Option<i32>, inputs: Inputs) -> Result<Ec
     let accounts = engine.query(&sql::accounts(&literal));
     engine.release(sql::REVENUE_TABLE)?;
     let accounts = read_accounts(&accounts?, inputs)?;
-    let cost_lines = read_cost_lines(&engine.query(&sql::cost_to_serve())?)?;
     let unallocated = single_f64(&engine.query(sql::UNALLOCATED_SPEND)?)?;
     let revenue_from = match inputs.revenue {
         RevenueSource::WonDeals => won_deals(&engine.query(sql::WON_DEALS_COUNTS)?)?,
         source => RevenueFrom::plain(source),
     };
     let summary = Summary::new(&accounts, as_of_text, unallocated, inputs, revenue_from);
-    Ok(Economics {
-        accounts,
-        cost_lines,
-        summary,
-    })
+    Ok(Economics { accounts, summary })
 }
 
 /// The first value of a one-column result of days, when there is one.
@@ -320,29 +313,39 @@ fn permute<T>(items: &mut [T], order: &mut [usize]) {
     }
 }
 
-/// The cost lines of `batches`, by account then activity.
-fn read_cost_lines(batches: &[RecordBatch]) -> Result<Vec<CostLine>> {
-    let mut out = Vec::new();
-    for batch in batches {
-        let id = texts(batch, "account_id")?;
-        let activity = texts(batch, "activity")?;
-        let (quantity, rate, cost) = (
-            named::<Float64Array>(batch, "quantity")?,
-            named::<Float64Array>(batch, "rate")?,
-            named::<Float64Array>(batch, "cost")?,
-        );
-        for row in 0..batch.num_rows() {
-            out.push(CostLine {
-                account_id: id.value(row).to_owned(),
-                activity: activity.value(row).to_owned(),
-                quantity: quantity.value(row),
-                rate: rate.value(row),
-                cost: cost.value(row),
-            });
-        }
-    }
-    out.sort_unstable_by(|a, b| (&a.account_id, &a.activity).cmp(&(&b.account_id, &b.activity)));
-    Ok(out)
+/// Hands the cost to serve of each account and activity to `each`, by account id then
+/// activity, a batch of lines at a time: the lines are never all held at once. Empty without an
+/// activities table.
+pub fn each_cost_lines<E>(
+    engine: &Engine,
+    mut each: impl FnMut(Vec<CostLine>) -> Result<(), E>,
+) -> Result<(), E>
+where
+    E: From<EconomicsError> + From<EngineError>,
+{
+    engine.stream(&sql::cost_to_serve(), Order::Any, |batch| {
+        each(read_cost_lines(&batch)?)
+    })
+}
+
+/// The cost lines of `batch`, in its order.
+fn read_cost_lines(batch: &RecordBatch) -> Result<Vec<CostLine>> {
+    let id = texts(batch, "account_id")?;
+    let activity = texts(batch, "activity")?;
+    let (quantity, rate, cost) = (
+        named::<Float64Array>(batch, "quantity")?,
+        named::<Float64Array>(batch, "rate")?,
+        named::<Float64Array>(batch, "cost")?,
+    );
+    Ok((0..batch.num_rows())
+        .map(|row| CostLine {
+            account_id: id.value(row).to_owned(),
+            activity: activity.value(row).to_owned(),
+            quantity: quantity.value(row),
+            rate: rate.value(row),
+            cost: cost.value(row),
+        })
+        .collect())
 }
 
 /// Rounds money to cents, removing the binary noise of sums of rounded figures.

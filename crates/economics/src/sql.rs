@@ -44,16 +44,15 @@ rates AS (
         ON q.activity = r.activity
 )";
 
-/// The per-account, per-activity cost to serve, in no particular order. (Sorting the
-/// aggregation's output in the engine would need a reservation for all of it at once, which a
-/// memory-limited run may not have.)
+/// The per-account, per-activity cost to serve, by account id then activity.
 pub fn cost_to_serve() -> String {
     format!(
         "WITH {RATES}
         SELECT a.account_id, a.activity, sum(a.quantity) AS quantity, rates.rate,
                sum(a.quantity) * rates.rate AS cost
         FROM activities a JOIN rates ON rates.activity = a.activity
-        GROUP BY a.account_id, a.activity, rates.rate"
+        GROUP BY a.account_id, a.activity, rates.rate
+        ORDER BY a.account_id, a.activity, rates.rate"
     )
 }
 

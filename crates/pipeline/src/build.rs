@@ -34,12 +34,12 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
         read_tables(&request.data, &settings, &request.options, &request.out, observer)
     })?;
     let mut economics = clock.time(Step::Economics, || {
-        let mut economics = northstar_economics::compute(&engine, as_of, economics_inputs(&ingested))?;
-        // The cost lines, one per account and activity, go to their file at once: no later
-        // stage reads them, and on a large base they would be held to the end.
-        let cost_lines = std::mem::take(&mut economics.cost_lines);
-        folder.write("cost_to_serve.csv", |w| {
-            outputs::tables::write_cost_lines(w, &cost_lines)
+        let economics = northstar_economics::compute(&engine, as_of, economics_inputs(&ingested))?;
+        // The cost lines, one per account and activity, stream to their file: no later stage
+        // reads them, and on a large base they would take hundreds of megabytes.
+        let path = request.out.join("cost_to_serve.csv");
+        outputs::write_with(&mut folder, "cost_to_serve.csv", |w| {
+            outputs::tables::write_cost_lines(w, &path, &engine)
         })?;
         Ok(economics)
     })?;

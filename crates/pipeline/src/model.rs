@@ -24,8 +24,8 @@ pub struct Build {
     pub settings: Settings,
     /// What was read, with every rejected row.
     pub ingested: Ingested,
-    /// Per-account economics, lifetime value and the headline figures; the cost lines are not
-    /// kept (they are in `cost_to_serve.csv`).
+    /// Per-account economics, lifetime value and the headline figures; the cost lines are in
+    /// `cost_to_serve.csv`.
     pub economics: Economics,
     /// What sets the most valuable customers apart.
     pub discovery: Discovery,

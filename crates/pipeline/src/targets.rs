@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use crate::outputs::tables::write_header;
 use crate::outputs::targets::{prospect_header, write_prospect_rows};
+use crate::outputs::write_with;
 use crate::{PipelineError, Result, Settings};
 
 /// Columns of the accounts table that are not a prospect's attributes.
@@ -497,26 +498,6 @@ fn best_first(a: &Prospect, b: &Prospect) -> std::cmp::Ordering {
         .then(y.score.cmp(&x.score))
         .then(intent(b).cmp(&intent(a)))
         .then(a.account_id.cmp(&b.account_id))
-}
-
-/// Fills the file `name` of `folder` with `work`, whose error stops the writing and is the one
-/// returned.
-fn write_with(
-    folder: &mut BuildFolder,
-    name: &str,
-    work: impl FnOnce(&mut dyn Write) -> Result<()>,
-) -> Result<()> {
-    let mut failure = None;
-    let written = folder.write(name, |w| {
-        work(w).map_err(|e| {
-            failure = Some(e);
-            std::io::Error::other("stopped")
-        })
-    });
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(written?),
-    }
 }
 
 /// The ids of the accounts table's prospects.

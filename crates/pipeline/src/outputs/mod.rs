@@ -6,6 +6,8 @@ pub mod report;
 pub mod tables;
 pub mod targets;
 
+use std::io::Write;
+
 use northstar_output::{BuildFolder, Result, StagedFile};
 
 use crate::Build;
@@ -58,4 +60,24 @@ pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
         folder.json_file("summary.json", &build.economics.summary)?,
     ];
     folder.write_each(files)
+}
+
+/// Fills the file `name` of `folder` with `work`, whose error stops the writing and is the one
+/// returned.
+pub(crate) fn write_with(
+    folder: &mut BuildFolder,
+    name: &str,
+    work: impl FnOnce(&mut dyn Write) -> crate::Result<()>,
+) -> crate::Result<()> {
+    let mut failure = None;
+    let written = folder.write(name, |w| {
+        work(w).map_err(|e| {
+            failure = Some(e);
+            std::io::Error::other("stopped")
+        })
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(written?),
+    }
 }

@@ -3,13 +3,15 @@
 
 use std::io::{self, Write};
 use std::ops::Range;
+use std::path::Path;
 
 use rayon::prelude::*;
 
-use northstar_economics::{CostLine, PurchaseForecast};
+use northstar_economics::PurchaseForecast;
+use northstar_engine::Engine;
 use northstar_output::numbers::{money, optional, quantity, ratio};
 
-use crate::Build;
+use crate::{Build, PipelineError};
 
 /// The columns of `accounts.csv` (SPEC §4), then payback_months, orders and reasons.
 pub const ACCOUNT_COLUMNS: &[&str] = &[
@@ -188,19 +190,29 @@ pub fn write_whale_curve(out: &mut dyn Write, build: &Build) -> io::Result<()> {
     })
 }
 
-/// Writes `cost_to_serve.csv`: cost to serve per account and activity.
-pub fn write_cost_lines(out: &mut dyn Write, lines: &[CostLine]) -> io::Result<()> {
-    let header = ["account_id", "activity", "quantity", "rate", "cost"];
-    write_table(out, &header, lines.len(), |i| {
-        let l = &lines[i];
-        [
-            l.account_id.clone(),
-            l.activity.clone(),
-            quantity(l.quantity),
-            ratio(l.rate),
-            money(l.cost),
-        ]
-    })
+/// Writes `cost_to_serve.csv`, whose place is `path`: cost to serve per account and activity,
+/// by account then activity, as `engine` gives the lines.
+pub fn write_cost_lines(out: &mut dyn Write, path: &Path, engine: &Engine) -> crate::Result<()> {
+    let io = |e: io::Error| PipelineError::Io {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    };
+    write_header(out, &["account_id", "activity", "quantity", "rate", "cost"]).map_err(io)?;
+    northstar_economics::each_cost_lines(engine, |lines| {
+        write_blocks(out, lines.len(), |rows, w| {
+            rows.into_iter().try_for_each(|i| {
+                let l = &lines[i];
+                w.write_field(&l.account_id)?;
+                w.write_field(&l.activity)?;
+                w.write_field(quantity(l.quantity))?;
+                w.write_field(ratio(l.rate))?;
+                w.write_field(money(l.cost))?;
+                w.write_record(None::<&[u8]>)
+            })
+        })
+        .map_err(io)
+    })?;
+    out.flush().map_err(io)
 }
 
 /// The columns of the `clv --out` file.

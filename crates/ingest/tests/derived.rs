@@ -1,5 +1,5 @@
 //! A folder of transactions without accounts derives an `accounts` table of their distinct
-//! account ids; one transactions file read alone is that table only, with its checksum.
+//! account ids; one transactions file read alone is that table only.
 
 use northstar_engine::Engine;
 use northstar_engine::arrow::array::AsArray;
@@ -42,31 +42,4 @@ fn a_folder_derives_its_accounts_and_a_file_alone_does_not() {
     let tables: Vec<&str> = alone.tables.iter().map(|t| t.table).collect();
     assert_eq!(tables, ["transactions"]);
     assert_eq!(alone.tables[0].rows_accepted, 4);
-}
-
-/// A file's checksum is its BLAKE3 hash, as the reference implementation gives it (the
-/// `blake3` Python package, over the same bytes); the file is read in more than one piece.
-#[test]
-fn a_file_s_checksum_is_its_blake3_hash() {
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("transactions.csv");
-    let rows: String = (0..5000)
-        .map(|i| format!("A{},2024-01-{:02},{}.50\n", i % 50, i % 28 + 1, i))
-        .collect();
-    fs_err::write(&path, format!("account_id,date,amount\n{rows}")).expect("write");
-    let engine = Engine::new(1).expect("engine");
-    let stage = tempfile::tempdir().expect("stage");
-    let read = ingest_file(
-        "transactions",
-        &path,
-        &Config::default(),
-        stage.path(),
-        &engine,
-        &NoProgress,
-    )
-    .expect("file");
-    assert_eq!(
-        read.tables[0].blake3.as_deref(),
-        Some("d8d2b0cdd496f94a646d9126c4b51f9d0d37a6d1a9c4765e98108ac3a950e153")
-    );
 }

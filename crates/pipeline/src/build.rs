@@ -29,7 +29,7 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
     let Session {
         ingested,
         engine,
-        stage: _stage,
+        stage,
     } = clock.time(Step::Ingest, || {
         read_tables(&request.data, &settings, &request.options, &request.out, observer)
     })?;
@@ -99,7 +99,9 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
         validation,
         run,
     };
-    clock.time(Step::Write, || Ok(outputs::write(&build, &mut folder)?))?;
+    clock.time(Step::Write, || {
+        Ok(outputs::write(&build, &mut folder, stage.path())?)
+    })?;
     build.run.timings_ms = clock.timings(started);
     folder.write_json("run.json", &build.run)?;
     build.files = folder.commit()?;

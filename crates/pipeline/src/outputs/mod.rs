@@ -7,6 +7,7 @@ pub mod tables;
 pub mod targets;
 
 use std::io::Write;
+use std::path::Path;
 
 use northstar_output::{BuildFolder, Result, StagedFile};
 
@@ -14,8 +15,9 @@ use crate::Build;
 
 /// Writes every file of `build` but `run.json`, which records the time this takes,
 /// `cost_to_serve.csv`, written as soon as the economics are done, and `prospects_scored.csv`,
-/// written as the prospects are scored (both listed in their place here).
-pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
+/// written as the prospects are scored (both listed in their place here). `scratch` is a
+/// folder for what is written on the way.
+pub(crate) fn write(build: &Build, folder: &mut BuildFolder, scratch: &Path) -> Result<()> {
     let page = northstar_report::render(&report::inputs(build)?);
     let pmf = &build.discovery.pmf;
     let icp = &build.profile.icp;
@@ -50,7 +52,7 @@ pub(crate) fn write(build: &Build, folder: &mut BuildFolder) -> Result<()> {
         StagedFile::written("prospects_scored.csv"),
         StagedFile::new("target_list.csv", |w| targets::write_target_csv(w, found, icp)).long(),
         StagedFile::new("target_list.xlsx", |w| {
-            targets::write_target_xlsx(w, found, icp, as_of)
+            targets::write_target_xlsx(w, found, icp, as_of, scratch)
         })
         .long(),
         StagedFile::new("market.csv", |w| targets::write_market(w, &found.market)),

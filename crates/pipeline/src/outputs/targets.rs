@@ -2,6 +2,9 @@
 //! market.csv. Every figure is computed by the score stage; these only write it.
 
 use std::io::{self, Write};
+use std::path::Path;
+
+use rayon::prelude::*;
 
 use northstar_output::numbers::{money, quantity, ratio};
 use northstar_profile::Icp;
@@ -146,19 +149,23 @@ const SHEET_ROWS: usize = 1_048_575;
 /// Writes `target_list.xlsx`: the same rows as the CSV, numbers as numbers, the header frozen
 /// with filters on, columns sized; a sheet holds 1,048,575 rows and the list goes on in the
 /// next. Its creation time is the as-of date (`as_of`, ISO), so the same input gives the same
-/// bytes.
-pub fn write_target_xlsx(out: &mut dyn Write, targets: &Targets, icp: &Icp, as_of: &str) -> io::Result<()> {
-    let bytes = target_workbook(targets, icp, as_of).map_err(io::Error::other)?;
+/// bytes. Rows go through a file in `scratch` as they are written, so the sheet is never held
+/// whole.
+pub fn write_target_xlsx(
+    out: &mut dyn Write,
+    targets: &Targets,
+    icp: &Icp,
+    as_of: &str,
+    scratch: &Path,
+) -> io::Result<()> {
+    let bytes = target_workbook(targets, icp, as_of, scratch).map_err(io::Error::other)?;
     out.write_all(&bytes)
 }
 
-fn target_workbook(targets: &Targets, icp: &Icp, as_of: &str) -> Result<Vec<u8>, XlsxError> {
-    let rows: Vec<Vec<String>> = targets
-        .target_list
-        .iter()
-        .map(|p| target_cells(p, targets, icp))
-        .collect();
+fn target_workbook(targets: &Targets, icp: &Icp, as_of: &str, scratch: &Path) -> Result<Vec<u8>, XlsxError> {
+    let list = &targets.target_list;
     let mut book = Workbook::new();
+    book.set_tempdir(scratch)?;
     let created = ExcelDateTime::parse_from_str(as_of).or_else(|_| ExcelDateTime::from_ymd(2000, 1, 1))?;
     book.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let bold = Format::new().set_bold();
@@ -166,13 +173,24 @@ fn target_workbook(targets: &Targets, icp: &Icp, as_of: &str) -> Result<Vec<u8>,
         .iter()
         .map(|c| NUMERIC_TARGET_COLUMNS.contains(c))
         .collect();
-    let chunks: Vec<&[Vec<String>]> = if rows.is_empty() {
-        vec![&[]]
-    } else {
-        rows.chunks(SHEET_ROWS).collect()
-    };
-    for (k, chunk) in chunks.into_iter().enumerate() {
-        let sheet = book.add_worksheet();
+    let sheets = list.len().div_ceil(SHEET_ROWS).max(1);
+    for k in 0..sheets {
+        let rows = &list[(k * SHEET_ROWS).min(list.len())..((k + 1) * SHEET_ROWS).min(list.len())];
+        // A sheet's column widths come before its rows: its cells are made once to measure
+        // them, on every core, and again as each row is written.
+        let widest = rows
+            .par_iter()
+            .map(|p| {
+                target_cells(p, targets, icp)
+                    .iter()
+                    .map(|c| c.chars().count())
+                    .collect()
+            })
+            .reduce(
+                || vec![0; TARGET_COLUMNS.len()],
+                |a: Vec<usize>, b| a.iter().zip(&b).map(|(a, b)| *a.max(b)).collect(),
+            );
+        let sheet = book.add_worksheet_with_low_memory();
         sheet.set_name(if k == 0 {
             "Targets".to_owned()
         } else {
@@ -180,16 +198,12 @@ fn target_workbook(targets: &Targets, icp: &Icp, as_of: &str) -> Result<Vec<u8>,
         })?;
         for (c, name) in TARGET_COLUMNS.iter().enumerate() {
             sheet.write_string_with_format(0, c as u16, *name, &bold)?;
-            let widest = chunk
-                .iter()
-                .map(|r| r[c].chars().count())
-                .chain([name.len()])
-                .max()
-                .unwrap_or(8);
+            let widest = widest[c].max(name.len());
             sheet.set_column_width(c as u16, (widest.clamp(8, 60) + 2) as f64)?;
         }
-        for (r, row) in chunk.iter().enumerate() {
+        for (r, p) in rows.iter().enumerate() {
             let at = r as u32 + 1;
+            let row = target_cells(p, targets, icp);
             for (c, cell) in row.iter().enumerate().filter(|(_, cell)| !cell.is_empty()) {
                 match (numeric[c], cell.parse::<f64>()) {
                     (true, Ok(x)) => sheet.write_number(at, c as u16, x)?,
@@ -198,7 +212,7 @@ fn target_workbook(targets: &Targets, icp: &Icp, as_of: &str) -> Result<Vec<u8>,
             }
         }
         sheet.set_freeze_panes(1, 0)?;
-        sheet.autofilter(0, 0, chunk.len() as u32, TARGET_COLUMNS.len() as u16 - 1)?;
+        sheet.autofilter(0, 0, rows.len() as u32, TARGET_COLUMNS.len() as u16 - 1)?;
     }
     book.save_to_buffer()
 }

@@ -173,9 +173,12 @@ fn target_workbook(targets: &Targets, icp: &Icp, as_of: &str, scratch: &Path) ->
         .iter()
         .map(|c| NUMERIC_TARGET_COLUMNS.contains(c))
         .collect();
-    let sheets = list.len().div_ceil(SHEET_ROWS).max(1);
-    for k in 0..sheets {
-        let rows = &list[(k * SHEET_ROWS).min(list.len())..((k + 1) * SHEET_ROWS).min(list.len())];
+    let sheets: Vec<&[Prospect]> = if list.is_empty() {
+        vec![&[]]
+    } else {
+        list.chunks(SHEET_ROWS).collect()
+    };
+    for (k, rows) in sheets.into_iter().enumerate() {
         // A sheet's column widths come before its rows: its cells are made once to measure
         // them, on every core, and again as each row is written.
         let widest = rows

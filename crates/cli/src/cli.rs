@@ -14,6 +14,20 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The memory limit set with `--memory-limit`, if any.
+    pub fn memory_limit(&self) -> Option<usize> {
+        match &self.command {
+            Command::Demo(args) => args.build.engine.memory_limit,
+            Command::Build(args) => args.build.engine.memory_limit,
+            Command::Validate(args) => args.engine.memory_limit,
+            Command::Clv(args) => args.engine.memory_limit,
+            Command::Score(args) => args.engine.memory_limit,
+            Command::Diff(_) | Command::Sql(_) | Command::Serve(_) | Command::Token(_) => None,
+        }
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -419,7 +433,9 @@ fn engine_config(engine: &EngineOptions) -> northstar_pipeline::EngineConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use clap::Parser;
+
+    use super::{Cli, parse_size};
 
     #[test]
     fn sizes_take_binary_and_decimal_units() {
@@ -429,5 +445,40 @@ mod tests {
         assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
         assert!(parse_size("lots").is_err());
         assert!(parse_size("3 parsecs").is_err());
+    }
+
+    #[test]
+    fn the_memory_limit_is_read_from_every_command_that_runs_the_engine() {
+        let limit = |args: &[&str]| Cli::try_parse_from(args).map(|cli| cli.memory_limit()).unwrap();
+        let set = ["--memory-limit", "1GiB"];
+        for command in [
+            &["build", "data"][..],
+            &["validate", "data"],
+            &["clv", "t.csv"],
+            &["demo"],
+        ] {
+            let args: Vec<&str> = std::iter::once("northstar")
+                .chain(command.iter().copied())
+                .collect();
+            assert_eq!(limit(&args), None, "{command:?}");
+            assert_eq!(
+                limit(&[&args[..], &set[..]].concat()),
+                Some(1 << 30),
+                "{command:?}"
+            );
+        }
+        assert_eq!(
+            limit(&[
+                "northstar",
+                "score",
+                "--icp",
+                "icp.json",
+                "leads.csv",
+                "--memory-limit",
+                "1GiB"
+            ]),
+            Some(1 << 30)
+        );
+        assert_eq!(limit(&["northstar", "sql", "--icp", "icp.json"]), None);
     }
 }

@@ -61,11 +61,11 @@ impl DealAccounts {
     /// Sets the value of column `name` of account `index`, replacing any before.
     pub fn set(&mut self, index: usize, name: &str, value: &str) {
         let column = self.add_column(name);
-        self.set_at(column, index, value);
+        self.columns_at(&[column])[0].set(index, value);
     }
 
     /// The position of column `name`, added with no values when there is none yet: to set many
-    /// values of one column with [`DealAccounts::set_at`].
+    /// values of one column through [`DealAccounts::columns_at`].
     pub fn add_column(&mut self, name: &str) -> usize {
         self.column(name).unwrap_or_else(|| {
             self.names.push(name.to_owned());
@@ -76,20 +76,26 @@ impl DealAccounts {
         })
     }
 
-    /// Sets the value of the column at `column` (from [`DealAccounts::add_column`]) of account
-    /// `index`, replacing any before.
-    pub fn set_at(&mut self, column: usize, index: usize, value: &str) {
-        let (distinct, lookup) = (&mut self.distinct[column], &mut self.lookup[column]);
-        let code = match lookup.get(value) {
-            Some(&code) => code,
-            None => {
-                distinct.push(value.to_owned());
-                let code = (distinct.len() - 1) as u32;
-                lookup.insert(value.to_owned(), code);
-                code
-            }
-        };
-        self.codes[column][index] = code;
+    /// The columns at `positions` (from [`DealAccounts::add_column`], each named once), in that
+    /// order, each to be set apart from the others: one a thread, for instance.
+    pub fn columns_at(&mut self, positions: &[usize]) -> Vec<DealColumn<'_>> {
+        let mut all: Vec<Option<DealColumn<'_>>> = self
+            .distinct
+            .iter_mut()
+            .zip(&mut self.lookup)
+            .zip(&mut self.codes)
+            .map(|((distinct, lookup), codes)| {
+                Some(DealColumn {
+                    distinct,
+                    lookup,
+                    codes,
+                })
+            })
+            .collect();
+        positions
+            .iter()
+            .map(|&at| all[at].take().expect("each column named once"))
+            .collect()
     }
 
     /// The column `name`'s position, when there is such a column.
@@ -115,6 +121,29 @@ impl DealAccounts {
                 }
             })
             .collect()
+    }
+}
+
+/// One column of [`DealAccounts`], whose values are set apart from the other columns'.
+pub struct DealColumn<'a> {
+    distinct: &'a mut Vec<String>,
+    lookup: &'a mut HashMap<String, u32>,
+    codes: &'a mut [u32],
+}
+
+impl DealColumn<'_> {
+    /// Sets the value of account `index`, replacing any before.
+    pub fn set(&mut self, index: usize, value: &str) {
+        let code = match self.lookup.get(value) {
+            Some(&code) => code,
+            None => {
+                self.distinct.push(value.to_owned());
+                let code = (self.distinct.len() - 1) as u32;
+                self.lookup.insert(value.to_owned(), code);
+                code
+            }
+        };
+        self.codes[index] = code;
     }
 }
 

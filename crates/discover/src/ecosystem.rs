@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
+use rayon::prelude::*;
 
 /// One contact of a customer account, as [`Contacts`] gives it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -262,7 +263,7 @@ pub fn ecosystem(contacts: &Contacts, top: &[bool], objective: &[f64], limit: us
     let other_count = (top.len() - top.iter().filter(|t| **t).count()).max(1) as f64;
     let with_contact = distinct_count(contacts.iter().map(|c| c.account));
     // Contacts are named by their place in `contacts`: a role's or the deciders' are not copied.
-    let places = |keep: &dyn Fn(&Contact) -> bool| -> Vec<usize> {
+    let places = |keep: &(dyn Fn(&Contact) -> bool + Sync)| -> Vec<usize> {
         contacts
             .iter()
             .enumerate()
@@ -270,79 +271,86 @@ pub fn ecosystem(contacts: &Contacts, top: &[bool], objective: &[f64], limit: us
             .map(|(at, _)| at)
             .collect()
     };
-    let roles = ROLES
-        .iter()
-        .map(|role| {
-            let in_role = places(&|c| c.role == *role);
-            let accounts = distinct_count(in_role.iter().map(|&at| contacts.get(at).account));
-            let shares = |pick: for<'a> fn(&Contact<'a>) -> Option<&'a str>| {
-                let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
-                for &at in &in_role {
-                    let c = contacts.get(at);
-                    if let Some(v) = pick(&c) {
-                        holders.entry(v).or_default().push(c.account);
-                    }
-                }
-                let mut out: Vec<Share> = holders
-                    .into_iter()
-                    .map(|(value, accounts)| {
-                        let accounts = distinct(accounts);
-                        let at_top = accounts.iter().filter(|&&a| top[a]).count();
-                        Share {
-                            value: value.to_owned(),
-                            top_accounts: at_top as u64,
-                            top_share: at_top as f64 / top_count,
-                            other_share: (accounts.len() - at_top) as f64 / other_count,
+    // Each role and the deciders' leverage, on cores of their own.
+    let roles = || {
+        ROLES
+            .par_iter()
+            .map(|role| {
+                let in_role = places(&|c| c.role == *role);
+                let accounts = distinct_count(in_role.iter().map(|&at| contacts.get(at).account));
+                let shares = |pick: for<'a> fn(&Contact<'a>) -> Option<&'a str>| {
+                    let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
+                    for &at in &in_role {
+                        let c = contacts.get(at);
+                        if let Some(v) = pick(&c) {
+                            holders.entry(v).or_default().push(c.account);
                         }
-                    })
-                    .collect();
-                out.sort_by(|a, b| {
-                    (b.top_share - b.other_share)
-                        .total_cmp(&(a.top_share - a.other_share))
-                        .then_with(|| a.value.cmp(&b.value))
-                });
-                out.truncate(limit);
-                out
-            };
-            Role {
-                role: (*role).to_owned(),
-                coverage: accounts as f64 / n,
-                titles: shares(|c| c.title),
-                departments: shares(|c| c.department),
-            }
-        })
-        .collect();
+                    }
+                    let mut out: Vec<Share> = holders
+                        .into_iter()
+                        .map(|(value, accounts)| {
+                            let accounts = distinct(accounts);
+                            let at_top = accounts.iter().filter(|&&a| top[a]).count();
+                            Share {
+                                value: value.to_owned(),
+                                top_accounts: at_top as u64,
+                                top_share: at_top as f64 / top_count,
+                                other_share: (accounts.len() - at_top) as f64 / other_count,
+                            }
+                        })
+                        .collect();
+                    out.sort_by(|a, b| {
+                        (b.top_share - b.other_share)
+                            .total_cmp(&(a.top_share - a.other_share))
+                            .then_with(|| a.value.cmp(&b.value))
+                    });
+                    out.truncate(limit);
+                    out
+                };
+                Role {
+                    role: (*role).to_owned(),
+                    coverage: accounts as f64 / n,
+                    titles: shares(|c| c.title),
+                    departments: shares(|c| c.department),
+                }
+            })
+            .collect()
+    };
     // Each decider's contacts, grouped by person: sorted rather than hashed, as nearly every
     // person is at one account only.
     let decider = |at: usize| {
         let c = contacts.get(at);
         (c.person_key.unwrap_or_default(), c.account, c.title)
     };
-    let mut deciders = places(&|c| c.role == "decider" && c.person_key.is_some());
-    deciders.sort_unstable_by(|&a, &b| decider(a).cmp(&decider(b)));
-    let mut decider_leverage: Vec<Leverage> = deciders
-        .chunk_by(|&a, &b| decider(a).0 == decider(b).0)
-        .map(|person| person.iter().map(|&at| decider(at)).collect::<Vec<_>>())
-        .filter(|person| person.iter().any(|c| c.1 != person[0].1))
-        .map(|person| {
-            let accounts = distinct(person.iter().map(|c| c.1).collect());
-            Leverage {
-                person_key: person[0].0.to_owned(),
-                accounts: accounts.len() as u64,
-                total_objective: accounts.iter().map(|&a| objective[a]).sum(),
-                titles: distinct(person.iter().filter_map(|c| c.2).collect())
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect(),
-            }
-        })
-        .collect();
-    decider_leverage.sort_by(|a, b| {
-        b.total_objective
-            .total_cmp(&a.total_objective)
-            .then_with(|| a.person_key.cmp(&b.person_key))
-    });
-    decider_leverage.truncate(limit);
+    let leverage = || {
+        let mut deciders = places(&|c| c.role == "decider" && c.person_key.is_some());
+        deciders.sort_unstable_by(|&a, &b| decider(a).cmp(&decider(b)));
+        let mut decider_leverage: Vec<Leverage> = deciders
+            .chunk_by(|&a, &b| decider(a).0 == decider(b).0)
+            .map(|person| person.iter().map(|&at| decider(at)).collect::<Vec<_>>())
+            .filter(|person| person.iter().any(|c| c.1 != person[0].1))
+            .map(|person| {
+                let accounts = distinct(person.iter().map(|c| c.1).collect());
+                Leverage {
+                    person_key: person[0].0.to_owned(),
+                    accounts: accounts.len() as u64,
+                    total_objective: accounts.iter().map(|&a| objective[a]).sum(),
+                    titles: distinct(person.iter().filter_map(|c| c.2).collect())
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
+                }
+            })
+            .collect();
+        decider_leverage.sort_by(|a, b| {
+            b.total_objective
+                .total_cmp(&a.total_objective)
+                .then_with(|| a.person_key.cmp(&b.person_key))
+        });
+        decider_leverage.truncate(limit);
+        decider_leverage
+    };
+    let (roles, decider_leverage) = rayon::join(roles, leverage);
     Ecosystem {
         coverage: with_contact as f64 / n,
         roles,

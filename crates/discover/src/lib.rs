@@ -25,7 +25,7 @@ mod subgroups;
 
 pub use attributes::{Attribute, Condition, UnknownAttribute, Values};
 pub use cohorts::{Adopters, Drift, adopter_cohorts, drift};
-pub use deals::{Deal, DealAccounts, DealOutcome, Deals, median};
+pub use deals::{Deal, DealAccounts, DealColumn, DealOutcome, Deals, median};
 pub use ecosystem::{Contact, Contacts, Ecosystem, Leverage, Role, Share, ecosystem};
 pub use figures::{
     CohortFigures, Counterfactual, Outcomes, SegmentFigures, counterfactuals, segment_figures,

@@ -5,6 +5,7 @@
 //! the base rate (top accounts / all accounts). Its interval is the Wilson score interval of k/n
 //! over the base rate, which stays inside [0, 1/base] and behaves at k = 0 or k = n.
 
+use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::{Attribute, Condition, Values};
@@ -81,9 +82,10 @@ pub fn lift(objective: &[f64], attributes: &[Attribute], settings: &LiftSettings
         return Vec::new();
     }
     let base = top_count as f64 / n as f64;
+    // Each attribute's conditions on a core of its own, collected in the attributes' order.
     let mut found: Vec<Lift> = attributes
-        .iter()
-        .flat_map(|a| {
+        .par_iter()
+        .flat_map_iter(|a| {
             conditions(a, settings.bins)
                 .into_iter()
                 .map(move |(c, members)| (a, c, members))

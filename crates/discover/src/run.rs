@@ -134,22 +134,23 @@ pub fn discover(base: &Base, referral_threshold: f64) -> Discovery {
     let learn = |objective: &[f64]| selectors.as_ref().map_or_else(Vec::new, |s| s.search(objective));
     let losses: Vec<f64> = values.iter().map(|v| -v).collect();
     // The searches, the lifts, the cohorts and the ecosystem read the base apart: each on a core.
-    let ((found, anti), (lifts, ((cohorts, drift), ecosystem))) = rayon::join(
-        || rayon::join(|| learn(values), || learn(&losses)),
+    // The ecosystem, the longest, begins at once.
+    let (ecosystem, ((found, anti), (lifts, (cohorts, drift)))) = rayon::join(
+        || ecosystem(&base.contacts, &top, values, ECOSYSTEM_LIMIT),
         || {
             rayon::join(
-                || match nothing_to_learn {
-                    Some(_) => Vec::new(),
-                    None => lift(values, &base.attributes, &lift_settings),
-                },
+                || rayon::join(|| learn(values), || learn(&losses)),
                 || {
                     rayon::join(
+                        || match nothing_to_learn {
+                            Some(_) => Vec::new(),
+                            None => lift(values, &base.attributes, &lift_settings),
+                        },
                         || {
                             let cohorts = adopter_cohorts(&base.acquired);
                             let drift = drift(&base.attributes, &cohorts, DRIFT_MIN_SUPPORT, DRIFT_LIMIT);
                             (cohorts, drift)
                         },
-                        || ecosystem(&base.contacts, &top, values, ECOSYSTEM_LIMIT),
                     )
                 },
             )

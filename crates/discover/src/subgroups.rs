@@ -7,9 +7,13 @@
 //! bounds the search. Each reported subgroup is tested against the other accounts (Welch's t)
 //! with a Bonferroni correction for every subgroup evaluated, and near-duplicates (the same
 //! accounts, by Jaccard similarity) are folded into the better one.
+//!
+//! Accounts are held as sets of one bit per account: a refinement's accounts are those of its
+//! parent and its new condition, found a machine word at a time.
 
 use std::collections::HashSet;
 
+use fixedbitset::FixedBitSet;
 use rayon::prelude::*;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -83,7 +87,7 @@ impl Subgroup {
 /// A candidate under evaluation: its selectors (indices into the selector list) and members.
 struct Candidate {
     selectors: Vec<usize>,
-    members: Vec<usize>,
+    members: FixedBitSet,
     quality: f64,
 }
 
@@ -103,22 +107,27 @@ pub struct Selectors<'a> {
     attributes: &'a [Attribute],
     accounts: usize,
     settings: SubgroupSettings,
-    /// (attribute index, condition, accounts ascending).
-    list: Vec<(usize, Condition, Vec<usize>)>,
+    /// (attribute index, condition, accounts).
+    list: Vec<(usize, Condition, FixedBitSet)>,
 }
 
 impl<'a> Selectors<'a> {
     /// The selectors of `attributes` over `accounts` accounts.
     pub fn new(attributes: &'a [Attribute], accounts: usize, settings: &SubgroupSettings) -> Self {
-        let per_attribute: Vec<_> = attributes
+        let per_attribute: Vec<Vec<_>> = attributes
             .par_iter()
-            .map(|attribute| conditions(attribute, settings.bins))
+            .map(|attribute| {
+                conditions(attribute, settings.bins)
+                    .into_iter()
+                    .filter(|(_, m)| m.len() >= settings.min_support && m.len() < accounts)
+                    .map(|(c, m)| (c, account_set(&m, accounts)))
+                    .collect()
+            })
             .collect();
         let list = per_attribute
             .into_iter()
             .enumerate()
             .flat_map(|(a, conditions)| conditions.into_iter().map(move |(c, m)| (a, c, m)))
-            .filter(|(_, _, m)| m.len() >= settings.min_support && m.len() < accounts)
             .collect();
         Selectors {
             attributes,
@@ -141,13 +150,13 @@ impl<'a> Selectors<'a> {
         let mut best: Vec<Candidate> = Vec::new();
         let mut evaluated = 0usize;
         let mut seen: HashSet<Vec<usize>> = HashSet::new();
+        let mut everyone = FixedBitSet::with_capacity(n);
+        everyone.insert_range(..);
         let mut beam: Vec<Candidate> = vec![Candidate {
             selectors: Vec::new(),
-            members: (0..n).collect(),
+            members: everyone,
             quality: 0.0,
         }];
-        // The current parent's accounts, as flags; cleared after each parent.
-        let mut inside = vec![false; n];
         for _ in 0..settings.max_depth {
             let mut next: Vec<Scored> = Vec::new();
             for (p, parent) in beam.iter().enumerate() {
@@ -157,7 +166,7 @@ impl<'a> Selectors<'a> {
                 {
                     continue;
                 }
-                parent.members.iter().for_each(|&i| inside[i] = true);
+                let size = parent.members.count_ones(..);
                 for (s, (attribute, _, members)) in selectors.iter().enumerate() {
                     if parent.selectors.iter().any(|&p| selectors[p].0 == *attribute) {
                         continue;
@@ -168,11 +177,10 @@ impl<'a> Selectors<'a> {
                     if !seen.insert(key.clone()) {
                         continue;
                     }
-                    let (count, sum) = members
-                        .iter()
-                        .filter(|&&i| inside[i])
-                        .fold((0usize, 0.0), |(c, sum), &i| (c + 1, sum + objective[i]));
-                    if count < settings.min_support || count == parent.members.len() {
+                    let (count, sum) = fold_both(&parent.members, members, (0usize, 0.0), |(c, sum), i| {
+                        (c + 1, sum + objective[i])
+                    });
+                    if count < settings.min_support || count == size {
                         continue;
                     }
                     evaluated += 1;
@@ -180,7 +188,7 @@ impl<'a> Selectors<'a> {
                     if q > 0.0 && may_enter(&best, q, settings.keep) {
                         let candidate = Candidate {
                             selectors: key.clone(),
-                            members: members.iter().copied().filter(|&i| inside[i]).collect(),
+                            members: both(&parent.members, members),
                             quality: q,
                         };
                         insert_best(&mut best, candidate, settings);
@@ -195,7 +203,6 @@ impl<'a> Selectors<'a> {
                         keep_first(&mut next, settings.beam_width);
                     }
                 }
-                parent.members.iter().for_each(|&i| inside[i] = false);
             }
             keep_first(&mut next, settings.beam_width);
             if next.is_empty() {
@@ -204,7 +211,7 @@ impl<'a> Selectors<'a> {
             beam = next
                 .into_iter()
                 .map(|c| Candidate {
-                    members: intersect(&beam[c.parent].members, &selectors[c.selector].2),
+                    members: both(&beam[c.parent].members, &selectors[c.selector].2),
                     selectors: c.selectors,
                     quality: c.quality,
                 })
@@ -214,7 +221,8 @@ impl<'a> Selectors<'a> {
         best.into_iter()
             .map(|c| {
                 let p = welch_p_value(&c.members, objective);
-                let member_sum: f64 = c.members.iter().map(|&i| objective[i]).sum();
+                let members: Vec<usize> = c.members.ones().collect();
+                let member_sum: f64 = members.iter().map(|&i| objective[i]).sum();
                 Subgroup {
                     conditions: c
                         .selectors
@@ -226,11 +234,11 @@ impl<'a> Selectors<'a> {
                             )
                         })
                         .collect(),
-                    mean_objective: member_sum / c.members.len() as f64,
+                    mean_objective: member_sum / members.len() as f64,
                     objective_share: if total == 0.0 { 0.0 } else { member_sum / total },
                     p_value: (p * evaluated.max(1) as f64).min(1.0),
                     quality: c.quality,
-                    members: c.members,
+                    members,
                 }
             })
             .filter(|s| s.p_value < settings.alpha)
@@ -290,9 +298,9 @@ fn kth_quality(best: &[Candidate], keep: usize) -> f64 {
 }
 
 /// The highest quality any subset of `members` can reach: the best of its top-k members.
-pub(crate) fn optimistic_estimate(members: &[usize], objective: &[f64], mean: f64) -> f64 {
+fn optimistic_estimate(members: &FixedBitSet, objective: &[f64], mean: f64) -> f64 {
     let n = objective.len() as f64;
-    let mut values: Vec<f64> = members.iter().map(|&i| objective[i]).collect();
+    let mut values: Vec<f64> = members.ones().map(|i| objective[i]).collect();
     values.sort_by(|a, b| b.total_cmp(a));
     let mut sum = 0.0;
     let mut best = 0.0f64;
@@ -304,39 +312,47 @@ pub(crate) fn optimistic_estimate(members: &[usize], objective: &[f64], mean: f6
     best
 }
 
-/// Accounts in both sorted lists.
-fn intersect(a: &[usize], b: &[usize]) -> Vec<usize> {
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
-            }
+/// The set of `accounts` accounts holding `members`.
+fn account_set(members: &[usize], accounts: usize) -> FixedBitSet {
+    let mut set = FixedBitSet::with_capacity(accounts);
+    set.extend(members.iter().copied());
+    set
+}
+
+/// The accounts in both `a` and `b`.
+fn both(a: &FixedBitSet, b: &FixedBitSet) -> FixedBitSet {
+    let mut out = a.clone();
+    out.intersect_with(b);
+    out
+}
+
+/// Folds `f` over the accounts in both `a` and `b`, ascending, a machine word at a time.
+fn fold_both<T>(a: &FixedBitSet, b: &FixedBitSet, init: T, mut f: impl FnMut(T, usize) -> T) -> T {
+    let bits = usize::BITS as usize;
+    let mut out = init;
+    for (w, (&x, &y)) in a.as_slice().iter().zip(b.as_slice()).enumerate() {
+        let mut word = x & y;
+        while word != 0 {
+            out = f(out, w * bits + word.trailing_zeros() as usize);
+            word &= word - 1;
         }
     }
     out
 }
 
-/// |a ∩ b| / |a ∪ b| of two sorted lists.
-fn jaccard(a: &[usize], b: &[usize]) -> f64 {
-    let both = intersect(a, b).len() as f64;
-    both / ((a.len() + b.len()) as f64 - both)
+/// |a ∩ b| / |a ∪ b|.
+fn jaccard(a: &FixedBitSet, b: &FixedBitSet) -> f64 {
+    a.intersection_count(b) as f64 / a.union_count(b) as f64
 }
 
 /// Two-sided p-value of Welch's t-test: members against every other account.
-fn welch_p_value(members: &[usize], objective: &[f64]) -> f64 {
-    let mut inside = vec![false; objective.len()];
-    members.iter().for_each(|&i| inside[i] = true);
+fn welch_p_value(members: &FixedBitSet, objective: &[f64]) -> f64 {
     let moments = |pick: bool| {
         let values: Vec<f64> = objective
             .iter()
-            .zip(&inside)
-            .filter(|(_, m)| **m == pick)
-            .map(|(v, _)| *v)
+            .enumerate()
+            .filter(|(i, _)| members.contains(*i) == pick)
+            .map(|(_, v)| *v)
             .collect();
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
@@ -358,9 +374,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn jaccard_and_intersections_of_sorted_lists() {
-        assert_eq!(intersect(&[1, 3, 5, 7], &[3, 4, 5]), vec![3, 5]);
-        assert!((jaccard(&[1, 2, 3], &[2, 3, 4]) - 0.5).abs() < 1e-12);
+    fn jaccard_and_intersections_of_account_sets() {
+        // Across a word boundary: {1, 3, 64, 70, 130} and {3, 4, 64, 130, 131} share 3, 64 and
+        // 130, of 7 accounts in either.
+        let (a, b) = (
+            account_set(&[1, 3, 64, 70, 130], 200),
+            account_set(&[3, 4, 64, 130, 131], 200),
+        );
+        assert_eq!(both(&a, &b).ones().collect::<Vec<_>>(), vec![3, 64, 130]);
+        assert_eq!(
+            fold_both(&a, &b, Vec::new(), |mut v, i| {
+                v.push(i);
+                v
+            }),
+            vec![3, 64, 130]
+        );
+        assert!((jaccard(&a, &b) - 3.0 / 7.0).abs() < 1e-12);
     }
 
     #[test]
@@ -369,7 +398,7 @@ mod tests {
         // t = 9 / √(4/3 + 2.5/5) = 6.6469 on Welch's 3.5328 degrees of freedom; SciPy's
         // ttest_ind(equal_var=False) gives p = 0.0040842277.
         let objective = [10.0, 12.0, 14.0, 1.0, 2.0, 3.0, 4.0, 5.0];
-        let p = welch_p_value(&[0, 1, 2], &objective);
+        let p = welch_p_value(&account_set(&[0, 1, 2], 8), &objective);
         assert!((p - 0.004_084_227_7).abs() < 1e-9, "{p}");
     }
 
@@ -378,7 +407,7 @@ mod tests {
         let objective: Vec<f64> = (0..40).map(|i| f64::from((i * 37 % 23) as u32) - 8.0).collect();
         let mean = objective.iter().sum::<f64>() / 40.0;
         let members: Vec<usize> = (0..40).filter(|i| i % 3 != 0).collect();
-        let bound = optimistic_estimate(&members, &objective, mean);
+        let bound = optimistic_estimate(&account_set(&members, 40), &objective, mean);
         // Every subset of members, sampled as the members of a few residues, stays under the bound.
         for modulus in 2..7 {
             for residue in 0..modulus {

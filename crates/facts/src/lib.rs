@@ -12,6 +12,7 @@ mod read;
 use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
+use rayon::prelude::*;
 
 use northstar_discover::{
     Attribute, Base, Contacts, Deal, Deals, Objective, Outcomes, PmfInputs, UnknownAttribute, Values,
@@ -50,28 +51,28 @@ pub type Result<T, E = FactsError> = std::result::Result<T, E>;
 pub fn base(engine: &Engine, accounts: &[AccountEconomics], objective: Objective) -> Result<Base> {
     let customers = Customers::new(accounts);
     // The facts are read apart from one another: side by side, the engine's queries of one
-    // beside the reading of another.
-    let ((known, pmf_inputs), ((contacts, acquired), deals)) = rayon::join(
+    // beside the reading of another. The deals, the longest to read, begin at once.
+    let (deals, ((known, pmf_inputs), (contacts, acquired))) = rayon::join(
+        || deals(engine),
         || {
             rayon::join(
                 || {
-                    attributes(
-                        &Table::read(engine, &attributes_of(engine, "accounts")?)?,
-                        &customers,
+                    rayon::join(
+                        || {
+                            attributes(
+                                &Table::read(engine, &attributes_of(engine, "accounts")?)?,
+                                &customers,
+                            )
+                        },
+                        || pmf_inputs(engine, accounts, &customers),
                     )
                 },
-                || pmf_inputs(engine, accounts, &customers),
-            )
-        },
-        || {
-            rayon::join(
                 || {
                     rayon::join(
                         || contacts(engine, &customers),
                         || acquisition_days(engine, &customers),
                     )
                 },
-                || deals(engine),
             )
         },
     );
@@ -252,7 +253,6 @@ fn deals(engine: &Engine) -> Result<Deals> {
         out.accounts.push();
     }
     // The tables stream past: only the deals' accounts' values are kept.
-    let mut number = String::new();
     for table in ["prospects", "accounts"] {
         // The table's attribute columns among the deal accounts', named at its first batch.
         let mut columns: Option<Vec<usize>> = None;
@@ -267,17 +267,21 @@ fn deals(engine: &Engine) -> Result<Deals> {
                     names.map(|f| out.accounts.add_column(f.name())).collect()
                 });
                 let mut accounts = vec![None; batch.num_rows()];
-                each_text_in(batch, 0, &mut number, |row, id| {
+                each_text_in(batch, 0, &mut String::new(), |row, id| {
                     accounts[row] = index.get(id).copied()
                 })?;
-                for (column, &at) in columns.iter().enumerate() {
-                    each_text_in(batch, column + 1, &mut number, |row, value| {
-                        if let Some(account) = accounts[row] {
-                            out.accounts.set_at(at, account, value);
-                        }
-                    })?;
-                }
-                Ok(())
+                // Each column on a core of its own: they share nothing.
+                out.accounts
+                    .columns_at(columns)
+                    .into_par_iter()
+                    .enumerate()
+                    .try_for_each(|(column, mut values)| {
+                        each_text_in(batch, column + 1, &mut String::new(), |row, value| {
+                            if let Some(account) = accounts[row] {
+                                values.set(account, value);
+                            }
+                        })
+                    })
             },
         )?;
     }

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use northstar_discover::{Attribute, LiftSettings, Values, lift, top_accounts};
+use rayon::prelude::*;
 
 use crate::{Rule, Signal, SignalEvidence};
 
@@ -26,7 +27,7 @@ pub fn learn(
 ) -> (Vec<Signal>, i64) {
     let rows: Vec<usize> = (0..objective.len()).filter(|&i| in_sam[i]).collect();
     let inside: Vec<f64> = rows.iter().map(|&i| objective[i]).collect();
-    let attributes: Vec<Attribute> = attributes.iter().map(|a| a.subset(&rows)).collect();
+    let attributes: Vec<Attribute> = attributes.par_iter().map(|a| a.subset(&rows)).collect();
     let settings = LiftSettings {
         min_support,
         ..LiftSettings::default()

@@ -25,6 +25,7 @@ use northstar_engine::arrow::datatypes::DataType;
 use northstar_engine::arrow::record_batch::RecordBatch;
 use northstar_engine::arrow::temporal_conversions::date32_to_datetime;
 use northstar_engine::{Engine, EngineError, Order};
+use rayon::prelude::*;
 
 pub use inputs::{Inputs, NotMeasured, RevenueFrom, RevenueSource};
 pub use lifetime::{
@@ -281,7 +282,7 @@ fn read_accounts(batches: &[RecordBatch], inputs: Inputs) -> Result<Vec<AccountE
 /// memory-limited run may not have.
 fn rank(accounts: &mut [AccountEconomics], profits: &[f64]) {
     let mut order: Vec<usize> = (0..accounts.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
+    order.par_sort_unstable_by(|&a, &b| {
         profits[b]
             .total_cmp(&profits[a])
             .then_with(|| accounts[a].account_id.cmp(&accounts[b].account_id))

@@ -310,15 +310,20 @@ fn backtest(
         );
         Some(figures(&ranked, depth, false))
     };
+    // The three rankings are measured side by side.
+    let (icp, (by_annual_revenue, by_employees)) = rayon::join(
+        || figures(&icp, depth, true),
+        || rayon::join(|| by("annual_revenue"), || by("employees")),
+    );
     Backtest {
         method: heading.method,
         label: heading.label,
         trained_on: heading.trained_on as u64,
         tested_on: tested.len() as u64,
         sample: heading.sample,
-        icp: figures(&icp, depth, true),
-        by_annual_revenue: by("annual_revenue"),
-        by_employees: by("employees"),
+        icp,
+        by_annual_revenue,
+        by_employees,
     }
 }
 

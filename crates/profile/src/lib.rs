@@ -27,6 +27,7 @@ use northstar_discover::{
     Attribute, Base, Counterfactual, Discovery, Ecosystem, Pmf, Subgroup, UnknownAttribute, top_accounts,
 };
 use northstar_output::figures::{group, money};
+use rayon::prelude::*;
 
 pub use account::{Account, Row};
 pub use assess::{Assessment, Descriptions, Reason, SharedAssessments, VerdictColumns, Verdicts, tiers};
@@ -188,8 +189,10 @@ pub fn draft(evidence: &Evidence<'_>, settings: &MarketSettings) -> Drafted {
         ecosystem: serde_json::to_value(evidence.ecosystem).unwrap_or_default(),
         scorecard: Scorecard::default(),
         population: attributes
-            .iter()
+            .par_iter()
             .map(|a| (a.name.clone(), population::distribution(&a.values)))
+            .collect::<Vec<_>>()
+            .into_iter()
             .chain(
                 unknown_attributes
                     .iter()

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use fixedbitset::FixedBitSet;
 use northstar_discover::{Attribute, LiftSettings, Values, lift, top_accounts};
 use rayon::prelude::*;
 
@@ -127,16 +128,24 @@ fn fold_duplicates(
     attributes: &[Attribute],
 ) -> Vec<(Rule, f64, SignalEvidence)> {
     weighted.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-    let mut kept: Vec<((Rule, f64, SignalEvidence), Vec<usize>)> = Vec::new();
-    for signal in weighted {
-        let members: Vec<usize> = attributes
-            .iter()
-            .find(|a| a.name == signal.0.attribute)
-            .map(|a| {
-                let selected = signal.0.condition.selects(&a.values);
-                (0..selected.len()).filter(|&i| selected[i]).collect()
-            })
-            .unwrap_or_default();
+    // Each signal's accounts, found on every core, one bit an account.
+    let selected: Vec<FixedBitSet> = weighted
+        .par_iter()
+        .map(|signal| {
+            attributes
+                .iter()
+                .find(|a| a.name == signal.0.attribute)
+                .map(|a| {
+                    let selected = signal.0.condition.selects(&a.values);
+                    let mut members = FixedBitSet::with_capacity(selected.len());
+                    members.extend((0..selected.len()).filter(|&i| selected[i]));
+                    members
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut kept: Vec<((Rule, f64, SignalEvidence), FixedBitSet)> = Vec::new();
+    for (signal, members) in weighted.into_iter().zip(selected) {
         match kept
             .iter_mut()
             .find(|(k, m)| k.1.signum() == signal.1.signum() && jaccard(m, &members) >= DUPLICATE_OVERLAP)
@@ -148,21 +157,9 @@ fn fold_duplicates(
     kept.into_iter().map(|(signal, _)| signal).collect()
 }
 
-/// |a ∩ b| / |a ∪ b| of two ascending index lists.
-fn jaccard(a: &[usize], b: &[usize]) -> f64 {
-    let (mut i, mut j, mut both) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                both += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    let union = a.len() + b.len() - both;
+/// |a ∩ b| / |a ∪ b| of two sets of accounts (1 when both are empty).
+fn jaccard(a: &FixedBitSet, b: &FixedBitSet) -> f64 {
+    let (both, union) = (a.intersection_count(b), a.union_count(b));
     if union == 0 {
         1.0
     } else {
@@ -216,7 +213,10 @@ mod tests {
 
     #[test]
     fn a_signal_on_the_same_accounts_is_folded_into_the_stronger() {
-        assert_eq!(jaccard(&[1, 2, 3], &[2, 3, 4]), 0.5);
+        let set = |members: &[usize]| FixedBitSet::from_iter(members.iter().copied());
+        assert_eq!(jaccard(&set(&[1, 2, 3]), &set(&[2, 3, 4])), 0.5);
+        assert_eq!(jaccard(&set(&[1, 70]), &set(&[70, 130])), 1.0 / 3.0);
+        assert_eq!(jaccard(&FixedBitSet::new(), &FixedBitSet::with_capacity(10)), 1.0);
         let numbers = |v: [f64; 4]| Values::Numeric(v.map(Some).to_vec());
         let attributes = [
             Attribute {

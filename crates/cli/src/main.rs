@@ -17,7 +17,7 @@ const INTERRUPTED: i32 = 130;
 /// system after a tenth of a second rather than a whole one, at the cost of more system time
 /// (each page given back faults when it is used again). On the large demo under
 /// `--memory-limit 1GiB` the peak fell from 1,340-1,430 MiB to 1,215; at once (0 ms) it was
-/// 1,110, but the build took a fifth longer.
+/// 1,112, but the build took a fifth longer.
 #[allow(unsafe_code)]
 fn return_freed_memory_sooner() {
     // SAFETY: sets one of mimalloc's options, which it reads at each purge; any value is valid.

@@ -12,6 +12,7 @@
 //! outputs show (segments, the anti-ICP's counterfactual, cohorts), and [`deals`] holds the one
 //! definition of the win rate and of a median.
 
+mod account_sets;
 mod attributes;
 mod cohorts;
 pub mod deals;
@@ -23,6 +24,7 @@ mod run;
 pub mod settings;
 mod subgroups;
 
+pub use account_sets::jaccard;
 pub use attributes::{Attribute, Condition, UnknownAttribute, Values};
 pub use cohorts::{Adopters, Drift, adopter_cohorts, drift};
 pub use deals::{Deal, DealAccounts, DealColumn, DealOutcome, Deals, median};

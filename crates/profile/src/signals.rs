@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use fixedbitset::FixedBitSet;
-use northstar_discover::{Attribute, LiftSettings, Values, lift, top_accounts};
+use northstar_discover::{Attribute, LiftSettings, Values, jaccard, lift, top_accounts};
 use rayon::prelude::*;
 
 use crate::{Rule, Signal, SignalEvidence};
@@ -155,16 +155,6 @@ fn fold_duplicates(
         }
     }
     kept.into_iter().map(|(signal, _)| signal).collect()
-}
-
-/// |a ∩ b| / |a ∪ b| of two sets of accounts (1 when both are empty).
-fn jaccard(a: &FixedBitSet, b: &FixedBitSet) -> f64 {
-    let (both, union) = (a.intersection_count(b), a.union_count(b));
-    if union == 0 {
-        1.0
-    } else {
-        both as f64 / union as f64
-    }
 }
 
 /// The lowest and highest sums of weights an account can reach: one value per attribute, or

@@ -262,21 +262,12 @@ pub fn ecosystem(contacts: &Contacts, top: &[bool], objective: &[f64], limit: us
     let top_count = top.iter().filter(|t| **t).count().max(1) as f64;
     let other_count = (top.len() - top.iter().filter(|t| **t).count()).max(1) as f64;
     let with_contact = distinct_count(contacts.iter().map(|c| c.account));
-    // Contacts are named by their place in `contacts`: a role's or the deciders' are not copied.
-    let places = |keep: &(dyn Fn(&Contact) -> bool + Sync)| -> Vec<usize> {
-        contacts
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| keep(c))
-            .map(|(at, _)| at)
-            .collect()
-    };
     // Each role and the deciders' leverage, on cores of their own.
     let roles = || {
         ROLES
             .par_iter()
             .map(|role| {
-                let in_role = places(&|c| c.role == *role);
+                let in_role = places(contacts, |c| c.role == *role);
                 let accounts = distinct_count(in_role.iter().map(|&at| contacts.get(at).account));
                 let shares = |pick: for<'a> fn(&Contact<'a>) -> Option<&'a str>| {
                     let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -316,46 +307,60 @@ pub fn ecosystem(contacts: &Contacts, top: &[bool], objective: &[f64], limit: us
             })
             .collect()
     };
+    let (roles, decider_leverage) = rayon::join(roles, || decider_leverage(contacts, objective, limit));
+    Ecosystem {
+        coverage: with_contact as f64 / n,
+        roles,
+        decider_leverage,
+    }
+}
+
+/// The `limit` deciders with the most leverage: those at more than one account, by the
+/// objective of the accounts they decide at.
+fn decider_leverage(contacts: &Contacts, objective: &[f64], limit: usize) -> Vec<Leverage> {
     // Each decider's contacts, grouped by person: sorted rather than hashed, as nearly every
     // person is at one account only.
     let decider = |at: usize| {
         let c = contacts.get(at);
         (c.person_key.unwrap_or_default(), c.account, c.title)
     };
-    let leverage = || {
-        let mut deciders = places(&|c| c.role == "decider" && c.person_key.is_some());
-        deciders.sort_unstable_by(|&a, &b| decider(a).cmp(&decider(b)));
-        let mut decider_leverage: Vec<Leverage> = deciders
-            .chunk_by(|&a, &b| decider(a).0 == decider(b).0)
-            .map(|person| person.iter().map(|&at| decider(at)).collect::<Vec<_>>())
-            .filter(|person| person.iter().any(|c| c.1 != person[0].1))
-            .map(|person| {
-                let accounts = distinct(person.iter().map(|c| c.1).collect());
-                Leverage {
-                    person_key: person[0].0.to_owned(),
-                    accounts: accounts.len() as u64,
-                    total_objective: accounts.iter().map(|&a| objective[a]).sum(),
-                    titles: distinct(person.iter().filter_map(|c| c.2).collect())
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect(),
-                }
-            })
-            .collect();
-        decider_leverage.sort_by(|a, b| {
-            b.total_objective
-                .total_cmp(&a.total_objective)
-                .then_with(|| a.person_key.cmp(&b.person_key))
-        });
-        decider_leverage.truncate(limit);
-        decider_leverage
-    };
-    let (roles, decider_leverage) = rayon::join(roles, leverage);
-    Ecosystem {
-        coverage: with_contact as f64 / n,
-        roles,
-        decider_leverage,
-    }
+    let mut deciders = places(contacts, |c| c.role == "decider" && c.person_key.is_some());
+    deciders.sort_unstable_by(|&a, &b| decider(a).cmp(&decider(b)));
+    let mut decider_leverage: Vec<Leverage> = deciders
+        .chunk_by(|&a, &b| decider(a).0 == decider(b).0)
+        .map(|person| person.iter().map(|&at| decider(at)).collect::<Vec<_>>())
+        .filter(|person| person.iter().any(|c| c.1 != person[0].1))
+        .map(|person| {
+            let accounts = distinct(person.iter().map(|c| c.1).collect());
+            Leverage {
+                person_key: person[0].0.to_owned(),
+                accounts: accounts.len() as u64,
+                total_objective: accounts.iter().map(|&a| objective[a]).sum(),
+                titles: distinct(person.iter().filter_map(|c| c.2).collect())
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+            }
+        })
+        .collect();
+    decider_leverage.sort_by(|a, b| {
+        b.total_objective
+            .total_cmp(&a.total_objective)
+            .then_with(|| a.person_key.cmp(&b.person_key))
+    });
+    decider_leverage.truncate(limit);
+    decider_leverage
+}
+
+/// The places in `contacts` of the contacts `keep` keeps: a role's or the deciders' are named
+/// by their place, not copied.
+fn places(contacts: &Contacts, keep: impl Fn(&Contact) -> bool) -> Vec<usize> {
+    contacts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| keep(c))
+        .map(|(at, _)| at)
+        .collect()
 }
 
 #[cfg(test)]

@@ -83,6 +83,7 @@ pub fn build(request: &BuildRequest, observer: &dyn Observer) -> Result<Build> {
             (as_of, signals),
             win_rate,
             (&mut folder, &request.out),
+            request.options.score_rows,
         )
     })?;
     let run = RunRecord::new(request, &settings, &ingested, &economics, &profile.icp.version);

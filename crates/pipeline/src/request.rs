@@ -36,6 +36,9 @@ pub struct Options {
     pub engine: EngineConfig,
     /// How many rows ingest reads and stages together; the outputs do not depend on it.
     pub chunking: Chunking,
+    /// How many rows are scored together, at least, and written at once while the next ones
+    /// are scored; the outputs do not depend on it.
+    pub score_rows: usize,
 }
 
 impl Default for Options {
@@ -46,6 +49,7 @@ impl Default for Options {
             rejects: None,
             engine: EngineConfig::default(),
             chunking: Chunking::default(),
+            score_rows: crate::targets::GROUP_ROWS,
         }
     }
 }

@@ -71,7 +71,7 @@ pub fn score_list(request: &ScoreRequest, observer: &dyn Observer) -> Result<Sco
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("standard output"));
-    let mut list = ListScoring::new(&icp, request.brief, target);
+    let mut list = ListScoring::new(&icp, request.brief, target, request.options.score_rows);
     let mut rejected = 0;
     let mut failure: Option<PipelineError> = None;
     let mut fill = |w: &mut dyn Write| -> std::io::Result<()> {
@@ -162,8 +162,8 @@ struct ListScoring<'a> {
 }
 
 impl<'a> ListScoring<'a> {
-    /// Scoring under `icp`, brief or not, into `target`.
-    fn new(icp: &'a Icp, brief: bool, target: PathBuf) -> Self {
+    /// Scoring under `icp`, brief or not, into `target`, `group_rows` at least at a time.
+    fn new(icp: &'a Icp, brief: bool, target: PathBuf, group_rows: usize) -> Self {
         Self {
             icp,
             brief,
@@ -171,7 +171,7 @@ impl<'a> ListScoring<'a> {
             detailed: ProspectScorer::new(icp.clone(), IntentSettings::default(), None, 0),
             plain: northstar_score::Scorer::new(icp.clone()),
             columns: None,
-            groups: Groups::default(),
+            groups: Groups::of(group_rows),
             counts: TierCounts::default(),
             scoring: Duration::ZERO,
         }

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::outputs::tables::write_header;
-use crate::outputs::targets::{prospect_header, write_prospect_rows};
+use crate::outputs::targets::{prospect_header, prospect_rows};
 use crate::outputs::write_with;
 use crate::{PipelineError, Result, Settings};
 
@@ -295,6 +295,20 @@ fn each_judged<T: Send>(
     Ok(())
 }
 
+/// `work` run on the thread pool while `meanwhile` runs on this thread (which it may hold to,
+/// as a writer not shared between threads): both results.
+fn alongside<T: Send, M>(work: impl FnOnce() -> T + Send, meanwhile: impl FnOnce() -> M) -> (T, M) {
+    let mut done = None;
+    let other = rayon::in_place_scope(|scope| {
+        scope.spawn(|_| done = Some(work()));
+        meanwhile()
+    });
+    (
+        done.expect("a scope returns once the work it spawned is done"),
+        other,
+    )
+}
+
 /// The ICP's reference customers: the best profitable customer of each set of signals met;
 /// `customers` is the customers' attribute batch.
 pub(crate) fn reference(
@@ -329,22 +343,33 @@ pub(crate) fn reference(
     Ok(chosen)
 }
 
-/// Accepted rows gathered before they are scored together, on every core, and written.
+/// Accepted rows gathered before they are scored together, on every core, and written, unless
+/// the options say otherwise.
 pub(crate) const GROUP_ROWS: usize = 65_536;
 
-/// Batches gathered into groups of at least [`GROUP_ROWS`] rows, in their order.
-#[derive(Default)]
+/// Batches gathered into groups of at least a given number of rows, in their order.
 pub(crate) struct Groups {
     pending: Vec<RecordBatch>,
     rows: usize,
+    /// The rows that fill a group.
+    full: usize,
 }
 
 impl Groups {
+    /// Groups of at least `rows` rows (one at least).
+    pub(crate) fn of(rows: usize) -> Self {
+        Self {
+            pending: Vec::new(),
+            rows: 0,
+            full: rows.max(1),
+        }
+    }
+
     /// Adds `batch`: the group it fills, if it fills one.
     pub(crate) fn push(&mut self, batch: RecordBatch) -> Option<Vec<RecordBatch>> {
         self.rows += batch.num_rows();
         self.pending.push(batch);
-        (self.rows >= GROUP_ROWS).then(|| self.rest())
+        (self.rows >= self.full).then(|| self.rest())
     }
 
     /// The batches not yet in a full group.
@@ -364,9 +389,9 @@ const LISTS: [(&str, &str); 2] = [
 /// Where a prospect in both lists is listed.
 const IN_BOTH: &str = "prospects and accounts";
 
-/// Scores the prospects of the engine's tables, writing each into `prospects_scored.csv` of
-/// `folder` (`out` when committed) as it is scored, and sizes the market of customers (their
-/// attribute batch in `build`) and prospects.
+/// Scores the prospects of the engine's tables, `group_rows` at least at a time, writing each
+/// into `prospects_scored.csv` of `folder` (`out` when committed) as it is scored, and sizes
+/// the market of customers (their attribute batch in `build`) and prospects.
 pub(crate) fn score(
     engine: &Engine,
     build: (&Economics, &RecordBatch, &Drafted),
@@ -374,6 +399,7 @@ pub(crate) fn score(
     intent: (i32, bool),
     win_rate: Option<f64>,
     (folder, out): (&mut BuildFolder, &Path),
+    group_rows: usize,
 ) -> Result<Targets> {
     let (economics, customers, drafted) = build;
     let (as_of, signals_given) = intent;
@@ -381,34 +407,49 @@ pub(crate) fn score(
     let mut market = MarketTally::new(icp, expected_values(economics, drafted));
     let scorer = Scorer::new(icp.clone());
     let mut assessed = drafted.customers.iter();
-    each_judged(
-        customers,
-        |slice| Ok(scorer.verdicts(&slice)?),
-        |verdicts| {
-            let tier = assessed.next().and_then(|a| a.tier);
-            market.add(&verdicts, tier, true);
+    // The customers are tallied while the prospects' judge reads what it needs.
+    let (tallied, judge) = rayon::join(
+        || {
+            each_judged(
+                customers,
+                |slice| Ok(scorer.verdicts(&slice)?),
+                |verdicts| {
+                    let tier = assessed.next().and_then(|a| a.tier);
+                    market.add(&verdicts, tier, true);
+                },
+            )
         },
-    )?;
-    let signals = signals_given
-        .then(|| northstar_facts::signal_rows(engine))
-        .transpose()?;
+        || -> Result<Judge<'_>> {
+            let signals = signals_given
+                .then(|| northstar_facts::signal_rows(engine))
+                .transpose()?;
+            Ok(Judge {
+                columns: prospect_columns(engine)?,
+                icp,
+                scorer: ProspectScorer::new(icp.clone(), settings.intent.clone(), signals, as_of),
+                leads: listed_ids(engine)?,
+                in_both: HashSet::new(),
+            })
+        },
+    );
+    tallied?;
     let mut listing = Listing {
-        columns: prospect_columns(engine)?,
-        icp,
-        scorer: ProspectScorer::new(icp.clone(), settings.intent.clone(), signals, as_of),
-        path: out.join("prospects_scored.csv"),
-        leads: listed_ids(engine)?,
-        in_both: HashSet::new(),
-        market,
-        counts: TierCounts::default(),
-        target_list: Vec::new(),
-        signals_after_as_of: 0,
+        judge: judge?,
+        tally: Tally {
+            path: out.join("prospects_scored.csv"),
+            market,
+            counts: TierCounts::default(),
+            target_list: Vec::new(),
+            signals_after_as_of: 0,
+            found_in_both: Vec::new(),
+        },
+        pending: None,
     };
     write_with(folder, "prospects_scored.csv", |w| {
-        let header = prospect_header(&listing.columns);
-        write_header(w, &header).map_err(|e| listing.io(e))?;
+        let header = prospect_header(&listing.judge.columns);
+        write_header(w, &header).map_err(|e| listing.tally.io(e))?;
         for (source, list) in LISTS {
-            let mut groups = Groups::default();
+            let mut groups = Groups::of(group_rows);
             // In a stated order, one sorted stream: the engine scans a table's parts side by side.
             let sql = format!("{list} ORDER BY account_id");
             engine.stream(&sql, Order::Any, |batch| match groups.push(batch) {
@@ -416,44 +457,78 @@ pub(crate) fn score(
                 None => Ok(()),
             })?;
             listing.take(&groups.rest(), source, w)?;
+            listing.finish_list(w)?;
         }
-        w.flush().map_err(|e| listing.io(e))
+        w.flush().map_err(|e| listing.tally.io(e))
     })?;
-    let mut target_list = listing.target_list;
+    let Listing { judge, tally, .. } = listing;
+    let mut target_list = tally.target_list;
     target_list.sort_by(best_first);
     Ok(Targets {
-        columns: listing.columns,
+        columns: judge.columns,
         target_list,
-        counts: listing.counts,
+        counts: tally.counts,
         intent_measured: signals_given,
-        signals_after_as_of: listing.signals_after_as_of,
-        market: listing.market.size(win_rate, capacity(settings)),
+        signals_after_as_of: tally.signals_after_as_of,
+        market: tally.market.size(win_rate, capacity(settings)),
     })
 }
 
-/// The prospects as they are scored, group by group, and what is kept of them.
+/// The prospects as they are scored, group by group: each group is judged on the thread pool
+/// while the one before it is written and counted.
 struct Listing<'a> {
+    judge: Judge<'a>,
+    tally: Tally<'a>,
+    /// The group judged last, not yet written.
+    pending: Option<Judged>,
+}
+
+impl Listing<'_> {
+    /// Judges `group`, listed in `source`, while the group before it is written to `out`.
+    fn take(&mut self, group: &[RecordBatch], source: &'static str, out: &mut dyn Write) -> Result<()> {
+        let Listing {
+            judge,
+            tally,
+            pending,
+        } = self;
+        let before = pending.take();
+        let (judged, written) = alongside(
+            || judge.judge(group, source),
+            || before.map_or(Ok(()), |b| tally.settle(b, out)),
+        );
+        written?;
+        *pending = Some(judged?);
+        Ok(())
+    }
+
+    /// Writes the last group of a list; the prospects table's leads are then known, and left
+    /// out of the accounts table's list.
+    fn finish_list(&mut self, out: &mut dyn Write) -> Result<()> {
+        if let Some(last) = self.pending.take() {
+            self.tally.settle(last, out)?;
+        }
+        self.judge.in_both.extend(self.tally.found_in_both.drain(..));
+        Ok(())
+    }
+}
+
+/// What a prospect is judged by; unchanged while a list is read.
+struct Judge<'a> {
     icp: &'a Icp,
     scorer: ProspectScorer,
     /// The prospects' attribute columns, written after the scores.
     columns: Vec<String>,
-    /// Where the rows go, to name in an error.
-    path: PathBuf,
     /// The ids of the accounts table's prospects.
     leads: HashSet<String>,
-    /// The ids of the prospects table found among the leads.
+    /// The ids of the prospects table found among the leads, once that table is read.
     in_both: HashSet<String>,
-    market: MarketTally<'a>,
-    counts: TierCounts,
-    target_list: Vec<Prospect>,
-    signals_after_as_of: u64,
 }
 
-impl Listing<'_> {
-    /// Scores `group`, listed in `source`, and writes its rows to `out`: a lead already read
+impl Judge<'_> {
+    /// The prospects of `group`, listed in `source`, and their rows' text: a lead already read
     /// from the prospects table is left out, and one of the prospects table that is a lead too
     /// is listed in both.
-    fn take(&mut self, group: &[RecordBatch], source: &'static str, out: &mut dyn Write) -> Result<()> {
+    fn judge(&self, group: &[RecordBatch], source: &'static str) -> Result<Judged> {
         let mut prospects = self.scorer.score(group, &self.columns, source)?;
         if source == "accounts" {
             prospects.retain(|p| !self.in_both.contains(&p.account_id));
@@ -463,16 +538,47 @@ impl Listing<'_> {
                 .filter(|p| self.leads.contains(&p.account_id))
             {
                 p.source = IN_BOTH;
-                self.in_both.insert(p.account_id.clone());
             }
         }
+        let rows = prospect_rows(&prospects, self.icp);
+        Ok(Judged { prospects, rows })
+    }
+}
+
+/// A group of prospects judged, with the text of their rows (or why it could not be made).
+struct Judged {
+    prospects: Vec<Prospect>,
+    rows: std::io::Result<Vec<Vec<u8>>>,
+}
+
+/// What is kept of the prospects written: counts, the market's sums and the target list.
+struct Tally<'a> {
+    /// Where the rows go, to name in an error.
+    path: PathBuf,
+    market: MarketTally<'a>,
+    counts: TierCounts,
+    target_list: Vec<Prospect>,
+    signals_after_as_of: u64,
+    /// The ids of the prospects table's leads written since the list began.
+    found_in_both: Vec<String>,
+}
+
+impl Tally<'_> {
+    /// Counts the prospects of `judged`, writes their rows to `out` and keeps the target list's.
+    fn settle(&mut self, judged: Judged, out: &mut dyn Write) -> Result<()> {
+        let Judged { prospects, rows } = judged;
         for p in &prospects {
             let a = &p.scored.assessment;
             self.counts.count(a.in_sam, a.tier);
             self.market.add(&p.scored.verdicts, a.tier, false);
             self.signals_after_as_of += p.intent.as_ref().map_or(0, |i| i.after_as_of);
+            if p.source == IN_BOTH {
+                self.found_in_both.push(p.account_id.clone());
+            }
         }
-        write_prospect_rows(out, &prospects, self.icp).map_err(|e| self.io(e))?;
+        for text in rows.map_err(|e| self.io(e))? {
+            out.write_all(&text).map_err(|e| self.io(e))?;
+        }
         let listed = prospects
             .into_iter()
             .filter(|p| matches!(p.scored.assessment.tier, Some(1 | 2)));

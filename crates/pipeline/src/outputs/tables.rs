@@ -96,24 +96,31 @@ pub(crate) fn write_blocks(
     count: usize,
     block: impl Fn(Range<usize>, &mut csv::Writer<Vec<u8>>) -> csv::Result<()> + Sync,
 ) -> io::Result<()> {
-    let format = |rows: Range<usize>| -> io::Result<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        block(rows, &mut w).map_err(io_of)?;
-        w.into_inner().map_err(|e| e.into_error())
-    };
     for window in (0..count).step_by(BLOCK_ROWS * BLOCKS_AT_ONCE) {
         let end = count.min(window + BLOCK_ROWS * BLOCKS_AT_ONCE);
-        let blocks: Vec<io::Result<Vec<u8>>> = (window..end)
-            .step_by(BLOCK_ROWS)
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|start| format(start..end.min(start + BLOCK_ROWS)))
-            .collect();
-        for block in blocks {
-            out.write_all(&block?)?;
+        for text in format_blocks(window..end, &block)? {
+            out.write_all(&text)?;
         }
     }
     Ok(())
+}
+
+/// The CSV text that `block` formats for each block of the rows of `rows`, in order; the
+/// blocks are formatted in parallel.
+pub(crate) fn format_blocks(
+    rows: Range<usize>,
+    block: impl Fn(Range<usize>, &mut csv::Writer<Vec<u8>>) -> csv::Result<()> + Sync,
+) -> io::Result<Vec<Vec<u8>>> {
+    let end = rows.end;
+    rows.step_by(BLOCK_ROWS)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|start| {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            block(start..end.min(start + BLOCK_ROWS), &mut w).map_err(io_of)?;
+            w.into_inner().map_err(|e| e.into_error())
+        })
+        .collect()
 }
 
 /// Writes one record.

@@ -11,7 +11,7 @@ use northstar_profile::Icp;
 use northstar_score::market::{Level, MarketSize};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
-use crate::outputs::tables::{csv_writer, record, write_blocks, write_table};
+use crate::outputs::tables::{csv_writer, format_blocks, record, write_blocks, write_table};
 use crate::targets::{Prospect, Targets};
 
 /// The score columns of `prospects_scored.csv`, before the prospect's attributes.
@@ -67,11 +67,23 @@ pub fn prospect_header(columns: &[String]) -> Vec<&str> {
 /// the scores, then the attributes; formatted in parallel blocks.
 pub fn write_prospect_rows(out: &mut dyn Write, prospects: &[Prospect], icp: &Icp) -> io::Result<()> {
     write_blocks(out, prospects.len(), |rows, w| {
-        rows.into_iter().try_for_each(|i| {
-            let p = &prospects[i];
-            w.write_record(prospect_cells(p, icp).into_iter().chain(p.value_cells()))
-        })
+        write_prospects(w, &prospects[rows], icp)
     })
+}
+
+/// The text of the rows of `prospects`, as [`write_prospect_rows`] writes them, in blocks
+/// formatted in parallel.
+pub(crate) fn prospect_rows(prospects: &[Prospect], icp: &Icp) -> io::Result<Vec<Vec<u8>>> {
+    format_blocks(0..prospects.len(), |rows, w| {
+        write_prospects(w, &prospects[rows], icp)
+    })
+}
+
+/// Writes the row of each of `prospects` to `w`.
+fn write_prospects(w: &mut csv::Writer<Vec<u8>>, prospects: &[Prospect], icp: &Icp) -> csv::Result<()> {
+    prospects
+        .iter()
+        .try_for_each(|p| w.write_record(prospect_cells(p, icp).into_iter().chain(p.value_cells())))
 }
 
 /// The columns of the target list.

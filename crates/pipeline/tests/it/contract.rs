@@ -5,7 +5,9 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use crate::support::{build_with, demo, fixture, read_csv, read_json};
+use northstar_pipeline::{Build, Options};
+
+use crate::support::{build_with, build_with_options, demo, fixture, options_with, read_csv, read_json};
 
 /// The columns every accounts.csv has (SPEC §4).
 const ACCOUNT_COLUMNS: &[&str] = &[
@@ -250,9 +252,21 @@ fn a_lead_in_both_lists_is_scored_once_and_the_lists_keep_their_order() {
             "account_id,industry,country\nP1,Retail,FR\nL1,Software,DE\nP0,Software,\n",
         ),
     ]);
-    let out = tempfile::tempdir().expect("tempdir");
-    let built = build_with(data.path(), out.path()).expect("builds");
-    let rows = read_csv(&out.path().join("prospects_scored.csv"));
+    // Scored all at once, and one row at a time (each row judged while the last is written).
+    for score_rows in [Options::default().score_rows, 1] {
+        let out = tempfile::tempdir().expect("tempdir");
+        let options = Options {
+            score_rows,
+            ..options_with(2)
+        };
+        let built = build_with_options(data.path(), out.path(), options).expect("builds");
+        a_lead_in_both_is_listed_once(out.path(), &built);
+    }
+}
+
+/// The outputs of the build of the lead-in-both world.
+fn a_lead_in_both_is_listed_once(out: &Path, built: &Build) {
+    let rows = read_csv(&out.join("prospects_scored.csv"));
     let listed: Vec<(&str, &str, &str)> = rows
         .iter()
         .map(|r| {

@@ -1,6 +1,7 @@
 //! The determinism matrix: the same input gives the same bytes (run.json and the manifest,
 //! which holds run.json's checksum, aside) whatever the thread count, whatever the sizes ingest
-//! reads and stages rows in, and whether the tables come as CSV, Parquet or XLSX.
+//! reads and stages rows in and the score stage scores them in, and whether the tables come as
+//! CSV, Parquet or XLSX.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use northstar_engine::arrow::csv::ReaderBuilder;
 use northstar_engine::arrow::csv::reader::Format;
 use northstar_engine::parquet::arrow::ArrowWriter;
-use northstar_pipeline::{Build, Chunking};
+use northstar_pipeline::{Build, Chunking, Options};
 
 use crate::support::{build_with_options, options_with};
 
@@ -16,6 +17,11 @@ use crate::support::{build_with_options, options_with};
 fn build(data: &Path, dir: &Path, name: &str, threads: usize, chunking: Chunking) -> Build {
     let mut options = options_with(threads);
     options.chunking = chunking;
+    build_options(data, dir, name, options)
+}
+
+/// Builds `data` into `dir/name` with `options`.
+fn build_options(data: &Path, dir: &Path, name: &str, options: Options) -> Build {
     build_with_options(data, &dir.join(name), options).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -87,6 +93,29 @@ fn the_sizes_rows_are_read_and_staged_in_change_nothing() {
             &reference,
             &other,
             &format!("chunks of {chunk_rows} rows and staged batches of {batch_rows}"),
+        );
+    }
+}
+
+#[test]
+fn the_sizes_prospects_are_scored_in_change_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = demo_data(dir.path());
+    let reference = build(&data, dir.path(), "default", 2, Chunking::default());
+    assert!(
+        reference.targets.counts.accounts > 500,
+        "enough prospects for many groups"
+    );
+    for score_rows in [1, 7, 300] {
+        let options = Options {
+            score_rows,
+            ..options_with(2)
+        };
+        let other = build_options(&data, dir.path(), &format!("s{score_rows}"), options);
+        assert_same(
+            &reference,
+            &other,
+            &format!("prospects scored {score_rows} at a time"),
         );
     }
 }

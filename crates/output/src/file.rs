@@ -4,6 +4,7 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use crate::manifest::Digesting;
 use crate::{OutputError, Result, io_error};
 
 /// Writes the file `path` with `fill`, atomically, with the usual permissions (0644 under the
@@ -33,12 +34,34 @@ pub(crate) fn write_synced(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
+    write_through(path, fill, |file| file, |file| file).map(drop)
+}
+
+/// Creates `path` as [`write_synced`] does; returns its size and SHA-256 checksum, taken from
+/// the bytes as they are written rather than read back.
+pub(crate) fn write_digested(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(u64, String)> {
+    let digesting = write_through(path, fill, Digesting::new, Digesting::get_ref)?;
+    Ok(digesting.finish())
+}
+
+/// Creates `path`, fills it through the `sink` made of the file (`file_of` gives the file back)
+/// and syncs it; returns the sink.
+fn write_through<S: Write>(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    sink: impl FnOnce(fs_err::File) -> S,
+    file_of: impl FnOnce(&S) -> &fs_err::File,
+) -> Result<S> {
     let error = io_error(path);
     let file = fs_err::File::create(path).map_err(&error)?;
-    let mut writer = BufWriter::new(file);
+    let mut writer = BufWriter::new(sink(file));
     fill(&mut writer).map_err(&error)?;
-    let file = writer.into_inner().map_err(|e| error(e.into_error()))?;
-    file.sync_all().map_err(error)
+    let sink = writer.into_inner().map_err(|e| error(e.into_error()))?;
+    file_of(&sink).sync_all().map_err(error)?;
+    Ok(sink)
 }
 
 /// Syncs a folder so that renames inside it survive a crash.

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::file::{sync_dir, write_synced};
-use crate::manifest::{MANIFEST, Manifest, ManifestFile, digest};
+use crate::file::{sync_dir, write_digested, write_synced};
+use crate::manifest::{MANIFEST, Manifest, ManifestFile};
 use crate::scratch::Scratch;
 use crate::{OutputError, Result, io_error};
 
@@ -198,9 +198,7 @@ fn stage(
     name: &str,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<ManifestFile> {
-    let path = staging.join(name);
-    write_synced(&path, fill)?;
-    let (bytes, sha256) = digest(&path).map_err(io_error(&path))?;
+    let (bytes, sha256) = write_digested(&staging.join(name), fill)?;
     Ok(ManifestFile {
         name: name.to_owned(),
         bytes,

@@ -1,7 +1,7 @@
 //! The manifest of a build folder: each file's name, size and SHA-256 checksum, so that a reader
 //! can tell a complete build from a damaged or half-copied one.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,52 @@ impl Manifest {
     }
 }
 
+/// A writer that takes the size and SHA-256 checksum of what goes through it.
+pub(crate) struct Digesting<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Digesting<W> {
+    /// A digest of what is written to `inner`.
+    pub(crate) fn new(inner: W) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The writer the bytes go to.
+    pub(crate) fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The size and checksum of the bytes written, as [`digest`] gives them.
+    pub(crate) fn finish(self) -> (u64, String) {
+        (self.bytes, hex(&self.hasher.finalize()))
+    }
+}
+
+impl<W: Write> Write for Digesting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// `bytes` in lower-case hexadecimal.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The size and SHA-256 checksum of the file at `path`.
 pub(crate) fn digest(path: &Path) -> std::io::Result<(u64, String)> {
     let mut file = fs_err::File::open(path)?;
@@ -70,8 +116,7 @@ pub(crate) fn digest(path: &Path) -> std::io::Result<(u64, String)> {
         hasher.update(&buffer[..n]);
         bytes += n as u64;
     }
-    let hex = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok((bytes, hex))
+    Ok((bytes, hex(&hasher.finalize())))
 }
 
 /// Opens the build folder `dir`: its manifest, once every file it lists is present with the
@@ -105,4 +150,22 @@ pub fn check(dir: &Path) -> Result<Manifest> {
         }
     }
     Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_digested_as_written_has_the_checksum_read_back_and_the_published_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("abc.txt");
+        let (bytes, sha256) =
+            crate::file::write_digested(&path, |w| w.write_all(b"ab").and_then(|()| w.write_all(b"c")))
+                .expect("written");
+        // FIPS 180-2, appendix B.1: SHA-256("abc").
+        let published = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!((bytes, sha256.as_str()), (3, published));
+        assert_eq!(digest(&path).expect("read back"), (3, published.to_owned()));
+    }
 }

@@ -16,6 +16,7 @@ mod model;
 mod observe;
 mod open;
 pub mod outputs;
+mod overlap;
 mod request;
 mod scoring;
 mod session;

@@ -27,6 +27,7 @@ use serde::Serialize;
 use crate::outputs::tables::write_header;
 use crate::outputs::targets::{prospect_header, prospect_rows};
 use crate::outputs::write_with;
+use crate::overlap::alongside;
 use crate::{PipelineError, Result, Settings};
 
 /// Columns of the accounts table that are not a prospect's attributes.
@@ -293,20 +294,6 @@ fn each_judged<T: Send>(
         judged.into_iter().flatten().for_each(&mut take);
     }
     Ok(())
-}
-
-/// `work` run on the thread pool while `meanwhile` runs on this thread (which it may hold to,
-/// as a writer not shared between threads): both results.
-fn alongside<T: Send, M>(work: impl FnOnce() -> T + Send, meanwhile: impl FnOnce() -> M) -> (T, M) {
-    let mut done = None;
-    let other = rayon::in_place_scope(|scope| {
-        scope.spawn(|_| done = Some(work()));
-        meanwhile()
-    });
-    (
-        done.expect("a scope returns once the work it spawned is done"),
-        other,
-    )
 }
 
 /// The ICP's reference customers: the best profitable customer of each set of signals met;

@@ -11,6 +11,7 @@ use northstar_economics::PurchaseForecast;
 use northstar_engine::Engine;
 use northstar_output::numbers::{money, optional, quantity, ratio};
 
+use crate::overlap::alongside;
 use crate::{Build, PipelineError};
 
 /// The columns of `accounts.csv` (SPEC §4), then payback_months, orders and reasons.
@@ -90,19 +91,60 @@ where
 }
 
 /// Writes, in order, the CSV records that `block` formats for each block of the rows below
-/// `count`. Blocks are formatted in parallel, a window of them at a time, and written in turn.
+/// `count`. Blocks are formatted in parallel, a window of them at a time, while the window
+/// before is written.
 pub(crate) fn write_blocks(
     out: &mut dyn Write,
     count: usize,
     block: impl Fn(Range<usize>, &mut csv::Writer<Vec<u8>>) -> csv::Result<()> + Sync,
 ) -> io::Result<()> {
+    let mut writer = BlockWriter::new(out);
     for window in (0..count).step_by(BLOCK_ROWS * BLOCKS_AT_ONCE) {
-        let end = count.min(window + BLOCK_ROWS * BLOCKS_AT_ONCE);
-        for text in format_blocks(window..end, &block)? {
-            out.write_all(&text)?;
+        writer.push(window..count.min(window + BLOCK_ROWS * BLOCKS_AT_ONCE), &block)?;
+    }
+    writer.finish()
+}
+
+/// A CSV writer whose rows are formatted in parallel blocks on the thread pool while the rows
+/// formatted before them are written: it holds one window of formatted text at most.
+pub(crate) struct BlockWriter<'w> {
+    out: &'w mut dyn Write,
+    formatted: Vec<Vec<u8>>,
+}
+
+impl<'w> BlockWriter<'w> {
+    /// A writer into `out`.
+    pub(crate) fn new(out: &'w mut dyn Write) -> Self {
+        Self {
+            out,
+            formatted: Vec::new(),
         }
     }
-    Ok(())
+
+    /// Formats the records that `block` makes of `rows`, while the rows formatted before are
+    /// written.
+    pub(crate) fn push(
+        &mut self,
+        rows: Range<usize>,
+        block: impl Fn(Range<usize>, &mut csv::Writer<Vec<u8>>) -> csv::Result<()> + Sync,
+    ) -> io::Result<()> {
+        let before = std::mem::take(&mut self.formatted);
+        let out = &mut *self.out;
+        let (formatted, written) = alongside(|| format_blocks(rows, &block), || write_texts(out, &before));
+        written?;
+        self.formatted = formatted?;
+        Ok(())
+    }
+
+    /// Writes the rows formatted last.
+    pub(crate) fn finish(self) -> io::Result<()> {
+        write_texts(self.out, &self.formatted)
+    }
+}
+
+/// Writes `texts` in order.
+fn write_texts(out: &mut dyn Write, texts: &[Vec<u8>]) -> io::Result<()> {
+    texts.iter().try_for_each(|text| out.write_all(text))
 }
 
 /// The CSV text that `block` formats for each block of the rows of `rows`, in order; the
@@ -205,20 +247,22 @@ pub fn write_cost_lines(out: &mut dyn Write, path: &Path, engine: &Engine) -> cr
         reason: e.to_string(),
     };
     write_header(out, &["account_id", "activity", "quantity", "rate", "cost"]).map_err(io)?;
+    let mut writer = BlockWriter::new(out);
     northstar_economics::each_cost_lines(engine, |lines| {
-        write_blocks(out, lines.len(), |rows, w| {
-            rows.into_iter().try_for_each(|i| {
-                let l = &lines[i];
-                w.write_field(&l.account_id)?;
-                w.write_field(&l.activity)?;
-                w.write_field(quantity(l.quantity))?;
-                w.write_field(ratio(l.rate))?;
-                w.write_field(money(l.cost))?;
-                w.write_record(None::<&[u8]>)
+        writer
+            .push(0..lines.len(), |rows, w| {
+                lines[rows].iter().try_for_each(|l| {
+                    w.write_field(&l.account_id)?;
+                    w.write_field(&l.activity)?;
+                    w.write_field(quantity(l.quantity))?;
+                    w.write_field(ratio(l.rate))?;
+                    w.write_field(money(l.cost))?;
+                    w.write_record(None::<&[u8]>)
+                })
             })
-        })
-        .map_err(io)
+            .map_err(io)
     })?;
+    writer.finish().map_err(io)?;
     out.flush().map_err(io)
 }
 

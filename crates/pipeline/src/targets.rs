@@ -8,7 +8,7 @@
 //! `prospects_scored.csv` as it is scored, and only the target list (tiers 1 and 2), the counts
 //! and the market's sums are kept.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -116,6 +116,9 @@ pub struct Targets {
     pub market: MarketSize,
 }
 
+/// Each account's intent signals, looked up once per prospect.
+type EventsByAccount = foldhash::HashMap<String, Vec<Event>>;
+
 /// Scores accounts of Arrow batches: fit through the compiled ICP, the nearest customer from
 /// its reference, intent from the accounts' signals.
 pub struct ProspectScorer {
@@ -129,7 +132,7 @@ pub struct ProspectScorer {
 struct Judges {
     scorer: Scorer,
     intent: IntentSettings,
-    events: Option<HashMap<String, Vec<Event>>>,
+    events: Option<EventsByAccount>,
     as_of: i32,
 }
 
@@ -137,7 +140,7 @@ impl ProspectScorer {
     /// A scorer of `icp`; intent from `signals` (none: not measured) decayed to day `as_of`.
     pub fn new(icp: Icp, intent: IntentSettings, signals: Option<Vec<SignalRow>>, as_of: i32) -> Self {
         let events = signals.map(|rows| {
-            let mut by_account: HashMap<String, Vec<Event>> = HashMap::new();
+            let mut by_account = EventsByAccount::default();
             for r in rows {
                 by_account.entry(r.account_id).or_default().push(Event {
                     signal: r.signal,
@@ -373,6 +376,14 @@ const LISTS: [(&str, &str); 2] = [
     ("accounts", "SELECT * FROM accounts WHERE status = 'prospect'"),
 ];
 
+/// The lists that may hold a row: the accounts table's only when it has leads (`leads`).
+fn lists(leads: &HashSet<String>) -> Vec<(&'static str, &'static str)> {
+    LISTS
+        .into_iter()
+        .filter(|(source, _)| *source != "accounts" || !leads.is_empty())
+        .collect()
+}
+
 /// Where a prospect in both lists is listed.
 const IN_BOTH: &str = "prospects and accounts";
 
@@ -410,11 +421,12 @@ pub(crate) fn score(
             let signals = signals_given
                 .then(|| northstar_facts::signal_rows(engine))
                 .transpose()?;
+            let leads = listed_ids(engine)?;
             Ok(Judge {
-                columns: prospect_columns(engine)?,
+                columns: prospect_columns(engine, &leads)?,
                 icp,
                 scorer: ProspectScorer::new(icp.clone(), settings.intent.clone(), signals, as_of),
-                leads: listed_ids(engine)?,
+                leads,
                 in_both: HashSet::new(),
             })
         },
@@ -435,7 +447,7 @@ pub(crate) fn score(
     write_with(folder, "prospects_scored.csv", |w| {
         let header = prospect_header(&listing.judge.columns);
         write_header(w, &header).map_err(|e| listing.tally.io(e))?;
-        for (source, list) in LISTS {
+        for (source, list) in lists(&listing.judge.leads) {
             let mut groups = Groups::of(group_rows);
             // In a stated order, one sorted stream: the engine scans a table's parts side by side.
             let sql = format!("{list} ORDER BY account_id");
@@ -449,6 +461,9 @@ pub(crate) fn score(
         w.flush().map_err(|e| listing.tally.io(e))
     })?;
     let Listing { judge, tally, .. } = listing;
+    // The scorer's signals by account are a map of many small parts: they are freed on the
+    // thread pool while the build goes on.
+    rayon::spawn(move || drop(judge.scorer));
     let mut target_list = tally.target_list;
     target_list.sort_by(best_first);
     Ok(Targets {
@@ -605,10 +620,10 @@ fn listed_ids(engine: &Engine) -> Result<HashSet<String>> {
 }
 
 /// The attribute columns of the listed prospects: those of the prospects table, then the
-/// accounts table's others, of each list that has a row.
-fn prospect_columns(engine: &Engine) -> Result<Vec<String>> {
+/// accounts table's others, of each list that has a row (`leads` are the accounts table's).
+fn prospect_columns(engine: &Engine, leads: &HashSet<String>) -> Result<Vec<String>> {
     let mut columns: Vec<String> = Vec::new();
-    for (_, list) in LISTS {
+    for (_, list) in lists(leads) {
         let first = engine.query(&format!("{list} LIMIT 1"))?;
         for batch in first.iter().filter(|b| b.num_rows() > 0).take(1) {
             for field in batch.schema().fields() {

@@ -24,7 +24,7 @@ use northstar_score::{Candidate, Event, Intent, IntentSettings, Nearest, Scored,
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::outputs::tables::write_header;
+use crate::outputs::tables::{write_header, write_texts};
 use crate::outputs::targets::{prospect_header, prospect_rows};
 use crate::outputs::write_with;
 use crate::overlap::alongside;
@@ -400,7 +400,7 @@ pub(crate) fn score(
     group_rows: usize,
 ) -> Result<Targets> {
     let (economics, customers, drafted) = build;
-    let (as_of, signals_given) = intent;
+    let signals_given = intent.1;
     let icp = &drafted.icp;
     let mut market = MarketTally::new(icp, expected_values(economics, drafted));
     let scorer = Scorer::new(icp.clone());
@@ -417,19 +417,7 @@ pub(crate) fn score(
                 },
             )
         },
-        || -> Result<Judge<'_>> {
-            let signals = signals_given
-                .then(|| northstar_facts::signal_rows(engine))
-                .transpose()?;
-            let leads = listed_ids(engine)?;
-            Ok(Judge {
-                columns: prospect_columns(engine, &leads)?,
-                icp,
-                scorer: ProspectScorer::new(icp.clone(), settings.intent.clone(), signals, as_of),
-                leads,
-                in_both: HashSet::new(),
-            })
-        },
+        || Judge::read(engine, icp, settings, intent),
     );
     tallied?;
     let mut listing = Listing {
@@ -526,7 +514,24 @@ struct Judge<'a> {
     in_both: HashSet<String>,
 }
 
-impl Judge<'_> {
+impl<'a> Judge<'a> {
+    /// The judge of `icp` over the engine's tables: the leads, the listed prospects' columns,
+    /// and intent from the signals when given, decayed to the as-of day (`intent`).
+    fn read(engine: &Engine, icp: &'a Icp, settings: &Settings, intent: (i32, bool)) -> Result<Self> {
+        let (as_of, signals_given) = intent;
+        let signals = signals_given
+            .then(|| northstar_facts::signal_rows(engine))
+            .transpose()?;
+        let leads = listed_ids(engine)?;
+        Ok(Judge {
+            columns: prospect_columns(engine, &leads)?,
+            icp,
+            scorer: ProspectScorer::new(icp.clone(), settings.intent.clone(), signals, as_of),
+            leads,
+            in_both: HashSet::new(),
+        })
+    }
+
     /// The prospects of `group`, listed in `source`, and their rows' text: a lead already read
     /// from the prospects table is left out, and one of the prospects table that is a lead too
     /// is listed in both.
@@ -578,9 +583,8 @@ impl Tally<'_> {
                 self.found_in_both.push(p.account_id.clone());
             }
         }
-        for text in rows.map_err(|e| self.io(e))? {
-            out.write_all(&text).map_err(|e| self.io(e))?;
-        }
+        let rows = rows.map_err(|e| self.io(e))?;
+        write_texts(out, &rows).map_err(|e| self.io(e))?;
         let listed = prospects
             .into_iter()
             .filter(|p| matches!(p.scored.assessment.tier, Some(1 | 2)));

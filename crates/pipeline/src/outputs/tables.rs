@@ -143,7 +143,7 @@ impl<'w> BlockWriter<'w> {
 }
 
 /// Writes `texts` in order.
-fn write_texts(out: &mut dyn Write, texts: &[Vec<u8>]) -> io::Result<()> {
+pub(crate) fn write_texts(out: &mut dyn Write, texts: &[Vec<u8>]) -> io::Result<()> {
     texts.iter().try_for_each(|text| out.write_all(text))
 }
 

@@ -234,82 +234,108 @@ fn won_deals(batches: &[RecordBatch]) -> Result<RevenueFrom> {
     })
 }
 
+/// The accounts of [`sql::accounts`]'s rows, most profitable first, ranked from 1 with the whale
+/// curve's cumulative share of total profit.
 fn read_accounts(batches: &[RecordBatch], inputs: Inputs) -> Result<Vec<AccountEconomics>> {
-    // Each account with its profit as the plan formed it, before rounding: the ranking's key.
-    let mut accounts = Vec::new();
-    let mut profits = Vec::new();
-    for batch in batches {
-        let id = texts(batch, "account_id")?;
-        let money = |name| named::<Float64Array>(batch, name);
-        let (revenue, direct_cost, gross_margin) =
-            (money("revenue")?, money("direct_cost")?, money("gross_margin")?);
-        let (cost_to_serve, cac, profit) = (money("cost_to_serve")?, money("cac")?, money("profit")?);
-        let (tenure, repeat) = (money("tenure_months")?, money("repeat_purchase_rate")?);
-        let (ltv, payback) = (money("ltv_historical")?, money("payback_months")?);
-        let churned = named::<BooleanArray>(batch, "churned")?;
-        let orders = named::<Int64Array>(batch, "orders")?;
-        for row in 0..batch.num_rows() {
-            profits.push(profit.value(row));
-            accounts.push(AccountEconomics {
-                account_id: id.value(row).to_owned(),
-                revenue: revenue.value(row),
-                direct_cost: inputs.direct_cost.then(|| direct_cost.value(row)),
-                gross_margin: round_cents(gross_margin.value(row)),
-                cost_to_serve: inputs.activities.then(|| cost_to_serve.value(row)),
-                cac: inputs.acquisition.then(|| cac.value(row)),
-                profit: round_cents(profit.value(row)),
-                profit_rank: 0,
-                cumulative_profit_share: 0.0,
-                tenure_months: option(tenure, row),
-                repeat_purchase_rate: option(repeat, row),
-                churned: churned.value(row),
-                ltv_historical: round_cents(ltv.value(row)),
-                ltv_predicted: None,
-                p_alive: None,
-                payback_months: option(payback, row).filter(|_| inputs.acquisition),
-                orders: orders.value(row).max(0) as u64,
-            });
-        }
-    }
-    rank(&mut accounts, &profits);
-    Ok(accounts)
-}
-
-/// Orders `accounts` most profitable first (ties by id), ranked from 1 with the whale curve's
-/// cumulative share of total profit, summed in rank order; `profits` are the accounts' profits
-/// as the plan formed them, before rounding. Ranked here rather than in the plan: the engine's
-/// sort of the joined accounts would need a reservation for all of them at once, which a
-/// memory-limited run may not have.
-fn rank(accounts: &mut [AccountEconomics], profits: &[f64]) {
-    let mut order: Vec<usize> = (0..accounts.len()).collect();
-    order.par_sort_unstable_by(|&a, &b| {
-        profits[b]
-            .total_cmp(&profits[a])
-            .then_with(|| accounts[a].account_id.cmp(&accounts[b].account_id))
-    });
-    let total: f64 = order.iter().map(|&i| profits[i]).sum();
+    let columns = batches
+        .iter()
+        .map(AccountColumns::of)
+        .collect::<Result<Vec<_>>>()?;
+    // Each account as its batch and row, ranked by the profit the plan formed, before rounding
+    // (ties by id). Ranked here rather than in the plan: the engine's sort of the joined
+    // accounts would need a reservation for all of them at once, which a memory-limited run may
+    // not have.
+    let mut order: Vec<(u32, u32)> = columns
+        .iter()
+        .enumerate()
+        .flat_map(|(b, c)| (0..c.id.len()).map(move |row| (b as u32, row as u32)))
+        .collect();
+    let profit = |&(b, row): &(u32, u32)| columns[b as usize].profit.value(row as usize);
+    let id = |&(b, row): &(u32, u32)| columns[b as usize].id.value(row as usize);
+    order.par_sort_unstable_by(|a, b| profit(b).total_cmp(&profit(a)).then_with(|| id(a).cmp(id(b))));
+    // The whale curve's cumulative share of total profit, summed in rank order.
+    let total: f64 = order.iter().map(profit).sum();
     let mut cumulative = 0.0;
-    for (rank, &i) in order.iter().enumerate() {
-        cumulative += profits[i];
-        let account = &mut accounts[i];
-        account.profit_rank = rank as u64 + 1;
-        account.cumulative_profit_share = if total == 0.0 { 0.0 } else { cumulative / total };
-    }
-    permute(accounts, &mut order);
+    let shares: Vec<f64> = order
+        .iter()
+        .map(|at| {
+            cumulative += profit(at);
+            if total == 0.0 { 0.0 } else { cumulative / total }
+        })
+        .collect();
+    // Made in rank order on every core, each straight into its place.
+    Ok(order
+        .par_iter()
+        .zip(shares)
+        .enumerate()
+        .map(|(rank, (&(b, row), share))| {
+            let mut account = columns[b as usize].account(row as usize, inputs);
+            account.profit_rank = rank as u64 + 1;
+            account.cumulative_profit_share = share;
+            account
+        })
+        .collect())
 }
 
-/// Puts at each position `j` of `items` the item that was at `order[j]`, moving each item once
-/// (`order` is used up).
-fn permute<T>(items: &mut [T], order: &mut [usize]) {
-    for start in 0..items.len() {
-        let mut j = start;
-        while order[j] != j {
-            let from = std::mem::replace(&mut order[j], j);
-            if from == start {
-                break;
-            }
-            items.swap(j, from);
-            j = from;
+/// The columns of one batch of [`sql::accounts`]'s rows.
+struct AccountColumns<'a> {
+    id: StringArray,
+    revenue: &'a Float64Array,
+    direct_cost: &'a Float64Array,
+    gross_margin: &'a Float64Array,
+    cost_to_serve: &'a Float64Array,
+    cac: &'a Float64Array,
+    profit: &'a Float64Array,
+    tenure: &'a Float64Array,
+    repeat: &'a Float64Array,
+    ltv: &'a Float64Array,
+    payback: &'a Float64Array,
+    churned: &'a BooleanArray,
+    orders: &'a Int64Array,
+}
+
+impl<'a> AccountColumns<'a> {
+    /// The columns of `batch`.
+    fn of(batch: &'a RecordBatch) -> Result<Self> {
+        let money = |name| named::<Float64Array>(batch, name);
+        Ok(Self {
+            id: texts(batch, "account_id")?,
+            revenue: money("revenue")?,
+            direct_cost: money("direct_cost")?,
+            gross_margin: money("gross_margin")?,
+            cost_to_serve: money("cost_to_serve")?,
+            cac: money("cac")?,
+            profit: money("profit")?,
+            tenure: money("tenure_months")?,
+            repeat: money("repeat_purchase_rate")?,
+            ltv: money("ltv_historical")?,
+            payback: money("payback_months")?,
+            churned: named::<BooleanArray>(batch, "churned")?,
+            orders: named::<Int64Array>(batch, "orders")?,
+        })
+    }
+
+    /// The account in `row`, its rank not yet known; a figure whose table was not given is
+    /// empty.
+    fn account(&self, row: usize, inputs: Inputs) -> AccountEconomics {
+        AccountEconomics {
+            account_id: self.id.value(row).to_owned(),
+            revenue: self.revenue.value(row),
+            direct_cost: inputs.direct_cost.then(|| self.direct_cost.value(row)),
+            gross_margin: round_cents(self.gross_margin.value(row)),
+            cost_to_serve: inputs.activities.then(|| self.cost_to_serve.value(row)),
+            cac: inputs.acquisition.then(|| self.cac.value(row)),
+            profit: round_cents(self.profit.value(row)),
+            profit_rank: 0,
+            cumulative_profit_share: 0.0,
+            tenure_months: option(self.tenure, row),
+            repeat_purchase_rate: option(self.repeat, row),
+            churned: self.churned.value(row),
+            ltv_historical: round_cents(self.ltv.value(row)),
+            ltv_predicted: None,
+            p_alive: None,
+            payback_months: option(self.payback, row).filter(|_| inputs.acquisition),
+            orders: self.orders.value(row).max(0) as u64,
         }
     }
 }
@@ -352,19 +378,4 @@ fn read_cost_lines(batch: &RecordBatch) -> Result<Vec<CostLine>> {
 /// Rounds money to cents, removing the binary noise of sums of rounded figures.
 pub fn round_cents(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn permuting_in_place_is_indexing(order in Just((0..50usize).collect::<Vec<_>>()).prop_shuffle()) {
-            let mut items: Vec<String> = (0..order.len()).map(|i| format!("item {i}")).collect();
-            let expected: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
-            super::permute(&mut items, &mut order.clone());
-            prop_assert_eq!(items, expected);
-        }
-    }
 }

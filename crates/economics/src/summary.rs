@@ -84,6 +84,56 @@ pub struct DealFigures {
     pub median_sales_cycle_days: Option<f64>,
 }
 
+/// The sums and counts over every account that the headline figures are formed from, taken in
+/// one pass. Each sum runs in the accounts' order from -0.0, as `Iterator::sum` does, so that it
+/// is the same to the last bit.
+struct Totals {
+    profit: f64,
+    revenue: f64,
+    gross_margin: f64,
+    cost_to_serve: f64,
+    cac: f64,
+    /// The profits of the accounts that lose money.
+    lost: f64,
+    losers: u64,
+    repeat: u64,
+    churned: u64,
+}
+
+impl Totals {
+    fn of(accounts: &[AccountEconomics]) -> Self {
+        let mut totals = Self {
+            profit: -0.0,
+            revenue: -0.0,
+            gross_margin: -0.0,
+            cost_to_serve: -0.0,
+            cac: -0.0,
+            lost: -0.0,
+            losers: 0,
+            repeat: 0,
+            churned: 0,
+        };
+        for a in accounts {
+            totals.profit += a.profit;
+            totals.revenue += a.revenue;
+            totals.gross_margin += a.gross_margin;
+            if let Some(cost) = a.cost_to_serve {
+                totals.cost_to_serve += cost;
+            }
+            if let Some(cac) = a.cac {
+                totals.cac += cac;
+            }
+            if a.profit < 0.0 {
+                totals.lost += a.profit;
+                totals.losers += 1;
+            }
+            totals.repeat += u64::from(a.orders >= 2);
+            totals.churned += u64::from(a.churned);
+        }
+        totals
+    }
+}
+
 impl Summary {
     /// The headline figures of `accounts`, which are in profit-rank order, measured from
     /// `inputs` with revenue as `revenue_from` says.
@@ -96,11 +146,8 @@ impl Summary {
     ) -> Self {
         let n = accounts.len() as u64;
         let share = |k: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
-        let total = |f: fn(&AccountEconomics) -> f64| round_cents(accounts.iter().map(f).sum());
-        let measured = |given: bool, f: fn(&AccountEconomics) -> Option<f64>| {
-            given.then(|| round_cents(accounts.iter().filter_map(f).sum()))
-        };
-        let profit = total(|a| a.profit);
+        let totals = Totals::of(accounts);
+        let profit = round_cents(totals.profit);
         let mut running = 0.0;
         let mut for_80 = None;
         let mut peak = (f64::MIN, 0u64);
@@ -113,17 +160,16 @@ impl Summary {
                 peak = (running, i as u64 + 1);
             }
         }
-        let losers: Vec<&AccountEconomics> = accounts.iter().filter(|a| a.profit < 0.0).collect();
-        let destroyed = round_cents(-losers.iter().map(|a| a.profit).sum::<f64>());
+        let destroyed = round_cents(-totals.lost);
         let of_profit = |x: f64| if profit == 0.0 { 0.0 } else { x / profit };
         let for_80 = for_80.unwrap_or(n);
         Self {
             as_of,
             accounts: n,
-            revenue: total(|a| a.revenue),
-            gross_margin: total(|a| a.gross_margin),
-            cost_to_serve: measured(inputs.activities, |a| a.cost_to_serve),
-            cac: measured(inputs.acquisition, |a| a.cac),
+            revenue: round_cents(totals.revenue),
+            gross_margin: round_cents(totals.gross_margin),
+            cost_to_serve: inputs.activities.then(|| round_cents(totals.cost_to_serve)),
+            cac: inputs.acquisition.then(|| round_cents(totals.cac)),
             profit,
             profit_is: inputs.profit_is(),
             revenue_from,
@@ -136,13 +182,13 @@ impl Summary {
                 share_of_accounts: share(peak.1),
             },
             loss_makers: LossMakers {
-                accounts: losers.len() as u64,
-                share_of_accounts: share(losers.len() as u64),
+                accounts: totals.losers,
+                share_of_accounts: share(totals.losers),
                 profit_destroyed: destroyed,
                 share_of_profit: of_profit(destroyed),
             },
-            repeat_purchase_rate: share(accounts.iter().filter(|a| a.orders >= 2).count() as u64),
-            churn_rate: share(accounts.iter().filter(|a| a.churned).count() as u64),
+            repeat_purchase_rate: share(totals.repeat),
+            churn_rate: share(totals.churned),
             unallocated_spend: round_cents(unallocated_spend),
             deals: DealFigures::default(),
             lifetime_value: None,

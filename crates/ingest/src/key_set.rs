@@ -64,9 +64,11 @@ impl std::fmt::Debug for KeySet {
 
 impl KeySet {
     /// Adds `key`; a key already there stays once.
-    pub fn insert(&mut self, key: String) {
+    pub fn insert(&mut self, key: &str) {
         if key.len() > INLINE_KEY_BYTES {
-            self.long.insert(key);
+            if !self.long.contains(key) {
+                self.long.insert(key.to_owned());
+            }
             return;
         }
         if (self.short + 1) * 2 > self.slots.len() {
@@ -75,6 +77,40 @@ impl KeySet {
         if self.place(key.as_bytes()) {
             self.short += 1;
         }
+    }
+
+    /// Takes `key` out of the set, if it is there. The keys after its slot that were placed
+    /// past their home move back into it, so that every key stays reachable from its home
+    /// without a vacant slot on the way.
+    pub fn remove(&mut self, key: &str) {
+        if key.len() > INLINE_KEY_BYTES {
+            self.long.remove(key);
+            return;
+        }
+        if self.slots.is_empty() {
+            return;
+        }
+        let (mut hole, held) = self.slot_of(self.home(key.as_bytes()), key.as_bytes());
+        if !held {
+            return;
+        }
+        self.short -= 1;
+        let mask = self.slots.len() - 1;
+        let mut at = hole;
+        loop {
+            at = (at + 1) & mask;
+            let next = self.slots[at];
+            if next.is_vacant() {
+                break;
+            }
+            // A key may fill the hole when the hole lies between its home and its slot.
+            let home = self.home(next.as_bytes());
+            if at.wrapping_sub(home) & mask >= at.wrapping_sub(hole) & mask {
+                self.slots[hole] = next;
+                hole = at;
+            }
+        }
+        self.slots[hole] = InlineKey::EMPTY;
     }
 
     /// Whether `key` is in the set.
@@ -160,17 +196,23 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
         /// A key set holds what a set of owned strings holds, keys of every length around the
-        /// longest held inline, inserted twice or not at all, asked one by one and in runs.
+        /// longest held inline, inserted twice or not at all, some removed (twice, or without
+        /// having been inserted), asked one by one and in runs.
         #[test]
         fn key_sets_hold_what_a_set_of_strings_holds(
             keys in proptest::collection::vec("[ab]{0,3}|[ab]{21,25}", 0..60),
+            removed in proptest::collection::vec("[ab]{0,3}|[ab]{21,25}", 0..20),
             asked in proptest::collection::vec("[ab]{0,3}|[ab]{21,25}", 0..60),
         ) {
             let mut set = KeySet::default();
             let mut expected = std::collections::HashSet::new();
             for key in keys.iter().chain(&keys) {
-                set.insert(key.clone());
+                set.insert(key);
                 expected.insert(key.clone());
+            }
+            for key in removed.iter().chain(&removed) {
+                set.remove(key);
+                expected.remove(key);
             }
             proptest::prop_assert_eq!(set.len(), expected.len());
             let asked: Vec<&str> = keys.iter().chain(&asked).map(String::as_str).collect();
@@ -190,7 +232,7 @@ mod tests {
     #[test]
     fn a_key_found_in_another_set_stays_found() {
         let mut set = KeySet::default();
-        set.insert("a".to_owned());
+        set.insert("a");
         let mut found = [true, false, false];
         set.find_each(&["b", "a", "c"], &mut found);
         assert_eq!(found, [true, true, false]);

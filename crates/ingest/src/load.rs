@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use northstar_engine::arrow::array::BooleanArray;
+use northstar_engine::arrow::array::{AsArray, BooleanArray};
 use northstar_engine::arrow::compute::filter_record_batch;
 use northstar_engine::arrow::datatypes::SchemaRef;
 use northstar_engine::arrow::error::ArrowError;
@@ -24,6 +24,7 @@ use crate::columnar::{BatchRow, Columnar, Converted};
 use crate::config::{Config, TableConfig};
 use crate::contract::{self, TableSpec};
 use crate::error::IngestError;
+use crate::key_set::KeySet;
 use crate::limit::RejectLimit;
 use crate::mapping::{ColumnPlan, Mapped, MappingUsage, TypeInference};
 use crate::rejects::{Reject, RejectWriter, Rejects};
@@ -314,7 +315,7 @@ fn load_files(
             .filter(|_| matches!(spec.name, "accounts" | "prospects" | "activity_rates"))
             .filter(|_| referred || spec.name == "accounts")
             .and_then(|key| spec.columns.iter().position(|c| c.name == key));
-        let mut accepted_keys: Vec<String> = Vec::new();
+        let mut accepted_keys = KeySet::default();
         let mut accepted = 0usize;
         let mut on_accept = |line: u64, row: &dyn RowView| {
             if derive_accounts
@@ -329,7 +330,7 @@ fn load_files(
                 referrals.push((accepted, line, referrer.to_owned()));
             }
             if let Some(key) = key_column.and_then(|i| row.text(i)) {
-                accepted_keys.push(key.to_owned());
+                accepted_keys.insert(key);
             }
             accepted += 1;
         };
@@ -355,18 +356,17 @@ fn load_files(
             let rejects = rejects.finish()?;
             return Ok(Ingested { tables, rejects });
         }
-        let dropped = if spec.name == "accounts" {
-            drop_unknown_referrers(&mut loaded, &file_name, &accepted_keys, &referrals, &mut rejects)?
-        } else {
-            HashSet::new()
-        };
+        if spec.name == "accounts" {
+            drop_unknown_referrers(
+                &mut loaded,
+                &file_name,
+                &mut accepted_keys,
+                &referrals,
+                &mut rejects,
+            )?;
+        }
         if key_column.is_some() {
-            keys.mark_loaded(spec.name);
-            for (i, key) in accepted_keys.into_iter().enumerate() {
-                if !dropped.contains(&i) {
-                    keys.insert(spec.name, key);
-                }
-            }
+            keys.add(spec.name, accepted_keys);
         }
         tables.push(loaded);
     }
@@ -1131,22 +1131,18 @@ fn staged_batches(table: &LoadedTable, staged: &Path) -> Result<Vec<RecordBatch>
 type Referral = (usize, u64, String);
 
 /// Rejects accounts whose `referred_by` names no account, once all accounts are known. `ids` are
-/// the accepted account ids in order; returns the positions of the accounts rejected.
+/// the accepted account ids; those of the accounts rejected are taken out of them.
 fn drop_unknown_referrers(
     accounts: &mut LoadedTable,
     file_name: &str,
-    ids: &[String],
+    ids: &mut KeySet,
     referrals: &[Referral],
     rejects: &mut RejectWriter,
-) -> Result<HashSet<usize>, IngestError> {
-    let known: HashSet<&str> = ids.iter().map(String::as_str).collect();
-    let unknown: Vec<&Referral> = referrals
-        .iter()
-        .filter(|(_, _, r)| !known.contains(r.as_str()))
-        .collect();
+) -> Result<(), IngestError> {
+    let unknown: Vec<&Referral> = referrals.iter().filter(|(_, _, r)| !ids.contains(r)).collect();
     let drop: HashSet<usize> = unknown.iter().map(|(i, _, _)| *i).collect();
     if drop.is_empty() {
-        return Ok(drop);
+        return Ok(());
     }
     for (_, line, referrer) in &unknown {
         rejects.push(Reject {
@@ -1168,15 +1164,21 @@ fn drop_unknown_referrers(
     let mut writer = StagedWriter::create("accounts", &staged, &accounts.schema)?;
     let mut offset = 0;
     for batch in &batches {
+        let account_ids = batch
+            .column_by_name("account_id")
+            .and_then(|c| c.as_string_opt::<i32>())
+            .ok_or_else(|| writer.error("the staged accounts have no text column `account_id`"))?;
         let mask: BooleanArray = (0..batch.num_rows())
             .map(|i| Some(!drop.contains(&(offset + i))))
             .collect();
+        for (row, _) in mask.iter().enumerate().filter(|(_, kept)| *kept == Some(false)) {
+            ids.remove(account_ids.value(row));
+        }
         offset += batch.num_rows();
         let kept = filter_record_batch(batch, &mask).map_err(|e| writer.error(e))?;
         writer.write(&kept)?;
     }
-    writer.close()?;
-    Ok(drop)
+    writer.close()
 }
 
 /// The distinct account ids of the transactions, gathered as rows are accepted.

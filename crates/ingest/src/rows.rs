@@ -123,31 +123,15 @@ pub struct KeySets {
 }
 
 impl KeySets {
-    /// Records that `table` holds `key`.
-    pub fn insert(&mut self, table: &'static str, key: String) {
-        self.loaded(table).insert(key);
-    }
-
-    /// Marks `table` as loaded even when it holds no key.
-    pub fn mark_loaded(&mut self, table: &'static str) {
-        self.loaded(table);
+    /// Records that `table` is loaded and holds `keys`.
+    pub(crate) fn add(&mut self, table: &'static str, keys: KeySet) {
+        self.sets.retain(|(t, _)| *t != table);
+        self.sets.push((table, keys));
     }
 
     /// The keys of `table`, when it is loaded.
     fn set(&self, table: &str) -> Option<&KeySet> {
         self.sets.iter().find(|(t, _)| *t == table).map(|(_, s)| s)
-    }
-
-    /// The keys of `table`, to add to; an empty set when it was not loaded yet.
-    fn loaded(&mut self, table: &'static str) -> &mut KeySet {
-        let at = match self.sets.iter().position(|(t, _)| *t == table) {
-            Some(at) => at,
-            None => {
-                self.sets.push((table, KeySet::default()));
-                self.sets.len() - 1
-            }
-        };
-        &mut self.sets[at].1
     }
 }
 

@@ -315,7 +315,7 @@ pub(crate) fn reference(
     })?;
     let candidates: Vec<Candidate> = economics
         .accounts
-        .iter()
+        .par_iter()
         .zip(met)
         .map(|(a, met)| Candidate {
             account_id: a.account_id.clone(),

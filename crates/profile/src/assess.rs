@@ -94,6 +94,9 @@ impl Assessment {
 /// Rows whose verdicts one thread works out at a time in [`Icp::table_assessments`].
 const WINDOW_ROWS: usize = 16_384;
 
+/// Accounts whose verdicts one task packs, at the least, in [`Icp::table_assessments`].
+const PACKED_PER_TASK: usize = 1_024;
+
 /// The assessments of a table of accounts, each distinct one held once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SharedAssessments {
@@ -180,6 +183,31 @@ impl VerdictColumns {
             signals: self.signals.iter().map(|s| s[r] == Some(true)).collect(),
         }
     }
+
+    /// How many words [`VerdictColumns::pack`] packs an account's verdicts into.
+    fn words(&self) -> usize {
+        let bits = 2 * self.filters.len() + self.anti.len() + self.signals.len();
+        bits.div_ceil(64).max(1)
+    }
+
+    /// The verdicts of account `r` packed into `words`: two bits per filter (unknown, fails or
+    /// meets), then one per anti-ICP segment and one per signal met. Two accounts pack alike
+    /// exactly when [`VerdictColumns::row`] gives them equal verdicts.
+    fn pack(&self, r: usize, words: &mut [u64]) {
+        words.fill(0);
+        // The filters come first, two bits each from bit 0: none straddles two words.
+        let filters = self
+            .filters
+            .iter()
+            .map(|f| (f[r].map_or(0, |meets| 1 + u64::from(meets)), 2));
+        let anti = self.anti.iter().map(|a| (u64::from(a[r]), 1));
+        let signals = self.signals.iter().map(|s| (u64::from(s[r] == Some(true)), 1));
+        let mut bit = 0;
+        for (value, width) in filters.chain(anti).chain(signals) {
+            words[bit / 64] |= value << (bit % 64);
+            bit += width;
+        }
+    }
 }
 
 impl Icp {
@@ -225,24 +253,32 @@ impl Icp {
         descriptions: &Descriptions,
     ) -> SharedAssessments {
         let columns = self.verdict_columns(attributes, rows);
-        let mut seen: std::collections::HashMap<Verdicts, u32> = std::collections::HashMap::new();
+        let words = columns.words();
+        let mut seen: foldhash::HashMap<Box<[u64]>, u32> = foldhash::HashMap::default();
         let mut shared = SharedAssessments {
             distinct: Vec::new(),
             of_account: Vec::with_capacity(rows),
         };
         let window = WINDOW_ROWS * rayon::current_num_threads();
         for start in (0..rows).step_by(window) {
-            let verdicts: Vec<Verdicts> = (start..rows.min(start + window))
-                .into_par_iter()
-                .map(|r| columns.row(r))
-                .collect();
-            for v in verdicts {
-                let at = match seen.get(&v) {
+            // Each account's verdicts packed on every core; each distinct set is then assessed
+            // once, in the accounts' order.
+            let mut packed = vec![0; (rows.min(start + window) - start) * words];
+            packed
+                .par_chunks_mut(words)
+                .enumerate()
+                .with_min_len(PACKED_PER_TASK)
+                .for_each(|(i, key)| columns.pack(start + i, key));
+            for (i, key) in packed.chunks(words).enumerate() {
+                let at = match seen.get(key) {
                     Some(&at) => at,
                     None => {
                         let at = shared.distinct.len() as u32;
-                        shared.distinct.push(self.described_assessment(&v, descriptions));
-                        seen.insert(v, at);
+                        let verdicts = columns.row(start + i);
+                        shared
+                            .distinct
+                            .push(self.described_assessment(&verdicts, descriptions));
+                        seen.insert(key.into(), at);
                         at
                     }
                 };
@@ -257,8 +293,10 @@ impl Icp {
     pub fn accounts_in_sam(&self, accounts: &DealAccounts) -> Vec<bool> {
         let column =
             |rule: &Rule| accounts.judge(&rule.attribute, |v| v.map(|v| rule.condition.matches_text(v)));
-        let columns = VerdictColumns::new(self, self.rules().map(column).collect(), accounts.len());
+        let rules: Vec<&Rule> = self.rules().collect();
+        let columns = VerdictColumns::new(self, rules.into_par_iter().map(column).collect(), accounts.len());
         (0..accounts.len())
+            .into_par_iter()
             .map(|r| self.inside(&columns.row(r)))
             .collect()
     }
@@ -547,6 +585,67 @@ mod tests {
         let flat = tiers(&[50, 50, 50], &[1.0, 1.0, 1.0], &[true, false, false]);
         assert_eq!(flat.iter().map(|t| t.min_score).collect::<Vec<_>>(), [52, 51, 0]);
         assert_eq!(flat.iter().map(|t| t.customers).collect::<Vec<_>>(), [0, 0, 3]);
+    }
+
+    #[test]
+    fn accounts_pack_alike_exactly_when_their_verdicts_are_equal() {
+        use rand::{Rng, SeedableRng};
+        // 40 filters, 10 anti-ICP segments and 20 signals: 110 bits, over two words. Each
+        // account copies one of six others and changes one verdict half the time, a signal's
+        // unknown value to a known one that fails it among them (equal verdicts, both unmet).
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let verdict = |rng: &mut rand_chacha::ChaCha8Rng| match rng.random_range(0..3) {
+            0 => None,
+            k => Some(k == 2),
+        };
+        let (rows, kinds) = (300, 6);
+        let mut columns = VerdictColumns {
+            filters: vec![Vec::new(); 40],
+            anti: vec![Vec::new(); 10],
+            signals: vec![Vec::new(); 20],
+        };
+        for r in 0..rows {
+            let copied = (r >= kinds).then(|| rng.random_range(0..kinds));
+            let changed = rng.random_bool(0.5).then(|| rng.random_range(0..70));
+            for (i, filter) in columns.filters.iter_mut().enumerate() {
+                let value = match copied {
+                    Some(c) if changed != Some(i) => filter[c],
+                    _ => verdict(&mut rng),
+                };
+                filter.push(value);
+            }
+            for (i, anti) in columns.anti.iter_mut().enumerate() {
+                let value = match copied {
+                    Some(c) if changed != Some(40 + i) => anti[c],
+                    _ => rng.random_bool(0.5),
+                };
+                anti.push(value);
+            }
+            for (i, signal) in columns.signals.iter_mut().enumerate() {
+                let value = match copied {
+                    Some(c) if changed != Some(50 + i) => signal[c],
+                    _ => verdict(&mut rng),
+                };
+                signal.push(value);
+            }
+        }
+        assert_eq!(columns.words(), 2);
+        let packed: Vec<[u64; 2]> = (0..rows)
+            .map(|r| {
+                let mut key = [0; 2];
+                columns.pack(r, &mut key);
+                key
+            })
+            .collect();
+        let mut alike = 0;
+        for a in 0..rows {
+            for b in 0..a {
+                let equal = columns.row(a) == columns.row(b);
+                assert_eq!(packed[a] == packed[b], equal, "accounts {a} and {b}");
+                alike += usize::from(equal);
+            }
+        }
+        assert!(alike > rows, "the accounts should often be alike: {alike}");
     }
 
     #[test]

@@ -38,6 +38,7 @@ use northstar_engine::arrow::datatypes::Schema;
 use northstar_engine::arrow::error::ArrowError;
 use northstar_engine::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use northstar_profile::{Account, Assessment, Descriptions, Icp, UnknownValues, VerdictColumns, Verdicts};
+use rayon::prelude::*;
 
 use column::Plan;
 use effect::{Effect, Role};
@@ -64,7 +65,7 @@ pub struct Scorer {
 /// categories as text, numbers as doubles, lists `;`-joined.
 pub fn attribute_batch(attributes: &[Attribute], rows: usize) -> Result<RecordBatch, ArrowError> {
     let columns: Vec<(String, ArrayRef)> = attributes
-        .iter()
+        .par_iter()
         .map(|a| {
             let column: ArrayRef = match &a.values {
                 Values::Categorical(v) => Arc::new(v.iter().map(Option::as_deref).collect::<StringArray>()),

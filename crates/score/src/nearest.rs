@@ -31,7 +31,7 @@ pub struct Candidate {
 /// studies are left for the caller to read, for the chosen alone; until then a customer with a
 /// case study is not told from one without.
 pub fn reference(candidates: &[Candidate]) -> Vec<Lookalike> {
-    let mut best: HashMap<&[bool], (usize, u64)> = HashMap::new();
+    let mut best: foldhash::HashMap<&[bool], (usize, u64)> = foldhash::HashMap::default();
     for (i, c) in candidates.iter().enumerate().filter(|(_, c)| c.profit > 0.0) {
         let entry = best.entry(c.met.as_slice()).or_insert((i, 0));
         entry.1 += 1;

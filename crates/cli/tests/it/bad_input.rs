@@ -320,11 +320,25 @@ fn row_rules_across_columns() {
 
 #[test]
 fn unknown_referrer() {
-    let text = "account_id,referred_by\nA1,\nA2,A1\nA3,ZZ\n";
+    let text = "account_id,referred_by\nA1,\nA2,A1\nA3,ZZ\nA4,A3\n";
+    // The account rejected for its referrer is not among the accounts later tables refer to;
+    // the one it referred stays, since its referrer was read.
+    let tx = "account_id,date,amount\nA2,2024-01-01,5\nA3,2024-01-02,7\nA4,2024-01-03,9\n";
     check(
-        &[("accounts.csv", text.as_bytes())],
-        &[("accounts", 4, "referred_by", "`ZZ` is not in accounts")],
-        &[("accounts", 2)],
+        &[
+            ("accounts.csv", text.as_bytes()),
+            ("transactions.csv", tx.as_bytes()),
+        ],
+        &[
+            ("accounts", 4, "referred_by", "`ZZ` is not in accounts"),
+            (
+                "transactions",
+                3,
+                "account_id",
+                "account_id `A3` is not in accounts",
+            ),
+        ],
+        &[("accounts", 3), ("transactions", 2)],
     );
 }
 

@@ -299,11 +299,18 @@ fn contacts(engine: &Engine, customers: &Customers) -> Result<Contacts> {
         let [ids, roles, titles, departments, people] = &columns[..] else {
             unreachable!("five columns were read");
         };
+        // An export lists an account's contacts together: its id is looked up once per run.
+        let mut last: Option<(&str, Option<usize>)> = None;
         for row in 0..batch.num_rows() {
             let (Some(id), Some(role)) = (ids.get(row), roles.get(row)) else {
                 continue;
             };
-            if let Some(account) = customers.get(id) {
+            let account = match last {
+                Some((seen, account)) if seen == id => account,
+                _ => customers.get(id),
+            };
+            last = Some((id, account));
+            if let Some(account) = account {
                 out.push(
                     account,
                     role,

@@ -4,12 +4,14 @@
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use northstar_economics::PurchaseForecast;
 use northstar_engine::Engine;
 use northstar_output::numbers::{money, optional, quantity, ratio};
+use northstar_profile::Assessment;
 
 use crate::overlap::alongside;
 use crate::{Build, PipelineError};
@@ -185,6 +187,14 @@ pub fn write_accounts(out: &mut dyn Write, build: &Build) -> io::Result<()> {
         .min(cohorts.len())
         .min(build.segments.len())
         .min(profile.customers.len());
+    // Customers assessed alike share one assessment (found by its address), explained once.
+    let shared = |assessed: &Arc<Assessment>| Arc::as_ptr(assessed) as usize;
+    let mut explained: foldhash::HashMap<usize, String> = foldhash::HashMap::default();
+    for assessed in &profile.customers {
+        explained
+            .entry(shared(assessed))
+            .or_insert_with(|| assessed.explain(profile.icp.base_score));
+    }
     write_table(out, ACCOUNT_COLUMNS, count, |i| {
         let (a, cohort, segment, assessed) =
             (&accounts[i], cohorts[i], build.segments[i], &profile.customers[i]);
@@ -211,7 +221,7 @@ pub fn write_accounts(out: &mut dyn Write, build: &Build) -> io::Result<()> {
             assessed.tier.map(|t| t.to_string()).unwrap_or_default(),
             optional(a.payback_months, ratio),
             a.orders.to_string(),
-            assessed.explain(profile.icp.base_score),
+            explained[&shared(assessed)].clone(),
         ]
     })
 }

@@ -66,9 +66,7 @@ impl KeySet {
     /// Adds `key`; a key already there stays once.
     pub fn insert(&mut self, key: &str) {
         if key.len() > INLINE_KEY_BYTES {
-            if !self.long.contains(key) {
-                self.long.insert(key.to_owned());
-            }
+            self.long.insert(key.to_owned());
             return;
         }
         if (self.short + 1) * 2 > self.slots.len() {

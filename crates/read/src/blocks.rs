@@ -15,7 +15,8 @@ use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 
 use crate::error::IngestError;
-use crate::source::{csv_error, delimited_position, split};
+use crate::fields::{RawFields, plain_lines, split};
+use crate::source::{Shape, csv_error, delimited_position};
 use crate::text_batch::{SourceBatch, TextBatch};
 
 /// Bytes read from the file at a time.
@@ -257,7 +258,8 @@ struct Tail {
 
 impl Block {
     /// The block's rows split into fields, each trimmed, by `header` (the file `path`'s), with
-    /// `delimiter`.
+    /// `delimiter`. A block with no quote and no carriage return is cut at its line ends and
+    /// delimiters in place; any other is read by the `csv` crate.
     fn parse(
         &self,
         path: &Path,
@@ -265,42 +267,96 @@ impl Block {
         delimiter: u8,
         schema: &SchemaRef,
     ) -> Result<Parsed, IngestError> {
+        let mut rows = Gathered::new(header, self.lines);
+        let plain = ![b'"', b'\r', b'\n'].contains(&delimiter);
+        if plain && memchr::memchr2(b'"', b'\r', &self.text).is_none() {
+            self.split_plain(delimiter, &mut rows);
+        } else {
+            self.split_quoted(path, delimiter, &mut rows)?;
+        }
+        rows.finish(path, schema)
+    }
+
+    /// Splits the block's lines, none quoted, at `delimiter` into `rows`.
+    fn split_plain(&self, delimiter: u8, rows: &mut Gathered) {
+        let mut blank_lines = 0;
+        let mut line = self.first_line;
+        plain_lines(&self.text, delimiter, |record| {
+            if record.bytes().is_empty() {
+                blank_lines += 1;
+            } else {
+                rows.push(line, Shape::of(&record, blank_lines), &record);
+                blank_lines = 0;
+            }
+            line += 1;
+        });
+    }
+
+    /// Reads the block's records, quotes and all, with the `csv` crate into `rows`.
+    fn split_quoted(&self, path: &Path, delimiter: u8, rows: &mut Gathered) -> Result<(), IngestError> {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
             .has_headers(false)
             .from_reader(self.text.as_slice());
         let mut record = csv::ByteRecord::new();
-        let mut batch = TextBatch::new(header.len(), self.lines);
         let mut last_line = 0;
-        let mut parsed = Parsed {
-            batch: None,
-            solid: false,
-            tail: None,
-            lines: 0,
-        };
         while reader
             .read_byte_record(&mut record)
             .map_err(|e| csv_error(path, e))?
         {
             let (local, shape) = delimited_position(&reader, &record, &mut last_line);
-            let line = local + self.first_line - 1;
-            match split(line, header, &record) {
-                Ok(text) => batch.push_fields(line, text, &record),
-                Err(problem) => batch.push_broken(problem),
-            }
-            let lines = 1 + shape.blank_lines_before;
-            parsed.lines += lines;
-            if !shape.footer_like() {
-                parsed.solid = true;
-                parsed.tail = None;
-            } else if let Some(tail) = &mut parsed.tail {
-                tail.lines += lines;
-            } else if shape.may_start_footer(header.len()) {
-                parsed.tail = Some(Tail { line, lines });
-            }
+            rows.push(local + self.first_line - 1, shape, &record);
         }
-        parsed.batch = batch.finish(schema).map_err(|e| IngestError::Unreadable {
+        Ok(())
+    }
+}
+
+/// A block's rows as they are split, with what telling a report footer needs.
+struct Gathered<'h> {
+    header: &'h [String],
+    batch: TextBatch,
+    parsed: Parsed,
+}
+
+impl<'h> Gathered<'h> {
+    /// No rows yet of a file of `header`, with room for `rows`.
+    fn new(header: &'h [String], rows: usize) -> Self {
+        Self {
+            header,
+            batch: TextBatch::new(header.len(), rows),
+            parsed: Parsed {
+                batch: None,
+                solid: false,
+                tail: None,
+                lines: 0,
+            },
+        }
+    }
+
+    /// Takes `record`, the row of `line`, of this `shape`.
+    fn push(&mut self, line: u64, shape: Shape, record: &impl RawFields) {
+        match split(line, self.header, record) {
+            Ok(text) => self.batch.push_fields(line, text, record),
+            Err(problem) => self.batch.push_broken(problem),
+        }
+        let parsed = &mut self.parsed;
+        let lines = 1 + shape.blank_lines_before;
+        parsed.lines += lines;
+        if !shape.footer_like() {
+            parsed.solid = true;
+            parsed.tail = None;
+        } else if let Some(tail) = &mut parsed.tail {
+            tail.lines += lines;
+        } else if shape.may_start_footer(self.header.len()) {
+            parsed.tail = Some(Tail { line, lines });
+        }
+    }
+
+    /// The rows gathered, as a batch of `schema` (the file `path`'s).
+    fn finish(self, path: &Path, schema: &SchemaRef) -> Result<Parsed, IngestError> {
+        let mut parsed = self.parsed;
+        parsed.batch = self.batch.finish(schema).map_err(|e| IngestError::Unreadable {
             path: path.to_owned(),
             reason: e.to_string(),
         })?;

@@ -14,6 +14,7 @@ mod blocks;
 pub mod config;
 pub mod contract;
 pub mod error;
+mod fields;
 mod parquet_pages;
 pub mod source;
 pub mod survival;

@@ -18,6 +18,7 @@ use parquet::arrow::arrow_reader::{
 use crate::arrow_text::TextColumn;
 use crate::blocks::Blocks;
 use crate::error::IngestError;
+use crate::fields::{RawFields, field, split};
 use crate::parquet_pages;
 use crate::text_batch::{Lines, SourceBatch, text_schema};
 
@@ -140,6 +141,23 @@ impl Shape {
         filled: usize::MAX,
         blank_lines_before: 0,
     };
+
+    /// The shape of a delimited `record` after `blank_lines_before` blank lines. A footer line
+    /// of a text file is a line of one field; a row of full width with a value is data, however
+    /// empty its other fields.
+    pub(crate) fn of(record: &impl RawFields, blank_lines_before: u64) -> Shape {
+        let holds = |i: usize| record.field_bytes(i).iter().any(|b| !b.is_ascii_whitespace());
+        let mut fields = 0..record.count();
+        let filled = match record.count() {
+            0 | 1 => fields.filter(|&i| holds(i)).count(),
+            _ if fields.any(holds) => usize::MAX,
+            _ => 0,
+        };
+        Shape {
+            filled,
+            blank_lines_before,
+        }
+    }
 
     /// Whether a row of this shape, in a file of `width` columns, may start a report footer:
     /// an empty row, or one of at most one value after blank lines.
@@ -692,20 +710,7 @@ pub(crate) fn delimited_position<R: Read>(
     let inside = memchr::memchr_iter(b'\n', record.as_slice()).count() as u64;
     let stale = record.position().map_or(1, |p| p.line());
     let line = stale.max(reader.position().line().saturating_sub(1 + inside));
-    let filled = record
-        .iter()
-        .filter(|f| f.iter().any(|b| !b.is_ascii_whitespace()))
-        .count();
-    // A footer line of a text file is a line of one field; a row of full width with a value
-    // is data, however empty its other fields.
-    let shape = Shape {
-        filled: if record.len() > 1 && filled > 0 {
-            usize::MAX
-        } else {
-            filled
-        },
-        blank_lines_before: line.saturating_sub(*last_line + 1),
-    };
+    let shape = Shape::of(record, line.saturating_sub(*last_line + 1));
     *last_line = line + inside;
     (line, shape)
 }
@@ -945,76 +950,8 @@ fn split_fields(line: u64, header: &[String], record: &csv::ByteRecord) -> Recor
     }
 }
 
-/// The text of `record`, the row of `line`, when it splits into one field per name of `header`,
-/// each valid UTF-8 and at most [`MAX_FIELD_BYTES`] long, and does not repeat the header; else
-/// why not (the first field at fault, in column order). Read its fields with [`field`].
-pub(crate) fn split<'r>(
-    line: u64,
-    header: &[String],
-    record: &'r csv::ByteRecord,
-) -> Result<&'r str, Problem> {
-    let broken = |column: &str, value: String, reason: String| Problem {
-        line,
-        column: column.to_owned(),
-        value,
-        reason,
-    };
-    if record.len() != header.len() {
-        let reason = format!(
-            "row has {} fields but the header has {}",
-            record.len(),
-            header.len()
-        );
-        return Err(broken("", String::new(), reason));
-    }
-    let repeats_header = record
-        .iter()
-        .zip(header)
-        .all(|(field, name)| field.trim_ascii() == name.as_bytes());
-    if repeats_header {
-        return Err(header_repeated(line));
-    }
-    let not_utf8 = || {
-        "not valid UTF-8: save the file as UTF-8, or give the table's `encoding` in northstar.toml (\"latin-1\" for Latin-1 or Windows-1252)".to_owned()
-    };
-    // The fields end to end are checked at once; a field is then UTF-8 when it starts and ends
-    // on a character's boundary of that text. Fields are checked one by one only when the
-    // whole is not UTF-8, to name the first at fault.
-    let whole = std::str::from_utf8(record.as_slice()).ok();
-    // ASCII text no longer than a field may be: every field is within the limit, and every
-    // boundary is a character's.
-    if let Some(text) = whole.filter(|t| t.len() <= MAX_FIELD_BYTES && t.is_ascii()) {
-        return Ok(text);
-    }
-    for (i, (bytes, name)) in record.iter().zip(header).enumerate() {
-        let value = || shorten(&String::from_utf8_lossy(bytes));
-        if bytes.len() > MAX_FIELD_BYTES {
-            let reason = format!(
-                "field is {} bytes long; the limit is {MAX_FIELD_BYTES} (is a quote left open?)",
-                bytes.len()
-            );
-            return Err(broken(name, value(), reason));
-        }
-        let utf8 = match (whole, record.range(i)) {
-            (Some(text), Some(range)) => {
-                text.is_char_boundary(range.start) && text.is_char_boundary(range.end)
-            }
-            _ => std::str::from_utf8(bytes).is_ok(),
-        };
-        if !utf8 {
-            return Err(broken(name, value(), not_utf8()));
-        }
-    }
-    whole.ok_or_else(|| broken("", String::new(), not_utf8()))
-}
-
-/// Field `i` of a `record` whose `text` [`split`] gave.
-pub(crate) fn field<'r>(text: &'r str, record: &csv::ByteRecord, i: usize) -> &'r str {
-    record.range(i).and_then(|r| text.get(r)).unwrap_or_default()
-}
-
 /// A row that holds the header's names again, as where two exports were joined end to end.
-fn header_repeated(line: u64) -> Problem {
+pub(crate) fn header_repeated(line: u64) -> Problem {
     Problem {
         line,
         column: String::new(),

@@ -7,7 +7,9 @@ use arrow::array::{ArrayRef, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
-use crate::source::{Problem, field};
+use crate::fields::{RawFields, field};
+use crate::source::Problem;
+use crate::values::trim;
 
 /// A batch of a file's rows, with where each row is and the rows between them that could not be
 /// split into fields.
@@ -91,10 +93,10 @@ impl TextBatch {
     }
 
     /// Appends the row of `line`: the fields of `record`, whose `text`
-    /// [`split`](crate::source::split) gave.
-    pub fn push_fields(&mut self, line: u64, text: &str, record: &csv::ByteRecord) {
+    /// [`split`](crate::fields::split) gave.
+    pub(crate) fn push_fields(&mut self, line: u64, text: &str, record: &impl RawFields) {
         for (i, column) in self.columns.iter_mut().enumerate() {
-            let value = field(text, record, i).trim();
+            let value = trim(field(text, record, i));
             column.append_option((!value.is_empty()).then_some(value));
         }
         self.lines.push(line);

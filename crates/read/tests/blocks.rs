@@ -9,10 +9,11 @@ use proptest::prelude::*;
 
 /// One line of a file of three columns: rows full, ragged, blank or of one value (as a footer
 /// holds), with quotes that open fields or are text, quoted line ends, padding and bytes that
-/// are not UTF-8.
+/// are not UTF-8; many without quotes, so that whole blocks are too.
 fn line() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         6 => "[a-c ]{0,3},[0-9]{0,2},[x\" ]{0,3}".prop_map(String::into_bytes),
+        4 => "[a-c \t]{0,3},[0-9 ]{0,2},[x ]{0,3}".prop_map(String::into_bytes),
         2 => "\"[a,\n\"]{0,5}\",b\"c,\"[d\n]{0,3}\"\"\"".prop_map(String::into_bytes),
         1 => "[a-c\",; ]{0,8}".prop_map(String::into_bytes),
         1 => Just(Vec::new()),

@@ -106,9 +106,11 @@ pub struct CostLine {
     pub activity: String,
     /// Total quantity of the activity for the account.
     pub quantity: f64,
-    /// Cost per unit of the activity.
-    pub rate: f64,
-    /// Quantity × rate.
+    /// Cost per unit of the activity; `None` for a cost pool whose activity has no quantity at
+    /// all, shared over nothing.
+    pub rate: Option<f64>,
+    /// Quantity × rate: 0 when the rate is `None`, as every line of such an activity has no
+    /// quantity (quantities are never negative).
     pub cost: f64,
 }
 
@@ -369,8 +371,8 @@ fn read_cost_lines(batch: &RecordBatch) -> Result<Vec<CostLine>> {
             account_id: id.value(row).to_owned(),
             activity: activity.value(row).to_owned(),
             quantity: quantity.value(row),
-            rate: rate.value(row),
-            cost: cost.value(row),
+            rate: option(rate, row),
+            cost: option(cost, row).unwrap_or(0.0),
         })
         .collect())
 }

@@ -44,15 +44,22 @@ rates AS (
         ON q.activity = r.activity
 )";
 
-/// The per-account, per-activity cost to serve, by account id then activity.
+/// The per-account, per-activity cost to serve, by account id then activity. Each account's
+/// quantity of an activity is summed before it meets its rate, so that the sort is fed the
+/// join's batches, each holding its own rows: a grouping's output batches are slices of all its
+/// groups, and the memory pool counted each as all of them, so that the sort spilled with
+/// memory to spare. The account ids are made plain text for the same reason.
 pub fn cost_to_serve() -> String {
     format!(
-        "WITH {RATES}
-        SELECT a.account_id, a.activity, sum(a.quantity) AS quantity, rates.rate,
-               sum(a.quantity) * rates.rate AS cost
-        FROM activities a JOIN rates ON rates.activity = a.activity
-        GROUP BY a.account_id, a.activity, rates.rate
-        ORDER BY a.account_id, a.activity, rates.rate"
+        "WITH {RATES},
+        lines AS (
+            SELECT account_id, activity, sum(quantity) AS quantity
+            FROM activities GROUP BY account_id, activity
+        )
+        SELECT arrow_cast(l.account_id, 'Utf8') AS account_id, rates.activity, l.quantity,
+               rates.rate, l.quantity * rates.rate AS cost
+        FROM lines l JOIN rates ON rates.activity = l.activity
+        ORDER BY account_id, activity, rate"
     )
 }
 

@@ -138,6 +138,17 @@ proptest! {
             prop_assert!((lines - serve).abs() <= 0.005 + 1e-9, "{} vs {}", lines, serve);
             total += a.profit;
         }
+        // A ticket costs its unit cost; the visits share a pool of 999.99 over their total
+        // quantity, a rate no one can give when there is none.
+        let visits: u32 = world.activities.iter().filter(|a| a.1 == 1).map(|a| a.2).sum();
+        for line in &cost_lines {
+            let rate = match line.activity.as_str() {
+                "ticket" => Some(12.5),
+                _ => (visits > 0).then(|| 999.99 / f64::from(visits)),
+            };
+            prop_assert_eq!(line.rate, rate);
+            prop_assert_eq!(line.cost, line.quantity * rate.unwrap_or(0.0));
+        }
         let revenue: f64 = world.transactions.iter().map(|t| t.2 as f64 / 100.0).sum();
         prop_assert!((accounts.iter().map(|a| a.revenue).sum::<f64>() - revenue).abs() < 0.01 * world.accounts as f64);
         if total.abs() > 1e-6 {

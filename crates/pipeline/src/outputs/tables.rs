@@ -265,7 +265,7 @@ pub fn write_cost_lines(out: &mut dyn Write, path: &Path, engine: &Engine) -> cr
                     w.write_field(&l.account_id)?;
                     w.write_field(&l.activity)?;
                     w.write_field(quantity(l.quantity))?;
-                    w.write_field(ratio(l.rate))?;
+                    w.write_field(l.rate.map(ratio).unwrap_or_default())?;
                     w.write_field(money(l.cost))?;
                     w.write_record(None::<&[u8]>)
                 })

@@ -313,18 +313,20 @@ impl Conversion {
             Target::Text(words) => {
                 let cast = cast(column, &DataType::Utf8)?;
                 let text = cast.as_string::<i32>();
+                let read = |row: usize| {
+                    let read = text.is_valid(row).then(|| text.value(row));
+                    (read_text(read, words, blank, may_be_empty), read)
+                };
+                // Most columns are read as they are: the values are gathered anew only when
+                // one is not.
                 let mut changed = false;
-                let values: Vec<Option<&str>> = (0..rows)
-                    .map(|row| {
-                        let read = text.is_valid(row).then(|| text.value(row));
-                        let (value, ok) = read_text(read, words, blank, may_be_empty);
-                        clean[row] &= ok;
-                        changed |= !same_text(value, read);
-                        value
-                    })
-                    .collect();
+                for (row, clean) in clean.iter_mut().enumerate() {
+                    let ((value, ok), read) = read(row);
+                    *clean &= ok;
+                    changed |= !same_text(value, read);
+                }
                 if changed {
-                    Arc::new(StringArray::from(values))
+                    Arc::new(StringArray::from_iter((0..rows).map(|row| read(row).0.0)))
                 } else {
                     cast
                 }

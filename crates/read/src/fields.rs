@@ -17,6 +17,12 @@ pub(crate) trait RawFields {
     /// Where field `i` lies in [`bytes`](RawFields::bytes).
     fn range(&self, i: usize) -> Option<Range<usize>>;
 
+    /// The record's text, when it is known to be UTF-8 with every field starting and ending
+    /// on a character's boundary.
+    fn known_text(&self) -> Option<&str> {
+        None
+    }
+
     /// The bytes of field `i` (empty past the last field).
     fn field_bytes(&self, i: usize) -> &[u8] {
         self.range(i).map_or(&[], |r| &self.bytes()[r])
@@ -41,6 +47,8 @@ impl RawFields for csv::ByteRecord {
 /// place.
 pub(crate) struct PlainLine<'a> {
     text: &'a [u8],
+    /// The same text, when the text it was cut from is UTF-8 and the delimiter ASCII.
+    known: Option<&'a str>,
     /// Where each field ends.
     ends: &'a [usize],
 }
@@ -50,8 +58,10 @@ pub(crate) struct PlainLine<'a> {
 /// empty field.
 ///
 /// The text is read eight bytes at a time: a word's delimiters and line ends are found at once
-/// by bit arithmetic, and only they are visited.
+/// by bit arithmetic, and only they are visited. It is checked for UTF-8 once, whole: cut at
+/// ASCII bytes, each of its lines and fields then is too.
 pub(crate) fn plain_lines(text: &[u8], delimiter: u8, mut each: impl FnMut(PlainLine<'_>)) {
+    let known = std::str::from_utf8(text).ok().filter(|_| delimiter.is_ascii());
     let mut ends = Vec::new();
     let mut start = 0;
     // A field ends at each delimiter and line end; a line, at each line end.
@@ -60,6 +70,7 @@ pub(crate) fn plain_lines(text: &[u8], delimiter: u8, mut each: impl FnMut(Plain
         if line_end {
             each(PlainLine {
                 text: &text[start..at],
+                known: known.and_then(|k| k.get(start..at)),
                 ends,
             });
             ends.clear();
@@ -113,6 +124,10 @@ impl RawFields for PlainLine<'_> {
         self.text
     }
 
+    fn known_text(&self) -> Option<&str> {
+        self.known
+    }
+
     fn range(&self, i: usize) -> Option<Range<usize>> {
         let end = *self.ends.get(i)?;
         let start = match i {
@@ -155,6 +170,9 @@ pub(crate) fn split<'r>(
     let not_utf8 = || {
         "not valid UTF-8: save the file as UTF-8, or give the table's `encoding` in northstar.toml (\"latin-1\" for Latin-1 or Windows-1252)".to_owned()
     };
+    if let Some(text) = record.known_text().filter(|t| t.len() <= MAX_FIELD_BYTES) {
+        return Ok(text);
+    }
     // The fields end to end are checked at once; a field is then UTF-8 when it starts and ends
     // on a character's boundary of that text. Fields are checked one by one only when the
     // whole is not UTF-8, to name the first at fault.

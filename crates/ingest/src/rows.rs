@@ -18,7 +18,8 @@ use crate::config::TableConfig;
 use crate::contract::{ColumnSpec, Kind, Reference, RowRule, TableSpec};
 use crate::key_set::{KeySet, LOOKUP_RUN};
 use crate::values::{
-    NumberFormat, days_since_epoch, parse_date, parse_integer, parse_month, parse_number, plausible_date,
+    NumberFormat, days_since_epoch, iso_epoch_day, parse_date, parse_integer, parse_month, parse_number,
+    plausible_date,
 };
 
 /// The value of `text` in `column`, checked by the column's kind and range as ingest checks it
@@ -39,7 +40,12 @@ pub fn parse_value(
         }
         Kind::Integer => Value::Int(parse_integer(text, format)?),
         Kind::Number | Kind::Money => Value::Num(parse_number(text, format)?),
-        Kind::Date => Value::Date(days_since_epoch(plausible_date(parse_date(text, date_format)?)?)),
+        Kind::Date => Value::Date(
+            match date_format.is_none().then(|| iso_epoch_day(text)).flatten() {
+                Some(day) => day,
+                None => days_since_epoch(plausible_date(parse_date(text, date_format)?)?),
+            },
+        ),
         Kind::Month => Value::Date(days_since_epoch(plausible_date(parse_month(text, date_format)?)?)),
     };
     if let Some((min, max)) = column.range {
@@ -148,6 +154,8 @@ pub struct RowValidator<'a> {
     spec: &'static TableSpec,
     config: &'a TableConfig,
     key_index: Option<usize>,
+    /// The position of each column the table's rules name, rule by rule, in the order named.
+    rule_columns: Vec<Vec<Option<usize>>>,
     references: Vec<KnownReference<'a>>,
 }
 
@@ -227,10 +235,23 @@ impl<'a> RowValidator<'a> {
                 })
             })
             .collect();
+        let rule_columns = spec
+            .rules
+            .iter()
+            .map(|rule| {
+                let names: Vec<&str> = match *rule {
+                    RowRule::ExactlyOne(names) => names.to_vec(),
+                    RowRule::EitherGroup(first, second) => [first, second].concat(),
+                    RowRule::NotBefore(later, earlier) => vec![later, earlier],
+                };
+                names.into_iter().map(index).collect()
+            })
+            .collect();
         Self {
             spec,
             config,
             key_index: spec.key.and_then(index),
+            rule_columns,
             references,
         }
     }
@@ -298,10 +319,6 @@ impl<'a> RowValidator<'a> {
         .map_err(|reason| problem(&text, reason))
     }
 
-    fn index(&self, name: &str) -> Option<usize> {
-        self.spec.columns.iter().position(|c| c.name == name)
-    }
-
     /// Finds which of the rows still `clean` break a rule or refer to a key not among the
     /// other tables' (those then are not clean), of the rows of `batch`. Each reference is
     /// checked column by column, its keys looked up [`LOOKUP_RUN`] at a time.
@@ -338,12 +355,13 @@ impl<'a> RowValidator<'a> {
     }
 
     fn check_rules(&self, row: &(impl RowView + ?Sized), problems: &mut Vec<FieldProblem>) {
-        let present = |name: &str| self.index(name).is_some_and(|i| row.present(i));
-        let date = |name: &str| self.index(name).and_then(|i| row.date(i));
-        for rule in self.spec.rules {
+        for (rule, columns) in self.spec.rules.iter().zip(&self.rule_columns) {
+            // The `k`th column the rule names.
+            let present = |k: usize| columns[k].is_some_and(|i| row.present(i));
+            let date = |k: usize| columns[k].and_then(|i| row.date(i));
             match *rule {
                 RowRule::ExactlyOne(names) => {
-                    let given = names.iter().filter(|n| present(n)).count();
+                    let given = (0..names.len()).filter(|&k| present(k)).count();
                     if given != 1 {
                         problems.push(FieldProblem {
                             column: names.join("|"),
@@ -356,8 +374,9 @@ impl<'a> RowValidator<'a> {
                     }
                 }
                 RowRule::EitherGroup(first, second) => {
-                    let complete = |group: &[&str]| group.iter().all(|n| present(n));
-                    if !complete(first) && !complete(second) {
+                    let split = first.len();
+                    let complete = |mut group: std::ops::Range<usize>| group.all(present);
+                    if !complete(0..split) && !complete(split..split + second.len()) {
                         problems.push(FieldProblem {
                             column: String::new(),
                             value: String::new(),
@@ -370,7 +389,7 @@ impl<'a> RowValidator<'a> {
                     }
                 }
                 RowRule::NotBefore(later, earlier) => {
-                    if let (Some(a), Some(b)) = (date(later), date(earlier))
+                    if let (Some(a), Some(b)) = (date(0), date(1))
                         && a < b
                     {
                         problems.push(FieldProblem {

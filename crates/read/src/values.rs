@@ -38,6 +38,45 @@ pub fn plausible_days() -> (i32, i32) {
     (day(first, 1, 1), day(last, 12, 31))
 }
 
+/// The day of `text` in days since 1970-01-01, when it is exactly `YYYY-MM-DD` in digits and a
+/// real day of [`DATE_YEARS`]: what [`parse_date`] (without a format), [`plausible_date`] and
+/// [`days_since_epoch`] make of it, worked out without a calendar type for the common case of
+/// a large file. `None` for any other text, which those then read or refuse.
+pub fn iso_epoch_day(text: &str) -> Option<i32> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<i32> {
+        b[range]
+            .iter()
+            .try_fold(0, |n, d| d.is_ascii_digit().then(|| n * 10 + i32::from(d - b'0')))
+    };
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    let (first, last) = DATE_YEARS;
+    let real = (first..=last).contains(&year) && (1..=12).contains(&month) && (1..=month_days).contains(&day);
+    real.then(|| days_from_civil(year, month, day))
+}
+
+/// Days since 1970-01-01 of a day of the proleptic Gregorian calendar, counted in whole
+/// 400-year eras from 0000-03-01, each year starting in March so that a leap day ends it
+/// (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i32, month: i32, day: i32) -> i32 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 /// `date` when it lies in [`DATE_YEARS`], else why it is refused.
 pub fn plausible_date(date: NaiveDate) -> Result<NaiveDate, String> {
     use chrono::Datelike;
@@ -247,6 +286,39 @@ mod tests {
         while day <= last {
             assert_eq!(days_since_epoch(day) as i64, (day - epoch).num_days(), "{day}");
             day = day + chrono::Days::new(97);
+        }
+    }
+
+    /// Every text of the shape `YYYY-MM-DD` around the plausible years, real days or not, is
+    /// the day the calendar type makes of it, or left to it.
+    #[test]
+    fn iso_days_are_the_calendars() {
+        let (first, last) = DATE_YEARS;
+        let mut real = 0;
+        for year in first - 3..=last + 3 {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let text = format!("{year:04}-{month:02}-{day:02}");
+                    let full = parse_date(&text, None)
+                        .and_then(plausible_date)
+                        .map(days_since_epoch)
+                        .ok();
+                    assert_eq!(iso_epoch_day(&text), full, "{text}");
+                    real += usize::from(full.is_some());
+                }
+            }
+        }
+        // 1900 to 2100: 201 years of 365 days, and 49 leap days (2000 is one; 1900 and 2100
+        // are not).
+        assert_eq!(real, 201 * 365 + 49);
+        for text in [
+            "2024-1-05",
+            "2024-01-5 ",
+            "2024/01/05",
+            "２０２４-01-05",
+            "2024-01-05T00:00",
+        ] {
+            assert_eq!(iso_epoch_day(text), None, "{text}");
         }
     }
 

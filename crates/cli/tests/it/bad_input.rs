@@ -304,17 +304,25 @@ fn missing_required_value() {
 fn row_rules_across_columns() {
     let rates = "activity,unit_cost,pool_cost\nticket,20,\ncall,5,100\nvisit,,\n";
     let accounts = "account_id,customer_since,churned_at\nA1,2024-01-01,2023-01-01\nA2,2024-01-01,\n";
+    let acquisition = "account_id,cac,channel,month,spend\nA2,100,,,\n,,ads,2024-01,500\nA2,,ads,,\n";
     check(
         &[
             ("accounts.csv", accounts.as_bytes()),
             ("activity_rates.csv", rates.as_bytes()),
+            ("acquisition.csv", acquisition.as_bytes()),
         ],
         &[
             ("activity_rates", 3, "unit_cost|pool_cost", "exactly one"),
             ("activity_rates", 4, "unit_cost|pool_cost", "exactly one"),
             ("accounts", 2, "churned_at", "before customer_since"),
+            (
+                "acquisition",
+                4,
+                "",
+                "either all of account_id, cac or all of channel, month, spend",
+            ),
         ],
-        &[("accounts", 1), ("activity_rates", 1)],
+        &[("accounts", 1), ("activity_rates", 1), ("acquisition", 2)],
     );
 }
 

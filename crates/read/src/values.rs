@@ -43,16 +43,8 @@ pub fn plausible_days() -> (i32, i32) {
 /// [`days_since_epoch`] make of it, worked out without a calendar type for the common case of
 /// a large file. `None` for any other text, which those then read or refuse.
 pub fn iso_epoch_day(text: &str) -> Option<i32> {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let digits = |range: std::ops::Range<usize>| -> Option<i32> {
-        b[range]
-            .iter()
-            .try_fold(0, |n, d| d.is_ascii_digit().then(|| n * 10 + i32::from(d - b'0')))
-    };
-    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (year, month, day) = iso_ymd(text)?;
+    let (month, day) = (month as i32, day as i32);
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let month_days = match month {
         2 if leap => 29,
@@ -220,6 +212,13 @@ pub fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String>
 /// The date of `text` when it is exactly `YYYY-MM-DD` in digits (the common case, read without
 /// a format parser), or `None` for any other shape; an impossible day is an error as chrono's.
 fn iso_day(text: &str) -> Option<Result<NaiveDate, ()>> {
+    let (year, month, day) = iso_ymd(text)?;
+    Some(NaiveDate::from_ymd_opt(year, month, day).ok_or(()))
+}
+
+/// The year, month and day written in `text` when it is exactly `YYYY-MM-DD` in digits, whether
+/// or not they make a real day.
+fn iso_ymd(text: &str) -> Option<(i32, u32, u32)> {
     let b = text.as_bytes();
     let digits = |range: std::ops::Range<usize>| -> Option<u32> {
         b[range].iter().try_fold(0u32, |n, d| {
@@ -229,8 +228,7 @@ fn iso_day(text: &str) -> Option<Result<NaiveDate, ()>> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    Some(NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(()))
+    Some((digits(0..4)? as i32, digits(5..7)?, digits(8..10)?))
 }
 
 /// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff`, optionally followed by `Z` or an offset `±HH:MM`.
